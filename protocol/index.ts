@@ -1,0 +1,11 @@
+/**
+ * Xanh's wire contract. Imports only zod; imported by `server/`, `probes/` and `web/`.
+ * @module
+ */
+export * from './states'
+export * from './targets'
+export * from './result'
+export * from './inventory'
+export * from './api'
+export * from './errors'
+export * from './mos'
