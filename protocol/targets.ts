@@ -44,7 +44,7 @@ export const IcmpOptions = z.strictObject({
 export const UdpEchoOptions = z.strictObject({
   packets: z.number().int().min(1).max(10000).default(50),
   ratePps: z.number().positive().max(1000).default(20),
-  payloadBytes: z.number().int().min(32).max(1400).default(64),
+  payloadBytes: z.number().int().min(40).max(1400).default(64),
 })
 export const TcpOptions = z.strictObject({
   tls: z.boolean().default(false),
