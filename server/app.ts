@@ -1,0 +1,64 @@
+/**
+ * `createApp(deps)` builds the Hono app: routes, one error handler, static dashboard.
+ * It never listens, reads env or opens files; `main.ts` does.
+ * @module
+ */
+import { Hono } from 'hono'
+import type { Logger } from 'pino'
+import { AppError } from './errors'
+import type { ServerConfig } from './config'
+import type { Metrics } from './metrics'
+import type { StateEngine } from './state/engine'
+import type { Store } from './store/store'
+import { healthRoutes } from './routes/health'
+import { ingestRoutes } from './routes/ingest'
+import { probeConfigRoutes } from './routes/probe-config'
+import { viewRoutes } from './routes/views'
+import { inventoryRoutes } from './routes/inventory'
+import { metricsRoutes } from './routes/metrics'
+import { staticRoutes } from './routes/static'
+
+/** Everything the routes need, injected. */
+export interface AppDeps {
+  store: Store
+  engine: StateEngine
+  metrics: Metrics
+  log: Logger
+  config: ServerConfig
+  isDemo: () => boolean
+  province: () => { code: string; name: string }
+  /** Called after any inventory write so the engine, probes and live clients pick it up. */
+  onInventoryChanged: () => void
+  /** Folder of the built dashboard (dist/web); absent → a page saying how to build it. */
+  webRoot?: string
+  now?: () => number
+}
+
+/** The variables routes may set on the context. */
+export type AppEnv = { Variables: { actor: string } }
+
+/**
+ * Builds the HTTP app.
+ * @example const app = createApp(deps); const res = await app.request('/healthz')
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) deps.log.error({ err, path: c.req.path }, 'request failed')
+      return c.json(err.toBody(), err.status)
+    }
+    deps.log.error({ err, path: c.req.path }, 'unhandled error')
+    return c.json(new AppError('E_INTERNAL', 'internal error').toBody(), 500)
+  })
+  app.notFound((c) => c.json(new AppError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`).toBody(), 404))
+
+  app.route('/', healthRoutes(deps))
+  app.route('/', metricsRoutes(deps))
+  app.route('/api/v1', ingestRoutes(deps))
+  app.route('/api/v1', probeConfigRoutes(deps))
+  app.route('/api/v1', viewRoutes(deps))
+  app.route('/api/v1', inventoryRoutes(deps))
+  app.route('/', staticRoutes(deps))
+  return app
+}

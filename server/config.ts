@@ -1,0 +1,154 @@
+/**
+ * Server configuration: defaults, then an optional YAML file, then environment variables.
+ * Validated with zod; a bad value stops start-up with a message naming the variable or key.
+ * Pure: callers pass the env and the file text (only main.ts reads them).
+ * @module
+ */
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { AppError } from './errors'
+
+const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+
+/** Degraded thresholds of SPEC §4 (base units). */
+export const Thresholds = z.strictObject({
+  rttWarningSeconds: z.number().positive().default(0.05),
+  rttCriticalSeconds: z.number().positive().default(0.1),
+  lossWarningRatio: z.number().min(0).max(1).default(0.001),
+  lossCriticalRatio: z.number().min(0).max(1).default(0.01),
+  /** Loss is judged only over at least this many packets in the window (0.1 % needs ~1000). */
+  lossMinPackets: z.number().int().positive().default(1000),
+  jitterWarningSeconds: z.number().positive().default(0.01),
+  jitterCriticalSeconds: z.number().positive().default(0.03),
+  videoJitterWarningSeconds: z.number().positive().default(0.03),
+  videoJitterCriticalSeconds: z.number().positive().default(0.05),
+})
+export type Thresholds = z.infer<typeof Thresholds>
+
+export const StateConfig = z.strictObject({
+  /** Consecutive failed rounds before a target is down. */
+  downAfter: z.number().int().min(1).max(100).default(3),
+  /** Consecutive good rounds before a down target is up again. */
+  upAfter: z.number().int().min(1).max(100).default(2),
+  /** No result within this many intervals → unknown (a data gap). */
+  unknownAfterIntervals: z.number().min(1).max(100).default(3),
+  /** Window for RTT median and loss (seconds). */
+  windowSeconds: z.number().int().min(60).max(86400).default(900),
+  /** How often silent targets are re-evaluated and live deltas are pushed (seconds). */
+  tickSeconds: z.number().min(0.1).max(60).default(1),
+})
+export type StateConfig = z.infer<typeof StateConfig>
+
+export const ServerConfig = z.strictObject({
+  port: z.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  /** auto: load the demo province when the inventory is empty; off: never; on: always (if empty). */
+  demo: z.enum(['auto', 'off']).default('auto'),
+  /** Second and third octets for demo responder addresses (127.X.Y.Z). */
+  demoNet: z.number().int().min(1).max(254).default(77),
+  logLevel: LogLevel.default('info'),
+  logPretty: z.boolean().default(false),
+  /** Base URL used in links (alerts, CLI output). */
+  publicUrl: z.url().optional(),
+  /** First admin password; generated and printed once when absent. */
+  adminPassword: z.string().min(12).optional(),
+  embeddedProbe: z.boolean().default(true),
+  provinceCode: z.string().min(1).max(20).optional(),
+  provinceName: z.string().min(1).max(100).optional(),
+  ingest: z
+    .strictObject({
+      maxBodyBytes: z.number().int().positive().default(2 * 1024 * 1024),
+      maxDecompressedBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    })
+    .default({ maxBodyBytes: 2 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 }),
+  /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
+  shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
+  state: StateConfig.default(StateConfig.parse({})),
+  thresholds: Thresholds.default(Thresholds.parse({})),
+})
+export type ServerConfig = z.infer<typeof ServerConfig>
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes' || v === 'on')
+
+/** Environment variables and the config keys they set. */
+const Env = z.object({
+  XANH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  XANH_HOST: z.string().min(1).optional(),
+  XANH_DATA_DIR: z.string().min(1).optional(),
+  XANH_DEMO: z
+    .enum(['auto', '0', '1', 'off', 'on', 'false', 'true'])
+    .transform((v) => (v === '0' || v === 'off' || v === 'false' ? 'off' : 'auto'))
+    .optional(),
+  XANH_DEMO_NET: z.coerce.number().int().min(1).max(254).optional(),
+  XANH_LOG_LEVEL: LogLevel.optional(),
+  XANH_LOG_PRETTY: bool.optional(),
+  XANH_PUBLIC_URL: z.url().optional(),
+  XANH_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
+  XANH_EMBEDDED_PROBE: bool.optional(),
+  XANH_PROVINCE_CODE: z.string().min(1).max(20).optional(),
+  XANH_PROVINCE_NAME: z.string().min(1).max(100).optional(),
+})
+
+/** Documentation table (README and --help are generated from the same list). */
+export const ENV_DOC: ReadonlyArray<[string, string, string]> = [
+  ['XANH_CONFIG', '—', 'YAML config file (keys as in docs/config.example.yaml); env wins over the file'],
+  ['XANH_PORT', '8080', 'HTTP port (0 = any free port)'],
+  ['XANH_HOST', '0.0.0.0', 'listen address'],
+  ['XANH_DATA_DIR', './data', 'folder of the SQLite file xanh.db'],
+  ['XANH_DEMO', 'auto', 'auto: demo province when the inventory is empty; 0: never'],
+  ['XANH_DEMO_NET', '77', 'demo responders listen on 127.<N>.x.y'],
+  ['XANH_LOG_LEVEL', 'info', 'trace, debug, info, warn, error, fatal, silent'],
+  ['XANH_LOG_PRETTY', '0', '1: readable logs instead of JSON lines'],
+  ['XANH_PUBLIC_URL', 'http://localhost:PORT', 'base URL used in links'],
+  ['XANH_ADMIN_PASSWORD', 'generated', 'password of the first admin user (printed once if generated)'],
+  ['XANH_EMBEDDED_PROBE', '1', '0: do not run the in-process probe'],
+  ['XANH_PROVINCE_CODE / _NAME', 'from data', 'province shown in the dashboard'],
+]
+
+/**
+ * Builds the configuration from env and an optional YAML file text.
+ * @throws AppError E_VALIDATION whose message names the variable (XANH_…) or `file:key`
+ */
+export function loadServerConfig(env: Record<string, string | undefined>, fileText?: string, fileName = 'config'): ServerConfig {
+  let fromFile: unknown = {}
+  if (fileText !== undefined) {
+    try {
+      fromFile = parseYaml(fileText) ?? {}
+    } catch (e) {
+      throw new AppError('E_VALIDATION', `${fileName}: not valid YAML: ${(e as Error).message.split('\n')[0]}`)
+    }
+  }
+  const fileParsed = ServerConfig.safeParse(fromFile)
+  if (!fileParsed.success) {
+    const i = fileParsed.error.issues[0]
+    throw new AppError('E_VALIDATION', `${fileName}: ${i?.path.join('.') || '(root)'}: ${i?.message}`, [
+      { path: i?.path.join('.') ?? '', message: i?.message ?? 'invalid' },
+    ])
+  }
+  const envParsed = Env.safeParse(env)
+  if (!envParsed.success) {
+    const i = envParsed.error.issues[0]
+    const name = String(i?.path[0] ?? 'environment')
+    throw new AppError('E_VALIDATION', `${name}=${JSON.stringify(env[name] ?? '')}: ${i?.message}`, [{ path: name, message: i?.message ?? 'invalid' }])
+  }
+  const e = envParsed.data
+  const c = fileParsed.data
+  return {
+    ...c,
+    port: e.XANH_PORT ?? c.port,
+    host: e.XANH_HOST ?? c.host,
+    dataDir: e.XANH_DATA_DIR ?? c.dataDir,
+    demo: e.XANH_DEMO ?? c.demo,
+    demoNet: e.XANH_DEMO_NET ?? c.demoNet,
+    logLevel: e.XANH_LOG_LEVEL ?? c.logLevel,
+    logPretty: e.XANH_LOG_PRETTY ?? c.logPretty,
+    publicUrl: e.XANH_PUBLIC_URL ?? c.publicUrl,
+    adminPassword: e.XANH_ADMIN_PASSWORD ?? c.adminPassword,
+    embeddedProbe: e.XANH_EMBEDDED_PROBE ?? c.embeddedProbe,
+    provinceCode: e.XANH_PROVINCE_CODE ?? c.provinceCode,
+    provinceName: e.XANH_PROVINCE_NAME ?? c.provinceName,
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Loading and removing the demo province in the database.
+ * @module
+ */
+import { eq } from 'drizzle-orm'
+import type { Store } from '../store/store'
+import { communes } from '../store/schema'
+import { buildDemoInventory, DEMO_PROVINCE, type DemoInventory } from './province'
+
+/** Setting key that marks the database as holding the demo province. */
+export const DEMO_SETTING = 'demo'
+/** Name of the simulated commune-office agent whose outages make communes silent. */
+export const DEMO_REMOTE_PROBE = 'demo-agent-ky-son'
+/** How many communes the simulated remote agent watches. */
+const REMOTE_COMMUNES = 4
+
+export interface SeededDemo {
+  inventory: DemoInventory
+  /** Probe id of the simulated remote agent. */
+  remoteProbeId: string
+}
+
+/**
+ * Writes (or refreshes, idempotently) the demo province in one transaction. Refreshing on
+ * every start keeps responder addresses in step with the configured demo network.
+ */
+export function seedDemo(store: Store, demoNet: number): SeededDemo {
+  const inventory = buildDemoInventory(demoNet)
+  return store.transaction(() => {
+    const fresh = store.getSetting(DEMO_SETTING) !== '1'
+    store.setSetting(DEMO_SETTING, '1')
+    store.setSetting('province.code', DEMO_PROVINCE.code)
+    store.setSetting('province.name', DEMO_PROVINCE.name)
+    let remote = store.getProbeByName(DEMO_REMOTE_PROBE)
+    if (!remote) remote = store.createProbe(DEMO_REMOTE_PROBE, 'Demo — máy đo mô phỏng tại UBND xã (Kỳ Sơn)').probe
+    for (const c of inventory.communes) store.upsertCommune(c, true)
+    // The westernmost communes are watched by the simulated commune-office agent.
+    const remoteCodes = new Set(
+      [...inventory.communes].sort((a, b) => a.lon - b.lon).slice(0, REMOTE_COMMUNES).map((c) => c.code),
+    )
+    for (const t of inventory.targets) store.upsertTarget({ ...t, probeId: remoteCodes.has(t.communeCode) ? remote.id : null })
+    if (fresh) for (const g of inventory.gaps) store.addGap(g)
+    store.audit('system', fresh ? 'demo-load' : 'demo-refresh', 'province', DEMO_PROVINCE.code)
+    return { inventory, remoteProbeId: remote.id }
+  })
+}
+
+/** Removes every demo commune (targets and gaps cascade) and the demo marks. @returns communes removed */
+export function removeDemo(store: Store): number {
+  return store.transaction(() => {
+    const removed = store.db.delete(communes).where(eq(communes.demo, true)).run().changes
+    const remote = store.getProbeByName(DEMO_REMOTE_PROBE)
+    if (remote) store.deleteProbe(remote.id)
+    store.setSetting(DEMO_SETTING, '0')
+    store.audit('system', 'demo-remove', 'province', DEMO_PROVINCE.code, { communes: removed })
+    return removed
+  })
+}

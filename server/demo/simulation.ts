@@ -1,0 +1,195 @@
+/**
+ * The demo's impairment script and its real local responders: one UDP echo reflector and
+ * one TCP listener (standing in for an MCU's H.323 port) per commune, on 127.X.Y.Z.
+ * Impairments (delay, jitter, loss, outages) are injected in user space on a deterministic
+ * script, so the real probe measures them and the whole pipeline runs. Simulation only.
+ * @module
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram'
+import { createServer, type Server } from 'node:net'
+import type { Logger } from 'pino'
+import { toUdpEchoReply } from '../../protocol'
+import { DEMO_PORTS } from './province'
+
+/** What the script imposes on one commune at one moment. */
+export interface Impairment {
+  delayMs: number
+  jitterMs: number
+  loss: number
+  lineOutage: boolean
+  mcuOutage: boolean
+}
+
+/** Length of one outage rotation (ms): a few lines go down, then come back. */
+const OUTAGE_WINDOW_MS = 240_000
+const OUTAGE_DURATION_MS = 180_000
+/** The simulated commune-office agent is offline for this part of each cycle. */
+const AGENT_CYCLE_MS = 600_000
+const AGENT_ONLINE_FROM_MS = 150_000
+const AGENT_ONLINE_TO_MS = 420_000
+
+/**
+ * The script: a pure function of commune index and elapsed time, so tests can assert it and
+ * every demo run looks alike. Roughly: most communes healthy, some slow, some lossy, three
+ * lines down at any time (rotating every 4 minutes), one MCU down.
+ */
+export function impairmentAt(index: number, count: number, elapsedMs: number): Impairment {
+  const imp: Impairment = { delayMs: 4 + (index % 7) * 1.5, jitterMs: 0.5 + (index % 3) * 0.5, loss: 0, lineOutage: false, mcuOutage: false }
+  if (index % 10 === 3) imp.delayMs = 58 + (index % 4) * 8 // warning: RTT > 50 ms
+  if (index % 17 === 5) imp.delayMs = 125 + (index % 3) * 15 // critical: RTT > 100 ms
+  if (index % 23 === 7) imp.loss = 0.03 // critical: loss > 1 %
+  if (index % 29 === 11) imp.loss = 0.004 // warning: loss > 0.1 %
+  if (index % 31 === 13) imp.jitterMs = 18 // warning: jitter > 10 ms on a line
+  const epoch = Math.floor(elapsedMs / OUTAGE_WINDOW_MS)
+  const inOutage = elapsedMs % OUTAGE_WINDOW_MS < OUTAGE_DURATION_MS
+  for (let k = 0; k < 3; k++) if (inOutage && (epoch * 7 + k * 41 + 2) % count === index) imp.lineOutage = true
+  if ((epoch * 13 + 5) % count === index) imp.mcuOutage = true
+  return imp
+}
+
+/** Whether the simulated remote agent is online at this moment of the script. */
+export function remoteAgentOnlineAt(elapsedMs: number): boolean {
+  const t = elapsedMs % AGENT_CYCLE_MS
+  return t >= AGENT_ONLINE_FROM_MS && t < AGENT_ONLINE_TO_MS
+}
+
+interface Responder {
+  code: string
+  index: number
+  address: string
+  udp: UdpSocket | undefined
+  tcp: Server | undefined
+  tcpOpen: boolean
+  imp: Impairment
+}
+
+export interface DemoSimulationOptions {
+  /** Commune code → loopback address, in script order. */
+  addresses: Map<string, string>
+  log: Logger
+  now?: () => number
+  /** How often the script is re-read (ms). */
+  stepMs?: number
+  /** Told when the simulated remote agent should go online or offline. */
+  onRemoteAgent?: (online: boolean) => void
+  random?: () => number
+}
+
+/** Runs the responders and the script. `start()` binds, `stop()` closes everything. */
+export class DemoSimulation {
+  private readonly responders: Responder[] = []
+  private timer: NodeJS.Timeout | undefined
+  private readonly startedAt: number
+  private readonly now: () => number
+  private readonly random: () => number
+  private agentOnline: boolean | undefined
+  private readonly pending = new Set<NodeJS.Timeout>()
+
+  constructor(private readonly opts: DemoSimulationOptions) {
+    this.now = opts.now ?? Date.now
+    this.random = opts.random ?? Math.random
+    this.startedAt = this.now()
+    let index = 0
+    for (const [code, address] of opts.addresses) {
+      this.responders.push({ code, index: index++, address, udp: undefined, tcp: undefined, tcpOpen: false, imp: impairmentAt(0, 1, 0) })
+    }
+  }
+
+  /** Binds every responder; a responder that cannot bind is logged and its targets will read down. */
+  async start(): Promise<void> {
+    this.step()
+    await Promise.all(this.responders.map((r) => this.bindUdp(r)))
+    await Promise.all(this.responders.map((r) => this.syncTcp(r)))
+    this.timer = setInterval(() => this.step(), this.opts.stepMs ?? 1000)
+    this.timer.unref()
+  }
+
+  /** Current impairment of a commune (for tests and the log). */
+  impairmentOf(code: string): Impairment | undefined {
+    return this.responders.find((r) => r.code === code)?.imp
+  }
+
+  private step(): void {
+    const elapsed = this.now() - this.startedAt
+    for (const r of this.responders) {
+      r.imp = impairmentAt(r.index, this.responders.length, elapsed)
+      void this.syncTcp(r)
+    }
+    const online = remoteAgentOnlineAt(elapsed)
+    if (online !== this.agentOnline) {
+      this.agentOnline = online
+      this.opts.onRemoteAgent?.(online)
+    }
+  }
+
+  private bindUdp(r: Responder): Promise<void> {
+    return new Promise((resolve) => {
+      const sock = createSocket('udp4')
+      sock.on('message', (msg, rinfo) => {
+        if (r.imp.lineOutage || this.random() < r.imp.loss) return
+        const rx = BigInt(Date.now()) * 1_000_000n
+        const delay = Math.max(0, r.imp.delayMs + (this.random() * 2 - 1) * r.imp.jitterMs)
+        const t = setTimeout(() => {
+          this.pending.delete(t)
+          if (!toUdpEchoReply(msg, rx, BigInt(Date.now()) * 1_000_000n)) return
+          sock.send(msg, rinfo.port, rinfo.address)
+        }, delay)
+        this.pending.add(t)
+      })
+      sock.once('error', (err) => {
+        this.opts.log.warn({ err, address: r.address }, `demo: UDP echo responder ${r.address}:${DEMO_PORTS.udpEcho} could not start`)
+        resolve()
+      })
+      sock.bind(DEMO_PORTS.udpEcho, r.address, () => {
+        r.udp = sock
+        resolve()
+      })
+    })
+  }
+
+  /** Opens or closes the MCU listener to match the script (closed = connection refused). */
+  private syncTcp(r: Responder): Promise<void> {
+    const want = !r.imp.mcuOutage
+    if (want === r.tcpOpen) return Promise.resolve()
+    r.tcpOpen = want
+    if (!want) {
+      const server = r.tcp
+      r.tcp = undefined
+      return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()))
+    }
+    return new Promise((resolve) => {
+      const server = createServer((socket) => {
+        // An H.323 gatekeeper would talk; the connect itself is what the check measures.
+        socket.on('error', () => undefined)
+        socket.end()
+      })
+      server.once('error', (err) => {
+        this.opts.log.warn({ err, address: r.address }, `demo: MCU responder ${r.address}:${DEMO_PORTS.h323} could not start`)
+        resolve()
+      })
+      server.listen(DEMO_PORTS.h323, r.address, () => {
+        r.tcp = server
+        resolve()
+      })
+    })
+  }
+
+  /** Closes every socket and timer. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer)
+    for (const t of this.pending) clearTimeout(t)
+    this.pending.clear()
+    await Promise.all(
+      this.responders.map(
+        (r) =>
+          new Promise<void>((resolve) => {
+            r.tcpOpen = true // prevent a late step from reopening
+            const closeTcp = (): void => (r.tcp ? (r.tcp.close(() => resolve()), undefined) : resolve())
+            if (r.udp) r.udp.close(closeTcp)
+            else closeTcp()
+            r.udp = undefined
+          }),
+      ),
+    )
+  }
+}

@@ -1,0 +1,181 @@
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, type ProbeCreated } from '../../protocol'
+import type { AppDeps, AppEnv } from '../app'
+import { requireRole } from '../auth'
+import { readJsonBody, readTextBody } from '../body'
+import { AppError } from '../errors'
+import { exportInventory } from '../inventory/export'
+import { importInventory } from '../inventory/import'
+
+const InventoryKind = z.enum(['communes', 'targets', 'gaps'])
+const Format = z.enum(['csv', 'yaml'])
+
+/** Inventory CRUD, imports and exports (admin). Every write is audited and reloads the engine. */
+export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
+  const { store } = deps
+  const admin = requireRole(store, 'admin', deps.now)
+  const limits = { maxBodyBytes: 16 * 1024 * 1024, maxDecompressedBytes: 64 * 1024 * 1024 }
+
+  async function parsed<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+    const body = await readJsonBody(c, limits)
+    const r = schema.safeParse(body)
+    if (!r.success) throw AppError.fromZod(r.error)
+    return r.data
+  }
+  function changed(c: Context<AppEnv>, action: string, entity: string, id: string | null, detail?: unknown): void {
+    store.audit(c.get('actor'), action, entity, id, detail)
+    deps.onInventoryChanged()
+  }
+  function kindParam(c: Context): z.infer<typeof InventoryKind> {
+    const r = InventoryKind.safeParse(c.req.param('kind'))
+    if (!r.success) throw new AppError('E_NOT_FOUND', `no inventory kind ${c.req.param('kind')}`)
+    return r.data
+  }
+  function formatOf(c: Context): z.infer<typeof Format> {
+    const q = c.req.query('format')
+    if (q !== undefined) {
+      const r = Format.safeParse(q)
+      if (!r.success) throw new AppError('E_VALIDATION', 'format must be csv or yaml', [{ path: 'format', message: 'csv or yaml' }])
+      return r.data
+    }
+    return /yaml/i.test(c.req.header('content-type') ?? '') ? 'yaml' : 'csv'
+  }
+
+  return (
+    new Hono<AppEnv>()
+      // ---- import / export (before /:code so "import" is not a commune code) ----
+      .post('/:kind{communes|targets|gaps}/import', admin, async (c) => {
+        const kind = kindParam(c)
+        const text = await readTextBody(c, limits)
+        const report = importInventory(store, text, { kind, format: formatOf(c), actor: c.get('actor') })
+        deps.onInventoryChanged()
+        return c.json(report)
+      })
+      .get('/:kind{communes|targets|gaps}/export', admin, (c) => {
+        const kind = kindParam(c)
+        const format = formatOf(c)
+        const text = exportInventory(store, kind, format)
+        return c.body(text, 200, {
+          'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/yaml; charset=utf-8',
+          'Content-Disposition': `attachment; filename="${kind}.${format}"`,
+        })
+      })
+      // ---- communes ----
+      .post('/communes', admin, async (c) => {
+        const input = await parsed(c, CommuneInput)
+        if (store.getCommune(input.code)) throw new AppError('E_CONFLICT', `commune ${input.code} exists`, [{ path: 'code', message: 'already exists' }])
+        store.upsertCommune(input)
+        changed(c, 'create', 'commune', input.code)
+        return c.json(store.getCommune(input.code), 201)
+      })
+      .put('/communes/:code', admin, async (c) => {
+        const input = await parsed(c, CommuneInput)
+        if (input.code !== c.req.param('code')) throw new AppError('E_VALIDATION', 'code in body differs from the URL', [{ path: 'code', message: 'must match the URL' }])
+        store.upsertCommune(input)
+        changed(c, 'update', 'commune', input.code)
+        return c.json(store.getCommune(input.code))
+      })
+      .patch('/communes/:code', admin, async (c) => {
+        const code = c.req.param('code')
+        const row = store.getCommune(code)
+        if (!row) throw new AppError('E_NOT_FOUND', `no commune ${code}`)
+        const patch = await parsed(c, CommunePatch)
+        const merged = CommuneInput.parse({
+          code,
+          name: patch.name ?? row.name,
+          kind: patch.kind ?? row.kind,
+          districtCluster: patch.districtCluster ?? row.districtCluster,
+          lat: patch.lat ?? row.lat,
+          lon: patch.lon ?? row.lon,
+          contractedMbps: patch.contractedMbps ?? row.contractedMbps,
+          priority: patch.priority ?? row.priority,
+          notes: patch.notes ?? row.notes,
+        })
+        store.upsertCommune(merged, row.demo)
+        changed(c, 'update', 'commune', code, patch)
+        return c.json(store.getCommune(code))
+      })
+      .delete('/communes/:code', admin, (c) => {
+        const code = c.req.param('code')
+        if (!store.deleteCommune(code)) throw new AppError('E_NOT_FOUND', `no commune ${code}`)
+        changed(c, 'delete', 'commune', code)
+        return c.body(null, 204)
+      })
+      // ---- targets ----
+      .get('/targets', admin, (c) => c.json({ targets: store.listTargets() }))
+      .post('/targets', admin, async (c) => {
+        const input = await parsed(c, TargetInput)
+        if (store.getTarget(input.id)) throw new AppError('E_CONFLICT', `target ${input.id} exists`, [{ path: 'id', message: 'already exists' }])
+        const spec = store.upsertTarget(input)
+        changed(c, 'create', 'target', spec.id)
+        return c.json(spec, 201)
+      })
+      .put('/targets/:id', admin, async (c) => {
+        const input = await parsed(c, TargetInput)
+        if (input.id !== c.req.param('id')) throw new AppError('E_VALIDATION', 'id in body differs from the URL', [{ path: 'id', message: 'must match the URL' }])
+        const spec = store.upsertTarget(input)
+        changed(c, 'update', 'target', spec.id)
+        return c.json(spec)
+      })
+      .delete('/targets/:id', admin, (c) => {
+        const id = c.req.param('id')
+        if (!store.deleteTarget(id)) throw new AppError('E_NOT_FOUND', `no target ${id}`)
+        changed(c, 'delete', 'target', id)
+        return c.body(null, 204)
+      })
+      // ---- probes ----
+      .get('/probes', admin, (c) =>
+        c.json({
+          probes: store.listProbes().map((p) => ({
+            id: p.id,
+            name: p.name,
+            location: p.location,
+            builtin: p.builtin,
+            version: p.version,
+            lastSeenAt: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString(),
+            spoolBatches: p.spoolBatches,
+            revoked: p.revokedAt !== null,
+          })),
+        }),
+      )
+      .post('/probes', admin, async (c) => {
+        const input = await parsed(c, ProbeInput)
+        const { probe, token } = store.createProbe(input.name, input.location)
+        changed(c, 'create', 'probe', probe.id)
+        const body: ProbeCreated = { id: probe.id, name: probe.name, token }
+        return c.json(body, 201)
+      })
+      .post('/probes/:id/rotate', admin, (c) => {
+        const id = c.req.param('id')
+        const token = store.rotateProbeToken(id)
+        const probe = store.getProbe(id)
+        changed(c, 'rotate-token', 'probe', id)
+        const body: ProbeCreated = { id, name: probe?.name ?? id, token }
+        return c.json(body)
+      })
+      .delete('/probes/:id', admin, (c) => {
+        const id = c.req.param('id')
+        const probe = store.getProbe(id)
+        if (!probe) throw new AppError('E_NOT_FOUND', `no probe ${id}`)
+        if (probe.builtin) throw new AppError('E_CONFLICT', 'the embedded probe cannot be deleted')
+        store.deleteProbe(id)
+        changed(c, 'delete', 'probe', id)
+        return c.body(null, 204)
+      })
+      // ---- coverage gaps ----
+      .post('/gaps', admin, async (c) => {
+        const input = await parsed(c, CoverageGapInput)
+        if (!store.getCommune(input.communeCode)) throw new AppError('E_VALIDATION', `unknown commune ${input.communeCode}`, [{ path: 'communeCode', message: 'unknown commune' }])
+        const gap = store.addGap(input)
+        changed(c, 'create', 'gap', String(gap.id))
+        return c.json(gap, 201)
+      })
+      .delete('/gaps/:id{[0-9]+}', admin, (c) => {
+        const id = Number(c.req.param('id'))
+        if (!store.deleteGap(id)) throw new AppError('E_NOT_FOUND', `no gap ${id}`)
+        changed(c, 'delete', 'gap', String(id))
+        return c.body(null, 204)
+      })
+  )
+}

@@ -1,0 +1,36 @@
+/**
+ * Opening the SQLite file: pragmas for a write-heavy monitor, then committed migrations.
+ * @module
+ */
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { fileURLToPath } from 'node:url'
+import * as schema from './schema'
+
+export type Db = BetterSQLite3Database<typeof schema>
+
+export interface OpenedDb {
+  sqlite: Database.Database
+  db: Db
+}
+
+/** Folder of the generated, committed migrations. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url))
+
+/**
+ * Opens (creating if needed) the database at `file` (":memory:" for tests), sets WAL and
+ * applies every pending migration. Throws if a migration fails, so start-up stops.
+ */
+export function openDatabase(file: string): OpenedDb {
+  const sqlite = new Database(file)
+  sqlite.pragma('journal_mode = WAL')
+  // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('cache_size = -32000')
+  const db = drizzle(sqlite, { schema })
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR })
+  return { sqlite, db }
+}

@@ -1,0 +1,431 @@
+/**
+ * The persistence boundary. Synchronous (better-sqlite3 is), returns protocol types where the
+ * callers are routes, rows where the callers are the state engine. Hot paths (ingest, series)
+ * use prepared raw statements; inventory uses drizzle.
+ * @module
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { asc, eq } from 'drizzle-orm'
+import type Database from 'better-sqlite3'
+import {
+  KIND_DEFAULTS,
+  TargetSpec,
+  type CheckResult,
+  type CommuneInput,
+  type CoverageGapInput,
+  type CoverageGapView,
+  type ErrorIssue,
+  type TargetInput,
+  zodIssues,
+} from '../../protocol'
+import { AppError } from '../errors'
+import type { Db } from './db'
+import {
+  auditLog,
+  communes,
+  coverageGaps,
+  probes,
+  settings,
+  targets,
+  type CommuneRow,
+  type CoverageGapRow,
+  type ProbeRow,
+  type TargetRow,
+} from './schema'
+
+/** Outcome of an idempotent batch insert. */
+export interface InsertOutcome {
+  accepted: number
+  duplicates: number
+  /** The results that were new, in input order (the state engine only sees these). */
+  inserted: CheckResult[]
+}
+
+/** sha256 hex of a probe token; tokens are 256-bit random, so a fast hash is enough. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** A new random probe token (256 bits), shown once. */
+export function newProbeToken(): string {
+  return `xanh_p_${randomBytes(32).toString('base64url')}`
+}
+
+/**
+ * Validates a target input against its kind's schema and fills per-kind defaults.
+ * @throws AppError E_VALIDATION with paths relative to the target
+ */
+export function targetSpecFromInput(input: TargetInput, pathPrefix = ''): TargetSpec {
+  const defaults = KIND_DEFAULTS[input.kind]
+  const candidate = {
+    id: input.id,
+    communeCode: input.communeCode,
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    kind: input.kind,
+    host: input.host,
+    ...(input.port !== undefined ? { port: input.port } : defaults.port !== undefined ? { port: defaults.port } : {}),
+    role: input.role,
+    intervalSeconds: input.intervalSeconds ?? defaults.intervalSeconds,
+    timeoutSeconds: input.timeoutSeconds ?? Math.min(defaults.timeoutSeconds, input.intervalSeconds ?? defaults.intervalSeconds),
+    parents: input.parents,
+    options: input.options,
+  }
+  const parsed = TargetSpec.safeParse(candidate)
+  if (!parsed.success) throw AppError.fromZod(parsed.error, pathPrefix)
+  return parsed.data
+}
+
+/** Rebuilds the probe-facing spec from a stored row (validated when it was written). */
+export function targetSpecFromRow(row: TargetRow): TargetSpec {
+  return TargetSpec.parse({
+    id: row.id,
+    communeCode: row.communeCode,
+    ...(row.name ? { name: row.name } : {}),
+    kind: row.kind,
+    host: row.host,
+    ...(row.port !== null ? { port: row.port } : {}),
+    role: row.role,
+    intervalSeconds: row.intervalS,
+    timeoutSeconds: row.timeoutS,
+    parents: row.parents,
+    options: row.options,
+  })
+}
+
+function gapView(row: CoverageGapRow): CoverageGapView {
+  return {
+    id: row.id,
+    communeCode: row.communeCode,
+    hamlet: row.hamlet,
+    kind: row.kind,
+    population: row.population,
+    households: row.households,
+    since: row.sinceDate,
+    plannedFix: row.plannedFix,
+    fixedAt: row.fixedAtDate,
+    source: row.source,
+  }
+}
+
+/** Everything the server persists, over one open database. */
+export class Store {
+  private readonly insertResult: Database.Statement
+  private readonly seriesStmt: Database.Statement
+
+  constructor(
+    readonly sqlite: Database.Database,
+    readonly db: Db,
+  ) {
+    this.insertResult = sqlite.prepare(
+      `INSERT OR IGNORE INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    this.seriesStmt = sqlite.prepare(
+      `SELECT observed_at AS t, ok, measurements FROM results
+       WHERE target_id = ? AND observed_at >= ? AND observed_at < ? ORDER BY observed_at`,
+    )
+  }
+
+  // ---- settings ----
+
+  getSetting(key: string): string | undefined {
+    return this.db.select().from(settings).where(eq(settings.key, key)).get()?.value
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run()
+  }
+
+  // ---- results ----
+
+  /**
+   * Stores a batch in one transaction, idempotent on result id.
+   * @returns counts, and the results that were new
+   */
+  insertResults(probeId: string, batch: readonly CheckResult[], receivedAt: number): InsertOutcome {
+    const inserted: CheckResult[] = []
+    const run = this.sqlite.transaction(() => {
+      for (const r of batch) {
+        const info = this.insertResult.run(
+          r.id,
+          r.targetId,
+          probeId,
+          Date.parse(r.observedAt),
+          receivedAt,
+          r.durationSeconds * 1000,
+          r.ok ? 1 : 0,
+          r.error ?? null,
+          JSON.stringify(r.measurements),
+        )
+        if (info.changes > 0) inserted.push(r)
+      }
+    })
+    run()
+    return { accepted: inserted.length, duplicates: batch.length - inserted.length, inserted }
+  }
+
+  /** Total stored results (tests and `db stats`). */
+  countResults(): number {
+    return (this.sqlite.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n
+  }
+
+  /**
+   * Time series of one measurement, averaged per step; steps without any result are null
+   * (a data gap, never interpolated). Failed rounds contribute their measurements too
+   * (a 100 %-loss round has loss_ratio 1).
+   */
+  querySeries(targetId: string, metric: string, fromMs: number, toMs: number, stepMs: number): Array<[number, number | null]> {
+    const rows = this.seriesStmt.all(targetId, fromMs, toMs) as Array<{ t: number; ok: number; measurements: string }>
+    const buckets = Math.max(1, Math.ceil((toMs - fromMs) / stepMs))
+    const sum = new Float64Array(buckets)
+    const count = new Uint32Array(buckets)
+    for (const row of rows) {
+      const m = JSON.parse(row.measurements) as Record<string, number>
+      const v = m[metric]
+      if (typeof v !== 'number') continue
+      const b = Math.min(buckets - 1, Math.floor((row.t - fromMs) / stepMs))
+      sum[b] = (sum[b] ?? 0) + v
+      count[b] = (count[b] ?? 0) + 1
+    }
+    const points: Array<[number, number | null]> = []
+    for (let i = 0; i < buckets; i++) {
+      const n = count[i] ?? 0
+      points.push([Math.round((fromMs + i * stepMs) / 1000), n > 0 ? (sum[i] ?? 0) / n : null])
+    }
+    return points
+  }
+
+  /** Latest results per target since a time, oldest first (warms the state engine at start). */
+  recentResults(sinceMs: number): Array<{ targetId: string; observedAt: number; ok: boolean; error: string | null; measurements: Record<string, number> }> {
+    const rows = this.sqlite
+      .prepare('SELECT target_id, observed_at, ok, error, measurements FROM results WHERE observed_at >= ? ORDER BY observed_at')
+      .all(sinceMs) as Array<{ target_id: string; observed_at: number; ok: number; error: string | null; measurements: string }>
+    return rows.map((r) => ({
+      targetId: r.target_id,
+      observedAt: r.observed_at,
+      ok: r.ok === 1,
+      error: r.error,
+      measurements: JSON.parse(r.measurements) as Record<string, number>,
+    }))
+  }
+
+  // ---- communes ----
+
+  listCommunes(): CommuneRow[] {
+    return this.db.select().from(communes).orderBy(asc(communes.code)).all()
+  }
+
+  getCommune(code: string): CommuneRow | undefined {
+    return this.db.select().from(communes).where(eq(communes.code, code)).get()
+  }
+
+  countCommunes(): number {
+    return (this.sqlite.prepare('SELECT count(*) AS n FROM communes').get() as { n: number }).n
+  }
+
+  /** Inserts or updates a commune (by code). */
+  upsertCommune(input: CommuneInput, demo = false): void {
+    const values = { ...input, demo, updatedAt: Date.now() }
+    this.db
+      .insert(communes)
+      .values(values)
+      .onConflictDoUpdate({ target: communes.code, set: { ...values } })
+      .run()
+  }
+
+  /** Deletes a commune and (cascade) its targets and gaps. @returns false if it did not exist */
+  deleteCommune(code: string): boolean {
+    return this.db.delete(communes).where(eq(communes.code, code)).run().changes > 0
+  }
+
+  // ---- targets ----
+
+  listTargets(): TargetRow[] {
+    return this.db.select().from(targets).orderBy(asc(targets.id)).all()
+  }
+
+  getTarget(id: string): TargetRow | undefined {
+    return this.db.select().from(targets).where(eq(targets.id, id)).get()
+  }
+
+  /**
+   * Inserts or updates a target after validating it against its kind.
+   * @throws AppError E_VALIDATION (bad options), E_NOT_FOUND (unknown commune or probe)
+   */
+  upsertTarget(input: TargetInput, pathPrefix = ''): TargetSpec {
+    const spec = targetSpecFromInput(input, pathPrefix)
+    if (!this.getCommune(input.communeCode)) {
+      throw new AppError('E_VALIDATION', `${pathPrefix ? pathPrefix + '.' : ''}communeCode: unknown commune ${input.communeCode}`, [
+        { path: `${pathPrefix ? pathPrefix + '.' : ''}communeCode`, message: `unknown commune ${input.communeCode}` },
+      ])
+    }
+    if (input.probeId !== null && !this.getProbe(input.probeId)) {
+      throw new AppError('E_VALIDATION', `probeId: unknown probe ${input.probeId}`, [
+        { path: `${pathPrefix ? pathPrefix + '.' : ''}probeId`, message: `unknown probe ${input.probeId}` },
+      ])
+    }
+    const values = {
+      id: spec.id,
+      communeCode: spec.communeCode,
+      name: spec.name ?? null,
+      kind: spec.kind,
+      host: spec.host,
+      port: spec.port ?? null,
+      role: spec.role,
+      intervalS: spec.intervalSeconds,
+      timeoutS: spec.timeoutSeconds,
+      options: spec.options as Record<string, unknown>,
+      parents: spec.parents,
+      probeId: input.probeId,
+      enabled: input.enabled,
+      updatedAt: Date.now(),
+    }
+    this.db.insert(targets).values(values).onConflictDoUpdate({ target: targets.id, set: values }).run()
+    return spec
+  }
+
+  deleteTarget(id: string): boolean {
+    return this.db.delete(targets).where(eq(targets.id, id)).run().changes > 0
+  }
+
+  /**
+   * Enabled targets a probe runs: its own, and for the builtin (embedded) probe also those
+   * assigned to no probe.
+   */
+  targetsForProbe(probe: ProbeRow): TargetSpec[] {
+    return this.listTargets()
+      .filter((t) => t.enabled && (t.probeId === probe.id || (probe.builtin && t.probeId === null)))
+      .map(targetSpecFromRow)
+  }
+
+  // ---- probes ----
+
+  listProbes(): ProbeRow[] {
+    return this.db.select().from(probes).orderBy(asc(probes.name)).all()
+  }
+
+  getProbe(id: string): ProbeRow | undefined {
+    return this.db.select().from(probes).where(eq(probes.id, id)).get()
+  }
+
+  getProbeByName(name: string): ProbeRow | undefined {
+    return this.db.select().from(probes).where(eq(probes.name, name)).get()
+  }
+
+  /** Finds a non-revoked probe by its bearer token. */
+  probeByToken(token: string): ProbeRow | undefined {
+    const row = this.db.select().from(probes).where(eq(probes.tokenHash, hashToken(token))).get()
+    return row && row.revokedAt === null ? row : undefined
+  }
+
+  /**
+   * Creates a probe and returns its token (the only time it exists in clear).
+   * @throws AppError E_CONFLICT when the name is taken
+   */
+  createProbe(name: string, location: string, builtin = false): { probe: ProbeRow; token: string } {
+    if (this.getProbeByName(name)) throw new AppError('E_CONFLICT', `a probe named ${name} already exists`, [{ path: 'name', message: 'already exists' }])
+    const token = newProbeToken()
+    const id = `p-${randomUUID().slice(0, 8)}`
+    this.db.insert(probes).values({ id, name, location, builtin, tokenHash: hashToken(token) }).run()
+    const probe = this.getProbe(id)
+    if (!probe) throw new AppError('E_INTERNAL', 'probe vanished after insert')
+    return { probe, token }
+  }
+
+  /** Replaces a probe's token (the old one stops working at once). */
+  rotateProbeToken(id: string): string {
+    const token = newProbeToken()
+    const changed = this.db.update(probes).set({ tokenHash: hashToken(token), revokedAt: null }).where(eq(probes.id, id)).run().changes
+    if (changed === 0) throw new AppError('E_NOT_FOUND', `no probe ${id}`)
+    return token
+  }
+
+  revokeProbe(id: string): boolean {
+    return this.db.update(probes).set({ revokedAt: Date.now() }).where(eq(probes.id, id)).run().changes > 0
+  }
+
+  deleteProbe(id: string): boolean {
+    return this.db.delete(probes).where(eq(probes.id, id)).run().changes > 0
+  }
+
+  /** Records a heartbeat. */
+  touchProbe(id: string, at: number, version: string | null, spoolBatches: number | null): void {
+    this.db.update(probes).set({ lastSeenAt: at, version, spoolBatches }).where(eq(probes.id, id)).run()
+  }
+
+  // ---- coverage gaps ----
+
+  listGaps(communeCode?: string): CoverageGapView[] {
+    const q = this.db.select().from(coverageGaps)
+    const rows = communeCode ? q.where(eq(coverageGaps.communeCode, communeCode)).all() : q.all()
+    return rows.map(gapView)
+  }
+
+  addGap(input: CoverageGapInput): CoverageGapView {
+    const row = this.db
+      .insert(coverageGaps)
+      .values({
+        communeCode: input.communeCode,
+        hamlet: input.hamlet,
+        kind: input.kind,
+        population: input.population,
+        households: input.households,
+        sinceDate: input.since,
+        plannedFix: input.plannedFix,
+        fixedAtDate: input.fixedAt,
+        source: input.source,
+      })
+      .returning()
+      .get()
+    return gapView(row)
+  }
+
+  deleteGap(id: number): boolean {
+    return this.db.delete(coverageGaps).where(eq(coverageGaps.id, id)).run().changes > 0
+  }
+
+  // ---- audit ----
+
+  audit(actor: string, action: string, entity: string, entityId: string | null, detail?: unknown): void {
+    this.db
+      .insert(auditLog)
+      .values({ at: Date.now(), actor, action, entity, entityId, detail: detail === undefined ? null : JSON.stringify(detail) })
+      .run()
+  }
+
+  /** Runs `fn` in one transaction: all of it is written or none. */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn)()
+  }
+
+  // ---- appended for inventory import ----
+
+  /**
+   * Replaces every field of a coverage gap (imports match gaps by commune + hamlet + kind).
+   * @throws AppError E_NOT_FOUND when no gap has this id
+   */
+  updateGap(id: number, input: CoverageGapInput): CoverageGapView {
+    const row = this.db
+      .update(coverageGaps)
+      .set({
+        communeCode: input.communeCode,
+        hamlet: input.hamlet,
+        kind: input.kind,
+        population: input.population,
+        households: input.households,
+        sinceDate: input.since,
+        plannedFix: input.plannedFix,
+        fixedAtDate: input.fixedAt,
+        source: input.source,
+      })
+      .where(eq(coverageGaps.id, id))
+      .returning()
+      .get()
+    if (!row) throw new AppError('E_NOT_FOUND', `no coverage gap ${id}`)
+    return gapView(row)
+  }
+}
+
+/** Re-exported so importers can report issues in one shape. */
+export type { ErrorIssue }
+export { zodIssues }
