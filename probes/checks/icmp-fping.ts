@@ -140,9 +140,10 @@ export function createFpingPinger(opts: FpingPingerOptions): Pinger {
           }
         }
       }
+      // 'exit', not 'close': a grandchild holding stderr open must not delay shutdown.
       const exits = [...running].map((c) => new Promise<void>((r) => {
         if (c.exitCode !== null || c.signalCode !== null) return r()
-        c.once('close', () => r())
+        c.once('exit', () => r())
         c.kill('SIGTERM')
       }))
       await Promise.all(exits)
