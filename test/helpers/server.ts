@@ -1,0 +1,100 @@
+/**
+ * Builds a real server runtime over a real SQLite file in a temp folder, for route tests
+ * (`app.request()`, no port) and for tests that listen on 127.0.0.1:0.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import pino from 'pino'
+import { loadServerConfig, type ServerConfig } from '../../server/config'
+import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
+import { openDatabase, type OpenedDb } from '../../server/store/db'
+import type { CheckResult, CommuneInput, ResultBatch, TargetInput } from '../../protocol'
+
+export interface TestServer {
+  runtime: ServerRuntime
+  opened: OpenedDb
+  config: ServerConfig
+  dir: string
+  /** Token of a probe created for the test. */
+  token: string
+  probeId: string
+  clock: { now: number }
+  close(): void
+}
+
+/** A runtime with a manual clock, one probe, and the given inventory. */
+export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string> } = {}): TestServer {
+  const dir = mkdtempSync(join(tmpdir(), 'xanh-test-'))
+  const opened = openDatabase(join(dir, 'xanh.db'))
+  const config = loadServerConfig({ XANH_DATA_DIR: dir, ...(opts.env ?? {}) })
+  const clock = { now: Date.parse('2026-11-24T03:00:00Z') }
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now })
+  for (const c of opts.communes ?? []) runtime.store.upsertCommune(c)
+  const { probe, token } = runtime.store.createProbe('test-probe', 'test')
+  for (const t of opts.targets ?? []) runtime.store.upsertTarget({ ...t, probeId: t.probeId ?? probe.id })
+  runtime.reloadInventory()
+  return {
+    runtime,
+    opened,
+    config,
+    dir,
+    token,
+    probeId: probe.id,
+    clock,
+    close() {
+      void runtime.hub.close()
+      opened.sqlite.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export const commune = (code: string, over: Partial<CommuneInput> = {}): CommuneInput => ({
+  code,
+  name: `Xã ${code}`,
+  kind: 'xa',
+  districtCluster: 'Cụm A',
+  lat: 19,
+  lon: 105,
+  contractedMbps: 100,
+  priority: 0,
+  notes: '',
+  ...over,
+})
+
+export const udpTarget = (id: string, communeCode: string, role: TargetInput['role'] = 'line', over: Partial<TargetInput> = {}): TargetInput => ({
+  id,
+  communeCode,
+  kind: 'udp_echo',
+  host: '127.0.0.1',
+  port: 8620,
+  role,
+  intervalSeconds: 15,
+  timeoutSeconds: 5,
+  parents: [],
+  options: {},
+  probeId: null,
+  enabled: true,
+  ...over,
+})
+
+/** A result with sensible packet measurements; override anything. */
+export function result(targetId: string, observedAtMs: number, over: Partial<CheckResult> & { m?: Record<string, number> } = {}): CheckResult {
+  const { m, ...rest } = over
+  return {
+    id: randomUUID(),
+    targetId,
+    kind: 'udp_echo',
+    observedAt: new Date(observedAtMs).toISOString(),
+    durationSeconds: 2.5,
+    ok: true,
+    measurements: { rtt_median_seconds: 0.01, rtt_min_seconds: 0.008, rtt_max_seconds: 0.02, sent: 50, received: 50, loss_ratio: 0, jitter_seconds: 0.001, ...(m ?? {}) },
+    ...rest,
+  }
+}
+
+export function batch(probeId: string, results: CheckResult[]): ResultBatch {
+  return { protocolVersion: 1, probeId, sentAt: new Date().toISOString(), results }
+}

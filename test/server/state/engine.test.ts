@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest'
+import { StateConfig, Thresholds } from '../../../server/config'
+import { StateEngine, type CommuneMeta, type ResultFact, type TargetMeta } from '../../../server/state/engine'
+
+const T0 = Date.parse('2026-11-24T00:00:00Z')
+
+function setup(targets: Array<Partial<TargetMeta> & { id: string }> = [{ id: 'line' }]) {
+  const clock = { now: T0 }
+  const engine = new StateEngine(StateConfig.parse({}), Thresholds.parse({}), () => clock.now)
+  const communes: CommuneMeta[] = [
+    { code: 'C1', name: 'Xã Một', kind: 'xa', cluster: 'A', lat: 19, lon: 105, contractedMbps: 100, priority: 0, notes: '', openGaps: 0 },
+  ]
+  engine.setInventory(
+    communes,
+    targets.map((t) => ({
+      communeCode: 'C1',
+      name: null,
+      kind: 'udp_echo',
+      role: 'line',
+      host: '127.0.0.1',
+      port: 8620,
+      intervalSeconds: 15,
+      parents: [],
+      enabled: true,
+      ...t,
+    })),
+  )
+  return { engine, clock }
+}
+
+const round = (targetId: string, t: number, ok: boolean, m: Record<string, number> = {}): ResultFact => ({
+  targetId,
+  observedAt: t,
+  ok,
+  error: ok ? null : 'timeout after 5s waiting for 127.0.0.1:8620',
+  measurements: ok ? { rtt_median_seconds: 0.01, sent: 50, received: 50, jitter_seconds: 0.001, ...m } : { sent: 50, received: 0, loss_ratio: 1, ...m },
+})
+
+/** Feeds rounds at 15 s spacing, advancing the clock. Pattern: "+" success, "-" failure. */
+function feed(engine: StateEngine, clock: { now: number }, pattern: string, m: Record<string, number> = {}): string[] {
+  const states: string[] = []
+  for (const ch of pattern) {
+    clock.now += 15_000
+    engine.ingest([round('line', clock.now, ch === '+', m)])
+    states.push(engine.targetStatus('line')?.state ?? '?')
+  }
+  return states
+}
+
+describe('StateEngine hysteresis', () => {
+  it.each([
+    ['no data yet is unknown', '', []],
+    ['one good round is ok', '+', ['ok']],
+    ['down only after 3 consecutive failures', '+---', ['ok', 'warning', 'warning', 'down']],
+    ['two failures then success never goes down', '+--+', ['ok', 'warning', 'warning', 'ok']],
+    ['up again only after 2 successes', '+---++', ['ok', 'warning', 'warning', 'down', 'down', 'ok']],
+    ['a success between failures resets the count', '+--+--+', ['ok', 'warning', 'warning', 'ok', 'warning', 'warning', 'ok']],
+  ])('%s', (_name, pattern, expected) => {
+    const { engine, clock } = setup()
+    expect(feed(engine, clock, pattern)).toEqual(expected)
+    if (pattern === '') expect(engine.targetStatus('line')?.state).toBe('unknown')
+  })
+})
+
+describe('StateEngine data gaps', () => {
+  it('goes unknown after 3 × interval without a result, and back on the next result', () => {
+    const { engine, clock } = setup()
+    feed(engine, clock, '++')
+    clock.now += 45_000
+    engine.tick()
+    expect(engine.targetStatus('line')?.state).toBe('ok')
+    clock.now += 1
+    engine.tick()
+    expect(engine.targetStatus('line')?.state).toBe('unknown')
+    expect(engine.targetStatus('line')?.reason).toBe('silent')
+    expect(engine.communeSummary('C1')?.state).toBe('unknown')
+    feed(engine, clock, '+')
+    expect(engine.targetStatus('line')?.state).toBe('ok')
+  })
+
+  it('a late replay fills the window but does not rewrite hysteresis', () => {
+    const { engine, clock } = setup()
+    feed(engine, clock, '++')
+    engine.ingest([round('line', clock.now - 60_000, false)])
+    expect(engine.targetStatus('line')?.consecutiveFailures).toBe(0)
+    expect(engine.targetStatus('line')?.state).toBe('ok')
+  })
+})
+
+describe('StateEngine degradation', () => {
+  it.each([
+    ['RTT 40 ms is ok', { rtt_median_seconds: 0.04 }, 'ok', 'ok'],
+    ['RTT 60 ms is a warning', { rtt_median_seconds: 0.06 }, 'warning', 'rtt'],
+    ['RTT 120 ms is critical', { rtt_median_seconds: 0.12 }, 'critical', 'rtt'],
+    ['jitter 15 ms on a line is a warning', { jitter_seconds: 0.015 }, 'warning', 'jitter'],
+    ['jitter 40 ms on a line is critical', { jitter_seconds: 0.04 }, 'critical', 'jitter'],
+  ])('%s', (_name, m, state, reason) => {
+    const { engine, clock } = setup()
+    feed(engine, clock, '+++', m)
+    expect(engine.targetStatus('line')?.state).toBe(state)
+    expect(engine.targetStatus('line')?.reason).toBe(reason)
+  })
+
+  it('judges loss only over ≥ 1000 packets', () => {
+    const { engine, clock } = setup()
+    // 2 % loss: 49 of 50 received per round.
+    const states = feed(engine, clock, '+'.repeat(21), { received: 49 })
+    expect(states[18]).toBe('ok') // 950 packets: not enough to judge 0.1 %
+    expect(states[19]).toBe('critical') // 1000 packets
+    expect(engine.targetStatus('line')?.reason).toBe('loss')
+    expect(engine.targetStatus('line')?.window.lossRatio).toBeCloseTo(0.02)
+  })
+
+  it('0.4 % loss is a warning', () => {
+    const { engine, clock } = setup()
+    feed(engine, clock, '+'.repeat(25), { sent: 250, received: 249 })
+    expect(engine.targetStatus('line')?.state).toBe('warning')
+  })
+
+  it('the RTT median is over the window, so one slow round does not flip the state', () => {
+    const { engine, clock } = setup()
+    feed(engine, clock, '++++')
+    feed(engine, clock, '+', { rtt_median_seconds: 0.3 })
+    expect(engine.targetStatus('line')?.state).toBe('ok')
+  })
+
+  it('a video (mcu) target uses the looser video jitter thresholds', () => {
+    const { engine, clock } = setup([{ id: 'line' }, { id: 'mcu', role: 'mcu' }])
+    for (let i = 0; i < 3; i++) {
+      clock.now += 15_000
+      engine.ingest([round('line', clock.now, true), round('mcu', clock.now, true, { jitter_seconds: 0.015 })])
+    }
+    expect(engine.targetStatus('mcu')?.state).toBe('ok')
+  })
+})
+
+describe('StateEngine commune roll-up', () => {
+  function both(line: boolean, mcu: boolean, rounds: number, clock: { now: number }, engine: StateEngine) {
+    for (let i = 0; i < rounds; i++) {
+      clock.now += 15_000
+      engine.ingest([round('line', clock.now, line), round('mcu', clock.now, mcu)])
+    }
+  }
+
+  it('line down → commune down, named by the line; the MCU behind it is unreachable', () => {
+    const { engine, clock } = setup([{ id: 'line' }, { id: 'mcu', role: 'mcu', kind: 'h323', parents: ['line'] }])
+    both(false, false, 3, clock, engine)
+    const c = engine.communeSummary('C1')
+    expect(c?.state).toBe('down')
+    expect(c?.reason).toBe('line:down')
+    expect(c?.lineState).toBe('down')
+    expect(engine.targetStatus('mcu')?.unreachable).toBe(true)
+  })
+
+  it('MCU down with the line up → commune down, named by the MCU', () => {
+    const { engine, clock } = setup([{ id: 'line' }, { id: 'mcu', role: 'mcu', kind: 'h323', parents: ['line'] }])
+    both(true, false, 3, clock, engine)
+    const c = engine.communeSummary('C1')
+    expect(c?.state).toBe('down')
+    expect(c?.reason).toBe('mcu:down')
+    expect(engine.targetStatus('mcu')?.unreachable).toBe(false)
+  })
+
+  it('line silent → commune unknown even if the MCU answers', () => {
+    const { engine, clock } = setup([{ id: 'line' }, { id: 'mcu', role: 'mcu', kind: 'h323', intervalSeconds: 300 }])
+    both(true, true, 1, clock, engine)
+    clock.now += 60_000
+    engine.ingest([round('mcu', clock.now, true)])
+    engine.tick()
+    expect(engine.communeSummary('C1')?.state).toBe('unknown')
+  })
+
+  it('counts and drained changes follow the state', () => {
+    const { engine, clock } = setup()
+    engine.drainChanges()
+    feed(engine, clock, '+')
+    expect(engine.counts()).toEqual({ ok: 1, warning: 0, critical: 0, down: 0, unknown: 0 })
+    const changes = engine.drainChanges()
+    expect(changes.communes.map((c) => c.code)).toEqual(['C1'])
+    expect(changes.targets.map((t) => t.id)).toEqual(['line'])
+    expect(engine.drainChanges()).toEqual({ communes: [], targets: [] })
+  })
+})
