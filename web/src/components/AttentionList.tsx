@@ -1,0 +1,66 @@
+import type { CommuneSummary } from '../../../protocol'
+import { useI18n } from '../context'
+import { formatDuration, formatShortDateTime, toMs } from '../format'
+import { communeHref } from '../models/router'
+import { StateBadge } from './StateBadge'
+
+/** How many problems the card lists before pointing at the table. */
+const MAX_ITEMS = 12
+
+/**
+ * "Cần chú ý": the most urgent non-ok communes (down, critical, unknown, then warning),
+ * each a link to its page with how long it has been in that state.
+ */
+export function AttentionList({
+  items,
+  nowMs,
+  onShowAll,
+}: {
+  items: readonly CommuneSummary[]
+  nowMs: number
+  onShowAll: () => void
+}) {
+  const { t } = useI18n()
+  const shown = items.slice(0, MAX_ITEMS)
+  return (
+    <section class="card attention" aria-labelledby="attention-title">
+      <div class="card__head">
+        <h2 id="attention-title" class="card__title">
+          {t('attention.title')}
+          <span class="count-pill">{items.length}</span>
+        </h2>
+        {items.length > 0 && (
+          <button type="button" class="btn btn--link" onClick={onShowAll}>
+            {t('attention.showAll', { n: items.length })}
+          </button>
+        )}
+      </div>
+      {items.length === 0 ? (
+        <p class="attention__none">{t('attention.none')}</p>
+      ) : (
+        <ul class="attention__list">
+          {shown.map((c) => {
+            const since = toMs(c.since)
+            return (
+              <li key={c.code}>
+                <a class={`attention__item attention__item--${c.state}`} href={communeHref(c.code)}>
+                  <StateBadge state={c.state} compact />
+                  <span class="attention__name">{c.name}</span>
+                  <span class="attention__meta">
+                    <span class="mono">{c.code}</span>
+                    {c.cluster && <span> · {c.cluster}</span>}
+                    {c.reason && <span> · {c.reason}</span>}
+                  </span>
+                  <span class="attention__since" title={since !== null ? formatShortDateTime(since, nowMs) : undefined}>
+                    {since !== null ? t('attention.for', { duration: formatDuration((nowMs - since) / 1000, t) }) : t('value.none')}
+                  </span>
+                </a>
+              </li>
+            )
+          })}
+        </ul>
+      )}
+      {items.length > MAX_ITEMS && <p class="attention__more muted">{t('attention.more', { n: items.length - MAX_ITEMS })}</p>}
+    </section>
+  )
+}

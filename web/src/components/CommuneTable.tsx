@@ -1,0 +1,239 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
+import { STATES, type CommuneSummary } from '../../../protocol'
+import { useModels, useI18n } from '../context'
+import { formatDuration, formatLossPct, formatRttMs, formatShortDateTime, formatDateTime, formatNumber, toMs } from '../format'
+import { stateKey, type MessageKey, type Translate, type Lang } from '../i18n'
+import type { SortKey, StateFilter } from '../models/communes'
+import { communeHref } from '../models/router'
+import { StateBadge } from './StateBadge'
+
+/** Fixed row height (px): the virtual window is computed from it, CSS must match. */
+export const ROW_HEIGHT = 44
+const HEADER_HEIGHT = 42
+/** Rows rendered beyond each edge so Tab and arrow keys always find the next row in the DOM. */
+const OVERSCAN = 10
+
+interface Column {
+  key: SortKey
+  label: MessageKey
+  width: number
+  numeric?: boolean
+}
+
+const COLUMNS: readonly Column[] = [
+  { key: 'state', label: 'col.state', width: 168 },
+  { key: 'name', label: 'col.name', width: 230 },
+  { key: 'code', label: 'col.code', width: 104 },
+  { key: 'cluster', label: 'col.cluster', width: 180 },
+  { key: 'rtt', label: 'col.rtt', width: 96, numeric: true },
+  { key: 'loss', label: 'col.loss', width: 112, numeric: true },
+  { key: 'since', label: 'col.since', width: 140 },
+  { key: 'lastSeen', label: 'col.lastSeen', width: 130 },
+]
+
+/**
+ * Returns the slice of rows to render for a scroll position: only what is visible plus
+ * an overscan, so 3,321 communes cost the same as 30.
+ */
+export function visibleWindow(scrollTop: number, viewportHeight: number, total: number): { first: number; last: number } {
+  const top = Math.max(0, scrollTop - HEADER_HEIGHT)
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN)
+  const last = Math.min(total, Math.ceil((top + viewportHeight) / ROW_HEIGHT) + OVERSCAN)
+  return { first, last }
+}
+
+/** Search, state filter and the sortable, virtualised table of every commune. */
+export function CommuneTable() {
+  const { table, live, overview } = useModels()
+  const { t, lang } = useI18n()
+  const rows = table.rows.value
+  const total = overview.communes.value.length
+  const nowMs = live.now.value
+  const sortKey = table.sortKey.value
+  const sortDir = table.sortDir.value
+  const filter = table.stateFilter.value
+  const query = table.query.value
+
+  const scrollRef = useRef<HTMLDivElement>(null)
+  const [scrollTop, setScrollTop] = useState(0)
+  const [viewport, setViewport] = useState(640)
+  const frame = useRef<number | null>(null)
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current
+    if (!el) return
+    setViewport(el.clientHeight)
+    const ro = new ResizeObserver(() => setViewport(el.clientHeight))
+    ro.observe(el)
+    return () => ro.disconnect()
+  }, [])
+
+  // A new filter or order starts at the top; staying scrolled deep into a shorter list
+  // would show an empty box.
+  useEffect(() => {
+    const el = scrollRef.current
+    if (el) el.scrollTop = 0
+    setScrollTop(0)
+  }, [query, filter, sortKey, sortDir])
+
+  function onScroll(): void {
+    // One state update per frame however fast the wheel or touch delivers events.
+    if (frame.current !== null) return
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null
+      const el = scrollRef.current
+      if (el) setScrollTop(el.scrollTop)
+    })
+  }
+
+  function onKeyDown(e: KeyboardEvent): void {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return
+    const row = (e.target as HTMLElement | null)?.closest('tr[data-index]')
+    if (!row) return
+    const index = Number(row.getAttribute('data-index')) + (e.key === 'ArrowDown' ? 1 : -1)
+    const next = scrollRef.current?.querySelector<HTMLAnchorElement>(`tr[data-index="${index}"] a`)
+    if (next) {
+      e.preventDefault()
+      next.focus()
+    }
+  }
+
+  const { first, last } = visibleWindow(scrollTop, viewport, rows.length)
+  const visible = rows.slice(first, last)
+
+  return (
+    <section class="card table-card" aria-labelledby="table-title">
+      <div class="card__head table-card__head">
+        <h2 id="table-title" class="card__title">
+          {t('table.title')}
+        </h2>
+        <div class="filters">
+          <label class="field field--search">
+            <span class="visually-hidden">{t('table.search')}</span>
+            <svg class="field__icon" width="16" height="16" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
+              <circle cx="8.5" cy="8.5" r="5.8" fill="none" stroke="currentColor" stroke-width="1.8" />
+              <path d="M13 13l4.5 4.5" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+            </svg>
+            <input
+              type="search"
+              value={query}
+              placeholder={t('table.search.placeholder')}
+              onInput={(e) => table.setQuery(e.currentTarget.value)}
+              autocomplete="off"
+              spellcheck={false}
+            />
+          </label>
+          <label class="field">
+            <span class="visually-hidden">{t('table.filter.state')}</span>
+            <select value={filter} onChange={(e) => table.setStateFilter(e.currentTarget.value as StateFilter)}>
+              <option value="all">{t('table.filter.all')}</option>
+              <option value="attention">{t('table.filter.attention')}</option>
+              {STATES.map((s) => (
+                <option key={s} value={s}>
+                  {t(stateKey(s))}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span class="filters__count muted" aria-live="polite">
+            {t('table.count', { shown: formatNumber(rows.length, lang, 0), total: formatNumber(total, lang, 0) })}
+          </span>
+        </div>
+      </div>
+      <div class="vtable" ref={scrollRef} onScroll={onScroll} onKeyDown={onKeyDown}>
+        <table class="grid" aria-rowcount={rows.length + 1}>
+          <colgroup>
+            {COLUMNS.map((c) => (
+              <col key={c.key} style={{ width: `${c.width}px` }} />
+            ))}
+          </colgroup>
+          <thead>
+            <tr aria-rowindex={1}>
+              {COLUMNS.map((c) => {
+                const active = c.key === sortKey
+                return (
+                  <th
+                    key={c.key}
+                    scope="col"
+                    class={c.numeric ? 'num' : undefined}
+                    aria-sort={active ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}
+                  >
+                    <button type="button" class={`sort${active ? ' sort--active' : ''}`} onClick={() => table.toggleSort(c.key)} title={t('table.sort.hint')}>
+                      <span>{t(c.label)}</span>
+                      <SortArrow active={active} dir={sortDir} />
+                    </button>
+                  </th>
+                )
+              })}
+            </tr>
+          </thead>
+          <tbody>
+            {first > 0 && (
+              <tr class="spacer" aria-hidden="true">
+                <td colSpan={COLUMNS.length} style={{ height: `${first * ROW_HEIGHT}px` }} />
+              </tr>
+            )}
+            {visible.map((c, i) => (
+              <Row key={c.code} commune={c} index={first + i} nowMs={nowMs} t={t} lang={lang} />
+            ))}
+            {last < rows.length && (
+              <tr class="spacer" aria-hidden="true">
+                <td colSpan={COLUMNS.length} style={{ height: `${(rows.length - last) * ROW_HEIGHT}px` }} />
+              </tr>
+            )}
+          </tbody>
+        </table>
+        {rows.length === 0 && total > 0 && (
+          <div class="table-empty">
+            <p>{t('table.empty')}</p>
+            <button type="button" class="btn" onClick={() => table.clearFilters()}>
+              {t('table.clear')}
+            </button>
+          </div>
+        )}
+      </div>
+    </section>
+  )
+}
+
+function SortArrow({ active, dir }: { active: boolean; dir: 'asc' | 'desc' }) {
+  return (
+    <svg class="sort__arrow" width="10" height="12" viewBox="0 0 10 12" aria-hidden="true" focusable="false">
+      <path d="M5 1L9 5H1z" fill={active && dir === 'asc' ? 'currentColor' : '#b8c2cc'} />
+      <path d="M5 11L1 7h8z" fill={active && dir === 'desc' ? 'currentColor' : '#b8c2cc'} />
+    </svg>
+  )
+}
+
+function Row({ commune: c, index, nowMs, t, lang }: { commune: CommuneSummary; index: number; nowMs: number; t: Translate; lang: Lang }) {
+  const since = toMs(c.since)
+  const seen = toMs(c.lastSeenAt)
+  const href = communeHref(c.code)
+  return (
+    <tr
+      class={`row row--${c.state}`}
+      data-index={index}
+      aria-rowindex={index + 2}
+      onClick={(e) => {
+        // The name cell is the real link (keyboard, middle-click); the rest of the row is a
+        // convenience target for the mouse.
+        if (!(e.target as HTMLElement).closest('a')) window.location.hash = href
+      }}
+    >
+      <td>
+        <StateBadge state={c.state} compact />
+      </td>
+      <td class="cell-name">
+        <a href={href}>{c.name}</a>
+      </td>
+      <td class="mono">{c.code}</td>
+      <td class="cell-cluster" title={c.cluster}>
+        {c.cluster || t('value.none')}
+      </td>
+      <td class="num">{formatRttMs(c.rttSeconds, lang)}</td>
+      <td class="num">{formatLossPct(c.lossRatio, lang)}</td>
+      <td title={since !== null ? formatDateTime(since) : undefined}>{since !== null ? formatDuration((nowMs - since) / 1000, t) : t('value.none')}</td>
+      <td title={seen !== null ? formatDateTime(seen) : undefined}>{seen !== null ? formatShortDateTime(seen, nowMs) : t('value.never')}</td>
+    </tr>
+  )
+}

@@ -1,0 +1,120 @@
+/**
+ * Formatting of times, durations and measurements for display. Times are always shown in
+ * Asia/Ho_Chi_Minh whatever the browser's zone: staff compare them with chat messages and
+ * phone calls in local time.
+ * @module
+ */
+import { LOCALES, type Lang, type Translate } from './i18n'
+
+/** The dashboard's display time zone (SPEC §8). */
+export const TIME_ZONE = 'Asia/Ho_Chi_Minh'
+
+// Formatters are costly to build; the table formats thousands of cells, so cache them.
+const dateTimeParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+})
+
+interface LocalParts {
+  year: string
+  month: string
+  day: string
+  hour: string
+  minute: string
+  second: string
+}
+
+function localParts(ms: number): LocalParts {
+  const out: LocalParts = { year: '', month: '', day: '', hour: '', minute: '', second: '' }
+  for (const p of dateTimeParts.formatToParts(ms)) {
+    if (p.type in out) out[p.type as keyof LocalParts] = p.value
+  }
+  return out
+}
+
+/** Parses an ISO time (or passes epoch ms through); null for null/invalid. */
+export function toMs(time: string | number | null | undefined): number | null {
+  if (time === null || time === undefined) return null
+  if (typeof time === 'number') return Number.isFinite(time) ? time : null
+  const ms = Date.parse(time)
+  return Number.isNaN(ms) ? null : ms
+}
+
+/** `HH:mm:ss` in Asia/Ho_Chi_Minh. */
+export function formatTime(ms: number): string {
+  const p = localParts(ms)
+  return `${p.hour}:${p.minute}:${p.second}`
+}
+
+/**
+ * Short local time for tables: `HH:mm` when on the same local day as `nowMs`,
+ * else `dd/MM HH:mm`, so a column of recent times stays narrow and readable.
+ */
+export function formatShortDateTime(ms: number, nowMs: number): string {
+  const p = localParts(ms)
+  const n = localParts(nowMs)
+  const hm = `${p.hour}:${p.minute}`
+  return p.year === n.year && p.month === n.month && p.day === n.day ? hm : `${p.day}/${p.month} ${hm}`
+}
+
+/** Full local date and time, `dd/MM/yyyy HH:mm:ss`. */
+export function formatDateTime(ms: number): string {
+  const p = localParts(ms)
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}:${p.second}`
+}
+
+/** `HH:mm` in Asia/Ho_Chi_Minh, for chart axes. */
+export function formatHourMinute(ms: number): string {
+  const p = localParts(ms)
+  return `${p.hour}:${p.minute}`
+}
+
+/**
+ * Human duration with the two most significant units ("2 giờ 5 phút", "3 d 4 h").
+ * Negative durations (clock skew between server and browser) read as "just now".
+ */
+export function formatDuration(seconds: number, t: Translate): string {
+  if (!Number.isFinite(seconds) || seconds < 1) return t('duration.justNow')
+  const s = Math.floor(seconds)
+  const d = Math.floor(s / 86400)
+  const h = Math.floor((s % 86400) / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  if (d > 0) return h > 0 ? `${t('unit.d', { n: d })} ${t('unit.h', { n: h })}` : t('unit.d', { n: d })
+  if (h > 0) return m > 0 ? `${t('unit.h', { n: h })} ${t('unit.min', { n: m })}` : t('unit.h', { n: h })
+  if (m > 0) return t('unit.min', { n: m })
+  return t('unit.s', { n: sec })
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>()
+
+/** Locale number with at most `digits` fraction digits. */
+export function formatNumber(value: number, lang: Lang, digits: number): string {
+  const key = `${lang}:${digits}`
+  let f = numberFormats.get(key)
+  if (!f) {
+    f = new Intl.NumberFormat(LOCALES[lang], { maximumFractionDigits: digits, minimumFractionDigits: 0 })
+    numberFormats.set(key, f)
+  }
+  return f.format(value)
+}
+
+/** RTT given in seconds, shown in ms: one decimal below 10 ms, whole ms above. */
+export function formatRttMs(seconds: number | null, lang: Lang): string {
+  if (seconds === null) return '—'
+  const ms = seconds * 1000
+  return formatNumber(ms, lang, ms < 10 ? 1 : 0)
+}
+
+/** Loss ratio shown in percent: two decimals under 1 % (0.1 % is a threshold), one above. */
+export function formatLossPct(ratio: number | null, lang: Lang): string {
+  if (ratio === null) return '—'
+  const pct = ratio * 100
+  return formatNumber(pct, lang, pct < 1 ? 2 : 1)
+}

@@ -1,0 +1,115 @@
+/**
+ * The province overview as live state: loaded once from `GET /api/v1/overview`, then kept
+ * current by `delta` messages from the live socket (SPEC §8).
+ * @module
+ */
+import { computed, createModel, signal, type ReadonlySignal } from '@preact/signals'
+import type { CommuneSummary, LiveMessage, Overview, StateCounts } from '../../../protocol'
+import type { Api, ApiError } from '../api'
+import { attentionOrder, mergeByKey } from './communes'
+
+/** Lifecycle of a fetched resource. */
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error'
+
+type Delta = Extract<LiveMessage, { type: 'delta' }>
+
+/** Dependencies of {@link OverviewModel}. */
+export interface OverviewDeps {
+  api: Api
+}
+
+/** Read-only view of the overview state plus its actions. */
+export interface OverviewState {
+  /** The last loaded overview with every delta since applied; null before the first load. */
+  overview: ReadonlySignal<Overview | null>
+  status: ReadonlySignal<LoadStatus>
+  error: ReadonlySignal<ApiError | null>
+  communes: ReadonlySignal<readonly CommuneSummary[]>
+  counts: ReadonlySignal<StateCounts | null>
+  /** Non-ok communes, most urgent first (see `attentionOrder`). */
+  attention: ReadonlySignal<readonly CommuneSummary[]>
+  /** Server time of the newest data shown (overview `generatedAt` or last delta `at`), epoch ms. */
+  dataTime: ReadonlySignal<number | null>
+  /** Fetches the overview. Never rejects; failures land in `error`. */
+  load: () => Promise<void>
+  /** Applies one live message: merge a delta, refetch on `reload` or on a reconnect's `hello`. */
+  applyLive: (msg: LiveMessage) => void
+}
+
+/**
+ * Overview model. Deltas that arrive while a load is in flight are buffered and replayed on
+ * top of the loaded snapshot when they are newer than it, so nothing is lost in the window
+ * between the socket opening and the fetch completing.
+ */
+export const OverviewModel = createModel((deps: OverviewDeps): OverviewState => {
+  const overview = signal<Overview | null>(null, { name: 'overview' })
+  const status = signal<LoadStatus>('idle', { name: 'overview-status' })
+  const error = signal<ApiError | null>(null, { name: 'overview-error' })
+  const dataTime = signal<number | null>(null, { name: 'overview-data-time' })
+  const communes = computed(() => overview.value?.communes ?? [], { name: 'overview-communes' })
+  const counts = computed(() => overview.value?.counts ?? null, { name: 'overview-counts' })
+  const attention = computed(() => attentionOrder(communes.value), { name: 'overview-attention' })
+
+  let pending: Delta[] = []
+  let inflight: AbortController | null = null
+
+  function merge(delta: Delta): void {
+    const current = overview.peek()
+    if (!current) return
+    const at = Date.parse(delta.at)
+    const base = dataTime.peek()
+    // A delta older than the snapshot is already contained in it.
+    if (base !== null && at < base) return
+    overview.value = {
+      ...current,
+      counts: delta.counts,
+      communes: mergeByKey(current.communes, delta.communes, (c) => c.code) as CommuneSummary[],
+    }
+    dataTime.value = at
+  }
+
+  async function load(): Promise<void> {
+    inflight?.abort()
+    const ctrl = new AbortController()
+    inflight = ctrl
+    status.value = 'loading'
+    const res = await deps.api.overview(ctrl.signal)
+    if (ctrl !== inflight) return // superseded by a newer load
+    inflight = null
+    if (!res.ok) {
+      error.value = res.error
+      status.value = 'error'
+      pending = []
+      return
+    }
+    overview.value = res.data
+    dataTime.value = Date.parse(res.data.generatedAt)
+    error.value = null
+    status.value = 'ready'
+    const replay = pending
+    pending = []
+    for (const d of replay) merge(d)
+  }
+
+  function applyLive(msg: LiveMessage): void {
+    switch (msg.type) {
+      case 'delta':
+        if (status.peek() === 'loading') pending.push(msg)
+        else merge(msg)
+        return
+      case 'reload':
+        void load()
+        return
+      case 'hello':
+        // A hello after data was shown means the socket reconnected: deltas may have been
+        // missed while it was down, so resynchronise from a fresh snapshot.
+        if (status.peek() === 'ready' || status.peek() === 'error') void load()
+        return
+    }
+  }
+
+  return { overview, status, error, communes, counts, attention, dataTime, load, applyLive }
+})
+
+/** An instance of {@link OverviewModel}. */
+export type OverviewModel = InstanceType<typeof OverviewModel>
