@@ -29,6 +29,8 @@ export interface MetricsDeps {
 export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  // These three are gauges named *_total, which promtool rejects; the handle counts are not worth the noise.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
   const { engine } = deps
   const targetLabels = ['target', 'commune_code', 'kind', 'role'] as const
 
@@ -117,23 +119,9 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     })
   }
   measurementGauge('probe_duration_seconds', 'Blackbox-compatible: how long the latest check took.', 'duration_seconds')
-  // One gauge family with a quantile label for min/median/max of the latest round.
-  new Gauge({
-    name: 'xanh_rtt_seconds',
-    help: 'Round-trip time of the latest round: quantile 0 = min, 0.5 = median, 1 = max.',
-    labelNames: [...targetLabels, 'quantile'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      engine.forEachTarget((t, s) => {
-        const base = { target: t.id, commune_code: t.communeCode, kind: t.kind, role: t.role }
-        const m = s.measurements
-        if (m.rtt_min_seconds !== undefined) this.set({ ...base, quantile: '0' }, m.rtt_min_seconds)
-        if (m.rtt_median_seconds !== undefined) this.set({ ...base, quantile: '0.5' }, m.rtt_median_seconds)
-        if (m.rtt_max_seconds !== undefined) this.set({ ...base, quantile: '1' }, m.rtt_max_seconds)
-      })
-    },
-  })
+  measurementGauge('xanh_rtt_seconds', 'Median round-trip time of the latest round.', 'rtt_median_seconds')
+  measurementGauge('xanh_rtt_min_seconds', 'Fastest round-trip time of the latest round.', 'rtt_min_seconds')
+  measurementGauge('xanh_rtt_max_seconds', 'Slowest round-trip time of the latest round.', 'rtt_max_seconds')
   measurementGauge('xanh_packet_loss_ratio', 'Packet loss ratio of the latest round.', 'loss_ratio')
   measurementGauge('xanh_jitter_seconds', 'Jitter (RFC 3550) of the latest round.', 'jitter_seconds')
 
