@@ -6,12 +6,7 @@ import { stateKey, type MessageKey, type Translate, type Lang } from '../i18n'
 import type { SortKey, StateFilter } from '../models/communes'
 import { communeHref } from '../models/router'
 import { StateBadge } from './StateBadge'
-
-/** Fixed row height (px): the virtual window is computed from it, CSS must match. */
-export const ROW_HEIGHT = 44
-const HEADER_HEIGHT = 42
-/** Rows rendered beyond each edge so Tab and arrow keys always find the next row in the DOM. */
-const OVERSCAN = 10
+import { ROW_HEIGHT, visibleWindow } from '../virtual-window'
 
 interface Column {
   key: SortKey
@@ -30,17 +25,6 @@ const COLUMNS: readonly Column[] = [
   { key: 'since', label: 'col.since', width: 140 },
   { key: 'lastSeen', label: 'col.lastSeen', width: 130 },
 ]
-
-/**
- * Returns the slice of rows to render for a scroll position: only what is visible plus
- * an overscan, so 3,321 communes cost the same as 30.
- */
-export function visibleWindow(scrollTop: number, viewportHeight: number, total: number): { first: number; last: number } {
-  const top = Math.max(0, scrollTop - HEADER_HEIGHT)
-  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN)
-  const last = Math.min(total, Math.ceil((top + viewportHeight) / ROW_HEIGHT) + OVERSCAN)
-  return { first, last }
-}
 
 /** Search, state filter and the sortable, virtualised table of every commune. */
 export function CommuneTable() {

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import type { CommuneDetail, Series } from '../../protocol'
+import type { Api, ApiResult, SeriesQuery } from '../../web/src/api'
+import { CommuneModel, mergeCommuneDetail } from '../../web/src/models/commune'
+import { FakeClock, commune, target } from './fakes'
+
+function detail(code: string): CommuneDetail {
+  return {
+    demo: true,
+    commune: { ...commune(code), priority: 2, notes: 'UBND xã' },
+    targets: [target(`${code}-mcu`, code, { role: 'mcu', kind: 'sip', port: 5060 }), target(`${code}-line`, code)],
+    gaps: [],
+  }
+}
+
+function series(q: SeriesQuery): Series {
+  return {
+    targetId: q.targetId,
+    metric: q.metric,
+    from: new Date(q.fromMs).toISOString(),
+    to: new Date(q.toMs).toISOString(),
+    stepSeconds: q.stepSeconds,
+    points: [
+      [q.fromMs / 1000, 0.01],
+      [q.fromMs / 1000 + q.stepSeconds, null],
+    ],
+  }
+}
+
+function fakeApi() {
+  const seriesCalls: SeriesQuery[] = []
+  const communeCalls: string[] = []
+  const api: Api = {
+    overview: () => Promise.reject(new Error('unused')),
+    commune: async (code): Promise<ApiResult<CommuneDetail>> => {
+      communeCalls.push(code)
+      return code === 'NONE' ? { ok: false, error: { code: 'E_NOT_FOUND', message: 'no commune', status: 404 } } : { ok: true, data: detail(code) }
+    },
+    series: async (q) => {
+      seriesCalls.push(q)
+      return { ok: true, data: series(q) }
+    },
+  }
+  return { api, seriesCalls, communeCalls }
+}
+
+describe('CommuneModel', () => {
+  it('loads the detail, then the line target RTT and loss for the last 6 h', async () => {
+    const clock = new FakeClock(Date.parse('2025-07-01T03:00:30Z'))
+    const f = fakeApi()
+    const m = new CommuneModel({ api: f.api, clock })
+    await m.open('19768')
+    expect(m.status.value).toBe('ready')
+    expect(m.lineTarget.value?.id).toBe('19768-line')
+    expect(f.seriesCalls.map((q) => q.metric).sort()).toEqual(['loss_ratio', 'rtt_median_seconds'])
+    const q = f.seriesCalls[0]!
+    expect(q.targetId).toBe('19768-line')
+    expect(q.stepSeconds).toBe(60)
+    expect(q.toMs - q.fromMs).toBe(6 * 3600_000)
+    expect(q.toMs).toBe(Date.parse('2025-07-01T03:01:00Z')) // aligned up to the step
+    expect(m.rtt.value.data?.points[1]?.[1]).toBeNull() // gaps stay null
+  })
+
+  it('refetches series for a new range', async () => {
+    const f = fakeApi()
+    const m = new CommuneModel({ api: f.api, clock: new FakeClock() })
+    await m.open('A')
+    f.seriesCalls.length = 0
+    m.setRange('24h')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(f.seriesCalls.map((q) => q.stepSeconds)).toEqual([300, 300])
+    expect(f.seriesCalls[0]!.toMs - f.seriesCalls[0]!.fromMs).toBe(24 * 3600_000)
+  })
+
+  it('shows a missing commune as an error state', async () => {
+    const m = new CommuneModel({ api: fakeApi().api, clock: new FakeClock() })
+    await m.open('NONE')
+    expect(m.status.value).toBe('error')
+    expect(m.error.value?.code).toBe('E_NOT_FOUND')
+  })
+
+  it('merges live target and summary rows of its own commune only', async () => {
+    const m = new CommuneModel({ api: fakeApi().api, clock: new FakeClock() })
+    await m.open('A')
+    m.applyLive({
+      type: 'delta',
+      at: '2025-07-01T03:00:15Z',
+      counts: { ok: 0, warning: 0, critical: 0, down: 1, unknown: 0 },
+      communes: [commune('A', { state: 'down' }), commune('B', { state: 'down' })],
+      targets: [target('A-line', 'A', { state: 'down', lastError: 'timeout 127.0.0.1' }), target('B-line', 'B', { state: 'down' })],
+    })
+    const d = m.detail.value!
+    expect(d.commune.state).toBe('down')
+    expect(d.commune.notes).toBe('UBND xã') // not in summaries: kept
+    expect(d.targets.map((t) => `${t.id}:${t.state}`)).toEqual(['A-mcu:ok', 'A-line:down'])
+  })
+
+  it('refreshes series on a timer while open, and stops after close', async () => {
+    const clock = new FakeClock()
+    const f = fakeApi()
+    const m = new CommuneModel({ api: f.api, clock, seriesRefreshMs: 60_000 })
+    await m.open('A')
+    f.seriesCalls.length = 0
+    clock.advance(60_000)
+    expect(f.seriesCalls).toHaveLength(2)
+    m.close()
+    clock.advance(600_000)
+    expect(f.seriesCalls).toHaveLength(2)
+    expect(clock.pending).toBe(0)
+  })
+})
+
+describe('mergeCommuneDetail', () => {
+  it('returns the same object when the delta does not concern the commune', () => {
+    const d = detail('A')
+    expect(mergeCommuneDetail(d, [commune('B')], [target('B-line', 'B')])).toBe(d)
+  })
+})
