@@ -1,0 +1,282 @@
+/**
+ * Runs every target's check on its own interval (SPEC §3): jittered first run, bounded
+ * concurrency, heavy kinds one at a time, overruns counted not stacked, a deadline per check,
+ * and results stamped with id, observed time and duration.
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { MeasurementName, type CheckKind, type CheckResult, type TargetSpec } from '../protocol'
+import type { CheckContext, CheckOutcome, ProbeTools } from './checks/checker'
+import { oneLine } from './checks/describe'
+import { systemClock, type Clock } from './clock'
+
+export interface SchedulerOptions {
+  /** Runs one check (normally `CheckerSet.run`). May reject on bugs; that becomes `internal: …`. */
+  run: (target: TargetSpec, ctx: CheckContext) => Promise<CheckOutcome>
+  tools: ProbeTools
+  /** Receives every finished result, in completion order. */
+  onResult: (result: CheckResult) => void
+  log: Logger
+  /** Checks running at once in the general lane. */
+  maxConcurrency: number
+  /** Kinds run strictly one at a time (throughput saturates the uplink). Default `['throughput']`. */
+  serialKinds?: readonly CheckKind[]
+  /** Kinds exempt from the concurrency bound (icmp when fping coalesces them into one process). */
+  unboundedKinds?: readonly CheckKind[]
+  /**
+   * Kinds whose runs are aligned to multiples of their interval instead of spread: targets of
+   * the same interval then fall due together, which is what lets fping coalesce them.
+   */
+  alignedKinds?: readonly CheckKind[]
+  clock?: Clock
+  /** [0, 1) source for the first-run spread; injectable for deterministic tests. */
+  random?: () => number
+}
+
+/** Counters and gauges of the scheduler. */
+export interface SchedulerStats {
+  targets: number
+  running: number
+  queued: number
+  /** Runs skipped because the target's previous run was still queued or running when due. */
+  overruns: number
+  /** Checker rejections (bugs), reported as `internal: …` results. */
+  internalErrors: number
+  completed: number
+}
+
+/** What `setTargets` changed, by target id. */
+export interface TargetDiff {
+  added: string[]
+  removed: string[]
+  changed: string[]
+}
+
+export interface Scheduler {
+  /** Replaces the target list; unchanged targets keep their phase, changed ones their id. */
+  setTargets(targets: readonly TargetSpec[]): TargetDiff
+  stats(): SchedulerStats
+  /**
+   * Stops scheduling, aborts running checks and resolves when they have settled. Results of
+   * aborted runs are discarded (a shutdown is not an observation of the target).
+   */
+  stop(): Promise<void>
+}
+
+type LaneName = 'serial' | 'unbounded' | 'general'
+
+interface Lane {
+  limit: number
+  running: number
+  queue: Entry[]
+}
+
+interface Entry {
+  spec: TargetSpec
+  key: string
+  log: Logger
+  state: 'idle' | 'queued' | 'running'
+  removed: boolean
+  cancelTimer?: () => void
+  nextDueMs: number
+}
+
+/**
+ * Creates a scheduler; nothing runs until {@link Scheduler.setTargets} gives it targets.
+ * Guarantees: at most `maxConcurrency` general checks and one serial check run at once; a target
+ * never has two runs in flight; every run gets an AbortSignal that fires after the target's
+ * `timeoutSeconds`; `onResult` gets exactly one result per started run (unless stopped/removed).
+ */
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const clock = opts.clock ?? systemClock
+  const random = opts.random ?? Math.random
+  const serial = new Set(opts.serialKinds ?? ['throughput'])
+  const unbounded = new Set(opts.unboundedKinds ?? [])
+  const aligned = new Set(opts.alignedKinds ?? [])
+  const lanes: Record<LaneName, Lane> = {
+    serial: { limit: 1, running: 0, queue: [] },
+    unbounded: { limit: Infinity, running: 0, queue: [] },
+    general: { limit: Math.max(1, opts.maxConcurrency), running: 0, queue: [] },
+  }
+  const entries = new Map<string, Entry>()
+  const inFlight = new Set<Promise<void>>()
+  const shutdown = new AbortController()
+  const counters = { overruns: 0, internalErrors: 0, completed: 0 }
+
+  const laneOf = (kind: CheckKind): Lane =>
+    serial.has(kind) ? lanes.serial : unbounded.has(kind) ? lanes.unbounded : lanes.general
+
+  const firstDue = (spec: TargetSpec): number => {
+    const now = clock.now()
+    const intervalMs = spec.intervalSeconds * 1000
+    if (aligned.has(spec.kind)) return Math.ceil(now / intervalMs) * intervalMs
+    return now + random() * intervalMs
+  }
+
+  const arm = (e: Entry): void => {
+    e.cancelTimer?.()
+    e.cancelTimer = clock.setTimer(() => onDue(e), e.nextDueMs - clock.now())
+  }
+
+  const onDue = (e: Entry): void => {
+    if (e.removed || shutdown.signal.aborted) return
+    if (e.state !== 'idle') {
+      counters.overruns++
+      e.log.debug({ state: e.state }, 'overrun: previous run still in progress, skipping this one')
+    } else {
+      e.state = 'queued'
+      const lane = laneOf(e.spec.kind)
+      lane.queue.push(e)
+      pump(lane)
+    }
+    const intervalMs = e.spec.intervalSeconds * 1000
+    const now = clock.now()
+    e.nextDueMs += intervalMs
+    // After a stall (suspend, blocked loop) keep the phase but do not fire a burst of catch-ups.
+    if (e.nextDueMs <= now) e.nextDueMs += Math.ceil((now - e.nextDueMs) / intervalMs + 1e-9) * intervalMs
+    arm(e)
+  }
+
+  const pump = (lane: Lane): void => {
+    while (lane.running < lane.limit && lane.queue.length > 0 && !shutdown.signal.aborted) {
+      const e = lane.queue.shift()
+      if (!e || e.removed) continue
+      lane.running++
+      const p = execute(e).finally(() => {
+        lane.running--
+        inFlight.delete(p)
+        pump(lane)
+      })
+      inFlight.add(p)
+    }
+  }
+
+  const execute = async (e: Entry): Promise<void> => {
+    e.state = 'running'
+    const spec = e.spec
+    const observedAtMs = clock.now()
+    const started = clock.monotonic()
+    const deadline = clock.timeoutSignal(spec.timeoutSeconds * 1000)
+    const signal = AbortSignal.any([deadline, shutdown.signal])
+    let outcome: CheckOutcome
+    try {
+      outcome = checkOutcomeShape(await opts.run(spec, { signal, log: e.log, tools: opts.tools }))
+    } catch (err) {
+      counters.internalErrors++
+      e.log.error({ err }, 'checker rejected: this is a bug in the checker')
+      outcome = { ok: false, error: `internal: ${err instanceof Error ? err.message : String(err)}`, measurements: {} }
+    }
+    e.state = 'idle'
+    if (e.removed || shutdown.signal.aborted) return
+    counters.completed++
+    const result: CheckResult = {
+      id: randomUUID(),
+      targetId: spec.id,
+      kind: spec.kind,
+      observedAt: new Date(observedAtMs).toISOString(),
+      durationSeconds: Math.max(0, (clock.monotonic() - started) / 1000),
+      ok: outcome.ok,
+      measurements: cleanMeasurements(outcome.measurements, e.log),
+    }
+    if (!outcome.ok) result.error = oneLine(outcome.error ?? `${spec.kind} check failed without an error message`) || `${spec.kind} check failed`
+    try {
+      opts.onResult(result)
+    } catch (err) {
+      e.log.error({ err }, 'result consumer threw; result lost')
+    }
+  }
+
+  const remove = (e: Entry): void => {
+    e.removed = true
+    e.cancelTimer?.()
+    const lane = laneOf(e.spec.kind)
+    lane.queue = lane.queue.filter((q) => q !== e)
+  }
+
+  return {
+    setTargets(targets) {
+      const diff: TargetDiff = { added: [], removed: [], changed: [] }
+      if (shutdown.signal.aborted) return diff
+      const next = new Map(targets.map((t) => [t.id, t]))
+      for (const [id, e] of entries) {
+        if (!next.has(id)) {
+          remove(e)
+          entries.delete(id)
+          diff.removed.push(id)
+        }
+      }
+      for (const [id, spec] of next) {
+        const key = JSON.stringify(spec)
+        const e = entries.get(id)
+        if (!e) {
+          const entry: Entry = {
+            spec,
+            key,
+            log: opts.log.child({ targetId: id, kind: spec.kind }),
+            state: 'idle',
+            removed: false,
+            nextDueMs: firstDue(spec),
+          }
+          entries.set(id, entry)
+          arm(entry)
+          diff.added.push(id)
+        } else if (e.key !== key) {
+          const lane = laneOf(e.spec.kind)
+          const timingChanged = e.spec.intervalSeconds !== spec.intervalSeconds || e.spec.kind !== spec.kind
+          if (e.spec.kind !== spec.kind && e.state === 'queued') {
+            lane.queue = lane.queue.filter((q) => q !== e)
+            e.state = 'idle'
+          }
+          e.spec = spec
+          e.key = key
+          e.log = opts.log.child({ targetId: id, kind: spec.kind })
+          if (timingChanged) {
+            e.nextDueMs = firstDue(spec)
+            arm(e)
+          }
+          diff.changed.push(id)
+        }
+      }
+      if (diff.added.length + diff.removed.length + diff.changed.length > 0) {
+        opts.log.info({ targets: entries.size, added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length }, 'targets updated')
+      }
+      return diff
+    },
+    stats() {
+      return {
+        targets: entries.size,
+        running: lanes.serial.running + lanes.unbounded.running + lanes.general.running,
+        queued: lanes.serial.queue.length + lanes.unbounded.queue.length + lanes.general.queue.length,
+        ...counters,
+      }
+    },
+    async stop() {
+      if (!shutdown.signal.aborted) shutdown.abort(new Error('agent stopping'))
+      for (const e of entries.values()) e.cancelTimer?.()
+      for (const lane of Object.values(lanes)) lane.queue = []
+      await Promise.allSettled([...inFlight])
+    },
+  }
+}
+
+/** A checker that resolves something malformed has a bug; treat it like a rejection. */
+function checkOutcomeShape(o: CheckOutcome): CheckOutcome {
+  if (typeof o !== 'object' || o === null || typeof o.ok !== 'boolean' || typeof o.measurements !== 'object' || o.measurements === null) {
+    throw new Error('checker resolved a malformed outcome')
+  }
+  return o
+}
+
+/**
+ * Keeps only measurements the server accepts (snake_case names, finite numbers): one bad value
+ * must not get the whole batch rejected and dead-lettered.
+ */
+function cleanMeasurements(m: Record<string, number>, log: Logger): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [name, value] of Object.entries(m)) {
+    if (typeof value === 'number' && Number.isFinite(value) && MeasurementName.safeParse(name).success) out[name] = value
+    else log.warn({ name, value: String(value) }, 'dropping an invalid measurement')
+  }
+  return out
+}
