@@ -1,0 +1,377 @@
+/**
+ * The `xanh` admin command line: inventory import/export and probe registration, against the
+ * SQLite file in the data directory. Everything but argv, env and the process streams comes
+ * through {@link CliContext}, so tests run it in-process.
+ * @module
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+import { ProbeInput } from '../../protocol'
+import { AppError } from '../errors'
+import { detectFormat, detectKind } from '../inventory/detect'
+import { exportInventory } from '../inventory/export'
+import { InventoryFormat, InventoryKind } from '../inventory/fields'
+import { importInventory, PROGRESS_EVERY } from '../inventory/import'
+import { openDatabase } from '../store/db'
+import { Store } from '../store/store'
+
+/** What the CLI needs from its process. */
+export interface CliContext {
+  /** `XANH_DATA_DIR`, if set. */
+  envDataDir: string | undefined
+  /** Directory relative paths resolve against. */
+  cwd: string
+  /** Audit actor, e.g. `cli:root`. */
+  actor: string
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  /** Progress lines are drawn only on a terminal. */
+  stderrIsTTY: boolean
+}
+
+/** Exit codes: success, a failed operation (invalid file, name taken), bad usage. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+
+/** Name of the SQLite file inside the data directory. */
+export const DB_FILE = 'xanh.db'
+
+const HELP = {
+  main: `xanh — Xanh inventory and probe administration
+
+Usage: npm run xanh -- [--data-dir DIR] <command> [options]
+
+Commands:
+  import FILE       import communes, targets or coverage gaps from CSV or YAML
+  export            write one inventory table as CSV or YAML
+  probe add NAME    register a probe and print its token (shown only once)
+  probe list        list registered probes
+
+Options:
+  --data-dir DIR    data directory; default $XANH_DATA_DIR, else ./data. The database is DIR/${DB_FILE}
+  -h, --help        this help; "xanh <command> --help" for a command
+
+Exit status: 0 success, 1 the operation failed (nothing changed), 2 bad usage.
+`,
+  import: `Usage: xanh import FILE [--kind communes|targets|gaps] [--format csv|yaml] [--dry-run]
+
+Imports the whole file or nothing. Every row is validated first; if any row is bad, every bad
+row is printed as "line N: field: message" on stderr, the database is left unchanged and the
+exit status is 1. Rows are matched to stored ones (communes by code, targets by id, gaps by
+commune + hamlet + kind): new ones are created, changed ones updated, equal ones left alone.
+Import communes before the targets and gaps that refer to them.
+
+CSV: UTF-8 (a BOM is fine), comma or semicolon separated, first row the headers. Headers are
+the English field names (see "xanh export") or Vietnamese ones, with or without diacritics
+("Mã xã", "Tên xã", "Vĩ độ", "Kinh độ", "Băng thông (Mbps)", "Thôn/bản", "Dân số"…).
+An empty cell takes the default. Target "parents" are ;-separated ids, "options" a JSON object.
+YAML: a list of mappings with the same keys, or { communes: [...] } (targets:, gaps:).
+
+Options:
+  --kind K          communes, targets or gaps. When omitted: a YAML "communes:"/"targets:"/"gaps:"
+                    key; else the one kind whose columns the headers all name; else a word in the
+                    file name (communes/xa, targets/muc-tieu, gaps/vung-lom).
+  --format F        csv or yaml. When omitted: from the extension (.csv, .yaml/.yml), else yaml
+                    when the first line looks like YAML ("- …" or "key:"), else csv.
+  --dry-run         validate against the database and report what would change; write nothing
+  --data-dir DIR    see "xanh --help"
+`,
+  export: `Usage: xanh export --kind communes|targets|gaps [--format csv|yaml] [-o FILE]
+
+Writes one inventory table with English headers, ready to edit and import again. CSV is UTF-8
+with a BOM and CRLF line ends, so Excel shows Vietnamese names correctly.
+
+Options:
+  --kind K          communes, targets or gaps (required)
+  --format F        csv or yaml; default from -o's extension, else csv
+  -o, --out FILE    write to FILE instead of stdout
+  --data-dir DIR    see "xanh --help"
+`,
+  probe: `Usage: xanh probe add NAME [--location L]
+       xanh probe list
+
+  probe add NAME    register a remote probe; prints its id and bearer token. The token is shown
+                    only this once (the server keeps a hash): put it in the probe's config.
+  probe list        name, id, location, last seen, version and status of every probe
+
+Options:
+  --location L      where the probe runs (a province data centre or a commune); default empty
+  --data-dir DIR    see "xanh --help"
+`,
+} as const
+
+/** A usage error: exit 2 with an `E_VALIDATION` line naming the flag. */
+class UsageError extends Error {
+  constructor(
+    readonly flag: string,
+    message: string,
+    readonly help: keyof typeof HELP,
+  ) {
+    super(message)
+  }
+}
+
+const DataDirFlag = z.string().min(1, 'must not be empty').optional()
+
+const ImportFlags = z.strictObject({
+  kind: InventoryKind.optional(),
+  format: InventoryFormat.optional(),
+  'dry-run': z.boolean().default(false),
+  'data-dir': DataDirFlag,
+  help: z.boolean().default(false),
+})
+const ExportFlags = z.strictObject({
+  kind: InventoryKind.optional(),
+  format: InventoryFormat.optional(),
+  out: z.string().min(1, 'must not be empty').optional(),
+  'data-dir': DataDirFlag,
+  help: z.boolean().default(false),
+})
+const ProbeFlags = z.strictObject({
+  location: z.string().max(200).optional(),
+  'data-dir': DataDirFlag,
+  help: z.boolean().default(false),
+})
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>
+
+const COMMON_OPTIONS: OptionSpec = { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }
+
+/** Runs `parseArgs` strictly, then the zod schema; any problem becomes a {@link UsageError}. */
+function parseFlags<S extends z.ZodType>(
+  args: string[],
+  options: OptionSpec,
+  schema: S,
+  help: keyof typeof HELP,
+): { flags: z.output<S>; positionals: string[] } {
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true })
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e)
+    const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? '(arguments)'
+    const code = e instanceof Error && 'code' in e ? e.code : undefined
+    throw new UsageError(flag, code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 'unknown option' : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? 'needs a value' : message, help)
+  }
+  const result = schema.safeParse(parsed.values)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const key = issue?.path[0]
+    throw new UsageError(key === undefined ? '(arguments)' : `--${String(key)}`, issue?.message ?? 'invalid', help)
+  }
+  return { flags: result.data, positionals: parsed.positionals }
+}
+
+function errorLine(code: string, message: string): string {
+  return `error ${code}: ${message}\n`
+}
+
+/** Opens (creating if needed) the data directory's database. */
+function openStore(ctx: CliContext, flagDir: string | undefined): { store: Store; close: () => void } {
+  const dir = resolve(ctx.cwd, flagDir ?? ctx.envDataDir ?? './data')
+  mkdirSync(dir, { recursive: true })
+  const { sqlite, db } = openDatabase(join(dir, DB_FILE))
+  return { store: new Store(sqlite, db), close: () => sqlite.close() }
+}
+
+function withStore<T>(ctx: CliContext, flagDir: string | undefined, fn: (store: Store) => T): T {
+  const { store, close } = openStore(ctx, flagDir)
+  try {
+    return fn(store)
+  } finally {
+    close()
+  }
+}
+
+function runImport(args: string[], ctx: CliContext, globalDir: string | undefined): number {
+  const { flags, positionals } = parseFlags(
+    args,
+    { kind: { type: 'string' }, format: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    ImportFlags,
+    'import',
+  )
+  if (flags.help) {
+    ctx.stdout(HELP.import)
+    return EXIT.ok
+  }
+  if (positionals.length !== 1) throw new UsageError('FILE', positionals.length === 0 ? 'required: the file to import' : 'only one file per import', 'import')
+  const file = positionals[0] ?? ''
+  let text: string
+  try {
+    text = readFileSync(resolve(ctx.cwd, file), 'utf8')
+  } catch (e) {
+    ctx.stderr(errorLine('E_NOT_FOUND', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`))
+    return EXIT.failed
+  }
+  const format = flags.format ?? detectFormat(file, text)
+  const kind = flags.kind ?? detectKind(file, text, format)
+  if (!kind) throw new UsageError('--kind', `cannot tell whether ${basename(file)} holds communes, targets or gaps; pass --kind`, 'import')
+
+  let progressShown = false
+  const onProgress = ctx.stderrIsTTY
+    ? (done: number, total: number): void => {
+        if (done < PROGRESS_EVERY) return
+        progressShown = true
+        ctx.stderr(`\r${done}/${total} rows${done === total ? '\n' : ''}`)
+      }
+    : undefined
+
+  return withStore(ctx, flags['data-dir'] ?? globalDir, (store) => {
+    try {
+      const report = importInventory(store, text, { kind, format, actor: ctx.actor, dryRun: flags['dry-run'], ...(onProgress ? { onProgress } : {}) })
+      const verb = flags['dry-run'] ? 'would import' : 'imported'
+      ctx.stdout(
+        `${verb} ${report.rows} ${kind} from ${basename(file)}: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged\n`,
+      )
+      return EXIT.ok
+    } catch (e) {
+      if (progressShown) ctx.stderr('\n')
+      if (!(e instanceof AppError) || e.code !== 'E_IMPORT_INVALID') throw e
+      ctx.stderr(errorLine(e.code, `${basename(file)} (${format}, ${kind}): ${e.message}; nothing was imported`))
+      for (const issue of e.issues ?? []) ctx.stderr(`line ${issue.line ?? '?'}: ${issue.path}: ${issue.message}\n`)
+      return EXIT.failed
+    }
+  })
+}
+
+function runExport(args: string[], ctx: CliContext, globalDir: string | undefined): number {
+  const { flags, positionals } = parseFlags(
+    args,
+    { kind: { type: 'string' }, format: { type: 'string' }, out: { type: 'string', short: 'o' } },
+    ExportFlags,
+    'export',
+  )
+  if (flags.help) {
+    ctx.stdout(HELP.export)
+    return EXIT.ok
+  }
+  if (positionals.length > 0) throw new UsageError(positionals[0] ?? '', 'unexpected argument', 'export')
+  if (!flags.kind) throw new UsageError('--kind', 'required: communes, targets or gaps', 'export')
+  const kind = flags.kind
+  const format = flags.format ?? (flags.out && /\.ya?ml$/i.test(flags.out) ? 'yaml' : 'csv')
+  const text = withStore(ctx, flags['data-dir'] ?? globalDir, (store) => exportInventory(store, kind, format))
+  if (flags.out) {
+    writeFileSync(resolve(ctx.cwd, flags.out), text)
+    ctx.stderr(`wrote ${kind} to ${flags.out}\n`)
+  } else {
+    ctx.stdout(text)
+  }
+  return EXIT.ok
+}
+
+function runProbe(args: string[], ctx: CliContext, globalDir: string | undefined): number {
+  const { flags, positionals } = parseFlags(args, { location: { type: 'string' } }, ProbeFlags, 'probe')
+  const [sub, ...rest] = positionals
+  if (flags.help) {
+    ctx.stdout(HELP.probe)
+    return EXIT.ok
+  }
+  if (sub === undefined) {
+    ctx.stderr(HELP.probe)
+    return EXIT.usage
+  }
+  const dir = flags['data-dir'] ?? globalDir
+  if (sub === 'add') {
+    if (rest.length !== 1) throw new UsageError('NAME', rest.length === 0 ? 'required: the probe name' : 'one name only', 'probe')
+    const input = ProbeInput.safeParse({ name: rest[0], location: flags.location ?? '' })
+    if (!input.success) {
+      const issue = input.error.issues[0]
+      throw new UsageError(issue?.path[0] === 'location' ? '--location' : 'NAME', issue?.message ?? 'invalid', 'probe')
+    }
+    return withStore(ctx, dir, (store) => {
+      const { probe, token } = store.createProbe(input.data.name, input.data.location)
+      store.audit(ctx.actor, 'create', 'probe', probe.id)
+      ctx.stdout(`probe ${probe.name} created, id ${probe.id}\ntoken: ${token}\n`)
+      ctx.stderr('warning: this token is shown only now and cannot be retrieved later; put it in the probe config (rotating it makes a new one)\n')
+      return EXIT.ok
+    })
+  }
+  if (sub === 'list') {
+    if (rest.length > 0) throw new UsageError(rest[0] ?? '', 'unexpected argument', 'probe')
+    return withStore(ctx, dir, (store) => {
+      const rows = store.listProbes().map((p) => [
+        p.name,
+        p.id,
+        p.location || '-',
+        p.lastSeenAt === null ? 'never' : new Date(p.lastSeenAt).toISOString().replace(/\.\d+Z$/, 'Z'),
+        p.version ?? '-',
+        p.revokedAt !== null ? 'revoked' : p.builtin ? 'builtin' : 'active',
+      ])
+      if (rows.length === 0) {
+        ctx.stdout('no probes (add one with "xanh probe add NAME")\n')
+        return EXIT.ok
+      }
+      const table = [['NAME', 'ID', 'LOCATION', 'LAST SEEN', 'VERSION', 'STATUS'], ...rows]
+      const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
+      for (const r of table) ctx.stdout(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd() + '\n')
+      return EXIT.ok
+    })
+  }
+  throw new UsageError(sub, 'unknown probe command (add, list)', 'probe')
+}
+
+/**
+ * Runs one CLI invocation.
+ * @param argv arguments after the script name, e.g. `['import', 'communes.csv']`
+ * @returns the exit status ({@link EXIT}); never throws for user errors, which are printed to
+ *   `ctx.stderr` as `error E_…: …`
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  // Global options come before the command; the command parses the rest (which may repeat --data-dir).
+  let i = 0
+  let globalDir: string | undefined
+  let help = false
+  try {
+    for (; i < argv.length; i++) {
+      const a = argv[i] ?? ''
+      if (a === '-h' || a === '--help') help = true
+      else if (a === '--data-dir') {
+        const v = argv[++i]
+        if (v === undefined || v === '') throw new UsageError('--data-dir', 'needs a value', 'main')
+        globalDir = v
+      } else if (a.startsWith('--data-dir=')) {
+        globalDir = a.slice('--data-dir='.length)
+        if (globalDir === '') throw new UsageError('--data-dir', 'needs a value', 'main')
+      } else if (a.startsWith('-')) throw new UsageError(a, 'unknown option', 'main')
+      else break
+    }
+    const command = argv[i]
+    const rest = argv.slice(i + 1)
+    if (command === undefined || command === 'help') {
+      if (!help && command === undefined) {
+        ctx.stderr(HELP.main)
+        return EXIT.usage
+      }
+      ctx.stdout(HELP.main)
+      return EXIT.ok
+    }
+    // `xanh --help import` reads as `xanh import --help`.
+    if (help && (command === 'import' || command === 'export' || command === 'probe')) {
+      ctx.stdout(HELP[command])
+      return EXIT.ok
+    }
+    switch (command) {
+      case 'import':
+        return runImport(rest, ctx, globalDir)
+      case 'export':
+        return runExport(rest, ctx, globalDir)
+      case 'probe':
+        return runProbe(rest, ctx, globalDir)
+      default:
+        throw new UsageError(command, 'unknown command (import, export, probe)', 'main')
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      ctx.stderr(errorLine('E_VALIDATION', `${e.flag}: ${e.message}`))
+      ctx.stderr(`see: xanh ${e.help === 'main' ? '' : e.help + ' '}--help\n`)
+      return EXIT.usage
+    }
+    if (e instanceof AppError) {
+      ctx.stderr(errorLine(e.code, e.message))
+      return EXIT.failed
+    }
+    ctx.stderr(errorLine('E_INTERNAL', e instanceof Error ? e.message : String(e)))
+    return EXIT.failed
+  }
+}
