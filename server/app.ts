@@ -57,8 +57,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', metricsRoutes(deps))
   app.route('/api/v1', ingestRoutes(deps))
   app.route('/api/v1', probeConfigRoutes(deps))
-  app.route('/api/v1', viewRoutes(deps))
+  // Inventory first: its /communes/import and /communes/export must win over /communes/:code.
   app.route('/api/v1', inventoryRoutes(deps))
+  app.route('/api/v1', viewRoutes(deps))
   app.route('/', staticRoutes(deps))
   return app
 }

@@ -25,6 +25,8 @@ export interface ServerRuntime {
   reloadInventory(): void
   /** Advances the clock-driven part of the engine and pushes changes to dashboards. */
   tick(): void
+  /** Cancels pending work (debounced reloads) and closes the live hub; the database stays open. */
+  close(): Promise<void>
 }
 
 export interface RuntimeOptions {
@@ -136,6 +138,10 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
         probeCache = store.listProbes()
         lastProbeRefresh = now()
       }
+    },
+    close() {
+      if (reloadTimer) clearTimeout(reloadTimer)
+      return hub.close()
     },
   }
 }

@@ -44,7 +44,7 @@ export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: Targ
     probeId: probe.id,
     clock,
     close() {
-      void runtime.hub.close()
+      void runtime.close()
       opened.sqlite.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,0 +1,238 @@
+/**
+ * `npm start`: the Xanh server with its embedded probe, the dashboard and (when the inventory
+ * is empty) the demo province. The composition root: the only place that reads env and argv,
+ * opens files, listens and owns timers and signals for the server process.
+ * @module
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import type { Server } from 'node:http'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serve } from '@hono/node-server'
+import { z } from 'zod'
+import { createAgent, type Agent } from './probes/agent'
+import { detectTools, unavailableChecks } from './probes/tools'
+import { ensureFirstAdmin } from './server/auth'
+import { ENV_DOC, loadServerConfig, type ServerConfig } from './server/config'
+import { AppError } from './server/errors'
+import { createLogger } from './server/log'
+import { createServerRuntime } from './server/runtime'
+import { DEMO_REMOTE_PROBE, DEMO_SETTING, removeDemo, seedDemo } from './server/demo/seed'
+import { DemoSimulation } from './server/demo/simulation'
+import { openDatabase } from './server/store/db'
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url))
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
+const EMBEDDED_PROBE = 'embedded'
+
+const HELP = `Xanh ${VERSION} — giám sát đường truyền và điểm cầu truyền hình cấp xã
+Usage: npm start [-- --no-demo] [--config FILE] [--pretty] [--help]
+
+  --no-demo       start without the demo province (same as XANH_DEMO=0)
+  --config FILE   YAML config file (same as XANH_CONFIG)
+  --pretty        readable logs instead of JSON lines (same as XANH_LOG_PRETTY=1)
+  --help          this text
+
+Environment:
+${ENV_DOC.map(([k, d, t]) => `  ${k.padEnd(28)} ${d.padEnd(12)} ${t}`).join('\n')}
+`
+
+const Flags = z.strictObject({
+  noDemo: z.boolean().default(false),
+  config: z.string().min(1).optional(),
+  pretty: z.boolean().default(false),
+  help: z.boolean().default(false),
+})
+
+function parseFlags(argv: string[]): z.infer<typeof Flags> {
+  const raw: Record<string, unknown> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (a === '--no-demo') raw.noDemo = true
+    else if (a === '--pretty') raw.pretty = true
+    else if (a === '--help' || a === '-h') raw.help = true
+    else if (a === '--config') raw.config = argv[++i]
+    else if (a.startsWith('--config=')) raw.config = a.slice('--config='.length)
+    else throw new AppError('E_VALIDATION', `unknown flag ${a} (see --help)`, [{ path: a, message: 'unknown flag' }])
+  }
+  const r = Flags.safeParse(raw)
+  if (!r.success) throw AppError.fromZod(r.error)
+  return r.data
+}
+
+/** Newest modification time under a folder (skips node_modules). */
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue
+    const p = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds the dashboard when dist/web is missing or older than its sources. */
+async function ensureDashboard(log: ReturnType<typeof createLogger>): Promise<string> {
+  const out = join(ROOT, 'dist', 'web')
+  const index = join(out, 'index.html')
+  const sources = Math.max(newestMtime(join(ROOT, 'web')), newestMtime(join(ROOT, 'protocol')))
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return out
+  log.info('building the dashboard (vite) …')
+  const started = Date.now()
+  const { build } = await import('vite')
+  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' })
+  log.info({ ms: Date.now() - started }, 'dashboard built')
+  return out
+}
+
+function loopbackUrl(host: string, port: number): string {
+  const any = host === '0.0.0.0' || host === '::' || host === 'localhost' || host.startsWith('127.')
+  const h = any ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  return `http://${h}:${port}`
+}
+
+async function main(): Promise<void> {
+  let flags: z.infer<typeof Flags>
+  let config: ServerConfig
+  try {
+    flags = parseFlags(process.argv.slice(2))
+    if (flags.help) {
+      process.stdout.write(HELP)
+      return
+    }
+    const configFile = flags.config ?? process.env.XANH_CONFIG
+    const fileText = configFile !== undefined ? readFileSync(configFile, 'utf8') : undefined
+    config = loadServerConfig(process.env, fileText, configFile)
+    if (flags.noDemo) config = { ...config, demo: 'off' }
+    if (flags.pretty) config = { ...config, logPretty: true }
+  } catch (e) {
+    const code = e instanceof AppError ? e.code : 'E_VALIDATION'
+    process.stderr.write(`xanh: ${code}: ${(e as Error).message}\n`)
+    process.exitCode = 2
+    return
+  }
+  const log = createLogger(config.logLevel, config.logPretty)
+
+  const dataDir = resolve(config.dataDir)
+  mkdirSync(dataDir, { recursive: true })
+  const opened = openDatabase(join(dataDir, 'xanh.db'))
+  log.info({ file: join(dataDir, 'xanh.db') }, 'database open, migrations applied')
+
+  const webRoot = await ensureDashboard(log).catch((err: unknown) => {
+    log.error({ err }, 'dashboard build failed; the API still runs')
+    return undefined
+  })
+  const runtime = createServerRuntime({ config, log, opened, ...(webRoot ? { webRoot } : {}) })
+  const { store } = runtime
+
+  const admin = ensureFirstAdmin(store, config.adminPassword)
+  if (admin?.generated) {
+    process.stdout.write(`\n  First start: admin user "${admin.username}", password: ${admin.password}\n  (shown only now; set XANH_ADMIN_PASSWORD to choose it)\n\n`)
+  }
+
+  // Demo: loaded when the inventory is empty (or refreshed when it is the demo), removed when turned off.
+  let demo: { addresses: Map<string, string>; remoteProbeId: string } | undefined
+  const demoLoaded = store.getSetting(DEMO_SETTING) === '1'
+  if (config.demo === 'off') {
+    if (demoLoaded) log.info({ communes: removeDemo(store) }, 'demo province removed (XANH_DEMO=0)')
+  } else if (demoLoaded || store.countCommunes() === 0) {
+    const seeded = seedDemo(store, config.demoNet)
+    demo = { addresses: seeded.inventory.addresses, remoteProbeId: seeded.remoteProbeId }
+    log.warn({ communes: seeded.inventory.communes.length }, 'DEMO: simulated province loaded (Nghệ An layout, impairments injected on local responders)')
+  }
+  runtime.reloadInventory()
+
+  let embeddedToken: string | undefined
+  if (config.embeddedProbe) {
+    const existing = store.getProbeByName(EMBEDDED_PROBE)
+    const probeId = existing?.id ?? store.createProbe(EMBEDDED_PROBE, 'server (embedded)', true).probe.id
+    // A fresh token each start: it lives only in this process's memory.
+    embeddedToken = store.rotateProbeToken(probeId)
+  }
+
+  const server = await new Promise<Server>((resolveServer) => {
+    const s = serve({ fetch: runtime.app.fetch, port: config.port, hostname: config.host }, () => resolveServer(s as Server))
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  runtime.hub.attach(server)
+  const baseUrl = loopbackUrl(config.host, port)
+
+  const ticker = setInterval(() => runtime.tick(), config.state.tickSeconds * 1000)
+  // Another process (the CLI import) may change the inventory: SQLite's data_version tells us.
+  let dataVersion = store.sqlite.pragma('data_version', { simple: true }) as number
+  const inventoryWatch = setInterval(() => {
+    const v = store.sqlite.pragma('data_version', { simple: true }) as number
+    if (v !== dataVersion) {
+      dataVersion = v
+      runtime.reloadInventory()
+    }
+  }, 2000)
+
+  const tools = detectTools(process.env.PATH ?? '')
+  for (const line of unavailableChecks(tools)) log.warn(`check unavailable on the embedded probe: ${line}`)
+
+  const agents: Agent[] = []
+  if (embeddedToken) {
+    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: log.child({ component: 'probe', probe: EMBEDDED_PROBE }), version: VERSION, tools })
+    agents.push(agent)
+    await agent.start()
+  }
+
+  let simulation: DemoSimulation | undefined
+  if (demo) {
+    const remoteToken = store.rotateProbeToken(demo.remoteProbeId)
+    const remoteLog = log.child({ component: 'probe', probe: DEMO_REMOTE_PROBE, demo: true })
+    let remote: Agent | undefined
+    simulation = new DemoSimulation({
+      addresses: demo.addresses,
+      log: log.child({ component: 'demo' }),
+      onRemoteAgent: (online) => {
+        // The simulated commune-office agent loses power on a script: its communes go silent.
+        if (online && !remote) {
+          remote = createAgent({ serverUrl: baseUrl, token: remoteToken, log: remoteLog, version: VERSION, tools })
+          void remote.start()
+          remoteLog.info('demo: simulated commune agent back online')
+        } else if (!online && remote) {
+          const r = remote
+          remote = undefined
+          void r.stop({ drainTimeoutMs: 0 })
+          remoteLog.info('demo: simulated commune agent offline (power cut in the script)')
+        }
+      },
+    })
+    await simulation.start()
+    agents.push({ start: async () => undefined, stop: async () => remote?.stop({ drainTimeoutMs: 0 }), status: () => { throw new Error('not used') } } as unknown as Agent)
+  }
+
+  log.info({ url: `http://localhost:${port}`, demo: Boolean(demo) }, `Xanh ${VERSION} listening on http://localhost:${port}${demo ? ' — DEMO (simulated)' : ''}`)
+
+  let stopping = false
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down: draining probes and requests')
+    const deadline = setTimeout(() => {
+      log.error('shutdown deadline passed; exiting')
+      process.exit(1)
+    }, config.shutdownTimeoutSeconds * 1000)
+    deadline.unref()
+    clearInterval(ticker)
+    clearInterval(inventoryWatch)
+    // Probes first: their last batches still reach the server, which keeps listening meanwhile.
+    await Promise.allSettled(agents.map((a) => a.stop({ drainTimeoutMs: (config.shutdownTimeoutSeconds * 1000) / 2 })))
+    await simulation?.stop()
+    await runtime.hub.close()
+    await new Promise<void>((r) => server.close(() => r()))
+    opened.sqlite.close()
+    clearTimeout(deadline)
+    log.info('stopped')
+  }
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`xanh: fatal: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
