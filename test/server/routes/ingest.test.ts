@@ -8,11 +8,11 @@ beforeEach(() => {
 })
 afterEach(() => s.close())
 
-const post = (body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> =>
+const post = async (body: string | Uint8Array, headers: Record<string, string> = {}): Promise<Response> =>
   s.runtime.app.request('/api/v1/ingest', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}`, ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
   })
 
 async function errorOf(res: Response): Promise<{ code: string; path?: string }> {
