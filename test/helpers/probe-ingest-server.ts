@@ -1,0 +1,76 @@
+/**
+ * A fake Xanh ingest endpoint on 127.0.0.1:0 for shipper/client tests: decodes gzip, validates
+ * ResultBatch, records every request and answers from a script.
+ * @module
+ */
+import { gunzipSync } from 'node:zlib'
+import type { IncomingHttpHeaders } from 'node:http'
+import { ResultBatch } from '../../protocol'
+import { listenHttp } from './probe-listen'
+
+export interface Scripted {
+  status: number
+  headers?: Record<string, string>
+  body?: unknown
+  /** Never answer this request (to exercise client deadlines). */
+  hang?: boolean
+}
+
+export interface Received {
+  method: string
+  url: string
+  headers: IncomingHttpHeaders
+  /** The decoded body parsed with protocol's ResultBatch; `invalid` holds the zod message otherwise. */
+  batch?: ResultBatch
+  invalid?: string
+  answeredWith: number
+}
+
+export interface FakeIngest {
+  url: string
+  received: Received[]
+  /** Answers for the next requests, in order; when empty the server answers 202. */
+  script: Scripted[]
+  /** Resolves when `n` requests have been answered. */
+  waitFor(n: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** Starts the fake ingest server. */
+export async function startFakeIngest(): Promise<FakeIngest> {
+  const received: Received[] = []
+  const script: Scripted[] = []
+  const waiters: { n: number; resolve: () => void }[] = []
+  const server = await listenHttp((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const next = script.shift() ?? { status: 202, body: { accepted: 0, duplicates: 0 } }
+      if (next.hang) return
+      let raw = Buffer.concat(chunks)
+      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw)
+      const entry: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, answeredWith: next.status }
+      try {
+        const parsed = ResultBatch.safeParse(JSON.parse(raw.toString('utf8')))
+        if (parsed.success) entry.batch = parsed.data
+        else entry.invalid = parsed.error.message
+      } catch (err) {
+        entry.invalid = String(err)
+      }
+      received.push(entry)
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers })
+      res.end(next.body === undefined ? '' : JSON.stringify(next.body))
+      for (const w of waiters.filter((x) => received.length >= x.n)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve()
+      }
+    })
+  })
+  return {
+    url: server.url,
+    received,
+    script,
+    waitFor: (n) => (received.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
+    close: () => server.close(),
+  }
+}
