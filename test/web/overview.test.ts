@@ -79,21 +79,36 @@ describe('OverviewModel', () => {
     expect(m.error.value?.code).toBe('E_PARSE')
   })
 
-  it('refetches on reload and on a hello after data was shown (reconnect)', async () => {
+  it('refetches on reload, and on a hello newer than the snapshot (reconnect)', async () => {
     const ctl = controlledApi()
     const m = new OverviewModel({ api: ctl.api })
     const first = m.load()
-    m.applyLive({ type: 'hello', serverTime: '2025-07-01T03:00:00Z', demo: true }) // during load: no extra fetch
+    m.applyLive({ type: 'hello', serverTime: '2025-07-01T02:59:59Z', demo: true }) // during load: wait for it
     expect(ctl.calls).toBe(1)
-    ctl.answer({ ok: true, data: overview(rows) })
+    ctl.answer({ ok: true, data: overview(rows, '2025-07-01T03:00:00Z') })
     await first
+    expect(ctl.calls).toBe(1) // snapshot is newer than the hello: complete
     m.applyLive({ type: 'hello', serverTime: '2025-07-01T03:05:00Z', demo: true })
     expect(ctl.calls).toBe(2)
-    ctl.answer({ ok: true, data: overview([...rows, commune('D')], '2025-07-01T03:05:00Z') })
+    ctl.answer({ ok: true, data: overview([...rows, commune('D')], '2025-07-01T03:05:01Z') })
     await flush()
     expect(m.communes.value).toHaveLength(4)
     m.applyLive({ type: 'reload', at: '2025-07-01T03:06:00Z' })
     expect(ctl.calls).toBe(3)
+  })
+
+  it('reloads once more when the first snapshot predates the socket hello', async () => {
+    const ctl = controlledApi()
+    const m = new OverviewModel({ api: ctl.api })
+    const first = m.load()
+    m.applyLive({ type: 'hello', serverTime: '2025-07-01T03:00:02Z', demo: true })
+    ctl.answer({ ok: true, data: overview(rows, '2025-07-01T03:00:00Z') })
+    await first
+    expect(ctl.calls).toBe(2)
+    ctl.answer({ ok: true, data: overview(rows, '2025-07-01T03:00:03Z') })
+    await flush()
+    expect(ctl.calls).toBe(2)
+    expect(m.status.value).toBe('ready')
   })
 
   it('a newer load supersedes an older one still in flight', async () => {

@@ -4,7 +4,7 @@
  * phone calls in local time.
  * @module
  */
-import { LOCALES, type Lang, type Translate } from './i18n'
+import { LOCALES, isMessageKey, type Lang, type Translate } from './i18n'
 
 /** The dashboard's display time zone (SPEC §8). */
 export const TIME_ZONE = 'Asia/Ho_Chi_Minh'
@@ -117,4 +117,24 @@ export function formatLossPct(ratio: number | null, lang: Lang): string {
   if (ratio === null) return '—'
   const pct = ratio * 100
   return formatNumber(pct, lang, pct < 1 ? 2 : 1)
+}
+
+function describeCause(cause: string, t: Translate): string {
+  const failing = /^failing-(\d+)$/.exec(cause)
+  if (failing) return t('cause.failing', { n: failing[1] ?? '?' })
+  const key = `cause.${cause}`
+  return isMessageKey(key) ? t(key) : cause
+}
+
+/**
+ * Words for the server's machine-readable cause (`"line:rtt"` → "Đường truyền: độ trễ cao").
+ * Unknown roles or causes are shown as sent, so a new server-side reason is never hidden.
+ */
+export function describeReason(reason: string | null, t: Translate): string | null {
+  if (reason === null || reason === '') return null
+  const i = reason.indexOf(':')
+  if (i < 0) return describeCause(reason, t)
+  const role = reason.slice(0, i)
+  const roleKey = `role.${role}`
+  return `${isMessageKey(roleKey) ? t(roleKey) : role}: ${describeCause(reason.slice(i + 1), t)}`
 }

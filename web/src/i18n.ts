@@ -81,15 +81,15 @@ const vi = {
   'targets.title': 'Đích giám sát',
   'targets.none': 'Xã, phường này chưa có đích giám sát.',
   'targets.role': 'Vai trò',
-  'targets.kind': 'Kiểu kiểm tra',
+  'targets.kind': 'Kiểm tra',
   'targets.address': 'Địa chỉ',
   'targets.state': 'Trạng thái',
   'targets.unreachable': 'Không tới được',
   'targets.unreachable.yes': 'Có (tuyến cha mất kết nối)',
   'targets.lastError': 'Lỗi gần nhất',
-  'targets.lastResult': 'Kết quả gần nhất',
-  'targets.rtt': 'RTT trung vị 15 phút',
-  'targets.loss': 'Mất gói (cửa sổ)',
+  'targets.lastResult': 'Lần đo cuối',
+  'targets.rtt': 'RTT 15 phút',
+  'targets.loss': 'Mất gói',
   'targets.packets': '{n} gói',
   'role.line': 'Đường truyền',
   'role.mcu': 'Điểm cầu (MCU)',
@@ -143,6 +143,17 @@ const vi = {
   'unit.min': '{n} phút',
   'unit.s': '{n} giây',
   'duration.justNow': 'vừa xong',
+  'cause.down': 'mất kết nối',
+  'cause.silent': 'không có kết quả mới',
+  'cause.no-data': 'chưa có dữ liệu',
+  'cause.no-targets': 'chưa có đích giám sát',
+  'cause.rtt': 'độ trễ cao',
+  'cause.loss': 'mất gói',
+  'cause.jitter': 'jitter cao',
+  'cause.unreachable': 'không tới được (tuyến cha mất kết nối)',
+  'cause.failing': 'lỗi {n} lần liên tiếp',
+  'cause.ok': 'bình thường',
+  'charts.time': 'Thời điểm',
 } as const
 
 /** A dictionary key. */
@@ -224,8 +235,8 @@ const en: Record<MessageKey, string> = {
   'targets.unreachable.yes': 'Yes (parent down)',
   'targets.lastError': 'Last error',
   'targets.lastResult': 'Last result',
-  'targets.rtt': 'RTT median 15 min',
-  'targets.loss': 'Loss (window)',
+  'targets.rtt': 'RTT 15 min',
+  'targets.loss': 'Loss',
   'targets.packets': '{n} packets',
   'role.line': 'Line',
   'role.mcu': 'Video endpoint (MCU)',
@@ -279,6 +290,17 @@ const en: Record<MessageKey, string> = {
   'unit.min': '{n} min',
   'unit.s': '{n} s',
   'duration.justNow': 'just now',
+  'cause.down': 'down',
+  'cause.silent': 'no recent results',
+  'cause.no-data': 'no data yet',
+  'cause.no-targets': 'no targets',
+  'cause.rtt': 'high latency',
+  'cause.loss': 'packet loss',
+  'cause.jitter': 'high jitter',
+  'cause.unreachable': 'unreachable (parent down)',
+  'cause.failing': '{n} consecutive failures',
+  'cause.ok': 'ok',
+  'charts.time': 'Time',
 }
 
 /** Both dictionaries, keyed by language. */
@@ -301,6 +323,11 @@ export function translate(lang: Lang, key: MessageKey, params?: MessageParams): 
     const v = params[name]
     return v === undefined ? whole : String(v)
   })
+}
+
+/** True when `key` is a dictionary key (for keys built from server-supplied words). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(vi, key)
 }
 
 /** Key of a state's label. */

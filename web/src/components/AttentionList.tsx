@@ -1,11 +1,11 @@
 import type { CommuneSummary } from '../../../protocol'
 import { useI18n } from '../context'
-import { formatDuration, formatShortDateTime, toMs } from '../format'
+import { describeReason, formatDuration, formatShortDateTime, toMs } from '../format'
 import { communeHref } from '../models/router'
 import { StateBadge } from './StateBadge'
 
 /** How many problems the card lists before pointing at the table. */
-const MAX_ITEMS = 12
+const MAX_ITEMS = 9
 
 /**
  * "Cần chú ý": the most urgent non-ok communes (down, critical, unknown, then warning),
@@ -49,7 +49,7 @@ export function AttentionList({
                   <span class="attention__meta">
                     <span class="mono">{c.code}</span>
                     {c.cluster && <span> · {c.cluster}</span>}
-                    {c.reason && <span> · {c.reason}</span>}
+                    {c.reason && <span> · {describeReason(c.reason, t)}</span>}
                   </span>
                   <span class="attention__since" title={since !== null ? formatShortDateTime(since, nowMs) : undefined}>
                     {since !== null ? t('attention.for', { duration: formatDuration((nowMs - since) / 1000, t) }) : t('value.none')}

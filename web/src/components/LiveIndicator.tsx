@@ -15,10 +15,12 @@ export function LiveIndicator() {
   return (
     <div class={`live live--${status}`} role="status" aria-live="polite">
       <span class="live__dot" aria-hidden="true" />
-      <span class="live__label">
-        {status === 'live' ? t('live.live') : status === 'connecting' ? t('live.connecting') : t('live.stale')}
+      <span class="live__text">
+        <span class="live__label">
+          {status === 'live' ? t('live.live') : status === 'connecting' ? t('live.connecting') : t('live.stale')}
+        </span>
+        {status === 'stale' && <span class="live__time"> ({updated})</span>}
       </span>
-      {status === 'stale' && <span class="live__time">{updated}</span>}
     </div>
   )
 }

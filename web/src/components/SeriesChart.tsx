@@ -64,7 +64,7 @@ function thresholdPlugin(spec: ChartSpec): uPlot.Plugin {
   }
 }
 
-function buildOptions(spec: ChartSpec, label: string, lang: Lang, width: number, thresholdMax: number): uPlot.Options {
+function buildOptions(spec: ChartSpec, label: string, timeLabel: string, lang: Lang, width: number, thresholdMax: number): uPlot.Options {
   const fmt = (v: number | null | undefined): string =>
     v === null || v === undefined ? '—' : `${formatNumber(v, lang, spec.digits)} ${spec.unit}`
   return {
@@ -99,7 +99,7 @@ function buildOptions(spec: ChartSpec, label: string, lang: Lang, width: number,
       },
     ],
     series: [
-      { value: (_u, v) => (v === null ? '—' : formatDateTime(v * 1000)) },
+      { label: timeLabel, value: (_u, v) => (v === null ? '—' : formatDateTime(v * 1000)) },
       {
         label,
         stroke: spec.color,
@@ -119,7 +119,8 @@ function buildOptions(spec: ChartSpec, label: string, lang: Lang, width: number,
  * new data with `setData`, and follows its container's width.
  */
 export function SeriesChart({ series, spec, label }: { series: Series; spec: ChartSpec; label: string }) {
-  const { lang } = useI18n()
+  const { t, lang } = useI18n()
+  const timeLabel = t('charts.time')
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const data = toColumns(series, spec.scale)
@@ -127,7 +128,7 @@ export function SeriesChart({ series, spec, label }: { series: Series; spec: Cha
   useEffect(() => {
     const el = box.current
     if (!el) return
-    const u = new uPlot(buildOptions(spec, label, lang, Math.max(280, el.clientWidth), spec.warning), data, el)
+    const u = new uPlot(buildOptions(spec, label, timeLabel, lang, Math.max(280, el.clientWidth), spec.warning), data, el)
     plot.current = u
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(280, el.clientWidth), height: 220 }))
     ro.observe(el)

@@ -52,6 +52,11 @@ export const OverviewModel = createModel((deps: OverviewDeps): OverviewState => 
 
   let pending: Delta[] = []
   let inflight: AbortController | null = null
+  // Server times (ms) of the loaded snapshot and of the newest socket hello. A snapshot
+  // generated before the socket's hello may miss changes made in between, which no later
+  // delta would repeat; one generated after it is complete.
+  let snapshotAt: number | null = null
+  let helloAt: number | null = null
 
   function merge(delta: Delta): void {
     const current = overview.peek()
@@ -83,12 +88,14 @@ export const OverviewModel = createModel((deps: OverviewDeps): OverviewState => 
       return
     }
     overview.value = res.data
-    dataTime.value = Date.parse(res.data.generatedAt)
+    snapshotAt = Date.parse(res.data.generatedAt)
+    dataTime.value = snapshotAt
     error.value = null
     status.value = 'ready'
     const replay = pending
     pending = []
     for (const d of replay) merge(d)
+    if (helloAt !== null && snapshotAt < helloAt) void load()
   }
 
   function applyLive(msg: LiveMessage): void {
@@ -100,11 +107,14 @@ export const OverviewModel = createModel((deps: OverviewDeps): OverviewState => 
       case 'reload':
         void load()
         return
-      case 'hello':
-        // A hello after data was shown means the socket reconnected: deltas may have been
-        // missed while it was down, so resynchronise from a fresh snapshot.
-        if (status.peek() === 'ready' || status.peek() === 'error') void load()
+      case 'hello': {
+        // A (re)connected socket: deltas sent while it was down are lost, so a snapshot
+        // older than this hello is resynchronised. A load in flight checks on completion.
+        helloAt = Date.parse(msg.serverTime)
+        const st = status.peek()
+        if (st === 'error' || (st === 'ready' && (snapshotAt === null || snapshotAt < helloAt))) void load()
         return
+      }
     }
   }
 

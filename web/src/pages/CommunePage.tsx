@@ -1,7 +1,7 @@
 import { useEffect } from 'preact/hooks'
 import type { CoverageGapView, TargetStatus } from '../../../protocol'
 import { useModels, useI18n } from '../context'
-import { formatDateTime, formatDuration, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../format'
+import { describeReason, formatDateTime, formatDuration, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../format'
 import type { MessageKey } from '../i18n'
 import { LoadError } from '../components/LoadError'
 import { LOSS_CHART, RTT_CHART, SeriesChart, type ChartSpec } from '../components/SeriesChart'
@@ -88,7 +88,7 @@ function CommuneBody() {
             {c.reason && (
               <div>
                 <dt>{t('commune.reason')}</dt>
-                <dd class="mono">{c.reason}</dd>
+                <dd title={c.reason}>{describeReason(c.reason, t)}</dd>
               </div>
             )}
           </dl>
@@ -161,7 +161,7 @@ function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus[]; now
                       <StateBadge state={tg.state} compact />
                     </td>
                     <td>{tg.unreachable ? <span class="flag">{t('targets.unreachable.yes')}</span> : t('value.none')}</td>
-                    <td class="cell-error" title={tg.lastError ?? undefined}>
+                    <td class={tg.lastError ? 'cell-error' : undefined} title={tg.lastError ?? undefined}>
                       {tg.lastError ?? t('value.none')}
                     </td>
                     <td title={last !== null ? formatDateTime(last) : undefined}>{last !== null ? formatShortDateTime(last, nowMs) : t('value.never')}</td>
