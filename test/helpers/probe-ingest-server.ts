@@ -3,6 +3,7 @@
  * ResultBatch, records every request and answers from a script.
  * @module
  */
+import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
 import type { IncomingHttpHeaders } from 'node:http'
 import { ResultBatch } from '../../protocol'
@@ -26,8 +27,20 @@ export interface Received {
   answeredWith: number
 }
 
+/** One GET of the probe config, as the fake server saw it. */
+export interface ConfigRequest {
+  headers: IncomingHttpHeaders
+  status: number
+}
+
 export interface FakeIngest {
   url: string
+  /**
+   * Body served on `GET /api/v1/probe/config` (any JSON, so tests can serve invalid ones), with
+   * an ETag derived from its content; `undefined` answers 503.
+   */
+  config: unknown
+  configRequests: ConfigRequest[]
   received: Received[]
   /** Answers for the next requests, in order; when empty the server answers 202. */
   script: Scripted[]
@@ -41,7 +54,21 @@ export async function startFakeIngest(): Promise<FakeIngest> {
   const received: Received[] = []
   const script: Scripted[] = []
   const waiters: { n: number; resolve: () => void }[] = []
+  const configRequests: ConfigRequest[] = []
+  const state: { config: unknown } = { config: undefined }
   const server = await listenHttp((req, res) => {
+    if (req.method === 'GET' && req.url?.endsWith('/api/v1/probe/config')) {
+      if (state.config === undefined) {
+        configRequests.push({ headers: req.headers, status: 503 })
+        return res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"code":"E_UNAVAILABLE","message":"starting"}}')
+      }
+      const body = JSON.stringify(state.config)
+      const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`
+      const status = req.headers['if-none-match'] === etag ? 304 : 200
+      configRequests.push({ headers: req.headers, status })
+      res.writeHead(status, { 'content-type': 'application/json', etag })
+      return res.end(status === 200 ? body : undefined)
+    }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -68,6 +95,13 @@ export async function startFakeIngest(): Promise<FakeIngest> {
   })
   return {
     url: server.url,
+    get config() {
+      return state.config
+    },
+    set config(v: unknown) {
+      state.config = v
+    },
+    configRequests,
     received,
     script,
     waitFor: (n) => (received.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve }))),
