@@ -3,7 +3,7 @@ import { STATES, type CommuneSummary } from '../../../protocol'
 import { useModels, useI18n } from '../context'
 import { formatDuration, formatLossPct, formatRttMs, formatShortDateTime, formatDateTime, formatNumber, toMs } from '../format'
 import { stateKey, type MessageKey, type Translate, type Lang } from '../i18n'
-import type { SortKey, StateFilter } from '../models/communes'
+import { isStateFilter, type SortKey } from '../models/communes'
 import { communeHref } from '../models/router'
 import { StateBadge } from './StateBadge'
 import { ROW_HEIGHT, visibleWindow } from '../virtual-window'
@@ -109,7 +109,10 @@ export function CommuneTable() {
           </label>
           <label class="field">
             <span class="visually-hidden">{t('table.filter.state')}</span>
-            <select value={filter} onChange={(e) => table.setStateFilter(e.currentTarget.value as StateFilter)}>
+            <select value={filter} onChange={(e) => {
+                const v = e.currentTarget.value
+                if (isStateFilter(v)) table.setStateFilter(v)
+              }}>
               <option value="all">{t('table.filter.all')}</option>
               <option value="attention">{t('table.filter.attention')}</option>
               {STATES.map((s) => (

@@ -3,7 +3,7 @@
  * "needs attention" order. No signals here, so it is tested directly and reused by models.
  * @module
  */
-import { ATTENTION_RANK, type CommuneSummary, type State } from '../../../protocol'
+import { ATTENTION_RANK, STATES, type CommuneSummary, type State } from '../../../protocol'
 
 /** Sortable columns of the commune table. */
 export type SortKey = 'state' | 'name' | 'code' | 'cluster' | 'rtt' | 'loss' | 'since' | 'lastSeen'
@@ -56,6 +56,11 @@ function searchKey(c: CommuneSummary): string {
     searchKeys.set(c, k)
   }
   return k
+}
+
+/** Narrows a string (e.g. a `<select>` value) to a StateFilter. */
+export function isStateFilter(value: string): value is StateFilter {
+  return value === 'all' || value === 'attention' || (STATES as readonly string[]).includes(value)
 }
 
 /** True when `state` passes `filter`. */
