@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { MeasurementName, type CheckKind, type CheckResult, type TargetSpec } from '../protocol'
 import type { CheckContext, CheckOutcome, ProbeTools } from './checks/checker'
 import { oneLine } from './checks/describe'
+import { linkSignals } from './abort'
 import { systemClock, type Clock } from './clock'
 
 export interface SchedulerOptions {
@@ -157,15 +158,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const spec = e.spec
     const observedAtMs = clock.now()
     const started = clock.monotonic()
-    const deadline = clock.timeoutSignal(spec.timeoutSeconds * 1000)
-    const signal = AbortSignal.any([deadline, shutdown.signal])
+    const linked = linkSignals([clock.timeoutSignal(spec.timeoutSeconds * 1000), shutdown.signal])
     let outcome: CheckOutcome
     try {
-      outcome = checkOutcomeShape(await opts.run(spec, { signal, log: e.log, tools: opts.tools }))
+      outcome = checkOutcomeShape(await opts.run(spec, { signal: linked.signal, log: e.log, tools: opts.tools }))
     } catch (err) {
       counters.internalErrors++
       e.log.error({ err }, 'checker rejected: this is a bug in the checker')
       outcome = { ok: false, error: `internal: ${err instanceof Error ? err.message : String(err)}`, measurements: {} }
+    } finally {
+      linked.dispose()
     }
     e.state = 'idle'
     if (e.removed || shutdown.signal.aborted) return

@@ -6,6 +6,7 @@ import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { ErrorBody, type ResultBatch } from '../../protocol'
 import { oneLine } from '../checks/describe'
+import { linkSignals } from '../abort'
 import { parseRetryAfter } from './backoff'
 
 const gzipAsync = promisify(gzip)
@@ -44,39 +45,47 @@ export function createIngestClient(opts: IngestClientOptions): IngestClient {
   return {
     async post(batch, signal) {
       const deadline = AbortSignal.timeout(Math.max(1, opts.timeoutMs))
-      const combined = signal ? AbortSignal.any([deadline, signal]) : deadline
-      let res: Response
+      const linked = linkSignals(signal ? [deadline, signal] : [deadline])
       try {
-        const body = await gzipAsync(Buffer.from(JSON.stringify(batch)))
-        res = await doFetch(url, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${opts.token}`,
-            'content-type': 'application/json',
-            'content-encoding': 'gzip',
-          },
-          body,
-          signal: combined,
-        })
-      } catch (err) {
-        if (deadline.aborted) return { kind: 'retry', reason: `timeout after ${opts.timeoutMs / 1000}s posting to ${url}` }
-        if (signal?.aborted) return { kind: 'retry', reason: 'shipping stopped' }
-        return { kind: 'retry', reason: networkReason(err, url) }
+        return await send(batch, deadline, linked.signal, signal)
+      } finally {
+        linked.dispose()
       }
-      const status = res.status
-      if (status >= 200 && status < 300) {
-        await res.body?.cancel().catch(() => {})
-        return { kind: 'delivered', status }
-      }
-      const text = await res.text().catch(() => '')
-      const parsed = safeErrorBody(text)
-      const reason = oneLine(`http ${status} from ${url}${parsed ? `: ${parsed.code} ${parsed.message}` : text ? `: ${text.slice(0, 200)}` : ''}`)
-      if (status === 408 || status === 429 || status >= 500) {
-        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now())
-        return { kind: 'retry', status, reason, ...(retryAfterMs !== undefined && { retryAfterMs }) }
-      }
-      return { kind: 'rejected', status, reason, ...(parsed && { code: parsed.code }) }
     },
+  }
+
+  async function send(batch: ResultBatch, deadline: AbortSignal, combined: AbortSignal, signal: AbortSignal | undefined): Promise<PostOutcome> {
+    let res: Response
+    try {
+      const body = await gzipAsync(Buffer.from(JSON.stringify(batch)))
+      res = await doFetch(url, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${opts.token}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        },
+        body,
+        signal: combined,
+      })
+    } catch (err) {
+      if (deadline.aborted) return { kind: 'retry', reason: `timeout after ${opts.timeoutMs / 1000}s posting to ${url}` }
+      if (signal?.aborted) return { kind: 'retry', reason: 'shipping stopped' }
+      return { kind: 'retry', reason: networkReason(err, url) }
+    }
+    const status = res.status
+    if (status >= 200 && status < 300) {
+      await res.body?.cancel().catch(() => {})
+      return { kind: 'delivered', status }
+    }
+    const text = await res.text().catch(() => '')
+    const parsed = safeErrorBody(text)
+    const reason = oneLine(`http ${status} from ${url}${parsed ? `: ${parsed.code} ${parsed.message}` : text ? `: ${text.slice(0, 200)}` : ''}`)
+    if (status === 408 || status === 429 || status >= 500) {
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now())
+      return { kind: 'retry', status, reason, ...(retryAfterMs !== undefined && { retryAfterMs }) }
+    }
+    return { kind: 'rejected', status, reason, ...(parsed && { code: parsed.code }) }
   }
 }
 
