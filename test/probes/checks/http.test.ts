@@ -1,7 +1,10 @@
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkHttp } from '../../../probes/checks/http'
 import { makeCtx, makeTarget } from '../../helpers/probe-fixtures'
 import { closedTcpPort, listenHttp, type Listening } from '../../helpers/probe-listen'
+import { makeSelfSignedCert } from '../../helpers/probe-tls'
 
 describe('checkHttp', () => {
   let server: Listening
@@ -74,5 +77,31 @@ describe('checkHttp', () => {
     const port = await closedTcpPort()
     const r = await checkHttp(makeTarget('http', { port }), makeCtx(5))
     expect(r).toMatchObject({ ok: false, error: `connect ECONNREFUSED 127.0.0.1:${port}` })
+  })
+})
+
+describe('checkHttp over https', () => {
+  it('measures the tls phase and the certificate expiry', async (ctx) => {
+    const cert = makeSelfSignedCert()
+    if (!cert) {
+      if (process.env.CI === 'true') throw new Error('openssl is required in CI')
+      console.warn('skipping https test: openssl is not installed on this machine')
+      return ctx.skip()
+    }
+    const server = createHttpsServer({ key: cert.key, cert: cert.cert }, (_req, res) => res.end('ok'))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as AddressInfo).port
+    try {
+      const insecure = await checkHttp(makeTarget('http', { port, options: { scheme: 'https', insecure: true } }), makeCtx(5))
+      expect(insecure.ok).toBe(true)
+      expect(insecure.measurements.http_tls_seconds).toBeGreaterThan(0)
+      expect(insecure.measurements.cert_expiry_timestamp_seconds).toBe(cert.notAfterSeconds)
+      const verified = await checkHttp(makeTarget('http', { port, options: { scheme: 'https' } }), makeCtx(5))
+      expect(verified.ok).toBe(false)
+      expect(verified.error).toMatch(new RegExp(`self[- ]signed certificate.*127\\.0\\.0\\.1:${port}`))
+    } finally {
+      server.closeAllConnections()
+      await new Promise<void>((r) => server.close(() => r()))
+    }
   })
 })
