@@ -5,7 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { connect as tlsConnect, type TLSSocket } from 'node:tls'
 import { performance } from 'node:perf_hooks'
-import { describeError, hostPort, stripBrackets, timeoutError } from './describe'
+import { describeError, hostPort, sniName, stripBrackets, timeoutError } from './describe'
 
 export interface ConnectRequest {
   host: string
@@ -65,11 +65,10 @@ export function openConnection(req: ConnectRequest): Promise<ConnectResult> {
         finish({ ok: true, socket: current, connectSeconds })
         return
       }
-      const bare = stripBrackets(req.host)
       const secure = tlsConnect({
         socket: current,
-        // SNI must not be an IP literal (RFC 6066 §3); an explicit serverName wins.
-        servername: tlsOpts.serverName ?? (/^[\d.]+$|:/.test(bare) ? undefined : bare),
+        // An explicit serverName wins (a router reached by IP but certified for its name).
+        servername: tlsOpts.serverName ?? sniName(req.host),
         rejectUnauthorized: !tlsOpts.insecure,
       })
       current = secure

@@ -2,7 +2,7 @@
  * Turning socket failures into the one-line, address-naming error strings results carry.
  * @module
  */
-import { isIPv6 } from 'node:net'
+import { isIP, isIPv6 } from 'node:net'
 
 /** `host:port`, with brackets around IPv6 literals so the port stays readable. */
 export function hostPort(host: string, port: number): string {
@@ -13,6 +13,12 @@ export function hostPort(host: string, port: number): string {
 /** Inventory may write IPv6 literals as `[::1]`; sockets want them bare. */
 export function stripBrackets(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}
+
+/** The TLS server name to send for `host`: none for IP literals (RFC 6066 §3 forbids them in SNI). */
+export function sniName(host: string): string | undefined {
+  const bare = stripBrackets(host)
+  return isIP(bare) === 0 ? bare : undefined
 }
 
 /** The error of a check that ran into its deadline. */

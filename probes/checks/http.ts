@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { TargetOf } from '../../protocol'
 import type { Checker, CheckOutcome } from './checker'
-import { describeError, hostPort, stripBrackets, timeoutError } from './describe'
+import { describeError, hostPort, sniName, stripBrackets, timeoutError } from './describe'
 
 /**
  * Requests `scheme://host:port/path` on a fresh connection and measures
@@ -143,9 +143,4 @@ function readBody(res: IncomingMessage, maxBytes: number, needle: string | undef
     r.error = err
     end()
   })
-}
-
-function sniName(host: string): string | undefined {
-  const bare = stripBrackets(host)
-  return /^[\d.]+$|:/.test(bare) ? undefined : bare
 }
