@@ -180,10 +180,10 @@ async function main(): Promise<void> {
   }
 
   let simulation: DemoSimulation | undefined
+  let remote: Agent | undefined
   if (demo) {
     const remoteToken = store.rotateProbeToken(demo.remoteProbeId)
     const remoteLog = log.child({ component: 'probe', probe: DEMO_REMOTE_PROBE, demo: true })
-    let remote: Agent | undefined
     simulation = new DemoSimulation({
       addresses: demo.addresses,
       log: log.child({ component: 'demo' }),
@@ -202,7 +202,6 @@ async function main(): Promise<void> {
       },
     })
     await simulation.start()
-    agents.push({ start: async () => undefined, stop: async () => remote?.stop({ drainTimeoutMs: 0 }), status: () => { throw new Error('not used') } } as unknown as Agent)
   }
 
   log.info({ url: `http://localhost:${port}`, demo: Boolean(demo) }, `Xanh ${VERSION} listening on http://localhost:${port}${demo ? ' — DEMO (simulated)' : ''}`)
@@ -220,7 +219,8 @@ async function main(): Promise<void> {
     clearInterval(ticker)
     clearInterval(inventoryWatch)
     // Probes first: their last batches still reach the server, which keeps listening meanwhile.
-    await Promise.allSettled(agents.map((a) => a.stop({ drainTimeoutMs: (config.shutdownTimeoutSeconds * 1000) / 2 })))
+    const drainTimeoutMs = (config.shutdownTimeoutSeconds * 1000) / 2
+    await Promise.allSettled([...agents, ...(remote ? [remote] : [])].map((a) => a.stop({ drainTimeoutMs })))
     await simulation?.stop()
     await runtime.hub.close()
     await new Promise<void>((r) => server.close(() => r()))
