@@ -5,6 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import { MeasurementName, type CheckKind, type CheckResult, type TargetSpec } from '../protocol'
 import type { CheckContext, CheckOutcome, ProbeTools } from './checks/checker'
@@ -103,6 +104,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const entries = new Map<string, Entry>()
   const inFlight = new Set<Promise<void>>()
   const shutdown = new AbortController()
+  // Every in-flight check links to the shutdown signal (and unlinks when done), so hundreds of
+  // concurrent listeners are normal here, not a leak.
+  setMaxListeners(0, shutdown.signal)
   const counters = { overruns: 0, internalErrors: 0, completed: 0 }
 
   const laneOf = (kind: CheckKind): Lane =>

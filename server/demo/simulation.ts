@@ -11,6 +11,11 @@ import type { Logger } from 'pino'
 import { toUdpEchoReply } from '../../protocol'
 import { DEMO_PORTS } from './province'
 
+/** Wall-clock time in ns with sub-millisecond resolution. */
+function wallClockNs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))
+}
+
 /** What the script imposes on one commune at one moment. */
 export interface Impairment {
   delayMs: number
@@ -127,11 +132,13 @@ export class DemoSimulation {
       const sock = createSocket('udp4')
       sock.on('message', (msg, rinfo) => {
         if (r.imp.lineOutage || this.random() < r.imp.loss) return
-        const rx = BigInt(Date.now()) * 1_000_000n
         const delay = Math.max(0, r.imp.delayMs + (this.random() * 2 - 1) * r.imp.jitterMs)
         const t = setTimeout(() => {
           this.pending.delete(t)
-          if (!toUdpEchoReply(msg, rx, BigInt(Date.now()) * 1_000_000n)) return
+          // Stamped when the reply leaves: the injected delay plays the path, not the reflector,
+          // so the sender's residence-time correction (TWAMP) does not remove it.
+          const now = wallClockNs()
+          if (!toUdpEchoReply(msg, now, now)) return
           sock.send(msg, rinfo.port, rinfo.address)
         }, delay)
         this.pending.add(t)
