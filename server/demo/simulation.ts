@@ -156,7 +156,8 @@ export class DemoSimulation {
 
   /** Opens or closes the MCU listener to match the script (closed = connection refused). */
   private syncTcp(r: Responder): Promise<void> {
-    const want = !r.imp.mcuOutage
+    // A line outage cuts the MCU behind it too, as on a real commune line.
+    const want = !r.imp.mcuOutage && !r.imp.lineOutage
     if (want === r.tcpOpen) return Promise.resolve()
     r.tcpOpen = want
     if (!want) {

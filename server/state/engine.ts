@@ -293,7 +293,9 @@ export class StateEngine {
         const pr = this.targets.get(p)
         return pr ? [pr] : []
       })
-      const unreachable = parents.length > 0 && parents.every((p) => p.state === 'down')
+      // Only a failing child is "unreachable": an answering one needs no explanation.
+      const failing = rt.state === 'down' || rt.state === 'unknown'
+      const unreachable = failing && parents.length > 0 && parents.every((p) => p.state === 'down')
       if (unreachable !== rt.unreachable) {
         rt.unreachable = unreachable
         this.changedTargets.add(rt.meta.id)
