@@ -174,7 +174,8 @@ async function main(): Promise<void> {
 
   const agents: Agent[] = []
   if (embeddedToken) {
-    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: log.child({ component: 'probe', probe: EMBEDDED_PROBE }), version: VERSION, tools })
+    // Polled often: the embedded probe should follow inventory edits within seconds (ETag keeps it cheap).
+    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: log.child({ component: 'probe', probe: EMBEDDED_PROBE }), version: VERSION, tools, timing: { configPollSeconds: 5 } })
     agents.push(agent)
     await agent.start()
   }
