@@ -123,7 +123,7 @@ export type TargetOf<K extends CheckKind> = Extract<TargetSpec, { kind: K }>
 /** Answer of `GET /api/v1/probe/config` (served with an ETag). */
 export const ProbeConfig = z.strictObject({
   probeId: z.string().min(1),
-  generatedAt: z.iso.datetime(),
+  generatedAt: z.iso.datetime({ offset: true }),
   targets: z.array(TargetSpec),
 })
 export type ProbeConfig = z.infer<typeof ProbeConfig>
