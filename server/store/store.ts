@@ -92,6 +92,20 @@ export function targetSpecFromRow(row: TargetRow): TargetSpec {
   })
 }
 
+function gapColumns(input: CoverageGapInput): Omit<typeof coverageGaps.$inferInsert, 'id'> {
+  return {
+    communeCode: input.communeCode,
+    hamlet: input.hamlet,
+    kind: input.kind,
+    population: input.population,
+    households: input.households,
+    sinceDate: input.since,
+    plannedFix: input.plannedFix,
+    fixedAtDate: input.fixedAt,
+    source: input.source,
+  }
+}
+
 function gapView(row: CoverageGapRow): CoverageGapView {
   return {
     id: row.id,
@@ -364,17 +378,7 @@ export class Store {
   addGap(input: CoverageGapInput): CoverageGapView {
     const row = this.db
       .insert(coverageGaps)
-      .values({
-        communeCode: input.communeCode,
-        hamlet: input.hamlet,
-        kind: input.kind,
-        population: input.population,
-        households: input.households,
-        sinceDate: input.since,
-        plannedFix: input.plannedFix,
-        fixedAtDate: input.fixedAt,
-        source: input.source,
-      })
+      .values(gapColumns(input))
       .returning()
       .get()
     return gapView(row)
@@ -407,17 +411,7 @@ export class Store {
   updateGap(id: number, input: CoverageGapInput): CoverageGapView {
     const row = this.db
       .update(coverageGaps)
-      .set({
-        communeCode: input.communeCode,
-        hamlet: input.hamlet,
-        kind: input.kind,
-        population: input.population,
-        households: input.households,
-        sinceDate: input.since,
-        plannedFix: input.plannedFix,
-        fixedAtDate: input.fixedAt,
-        source: input.source,
-      })
+      .set(gapColumns(input))
       .where(eq(coverageGaps.id, id))
       .returning()
       .get()
@@ -425,7 +419,3 @@ export class Store {
     return gapView(row)
   }
 }
-
-/** Re-exported so importers can report issues in one shape. */
-export type { ErrorIssue }
-export { zodIssues }
