@@ -14,9 +14,7 @@ import {
   type CommuneInput,
   type CoverageGapInput,
   type CoverageGapView,
-  type ErrorIssue,
   type TargetInput,
-  zodIssues,
 } from '../../protocol'
 import { AppError } from '../errors'
 import type { Db } from './db'
