@@ -8,7 +8,7 @@
 #   chromium      the dashboard's end-to-end tests (driven by playwright-core)
 #   iproute2 nftables  network-namespace testbed (veth, tc tbf, nft drop)
 set -euo pipefail
-packages=(iputils-ping fping iperf3 prometheus chromium fonts-dejavu-core iproute2 nftables)
+packages=(iputils-ping fping iperf3 prometheus chromium fonts-dejavu-core iproute2 nftables snmpd snmp)
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 else
