@@ -62,6 +62,16 @@ export const ServerConfig = z.strictObject({
       maxDecompressedBytes: z.number().int().positive().default(16 * 1024 * 1024),
     })
     .default({ maxBodyBytes: 2 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 }),
+  /** UDP echo reflector (TWAMP-light) for udp_echo checks towards the province; 0 = off. */
+  udpEchoPort: z.number().int().min(0).max(65535).default(8620),
+  /** Bounds of the throughput test endpoints (/api/v1/speedtest/*). */
+  speedtest: z
+    .strictObject({
+      maxBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+      maxSeconds: z.number().positive().max(300).default(30),
+      maxConcurrent: z.number().int().positive().max(64).default(8),
+    })
+    .default({ maxBytes: 2 * 1024 * 1024 * 1024, maxSeconds: 30, maxConcurrent: 8 }),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),
@@ -88,6 +98,7 @@ const Env = z.object({
   XANH_PUBLIC_URL: z.url().optional(),
   XANH_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   XANH_EMBEDDED_PROBE: bool.optional(),
+  XANH_UDP_ECHO_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   XANH_PROVINCE_CODE: z.string().min(1).max(20).optional(),
   XANH_PROVINCE_NAME: z.string().min(1).max(100).optional(),
 })
@@ -105,6 +116,7 @@ export const ENV_DOC: ReadonlyArray<[string, string, string]> = [
   ['XANH_PUBLIC_URL', 'http://localhost:PORT', 'base URL used in links'],
   ['XANH_ADMIN_PASSWORD', 'generated', 'password of the first admin user (printed once if generated)'],
   ['XANH_EMBEDDED_PROBE', '1', '0: do not run the in-process probe'],
+  ['XANH_UDP_ECHO_PORT', '8620', 'UDP echo reflector port for udp_echo checks (0 = off)'],
   ['XANH_PROVINCE_CODE / _NAME', 'from data', 'province shown in the dashboard'],
 ]
 
@@ -148,6 +160,7 @@ export function loadServerConfig(env: Record<string, string | undefined>, fileTe
     publicUrl: e.XANH_PUBLIC_URL ?? c.publicUrl,
     adminPassword: e.XANH_ADMIN_PASSWORD ?? c.adminPassword,
     embeddedProbe: e.XANH_EMBEDDED_PROBE ?? c.embeddedProbe,
+    udpEchoPort: e.XANH_UDP_ECHO_PORT ?? c.udpEchoPort,
     provinceCode: e.XANH_PROVINCE_CODE ?? c.provinceCode,
     provinceName: e.XANH_PROVINCE_NAME ?? c.provinceName,
   }
