@@ -133,9 +133,14 @@ export const coverageGaps = sqliteTable(
 export const supportGroups = sqliteTable('support_groups', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull().unique(),
+  /** ChannelConfig[] (protocol/alerting.ts); holds secrets: never returned unredacted. */
   channels: text('channels', { mode: 'json' }).$type<unknown[]>().notNull(),
   communes: text('communes', { mode: 'json' }).$type<string[]>().notNull(),
   clusters: text('clusters', { mode: 'json' }).$type<string[]>().notNull(),
+  roles: text('roles', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+  minSeverity: text('min_severity').notNull().default('warning'),
+  language: text('language').notNull().default('vi'),
+  sendResolved: integer('send_resolved', { mode: 'boolean' }).notNull().default(true),
   escalation: text('escalation', { mode: 'json' }).$type<unknown[]>().notNull(),
 })
 
@@ -157,15 +162,111 @@ export const auditLog = sqliteTable('audit_log', {
   detail: text('detail'),
 })
 
-/** Maintenance windows and silences are stored now so inventory exports are complete; the engine uses them later. */
+/** Scheduled maintenance (one-off or weekly recurring in Asia/Ho_Chi_Minh), inherited by children. */
 export const maintenance = sqliteTable('maintenance', {
   id: integer('id').primaryKey({ autoIncrement: true }),
-  scope: text('scope').notNull(),
+  /** { communes: string[], clusters: string[], targets: string[] } */
+  scope: text('scope', { mode: 'json' }).$type<{ communes: string[]; clusters: string[]; targets: string[] }>().notNull(),
   startsAt: integer('starts_at').notNull(),
   endsAt: integer('ends_at').notNull(),
-  recurrence: text('recurrence'),
+  /** null: one-off; else { weekdays: number[], start: 'HH:MM', end: 'HH:MM' } */
+  recurrence: text('recurrence', { mode: 'json' }).$type<{ weekdays: number[]; start: string; end: string } | null>(),
   reason: text('reason').notNull().default(''),
+  createdBy: text('created_by').notNull().default(''),
+  createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
 })
+
+/** Ad-hoc silences by label matchers (Alertmanager semantics). */
+export const silences = sqliteTable('silences', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  matchers: text('matchers', { mode: 'json' }).$type<Array<{ name: string; value: string; isRegex: boolean; isEqual: boolean }>>().notNull(),
+  startsAt: integer('starts_at').notNull(),
+  endsAt: integer('ends_at').notNull(),
+  createdBy: text('created_by').notNull(),
+  comment: text('comment').notNull(),
+  createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
+})
+
+/** Incidents: open → acknowledged → resolved, one per alert episode (key = alert fingerprint). */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull(),
+    alertname: text('alertname').notNull(),
+    state: text('state', { enum: ['open', 'acknowledged', 'resolved'] }).notNull(),
+    severity: text('severity', { enum: ['critical', 'warning', 'info'] }).notNull(),
+    targetId: text('target_id'),
+    communeCode: text('commune_code'),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    annotations: text('annotations', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    summary: text('summary').notNull(),
+    affectedCommunes: integer('affected_communes').notNull().default(0),
+    flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
+    openedAt: integer('opened_at').notNull(),
+    ackedAt: integer('acked_at'),
+    ackedBy: text('acked_by'),
+    ackComment: text('ack_comment'),
+    resolvedAt: integer('resolved_at'),
+  },
+  (t) => [index('incidents_key_idx').on(t.key, t.state), index('incidents_state_idx').on(t.state, t.openedAt)],
+)
+
+/** Timeline of an incident. */
+export const incidentEvents = sqliteTable(
+  'incident_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    type: text('type').notNull(),
+    actor: text('actor'),
+    detail: text('detail').notNull().default(''),
+  },
+  (t) => [index('incident_events_incident_idx').on(t.incidentId)],
+)
+
+/**
+ * Persistent outbox: every notification is a row before any delivery attempt, so nothing is
+ * lost across restarts; `idempotency_key` makes enqueueing the same notification twice a no-op.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    /** Support group name and channel index: the destination the rate limit applies to. */
+    destination: text('destination').notNull(),
+    channelType: text('channel_type').notNull(),
+    groupName: text('group_name').notNull(),
+    channelIndex: integer('channel_index').notNull(),
+    /** The rendered OutgoingMessage (JSON). */
+    message: text('message').notNull(),
+    incidentIds: text('incident_ids', { mode: 'json' }).$type<number[]>().notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'dead', 'collapsed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+    collapsedInto: integer('collapsed_into'),
+  },
+  (t) => [index('outbox_due_idx').on(t.status, t.nextAttemptAt)],
+)
+
+/** What each (receiver, group) was last told, so restarts do not repeat first notifications. */
+export const notificationLog = sqliteTable(
+  'notification_log',
+  {
+    receiver: text('receiver').notNull(),
+    groupKey: text('group_key').notNull(),
+    firing: text('firing', { mode: 'json' }).$type<string[]>().notNull(),
+    sentAt: integer('sent_at').notNull(),
+  },
+  (t) => [uniqueIndex('notification_log_pk').on(t.receiver, t.groupKey)],
+)
 
 export type CommuneRow = typeof communes.$inferSelect
 export type TargetRow = typeof targets.$inferSelect
@@ -173,4 +274,9 @@ export type ProbeRow = typeof probes.$inferSelect
 export type CoverageGapRow = typeof coverageGaps.$inferSelect
 export type ResultRow = typeof results.$inferSelect
 export type UserRow = typeof users.$inferSelect
+export type SupportGroupRow = typeof supportGroups.$inferSelect
+export type MaintenanceRow = typeof maintenance.$inferSelect
+export type SilenceRow = typeof silences.$inferSelect
+export type IncidentRow = typeof incidents.$inferSelect
+export type OutboxRow = typeof outbox.$inferSelect
 

@@ -40,15 +40,78 @@ CREATE TABLE `coverage_gaps` (
 );
 --> statement-breakpoint
 CREATE INDEX `coverage_gaps_commune_idx` ON `coverage_gaps` (`commune_code`);--> statement-breakpoint
+CREATE TABLE `incident_events` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`incident_id` integer NOT NULL,
+	`at` integer NOT NULL,
+	`type` text NOT NULL,
+	`actor` text,
+	`detail` text DEFAULT '' NOT NULL,
+	FOREIGN KEY (`incident_id`) REFERENCES `incidents`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `incident_events_incident_idx` ON `incident_events` (`incident_id`);--> statement-breakpoint
+CREATE TABLE `incidents` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`key` text NOT NULL,
+	`alertname` text NOT NULL,
+	`state` text NOT NULL,
+	`severity` text NOT NULL,
+	`target_id` text,
+	`commune_code` text,
+	`labels` text NOT NULL,
+	`annotations` text NOT NULL,
+	`summary` text NOT NULL,
+	`affected_communes` integer DEFAULT 0 NOT NULL,
+	`flapping` integer DEFAULT false NOT NULL,
+	`opened_at` integer NOT NULL,
+	`acked_at` integer,
+	`acked_by` text,
+	`ack_comment` text,
+	`resolved_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `incidents_key_idx` ON `incidents` (`key`,`state`);--> statement-breakpoint
+CREATE INDEX `incidents_state_idx` ON `incidents` (`state`,`opened_at`);--> statement-breakpoint
 CREATE TABLE `maintenance` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`scope` text NOT NULL,
 	`starts_at` integer NOT NULL,
 	`ends_at` integer NOT NULL,
 	`recurrence` text,
-	`reason` text DEFAULT '' NOT NULL
+	`reason` text DEFAULT '' NOT NULL,
+	`created_by` text DEFAULT '' NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `notification_log` (
+	`receiver` text NOT NULL,
+	`group_key` text NOT NULL,
+	`firing` text NOT NULL,
+	`sent_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `notification_log_pk` ON `notification_log` (`receiver`,`group_key`);--> statement-breakpoint
+CREATE TABLE `outbox` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`idempotency_key` text NOT NULL,
+	`destination` text NOT NULL,
+	`channel_type` text NOT NULL,
+	`group_name` text NOT NULL,
+	`channel_index` integer NOT NULL,
+	`message` text NOT NULL,
+	`incident_ids` text NOT NULL,
+	`status` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`last_error` text,
+	`created_at` integer NOT NULL,
+	`sent_at` integer,
+	`collapsed_into` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `outbox_idempotency_key_unique` ON `outbox` (`idempotency_key`);--> statement-breakpoint
+CREATE INDEX `outbox_due_idx` ON `outbox` (`status`,`next_attempt_at`);--> statement-breakpoint
 CREATE TABLE `probes` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -88,6 +151,16 @@ CREATE TABLE `settings` (
 	`value` text NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `silences` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`matchers` text NOT NULL,
+	`starts_at` integer NOT NULL,
+	`ends_at` integer NOT NULL,
+	`created_by` text NOT NULL,
+	`comment` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `sites` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`commune_code` text NOT NULL,
@@ -104,6 +177,10 @@ CREATE TABLE `support_groups` (
 	`channels` text NOT NULL,
 	`communes` text NOT NULL,
 	`clusters` text NOT NULL,
+	`roles` text DEFAULT '[]' NOT NULL,
+	`min_severity` text DEFAULT 'warning' NOT NULL,
+	`language` text DEFAULT 'vi' NOT NULL,
+	`send_resolved` integer DEFAULT true NOT NULL,
 	`escalation` text NOT NULL
 );
 --> statement-breakpoint
