@@ -70,6 +70,8 @@ export const TargetStatus = z.strictObject({
   lastResultAt: IsoTime.nullable(),
   lastError: z.string().nullable(),
   consecutiveFailures: z.number().int(),
+  /** State changes too often (weighted change ratio over the last 21 rounds, SPEC §4). */
+  flapping: z.boolean(),
   /** Latest result's measurements in base units. */
   measurements: z.record(z.string(), z.number()),
   /** Window figures the state was judged on (RTT median over 15 min, loss over the window). */

@@ -34,6 +34,10 @@ export const StateConfig = z.strictObject({
   unknownAfterIntervals: z.number().min(1).max(100).default(3),
   /** Window for RTT median and loss (seconds). */
   windowSeconds: z.number().int().min(60).max(86400).default(900),
+  /** Flapping: weighted state-change ratio over the last `flapRounds` rounds (Nagios model). */
+  flapRounds: z.number().int().min(5).max(100).default(21),
+  flapEnterRatio: z.number().min(0).max(1).default(0.3),
+  flapLeaveRatio: z.number().min(0).max(1).default(0.2),
   /** How often silent targets are re-evaluated and live deltas are pushed (seconds). */
   tickSeconds: z.number().min(0.1).max(60).default(1),
 })

@@ -80,6 +80,10 @@ interface TargetRuntime {
   rttMedian: number | null
   lossRatio: number | null
   packets: number
+  /** States after each of the last rounds, oldest first (flap detection). */
+  history: State[]
+  roundPending: boolean
+  flapping: boolean
 }
 
 interface CommuneRuntime {
@@ -103,6 +107,27 @@ function median(values: number[]): number | null {
   const s = [...values].sort((a, b) => a - b)
   const mid = s.length >> 1
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+/**
+ * Weighted share of state changes over a window of `rounds` rounds (Nagios/Icinga model):
+ * the newest possible change weighs 1.25, the oldest 0.75, so recent changes count more.
+ * The denominator is always the full window, so a short history cannot look like flapping;
+ * changes to or from `unknown` are data gaps, not flapping. 0 = stable, 1 = changes every round.
+ */
+export function flapRatio(history: readonly State[], rounds: number): number {
+  const slots = rounds - 1
+  if (slots < 1 || history.length < 2) return 0
+  const offset = rounds - history.length
+  let weighted = 0
+  for (let i = 1; i < history.length; i++) {
+    const a = history[i - 1]
+    const b = history[i]
+    if (a === b || a === 'unknown' || b === 'unknown') continue
+    const slot = offset + i // 1 … slots, newest = slots
+    weighted += slots === 1 ? 1 : 0.75 + (0.5 * (slot - 1)) / (slots - 1)
+  }
+  return weighted / slots
 }
 
 const VIDEO_ROLES: ReadonlySet<TargetRole> = new Set(['mcu'])
@@ -165,6 +190,9 @@ export class StateEngine {
           rttMedian: null,
           lossRatio: null,
           packets: 0,
+          history: [],
+          roundPending: false,
+          flapping: false,
         })
       const list = this.targetsByCommune.get(t.communeCode) ?? []
       list.push(t.id)
@@ -195,6 +223,7 @@ export class StateEngine {
         continue
       }
       rt.lastObservedAt = r.observedAt
+      rt.roundPending = true
       rt.lastOk = r.ok
       rt.lastError = r.error
       rt.measurements = m
@@ -273,6 +302,14 @@ export class StateEngine {
       rt.since = now
     }
     rt.reason = reason
+    if (rt.roundPending) {
+      rt.roundPending = false
+      rt.history.push(state)
+      if (rt.history.length > this.config.flapRounds) rt.history.shift()
+      const ratio = flapRatio(rt.history, this.config.flapRounds)
+      if (!rt.flapping && ratio >= this.config.flapEnterRatio) rt.flapping = true
+      else if (rt.flapping && ratio < this.config.flapLeaveRatio) rt.flapping = false
+    }
   }
 
   private evaluate(): void {
@@ -281,9 +318,9 @@ export class StateEngine {
     for (const id of this.dirtyTargets) {
       const rt = this.targets.get(id)
       if (!rt) continue
-      const before = `${rt.state}|${rt.reason}|${rt.lastObservedAt}`
+      const before = `${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}`
       this.evaluateTarget(rt, now)
-      if (`${rt.state}|${rt.reason}|${rt.lastObservedAt}` !== before) this.changedTargets.add(id)
+      if (`${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}` !== before) this.changedTargets.add(id)
       this.dirtyCommunes.add(rt.meta.communeCode)
     }
     this.dirtyTargets.clear()
@@ -409,6 +446,7 @@ export class StateEngine {
       lastResultAt: iso(rt.lastObservedAt),
       lastError: rt.lastOk === false ? rt.lastError : null,
       consecutiveFailures: rt.consecutiveFailures,
+      flapping: rt.flapping,
       measurements: rt.measurements,
       window: { rttMedianSeconds: rt.rttMedian, lossRatio: rt.lossRatio, packets: rt.packets },
     }

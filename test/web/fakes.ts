@@ -133,6 +133,7 @@ export function target(id: string, communeCode: string, over: Partial<TargetStat
     lastResultAt: '2025-07-01T02:59:50Z',
     lastError: null,
     consecutiveFailures: 0,
+    flapping: false,
     measurements: {},
     window: { rttMedianSeconds: 0.01, lossRatio: 0, packets: 900 },
     ...over,

@@ -181,3 +181,45 @@ describe('StateEngine commune roll-up', () => {
     expect(engine.drainChanges()).toEqual({ communes: [], targets: [] })
   })
 })
+
+describe('StateEngine flapping (weighted change ratio over 21 rounds, enter 30 %, leave 20 %)', () => {
+  it.each([
+    ['a stable target never flaps', '+'.repeat(30), false],
+    ['one outage is not flapping', '+'.repeat(10) + '---' + '++' + '+'.repeat(10), false],
+    ['alternating good and warning rounds flap', '+-'.repeat(12), true],
+  ])('%s', (_name, pattern, flapping) => {
+    const { engine, clock } = setup()
+    feed(engine, clock, pattern)
+    expect(engine.targetStatus('line')?.flapping).toBe(flapping)
+  })
+
+  it('enters at ≥ 30 % and leaves only below 20 % (hysteresis)', () => {
+    const { engine, clock } = setup()
+    let entered = -1
+    const pattern = '+-'.repeat(10)
+    for (let i = 0; i < pattern.length; i++) {
+      feed(engine, clock, pattern[i] as string)
+      if (entered < 0 && engine.targetStatus('line')?.flapping) entered = i
+    }
+    expect(entered).toBeGreaterThan(3)
+    // Calm down: changes age out of the window one by one; it must stay flapping for a while.
+    const after: boolean[] = []
+    for (let i = 0; i < 21; i++) {
+      feed(engine, clock, '+')
+      after.push(engine.targetStatus('line')?.flapping ?? false)
+    }
+    expect(after[0]).toBe(true)
+    expect(after.at(-1)).toBe(false)
+    const left = after.indexOf(false)
+    expect(left).toBeGreaterThan(0)
+  })
+
+  it('flapRatio weights recent changes more and ignores unknown', async () => {
+    const { flapRatio } = await import('../../../server/state/engine')
+    expect(flapRatio(['ok', 'ok', 'ok'], 21)).toBe(0)
+    const oldChange = flapRatio(['ok', 'down', ...Array(19).fill('down')], 21)
+    const newChange = flapRatio([...Array(20).fill('ok'), 'down'], 21)
+    expect(newChange).toBeGreaterThan(oldChange)
+    expect(flapRatio(['unknown', 'ok', 'unknown', 'ok'], 21)).toBe(0)
+  })
+})
