@@ -23,6 +23,13 @@ export function createMemorySpool(opts: MemorySpoolOptions): Spool {
   let dropped = 0
   let seq = 0
 
+  const remove = async (key: string): Promise<void> => {
+    const i = items.findIndex((it) => it.key === key)
+    if (i < 0) return
+    const [gone] = items.splice(i, 1)
+    if (gone) bytes -= gone.bytes
+  }
+
   return {
     async append(batch) {
       const size = Buffer.byteLength(JSON.stringify(batch))
@@ -39,12 +46,9 @@ export function createMemorySpool(opts: MemorySpoolOptions): Spool {
       const head = items[0]
       return head && { key: head.key, batch: head.batch }
     },
-    async remove(key) {
-      const i = items.findIndex((it) => it.key === key)
-      if (i < 0) return
-      const [gone] = items.splice(i, 1)
-      if (gone) bytes -= gone.bytes
-    },
+    remove,
+    // Nowhere durable to keep it: the shipper's log line (status, code, reason) is the record.
+    deadLetter: (key) => remove(key),
     async size(): Promise<SpoolSize> {
       return { batches: items.length, bytes, droppedBatches: dropped }
     },

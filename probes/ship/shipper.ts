@@ -41,6 +41,8 @@ export interface ShipperStats {
   deadLetteredBatches: number
   retries: number
   heartbeats: number
+  /** When the server last answered 2xx to a batch or heartbeat (ISO), null before the first. */
+  lastDeliveryAt: string | null
 }
 
 export interface Shipper {
@@ -63,8 +65,9 @@ export interface Shipper {
 }
 
 /**
- * Creates a shipper. Guarantees: batches go out oldest first, one request at a time; a batch
- * leaves the spool only after a 2xx (delivered) or a non-retryable 4xx (dead-lettered, counted);
+ * Creates a shipper. Guarantees: a batch is appended to the spool before it is first sent;
+ * batches go out oldest first, one request at a time; a batch leaves the spool only after a 2xx
+ * (delivered) or a non-retryable 4xx (moved to the spool's dead letters, counted);
  * 5xx/408/429/network errors retry the same batch with exponential backoff and jitter, waiting at
  * least the server's Retry-After on 429/503. Every batch carries the current ProbeStatus.
  */
@@ -79,6 +82,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
   let appending: Promise<void> = Promise.resolve()
   const counters = { deliveredBatches: 0, deliveredResults: 0, deadLetteredBatches: 0, retries: 0, heartbeats: 0 }
   let lastContactMs = clock.now()
+  let lastDeliveryMs: number | undefined
   let started = false
   let accepting = true
   let draining = false
@@ -94,8 +98,11 @@ export function createShipper(opts: ShipperOptions): Shipper {
     w?.()
   }
 
+  // Until the spool has been asked once, a reopened disk spool may hold batches we do not know of.
+  let sizeKnown = false
   const refreshSize = async (): Promise<void> => {
     spoolSize = await opts.spool.size()
+    sizeKnown = true
   }
 
   const status = (): ProbeStatus => {
@@ -110,7 +117,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
     }
   }
 
-  const isIdle = (): boolean => buffer.length === 0 && spoolSize.batches === 0 && !sending
+  const isIdle = (): boolean => sizeKnown && buffer.length === 0 && spoolSize.batches === 0 && !sending
 
   const notifyIdle = (): void => {
     if (!isIdle()) return
@@ -169,6 +176,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
     if (out.kind === 'delivered') {
       counters.heartbeats++
       lastContactMs = clock.now()
+      lastDeliveryMs = lastContactMs
     } else {
       log.debug({ outcome: out }, 'heartbeat not delivered')
       // Try again after another heartbeat period rather than hammering a server that is down.
@@ -178,6 +186,8 @@ export function createShipper(opts: ShipperOptions): Shipper {
 
   const loop = async (): Promise<void> => {
     let attempt = 0
+    // A disk spool may reopen with batches from before a restart: report them from the first send.
+    await refreshSize()
     while (!hardStop.signal.aborted) {
       const entry = await opts.spool.oldest()
       if (!entry) {
@@ -203,13 +213,14 @@ export function createShipper(opts: ShipperOptions): Shipper {
         counters.deliveredBatches++
         counters.deliveredResults += batch.results.length
         lastContactMs = clock.now()
+        lastDeliveryMs = lastContactMs
         attempt = 0
         log.debug({ results: batch.results.length, status: out.status }, 'batch delivered')
       } else if (out.kind === 'rejected') {
-        await opts.spool.remove(entry.key)
+        await opts.spool.deadLetter(entry.key, { status: out.status, reason: out.reason, ...(out.code !== undefined && { code: out.code }) })
         counters.deadLetteredBatches++
         attempt = 0
-        log.error({ status: out.status, code: out.code, reason: out.reason, results: batch.results.length }, 'server rejected a batch; dead-lettered (not retried)')
+        log.error({ key: entry.key, status: out.status, code: out.code, reason: out.reason, results: batch.results.length }, 'server rejected a batch; dead-lettered (not retried)')
       } else {
         counters.retries++
         const backoff = backoffDelay(attempt++, { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs }, random)
@@ -239,7 +250,12 @@ export function createShipper(opts: ShipperOptions): Shipper {
     },
     flush,
     status,
-    stats: () => ({ bufferedResults: buffer.length, spool: { ...spoolSize }, ...counters }),
+    stats: () => ({
+      bufferedResults: buffer.length,
+      spool: { ...spoolSize },
+      ...counters,
+      lastDeliveryAt: lastDeliveryMs === undefined ? null : new Date(lastDeliveryMs).toISOString(),
+    }),
     whenIdle() {
       if (isIdle()) return Promise.resolve()
       return new Promise<void>((r) => idleWaiters.push(r))

@@ -1,5 +1,5 @@
 /**
- * Contract every Spool implementation must pass (run by memory-spool.test.ts, later the disk spool).
+ * Contract every Spool implementation must pass (run by memory-spool.test.ts and disk-spool.test.ts).
  * Not a test file itself: vitest only collects *.test.ts.
  */
 import { describe, expect, it } from 'vitest'
@@ -38,6 +38,40 @@ export function runSpoolContract(name: string, make: (caps: { maxBytes: number; 
       expect((await s.oldest())?.batch.results[0]?.targetId).toBe('b-0')
       await s.remove('no-such-key')
       expect((await s.size()).batches).toBe(1)
+    })
+
+    it('dead-lettering takes a batch out of the FIFO; unknown keys are ignored', async () => {
+      const s = await make({ maxBytes: 1e9, maxBatches: 100 })
+      await s.append(batchOf(1, 'a'))
+      await s.append(batchOf(1, 'b'))
+      const first = await s.oldest()
+      await s.deadLetter(first?.key ?? '', { status: 400, code: 'E_VALIDATION', reason: 'http 400' })
+      await s.deadLetter('no-such-key', { reason: 'x' })
+      expect((await s.oldest())?.batch.results[0]?.targetId).toBe('b-0')
+      expect(await s.size()).toMatchObject({ batches: 1, droppedBatches: 0 })
+    })
+
+    it('keeps FIFO order over many appends, removes and re-reads of the head', async () => {
+      const s = await make({ maxBytes: 1e9, maxBatches: 1000 })
+      const tags = Array.from({ length: 30 }, (_, i) => `t${i}`)
+      for (const tag of tags) await s.append(batchOf(1, tag))
+      const seen: string[] = []
+      for (;;) {
+        const head = await s.oldest()
+        if (!head) break
+        expect((await s.oldest())?.key).toBe(head.key)
+        seen.push(head.batch.results[0]?.targetId ?? '')
+        await s.remove(head.key)
+      }
+      expect(seen).toEqual(tags.map((t) => `${t}-0`))
+      expect(await s.size()).toEqual({ batches: 0, bytes: 0, droppedBatches: 0 })
+    })
+
+    it('returns the batch exactly as appended', async () => {
+      const s = await make({ maxBytes: 1e9, maxBatches: 100 })
+      const b = batchOf(3, 'same')
+      await s.append(b)
+      expect((await s.oldest())?.batch).toEqual(b)
     })
 
     it('counts bytes', async () => {
