@@ -62,6 +62,12 @@ export const SlackChannel = z.strictObject({
   channel: z.string().max(100).optional(),
 })
 
+export type ZaloChannel = z.infer<typeof ZaloChannel>
+export type TelegramChannel = z.infer<typeof TelegramChannel>
+export type EmailChannel = z.infer<typeof EmailChannel>
+export type WebhookChannel = z.infer<typeof WebhookChannel>
+export type SlackChannel = z.infer<typeof SlackChannel>
+
 /** One delivery channel of a support group, discriminated by `type`. */
 export const ChannelConfig = z.discriminatedUnion('type', [ZaloChannel, TelegramChannel, EmailChannel, WebhookChannel, SlackChannel])
 export type ChannelConfig = z.infer<typeof ChannelConfig>
