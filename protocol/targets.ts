@@ -75,12 +75,31 @@ export const ThroughputOptions = z.strictObject({
   streams: z.number().int().min(1).max(16).default(4),
   warmupSeconds: z.number().min(0).max(30).default(2),
   durationSeconds: z.number().positive().max(60).default(8),
+  /** http mode: scheme of the far end's `/api/v1/speedtest/*` (default http). */
+  scheme: z.enum(['http', 'https']).optional(),
+  /** http mode over https: accept a certificate that does not verify. */
+  insecure: z.boolean().optional(),
 })
+/** SNMPv3 USM authentication protocols (net-snmp's names). */
+export const SnmpAuthProtocol = z.enum(['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'])
+/** SNMPv3 USM privacy protocols (net-snmp's names; aes = AES-128-CFB). */
+export const SnmpPrivProtocol = z.enum(['des', 'aes', 'aes256b', 'aes256r'])
 export const SnmpOptions = z.strictObject({
   version: z.enum(['2c', '3']).default('2c'),
   community: z.string().max(200).optional(),
   ifIndex: z.number().int().min(1),
   user: z.string().max(200).optional(),
+  /** v3: when absent, follows from which passwords are set. */
+  securityLevel: z.enum(['noAuthNoPriv', 'authNoPriv', 'authPriv']).optional(),
+  /** v3: default sha. */
+  authProtocol: SnmpAuthProtocol.optional(),
+  /** v3: USM passwords are at least 8 characters (RFC 3414 §11.2). */
+  authPassword: z.string().min(8).max(200).optional(),
+  /** v3: default aes. */
+  privProtocol: SnmpPrivProtocol.optional(),
+  privPassword: z.string().min(8).max(200).optional(),
+  /** Contracted rate of the line; utilization is relative to it (else to ifHighSpeed). */
+  contractedBytesPerSecond: z.number().positive().optional(),
 })
 
 const common = {
