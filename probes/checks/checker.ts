@@ -14,6 +14,17 @@ import type { TargetSpec } from '../../protocol'
 export interface ProbeTools {
   fping?: string | undefined
   ping?: string | undefined
+  /** iperf3 for `throughput` targets in iperf3 mode; when absent, `iperf3` is looked up on PATH at spawn time. */
+  iperf3?: string | undefined
+}
+
+/**
+ * How this agent authenticates to a Xanh server's `/api/v1/speedtest/*` endpoints (throughput
+ * http mode). The target's host:port names the far end; the probe token is the credential.
+ */
+export interface SpeedtestAccess {
+  /** The probe's bearer token. */
+  token: string
 }
 
 /** What a checker gets besides its target. */
@@ -23,6 +34,8 @@ export interface CheckContext {
   /** Child logger bound to `{ targetId, kind }`. */
   log: Logger
   tools: ProbeTools
+  /** Credentials for throughput http mode; absent when the agent has none (the check then says so). */
+  speedtest?: SpeedtestAccess | undefined
 }
 
 /** What one check observed. Measurement names are snake_case in base units (`connect_seconds`). */

@@ -2,6 +2,7 @@
  * Round summaries shared by the packet checks (icmp, udp_echo).
  * @module
  */
+import { estimateMos } from '../../protocol'
 
 /** Packets of one round: how many went out and the RTTs (seconds) of the replies, in arrival order. */
 export interface PacketRound {
@@ -32,16 +33,20 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * The packet measurements of SPEC §3: always sent/received/loss_ratio; RTT statistics and
- * jitter only when at least one reply came back (a lost round has no RTT, not an RTT of 0).
+ * The packet measurements of SPEC §3: always sent/received/loss_ratio; RTT statistics, jitter
+ * and `mos_estimate` only when at least one reply came back (a lost round has no RTT, not an
+ * RTT of 0).
+ *
+ * `mos_estimate` is the simplified E-model of SPEC §3 (protocol `estimateMos`) fed with
+ * latency = median RTT / 2: G.107/G.114 delay is one-way (mouth-to-ear), and halving the RTT
+ * assumes a symmetric path, which is closer than the RTT itself (PingPlotter-style tools feed
+ * the RTT and read paths as worse than they are). The median, not the mean, so one stalled
+ * reply does not move the grade; jitter is the RFC 3550 value below and loss is in percent.
  */
 export function summarizeRound(round: PacketRound): Record<string, number> {
   const received = round.rttsSeconds.length
-  const m: Record<string, number> = {
-    sent: round.sent,
-    received,
-    loss_ratio: round.sent > 0 ? Math.max(0, round.sent - received) / round.sent : 0,
-  }
+  const lossRatio = round.sent > 0 ? Math.max(0, round.sent - received) / round.sent : 0
+  const m: Record<string, number> = { sent: round.sent, received, loss_ratio: lossRatio }
   if (received > 0) {
     let min = Infinity
     let max = -Infinity
@@ -54,8 +59,11 @@ export function summarizeRound(round: PacketRound): Record<string, number> {
     m.rtt_min_seconds = min
     m.rtt_avg_seconds = sum / received
     m.rtt_max_seconds = max
-    m.rtt_median_seconds = median(round.rttsSeconds)
-    m.jitter_seconds = rfc3550Jitter(round.rttsSeconds)
+    const medianRtt = median(round.rttsSeconds)
+    const jitter = rfc3550Jitter(round.rttsSeconds)
+    m.rtt_median_seconds = medianRtt
+    m.jitter_seconds = jitter
+    m.mos_estimate = estimateMos((medianRtt * 1000) / 2, jitter * 1000, lossRatio * 100)
   }
   return m
 }

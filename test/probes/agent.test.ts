@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ProbeStatus, type CheckResult } from '../../protocol'
 import { createAgent, type Agent, type AgentOptions } from '../../probes/agent'
+import { unsupportedReasons } from '../../probes/checks/index'
 import { makeTarget, silentLog } from '../helpers/probe-fixtures'
 import { closedTcpPort, listenTcp, type Listening } from '../helpers/probe-listen'
 import { startFakeIngest, type FakeIngest } from '../helpers/probe-ingest-server'
@@ -60,18 +61,15 @@ describe('agent', () => {
       expect(req.invalid).toBeUndefined()
       expect(req.batch?.probeId).toBe('probe-7')
       expect(req.batch?.status?.version).toBe('0.1.0-test')
-      expect(req.batch?.status?.unavailable).toEqual([
-        'icmp: neither fping nor ping is installed on this agent',
-        'sip checks are not supported by this agent version yet',
-        'throughput checks are not supported by this agent version yet',
-        'snmp checks are not supported by this agent version yet',
-      ])
+      expect(req.batch?.status?.unavailable).toEqual(['icmp: neither fping nor ping is installed on this agent', ...unsupportedReasons()])
     }
     const byId = (id: string) => shipped().find((r) => r.targetId === id)
     expect(byId('line-tcp')).toMatchObject({ ok: true, kind: 'tcp' })
     expect(byId('line-tcp')?.measurements.connect_seconds).toBeGreaterThan(0)
     expect(byId('line-icmp')).toMatchObject({ ok: false, error: 'icmp: neither fping nor ping is installed on this agent' })
-    expect(byId('mcu-sip')).toMatchObject({ ok: false, error: 'sip checks are not supported by this agent version yet', measurements: {} })
+    // Nothing answers SIP on 127.0.0.1:5060 here: a real check, failing with the address.
+    expect(byId('mcu-sip')).toMatchObject({ ok: false, kind: 'sip' })
+    expect(byId('mcu-sip')?.error).toContain('127.0.0.1:5060')
 
     expect(ProbeStatus.safeParse(a.status()).success).toBe(true)
     expect(a.stats()).toMatchObject({ probeId: 'probe-7', targets: 3, configTargets: 3 })

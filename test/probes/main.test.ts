@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { unsupportedReasons } from '../../probes/checks/index'
 import { makeTarget } from '../helpers/probe-fixtures'
 import { listenTcp, type Listening } from '../helpers/probe-listen'
 import { startFakeIngest, type FakeIngest } from '../helpers/probe-ingest-server'
@@ -76,7 +77,7 @@ describe('probe CLI', () => {
       const lines = cli.out().trim().split('\n').map((l) => JSON.parse(l) as { msg: string })
       const msgs = lines.map((l) => l.msg)
       expect(msgs).toContain('probe agent starting')
-      expect(msgs).toContain('cannot run: sip checks are not supported by this agent version yet')
+      for (const reason of unsupportedReasons()) expect(msgs).toContain(`cannot run: ${reason}`)
       expect(msgs).toContain('probe agent stopped')
     })
   })
