@@ -13,6 +13,7 @@ import type { Store } from './store/store'
 import { healthRoutes } from './routes/health'
 import { ingestRoutes } from './routes/ingest'
 import { probeConfigRoutes } from './routes/probe-config'
+import { speedtestRoutes } from './routes/speedtest'
 import { viewRoutes } from './routes/views'
 import { inventoryRoutes } from './routes/inventory'
 import { metricsRoutes } from './routes/metrics'
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', metricsRoutes(deps))
   app.route('/api/v1', ingestRoutes(deps))
   app.route('/api/v1', probeConfigRoutes(deps))
+  app.route('/api/v1', speedtestRoutes(deps))
   // Inventory first: its /communes/import and /communes/export must win over /communes/:code.
   app.route('/api/v1', inventoryRoutes(deps))
   app.route('/api/v1', viewRoutes(deps))
