@@ -4,22 +4,39 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino, type Logger } from 'pino'
 import { PinoPretty } from 'pino-pretty'
 import { z } from 'zod'
-import { createAgent, detectTools } from './agent'
+import { createAgent, DEFAULT_AGENT_TIMING, detectTools } from './agent'
+import { startUdpEchoReflector, type UdpEchoReflector } from './reflector'
+import { openDiskSpool, type DiskSpool } from './ship/disk-spool'
 
 const USAGE = `Xanh probe agent
 
 Usage: npm run probe -- --server URL --token TOKEN [options]
 
-  --server URL          Xanh server base URL (env XANH_SERVER)
-  --token TOKEN         this probe's token (env XANH_PROBE_TOKEN)
-  --log-level LEVEL     fatal|error|warn|info|debug|trace|silent (env XANH_LOG_LEVEL, default info)
-  --pretty              human-readable logs instead of JSON lines
-  --drain-seconds N     on SIGTERM/SIGINT, keep shipping for at most N seconds (default 10)
-  --help                show this help
+  --server URL               Xanh server base URL (env XANH_SERVER)
+  --token TOKEN              this probe's token (env XANH_PROBE_TOKEN)
+  --spool-dir DIR            where unshipped batches wait on disk, surviving restarts and outages
+                             (env XANH_SPOOL_DIR, default ./data/spool-<server host>-<port>)
+  --spool-max-mb N           spool cap; past it the oldest batches are dropped and counted
+                             (env XANH_SPOOL_MAX_MB, default 64)
+  --config-poll-seconds N    how often the target list is pulled from the server
+                             (env XANH_CONFIG_POLL_SECONDS, default 60)
+  --reflector-port P         also answer udp_echo checks of other agents on UDP port P, so
+                             communes can measure to each other (env XANH_REFLECTOR_PORT, 0 = off,
+                             the default; the server's reflector listens on 8620)
+  --reflector-host H         address the reflector binds (env XANH_REFLECTOR_HOST, default 0.0.0.0)
+  --log-level LEVEL          fatal|error|warn|info|debug|trace|silent (env XANH_LOG_LEVEL, default info)
+  --pretty                   human-readable logs instead of JSON lines
+  --drain-seconds N          on SIGTERM/SIGINT, keep shipping for at most N seconds (default 10);
+                             what is left stays in the spool for the next start
+  --help                     show this help
+
+Batches are written to the spool before they are sent and deleted after the server's 2xx;
+batches the server refuses for good (4xx) are kept in <spool dir>/dead-letter/ with the reason.
 
 Exit codes: 0 stopped cleanly, 1 crashed, 2 bad configuration (E_CONFIG).
 `
@@ -31,6 +48,11 @@ const SOURCES: Record<string, string> = {
   logLevel: '--log-level (or XANH_LOG_LEVEL)',
   pretty: '--pretty',
   drainSeconds: '--drain-seconds',
+  spoolDir: '--spool-dir (or XANH_SPOOL_DIR)',
+  spoolMaxMb: '--spool-max-mb (or XANH_SPOOL_MAX_MB)',
+  configPollSeconds: '--config-poll-seconds (or XANH_CONFIG_POLL_SECONDS)',
+  reflectorPort: '--reflector-port (or XANH_REFLECTOR_PORT)',
+  reflectorHost: '--reflector-host (or XANH_REFLECTOR_HOST)',
 }
 
 const CliConfig = z.strictObject({
@@ -41,6 +63,11 @@ const CliConfig = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   pretty: z.boolean().default(false),
   drainSeconds: z.coerce.number().nonnegative().max(600).default(10),
+  spoolDir: z.string().min(1, 'must not be empty').optional(),
+  spoolMaxMb: z.coerce.number().positive().max(1_000_000).default(64),
+  configPollSeconds: z.coerce.number().min(1).max(86_400).default(DEFAULT_AGENT_TIMING.configPollSeconds),
+  reflectorPort: z.coerce.number().int().min(0).max(65535).default(0),
+  reflectorHost: z.string().min(1, 'must not be empty').default('0.0.0.0'),
 })
 type CliConfig = z.infer<typeof CliConfig>
 
@@ -61,6 +88,11 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
         'log-level': { type: 'string' },
         pretty: { type: 'boolean' },
         'drain-seconds': { type: 'string' },
+        'spool-dir': { type: 'string' },
+        'spool-max-mb': { type: 'string' },
+        'config-poll-seconds': { type: 'string' },
+        'reflector-port': { type: 'string' },
+        'reflector-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values
@@ -75,6 +107,11 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
     logLevel: values['log-level'] ?? env.XANH_LOG_LEVEL,
     pretty: values.pretty,
     drainSeconds: values['drain-seconds'],
+    spoolDir: values['spool-dir'] ?? env.XANH_SPOOL_DIR,
+    spoolMaxMb: values['spool-max-mb'] ?? env.XANH_SPOOL_MAX_MB,
+    configPollSeconds: values['config-poll-seconds'] ?? env.XANH_CONFIG_POLL_SECONDS,
+    reflectorPort: values['reflector-port'] ?? env.XANH_REFLECTOR_PORT,
+    reflectorHost: values['reflector-host'] ?? env.XANH_REFLECTOR_HOST,
   })
   if (!parsed.success) {
     const first = parsed.error.issues[0]
@@ -82,6 +119,13 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
     throw new ConfigError(`${SOURCES[key] ?? key}: ${first?.message ?? 'invalid'}`)
   }
   return parsed.data
+}
+
+/** `./data/spool-<host>-<port>`: one spool per server, stable across token rotations. */
+function defaultSpoolDir(server: string): string {
+  const u = new URL(server)
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80')
+  return resolve('data', `spool-${u.hostname.replace(/[^A-Za-z0-9.-]/g, '_')}-${port}`)
 }
 
 function makeLogger(cfg: CliConfig): Logger {
@@ -115,9 +159,42 @@ async function main(): Promise<void> {
     return
   }
   const log = makeLogger(cfg)
+  const spoolDir = resolve(cfg.spoolDir ?? defaultSpoolDir(cfg.server))
+  let spool: DiskSpool
+  try {
+    spool = await openDiskSpool({
+      dir: spoolDir,
+      maxBytes: cfg.spoolMaxMb * 1024 * 1024,
+      maxBatches: DEFAULT_AGENT_TIMING.spoolMaxBatches,
+      log: log.child({ component: 'spool' }),
+    })
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    process.stderr.write(`E_CONFIG: ${SOURCES.spoolDir}: cannot use ${spoolDir}: ${reason}\nRun with --help for usage.\n`)
+    process.exit(2)
+  }
   const tools = detectTools(process.env.PATH ?? '')
   log.info({ fping: tools.fping ?? null, ping: tools.ping ?? null, unavailable: tools.unavailable }, 'system tools detected')
-  const agent = createAgent({ serverUrl: cfg.server, token: cfg.token, log, version: packageVersion(), tools })
+  const agent = createAgent({
+    serverUrl: cfg.server,
+    token: cfg.token,
+    log,
+    version: packageVersion(),
+    tools,
+    spool,
+    timing: { configPollSeconds: cfg.configPollSeconds },
+  })
+
+  let reflector: UdpEchoReflector | undefined
+  if (cfg.reflectorPort > 0) {
+    try {
+      reflector = await startUdpEchoReflector({ host: cfg.reflectorHost, port: cfg.reflectorPort, log: log.child({ component: 'reflector' }) })
+    } catch (err) {
+      // Measuring is the agent's job; a busy reflector port must not stop it.
+      const code = err instanceof Error && 'code' in err ? String(err.code) : 'error'
+      log.error({ err, host: cfg.reflectorHost, port: cfg.reflectorPort }, `udp echo reflector not started: ${cfg.reflectorHost}:${cfg.reflectorPort}/udp ${code === 'EADDRINUSE' ? 'is already in use' : `failed (${code})`}; the agent runs without it`)
+    }
+  }
 
   const drainTimeoutMs = cfg.drainSeconds * 1000
   let stopping = false
@@ -128,7 +205,7 @@ async function main(): Promise<void> {
     }
     stopping = true
     log.info({ signal, drainSeconds: cfg.drainSeconds }, 'stopping: draining results to the server')
-    void agent.stop({ drainTimeoutMs }).then(() => {
+    void Promise.all([agent.stop({ drainTimeoutMs }), reflector?.close()]).then(() => {
       log.flush()
       process.exit(0)
     })
