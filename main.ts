@@ -10,12 +10,16 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { z } from 'zod'
-import { createAgent, type Agent } from './probes/agent'
+import { createAgent, DEFAULT_AGENT_TIMING, type Agent } from './probes/agent'
+import { createMemorySpool } from './probes/ship/memory-spool'
+import { openDiskSpool } from './probes/ship/disk-spool'
+import type { Spool } from './probes/ship/spool'
 import { detectTools, unavailableChecks } from './probes/tools'
 import { ensureFirstAdmin } from './server/auth'
 import { ENV_DOC, loadServerConfig, type ServerConfig } from './server/config'
 import { AppError } from './server/errors'
 import { createLogger } from './server/log'
+import { startUdpEchoReflector, type UdpEchoReflector } from './server/reflector/udp-echo'
 import { createServerRuntime } from './server/runtime'
 import { DEMO_REMOTE_PROBE, DEMO_SETTING, removeDemo, seedDemo } from './server/demo/seed'
 import { DemoSimulation } from './server/demo/simulation'
@@ -89,6 +93,20 @@ function loopbackUrl(host: string, port: number): string {
   const any = host === '0.0.0.0' || host === '::' || host === 'localhost' || host.startsWith('127.')
   const h = any ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   return `http://${h}:${port}`
+}
+
+/**
+ * The embedded probe's spool under the data folder, so its results survive a server restart
+ * too; a folder it cannot use falls back to memory (logged) rather than stopping the server.
+ */
+async function openEmbeddedSpool(dir: string, log: ReturnType<typeof createLogger>): Promise<Spool> {
+  const caps = { maxBytes: DEFAULT_AGENT_TIMING.spoolMaxBytes, maxBatches: DEFAULT_AGENT_TIMING.spoolMaxBatches }
+  try {
+    return await openDiskSpool({ dir, ...caps, log: log.child({ component: 'spool' }) })
+  } catch (err) {
+    log.error({ err, dir }, 'embedded probe: cannot open its disk spool; using memory (results of an outage are lost on restart)')
+    return createMemorySpool(caps)
+  }
 }
 
 async function main(): Promise<void> {
@@ -174,8 +192,10 @@ async function main(): Promise<void> {
 
   const agents: Agent[] = []
   if (embeddedToken) {
+    const probeLog = log.child({ component: 'probe', probe: EMBEDDED_PROBE })
+    const spool = await openEmbeddedSpool(join(dataDir, 'spool', EMBEDDED_PROBE), probeLog)
     // Polled often: the embedded probe should follow inventory edits within seconds (ETag keeps it cheap).
-    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: log.child({ component: 'probe', probe: EMBEDDED_PROBE }), version: VERSION, tools, timing: { configPollSeconds: 5 } })
+    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: probeLog, version: VERSION, tools, spool, timing: { configPollSeconds: 5 } })
     agents.push(agent)
     await agent.start()
   }
@@ -205,6 +225,18 @@ async function main(): Promise<void> {
     await simulation.start()
   }
 
+  // After the demo: its responders bind 127.N.x.y on the same port, which a wildcard bind would block.
+  let reflector: UdpEchoReflector | undefined
+  if (config.udpEchoPort > 0) {
+    try {
+      reflector = await startUdpEchoReflector({ host: config.host, port: config.udpEchoPort, log: log.child({ component: 'reflector' }) })
+    } catch (err) {
+      const code = err instanceof Error && 'code' in err ? String(err.code) : 'error'
+      const why = code === 'EADDRINUSE' ? `is already in use${demo ? ' (the demo responders use it on 127.x addresses)' : ''}` : `failed (${code})`
+      log.error({ err, host: config.host, port: config.udpEchoPort }, `udp echo reflector not started: ${config.host}:${config.udpEchoPort}/udp ${why}; set XANH_UDP_ECHO_PORT to another port (0 = off). The server runs without it`)
+    }
+  }
+
   log.info({ url: `http://localhost:${port}`, demo: Boolean(demo) }, `Xanh ${VERSION} listening on http://localhost:${port}${demo ? ' — DEMO (simulated)' : ''}`)
 
   let stopping = false
@@ -223,6 +255,7 @@ async function main(): Promise<void> {
     const drainTimeoutMs = (config.shutdownTimeoutSeconds * 1000) / 2
     await Promise.allSettled([...agents, ...(remote ? [remote] : [])].map((a) => a.stop({ drainTimeoutMs })))
     await simulation?.stop()
+    await reflector?.close()
     await runtime.hub.close()
     await new Promise<void>((r) => server.close(() => r()))
     opened.sqlite.close()
