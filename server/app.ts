@@ -16,6 +16,8 @@ import { probeConfigRoutes } from './routes/probe-config'
 import { speedtestRoutes } from './routes/speedtest'
 import { viewRoutes } from './routes/views'
 import { inventoryRoutes } from './routes/inventory'
+import { silenceRoutes } from './routes/silences'
+import { maintenanceRoutes } from './routes/maintenance'
 import { metricsRoutes } from './routes/metrics'
 import { staticRoutes } from './routes/static'
 
@@ -61,6 +63,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', speedtestRoutes(deps))
   // Inventory first: its /communes/import and /communes/export must win over /communes/:code.
   app.route('/api/v1', inventoryRoutes(deps))
+  app.route('/api/v1', silenceRoutes(deps))
+  app.route('/api/v1', maintenanceRoutes(deps))
   app.route('/api/v1', viewRoutes(deps))
   app.route('/', staticRoutes(deps))
   return app
