@@ -25,6 +25,9 @@ Usage: npm run probe -- --server URL --token TOKEN [options]
                              (env XANH_SPOOL_MAX_MB, default 64)
   --config-poll-seconds N    how often the target list is pulled from the server
                              (env XANH_CONFIG_POLL_SECONDS, default 60)
+  --batch-max-wait-seconds N
+                             longest a result waits for its batch (env XANH_BATCH_MAX_WAIT_SECONDS,
+                             default 2; a batch also closes at 1000 results)
   --reflector-port P         also answer udp_echo checks of other agents on UDP port P, so
                              communes can measure to each other (env XANH_REFLECTOR_PORT, 0 = off,
                              the default; the server's reflector listens on 8620)
@@ -51,6 +54,7 @@ const SOURCES: Record<string, string> = {
   spoolDir: '--spool-dir (or XANH_SPOOL_DIR)',
   spoolMaxMb: '--spool-max-mb (or XANH_SPOOL_MAX_MB)',
   configPollSeconds: '--config-poll-seconds (or XANH_CONFIG_POLL_SECONDS)',
+  batchMaxWaitSeconds: '--batch-max-wait-seconds (or XANH_BATCH_MAX_WAIT_SECONDS)',
   reflectorPort: '--reflector-port (or XANH_REFLECTOR_PORT)',
   reflectorHost: '--reflector-host (or XANH_REFLECTOR_HOST)',
 }
@@ -66,6 +70,7 @@ const CliConfig = z.strictObject({
   spoolDir: z.string().min(1, 'must not be empty').optional(),
   spoolMaxMb: z.coerce.number().positive().max(1_000_000).default(64),
   configPollSeconds: z.coerce.number().min(1).max(86_400).default(DEFAULT_AGENT_TIMING.configPollSeconds),
+  batchMaxWaitSeconds: z.coerce.number().min(0.01).max(60).default(DEFAULT_AGENT_TIMING.batchMaxWaitMs / 1000),
   reflectorPort: z.coerce.number().int().min(0).max(65535).default(0),
   reflectorHost: z.string().min(1, 'must not be empty').default('0.0.0.0'),
 })
@@ -91,6 +96,7 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
         'spool-dir': { type: 'string' },
         'spool-max-mb': { type: 'string' },
         'config-poll-seconds': { type: 'string' },
+        'batch-max-wait-seconds': { type: 'string' },
         'reflector-port': { type: 'string' },
         'reflector-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -110,6 +116,7 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
     spoolDir: values['spool-dir'] ?? env.XANH_SPOOL_DIR,
     spoolMaxMb: values['spool-max-mb'] ?? env.XANH_SPOOL_MAX_MB,
     configPollSeconds: values['config-poll-seconds'] ?? env.XANH_CONFIG_POLL_SECONDS,
+    batchMaxWaitSeconds: values['batch-max-wait-seconds'] ?? env.XANH_BATCH_MAX_WAIT_SECONDS,
     reflectorPort: values['reflector-port'] ?? env.XANH_REFLECTOR_PORT,
     reflectorHost: values['reflector-host'] ?? env.XANH_REFLECTOR_HOST,
   })
@@ -182,7 +189,7 @@ async function main(): Promise<void> {
     version: packageVersion(),
     tools,
     spool,
-    timing: { configPollSeconds: cfg.configPollSeconds },
+    timing: { configPollSeconds: cfg.configPollSeconds, batchMaxWaitMs: cfg.batchMaxWaitSeconds * 1000 },
   })
 
   let reflector: UdpEchoReflector | undefined
