@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TelegramChannel } from '../../../../protocol'
+import { telegram } from '../../../../server/alerting/notifiers/telegram'
+import { refusedPort } from '../../../helpers/fake-http'
+import { startFakeTelegram, telegram429, type FakeTelegram } from '../../../helpers/fake-telegram'
+import { makeCtx, runNotifierContract, sampleMessage, sendFailure } from './contract.case'
+
+const TOKEN = '7012345678:AAHd1xTeStToKeN-vi3tN4m_QwErTy123'
+const CHAT = -1001234567890
+
+function channel(baseUrl: string, extra: Partial<TelegramChannel> = {}): TelegramChannel {
+  return TelegramChannel.parse({ type: 'telegram', baseUrl, botToken: TOKEN, chatId: CHAT, ...extra })
+}
+
+runNotifierContract('telegram', async () => {
+  const fake = await startFakeTelegram(TOKEN, [CHAT])
+  const port = await refusedPort()
+  return {
+    notifier: telegram.create(channel(fake.url)),
+    refused: telegram.create(channel(fake.url, { chatId: -100999 })),
+    unreachable: telegram.create(channel(`http://127.0.0.1:${port}`)),
+    secrets: [TOKEN],
+    delivered: () => fake.sent.length,
+    contacts: () => fake.requests.length,
+    failNext: () => fake.next.push({ kind: 'answer', status: 502, body: '<html><body>502 Bad Gateway</body></html>' }),
+    hangNext: () => fake.next.push({ kind: 'hang' }),
+    close: () => fake.close(),
+  }
+})
+
+describe('telegram: Bot API specifics', () => {
+  let fake: FakeTelegram
+  beforeAll(async () => {
+    fake = await startFakeTelegram(TOKEN, [CHAT, '@xanh_bac_ninh'])
+  })
+  afterAll(async () => {
+    await fake.close()
+  })
+
+  it('posts sendMessage with HTML, the topic and no link preview, and returns message_id', async () => {
+    const n = telegram.create(channel(fake.url, { messageThreadId: 42 }))
+    const res = await n.send(sampleMessage(), makeCtx())
+    const req = fake.requests.at(-1)
+    expect(req?.path).toBe(`/bot${TOKEN}/sendMessage`)
+    const sent = fake.sent.at(-1)
+    expect(sent).toMatchObject({ chat_id: CHAT, parse_mode: 'HTML', message_thread_id: 42, link_preview_options: { is_disabled: true } })
+    expect(sent?.text).toBe(sampleMessage().html)
+    expect(sent?.visible).toContain('mất gói 100% (ngưỡng 20%) & trễ > 500 ms')
+    expect(res.providerMessageId).toMatch(/^\d+$/)
+    expect(n.destination).toBe(`telegram chat ${CHAT} topic 42`)
+  })
+
+  it('omits message_thread_id without a topic and accepts an @username chat', async () => {
+    await telegram.create(channel(fake.url, { chatId: '@xanh_bac_ninh' })).send(sampleMessage(), makeCtx())
+    const body = JSON.parse(fake.requests.at(-1)?.body ?? '{}') as Record<string, unknown>
+    expect(body).not.toHaveProperty('message_thread_id')
+    expect(body.chat_id).toBe('@xanh_bac_ninh')
+  })
+
+  it('maps 429 to retryable with retry_after', async () => {
+    fake.next.push(telegram429(2))
+    const err = await sendFailure(telegram.create(channel(fake.url)), makeCtx())
+    expect(err.retryable).toBe(true)
+    expect(err.retryAfterSeconds).toBe(2)
+    expect(err.status).toBe(429)
+    expect(err.message).toContain('Too Many Requests: retry after 2')
+    // Once only: the next attempt goes through.
+    await expect(telegram.create(channel(fake.url)).send(sampleMessage(), makeCtx())).resolves.toHaveProperty('providerMessageId')
+  })
+
+  it.each([
+    ['chat not found (400)', { chatId: -100555 }, 'Bad Request: chat not found', 400],
+    ['a wrong token (401)', { botToken: '1:wrong-token-value' }, 'Unauthorized', 401],
+  ] as const)('maps %s to non-retryable with the description', async (_name, extra, description, status) => {
+    const err = await sendFailure(telegram.create(channel(fake.url, extra)), makeCtx())
+    expect(err).toMatchObject({ retryable: false, status })
+    expect(err.message).toContain(description)
+    expect(err.message).not.toContain('wrong-token-value')
+  })
+
+  it('maps "bot was kicked" (403) to non-retryable', async () => {
+    fake.kickedFrom.add(String(CHAT))
+    try {
+      const err = await sendFailure(telegram.create(channel(fake.url)), makeCtx())
+      expect(err).toMatchObject({ retryable: false, status: 403 })
+      expect(err.message).toBe(`telegram chat ${CHAT}: refused: Forbidden: bot was kicked from the group chat`)
+    } finally {
+      fake.kickedFrom.clear()
+    }
+  })
+
+  it('names the new id when a group was migrated to a supergroup', async () => {
+    fake.next.push({
+      kind: 'answer',
+      status: 400,
+      body: JSON.stringify({ ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009876 } }),
+    })
+    const err = await sendFailure(telegram.create(channel(fake.url)), makeCtx())
+    expect(err.retryable).toBe(false)
+    expect(err.message).toContain('set chatId to -1009876')
+  })
+
+  it('truncates long Vietnamese HTML to ≤ 4096 characters of valid HTML that Telegram accepts, keeping the link', async () => {
+    const link = 'https://xanh.example.vn/#/commune/26734'
+    const rows = Array.from({ length: 400 }, (_, i) => `<b>Xã Tân Phú ${i}</b>: <i>mất kết nối</i> &amp; trễ &gt; 500&#160;ms <code>ngưỡng 20%</code>`)
+    const html = `<b>🔴 Mất kết nối 400 xã</b>\n${rows.join('\n')}\n<a href="${link}">Mở trang</a>`
+    await telegram.create(channel(fake.url)).send(sampleMessage({ html, link }), makeCtx())
+    const sent = fake.sent.at(-1)
+    expect(sent).toBeDefined()
+    expect(sent?.visible.length).toBeLessThanOrEqual(4096)
+    expect(sent?.visible.length).toBeGreaterThan(3900)
+    expect(sent?.visible).toContain('…')
+    expect(sent?.text.endsWith(`\n<a href="${link}">${link}</a>`)).toBe(true)
+  })
+
+  it('rejects (like Telegram) HTML over the limit, which is why the notifier cuts it', async () => {
+    const res = await fetch(`${fake.url}/bot${TOKEN}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat_id: CHAT, text: `<b>${'ư'.repeat(4097)}</b>`, parse_mode: 'HTML' }),
+    })
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ ok: false, description: 'Bad Request: message is too long' })
+  })
+})
