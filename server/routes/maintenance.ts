@@ -20,7 +20,7 @@ export function maintenanceView(w: MaintenanceWindow, now: number): Omit<Mainten
 }
 
 /** `GET/POST /maintenance`, `DELETE /maintenance/:id` (204). */
-export function maintenanceRoutes(deps: AppDeps): Hono<AppEnv> {
+export function maintenanceRoutes(deps: Pick<AppDeps, 'store' | 'onInventoryChanged' | 'now'>): Hono<AppEnv> {
   const { store } = deps
   const operator = requireRole(store, 'operator', deps.now)
   const now = (): number => (deps.now ?? Date.now)()

@@ -19,7 +19,7 @@ export function silenceView(s: Silence, now: number): Omit<Silence, 'startsAt' |
 }
 
 /** `GET/POST /silences`, `DELETE /silences/:id` (expires it; 204). */
-export function silenceRoutes(deps: AppDeps): Hono<AppEnv> {
+export function silenceRoutes(deps: Pick<AppDeps, 'store' | 'onInventoryChanged' | 'now'>): Hono<AppEnv> {
   const { store } = deps
   const operator = requireRole(store, 'operator', deps.now)
   const now = (): number => (deps.now ?? Date.now)()

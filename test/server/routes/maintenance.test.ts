@@ -1,12 +1,14 @@
-import pino from 'pino'
+import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createApp } from '../../../server/app'
+import type { AppEnv } from '../../../server/app'
+import { AppError } from '../../../server/errors'
+import { maintenanceRoutes } from '../../../server/routes/maintenance'
 import { ensureFirstAdmin, hashPassword } from '../../../server/auth'
 import { users } from '../../../server/store/schema'
 import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
 
 let s: TestServer
-let app: ReturnType<typeof createApp>
+let app: Hono<AppEnv>
 let signals: number
 const PASSWORD = 'a-long-admin-password'
 const basic = (user: string, password: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` })
@@ -31,20 +33,11 @@ beforeEach(() => {
       { username: 'xem', passwordHash: VIEWER_HASH, role: 'viewer' },
     ])
     .run()
-  // The real app over the test runtime's parts, with a spy for the engine signal.
+  // The routes over the test runtime's store, with a spy for the engine signal and the app's error mapping.
   signals = 0
-  const r = s.runtime
-  app = createApp({
-    store: r.store,
-    engine: r.engine,
-    metrics: r.metrics,
-    log: pino({ level: 'silent' }),
-    config: s.config,
-    isDemo: () => false,
-    province: () => ({ code: 'NA', name: 'Nghệ An' }),
-    onInventoryChanged: () => void signals++,
-    now: () => s.clock.now,
-  })
+  app = new Hono<AppEnv>()
+  app.onError((err, c) => (err instanceof AppError ? c.json(err.toBody(), err.status) : c.json({ error: { code: 'E_INTERNAL', message: String(err) } }, 500)))
+  app.route('/api/v1', maintenanceRoutes({ store: s.runtime.store, onInventoryChanged: () => void signals++, now: () => s.clock.now }))
 })
 afterEach(() => s.close())
 
