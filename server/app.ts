@@ -8,6 +8,8 @@ import type { Logger } from 'pino'
 import { AppError } from './errors'
 import type { ServerConfig } from './config'
 import type { Metrics } from './metrics'
+import type { Alerting } from './alerting/service'
+import { alertRoutes } from './routes/alerts'
 import type { StateEngine } from './state/engine'
 import type { Store } from './store/store'
 import { healthRoutes } from './routes/health'
@@ -26,6 +28,7 @@ export interface AppDeps {
   store: Store
   engine: StateEngine
   metrics: Metrics
+  alerting: Alerting
   log: Logger
   config: ServerConfig
   isDemo: () => boolean
@@ -65,6 +68,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', inventoryRoutes(deps))
   app.route('/api/v1', silenceRoutes(deps))
   app.route('/api/v1', maintenanceRoutes(deps))
+  const alerts = alertRoutes(deps)
+  app.route('/api/v1', alerts.v1)
+  app.route('/api/v2', alerts.v2)
   app.route('/api/v1', viewRoutes(deps))
   app.route('/', staticRoutes(deps))
   return app

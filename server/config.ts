@@ -43,6 +43,27 @@ export const StateConfig = z.strictObject({
 })
 export type StateConfig = z.infer<typeof StateConfig>
 
+export const AlertingConfig = z.strictObject({
+  /** Hold a new alert group this long before the first message (lets parents and siblings arrive). */
+  groupWaitSeconds: z.number().min(0).max(3600).default(30),
+  /** Minimum spacing of messages about changes in one group. */
+  groupIntervalSeconds: z.number().min(1).max(86400).default(300),
+  /** Re-send an unchanged, unacknowledged group this often. */
+  repeatIntervalSeconds: z.number().min(60).max(7 * 86400).default(4 * 3600),
+  groupBy: z.array(z.string().min(1)).max(10).default(['alertname', 'cluster']),
+  /** Deadline of one delivery attempt. */
+  sendTimeoutSeconds: z.number().positive().max(120).default(10),
+  backoffBaseSeconds: z.number().positive().max(3600).default(5),
+  backoffMaxSeconds: z.number().positive().max(86400).default(600),
+  /** Attempts before a notification is given up (status dead, visible in the timeline). */
+  maxAttempts: z.number().int().min(1).max(1000).default(50),
+  /** Deliveries in flight at once across all destinations. */
+  maxConcurrentSends: z.number().int().min(1).max(64).default(4),
+  /** Bearer token accepted by POST /api/v2/alerts (Alertmanager-compatible input); unset = admin Basic only. */
+  alertsToken: z.string().min(16).optional(),
+})
+export type AlertingConfig = z.infer<typeof AlertingConfig>
+
 export const ServerConfig = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('0.0.0.0'),
@@ -79,6 +100,7 @@ export const ServerConfig = z.strictObject({
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),
+  alerting: AlertingConfig.default(AlertingConfig.parse({})),
   thresholds: Thresholds.default(Thresholds.parse({})),
 })
 export type ServerConfig = z.infer<typeof ServerConfig>
@@ -102,6 +124,7 @@ const Env = z.object({
   XANH_PUBLIC_URL: z.url().optional(),
   XANH_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   XANH_EMBEDDED_PROBE: bool.optional(),
+  XANH_ALERTS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   XANH_UDP_ECHO_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   XANH_PROVINCE_CODE: z.string().min(1).max(20).optional(),
   XANH_PROVINCE_NAME: z.string().min(1).max(100).optional(),
@@ -120,6 +143,7 @@ export const ENV_DOC: ReadonlyArray<[string, string, string]> = [
   ['XANH_PUBLIC_URL', 'http://localhost:PORT', 'base URL used in links'],
   ['XANH_ADMIN_PASSWORD', 'generated', 'password of the first admin user (printed once if generated)'],
   ['XANH_EMBEDDED_PROBE', '1', '0: do not run the in-process probe'],
+  ['XANH_ALERTS_TOKEN', '—', 'bearer token for POST /api/v2/alerts (Prometheus/Alertmanager input)'],
   ['XANH_UDP_ECHO_PORT', '8620', 'UDP echo reflector port for udp_echo checks (0 = off)'],
   ['XANH_PROVINCE_CODE / _NAME', 'from data', 'province shown in the dashboard'],
 ]
@@ -165,6 +189,7 @@ export function loadServerConfig(env: Record<string, string | undefined>, fileTe
     adminPassword: e.XANH_ADMIN_PASSWORD ?? c.adminPassword,
     embeddedProbe: e.XANH_EMBEDDED_PROBE ?? c.embeddedProbe,
     udpEchoPort: e.XANH_UDP_ECHO_PORT ?? c.udpEchoPort,
+    alerting: { ...c.alerting, ...(e.XANH_ALERTS_TOKEN !== undefined ? { alertsToken: e.XANH_ALERTS_TOKEN } : {}) },
     provinceCode: e.XANH_PROVINCE_CODE ?? c.provinceCode,
     provinceName: e.XANH_PROVINCE_NAME ?? c.provinceName,
   }

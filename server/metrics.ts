@@ -12,6 +12,7 @@ export interface Metrics {
   registry: Registry
   ingestResults: Counter<'result'>
   ingestBatches: Counter<'result'>
+  notifications: Counter<'channel' | 'result'>
 }
 
 export interface MetricsDeps {
@@ -158,7 +159,14 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     labelNames: ['result'],
     registers: [registry],
   })
+  const notifications = new Counter({
+    name: 'xanh_notifications_total',
+    help: 'Notification delivery attempts by channel type and outcome (sent, retry, dead, collapsed).',
+    labelNames: ['channel', 'result'],
+    registers: [registry],
+  })
+  for (const channel of ['zalo', 'telegram', 'email', 'webhook', 'slack']) for (const result of ['sent', 'retry', 'dead', 'collapsed']) notifications.inc({ channel, result }, 0)
   for (const r of ['accepted', 'duplicate', 'rejected']) ingestResults.inc({ result: r }, 0)
   for (const r of ['accepted', 'rejected']) ingestBatches.inc({ result: r }, 0)
-  return { registry, ingestResults, ingestBatches }
+  return { registry, ingestResults, ingestBatches, notifications }
 }

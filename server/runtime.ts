@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino'
 import { createApp, type AppEnv } from './app'
+import { createAlerting, type Alerting } from './alerting/service'
 import type { ServerConfig } from './config'
 import { DEMO_SETTING } from './demo/seed'
 import { createLiveHub, type LiveHub } from './live'
@@ -20,6 +21,7 @@ export interface ServerRuntime {
   engine: StateEngine
   metrics: Metrics
   hub: LiveHub
+  alerting: Alerting
   app: Hono<AppEnv>
   /** Re-reads inventory into the engine and tells dashboards to reload. */
   reloadInventory(): void
@@ -35,6 +37,8 @@ export interface RuntimeOptions {
   opened: OpenedDb
   webRoot?: string
   now?: () => number
+  /** HTTP client of the notifiers (tests inject one; default global fetch). */
+  fetch?: typeof fetch
 }
 
 /** Builds the runtime and loads the inventory and the recent window of results into the engine. */
@@ -95,15 +99,29 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     probes: () => probeCache.map((p) => ({ name: p.name, lastSeenAt: p.lastSeenAt, spoolBatches: p.spoolBatches })),
   })
 
+  const alerting = createAlerting({
+    store,
+    engine,
+    config,
+    log: log.child({ component: 'alerting' }),
+    now,
+    fetch: opts.fetch ?? fetch,
+    publicUrl: () => config.publicUrl ?? `http://localhost:${config.port}`,
+    province: () => province,
+    onDelivery: (channel, outcome) => metrics.notifications.inc({ channel, result: outcome }),
+  })
+
   let reloadTimer: NodeJS.Timeout | undefined
   const reloadInventory = (): void => {
     loadInventory()
+    alerting.reload()
     hub.reload()
   }
   const app = createApp({
     store,
     engine,
     metrics,
+    alerting,
     log,
     config,
     isDemo,
@@ -129,10 +147,12 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     engine,
     metrics,
     hub,
+    alerting,
     app,
     reloadInventory,
     tick() {
       engine.tick()
+      alerting.tick()
       hub.publish(engine.drainChanges(), engine.counts())
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()

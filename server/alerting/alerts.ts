@@ -1,0 +1,136 @@
+/**
+ * From target states to alerts: which targets are alerting, with which labels, how many
+ * communes each one cuts off, and why an alert must not page (unreachable, maintenance).
+ * Pure: it reads a snapshot and returns a new list.
+ * @module
+ */
+import type { Severity, TargetStatus } from '../../protocol'
+
+/** One alerting condition, Xanh's own or received from Prometheus. */
+export interface Alert {
+  /** Stable identity across evaluations: `target:<id>` or `ext:<hash of labels>`. */
+  fingerprint: string
+  alertname: string
+  severity: Severity
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  startsAt: number
+  targetId: string | null
+  communeCode: string | null
+  flapping: boolean
+  /** Communes cut off behind this alert (its own commune included when it is a line). */
+  affectedCommunes: number
+  /** Set when the alert must neither open an incident nor page. */
+  suppressed: 'unreachable' | 'maintenance' | null
+}
+
+export const ALERT_TARGET_DOWN = 'XanhTargetDown'
+export const ALERT_TARGET_DEGRADED = 'XanhTargetDegraded'
+
+export interface CommuneFacts {
+  name: string
+  cluster: string
+}
+
+export interface AlertSnapshot {
+  targets: TargetStatus[]
+  parents: ReadonlyMap<string, readonly string[]>
+  communes: ReadonlyMap<string, CommuneFacts>
+  province: string
+  inMaintenance: (targetId: string) => boolean
+}
+
+/**
+ * Root causes of an unreachable target: its nearest ancestors that are down but reachable.
+ * (Cycles in a mis-entered topology end the walk instead of looping.)
+ */
+function rootCauses(id: string, byId: ReadonlyMap<string, TargetStatus>, parents: AlertSnapshot['parents'], seen = new Set<string>()): string[] {
+  const out: string[] = []
+  for (const p of parents.get(id) ?? []) {
+    if (seen.has(p)) continue
+    seen.add(p)
+    const ps = byId.get(p)
+    if (!ps || ps.state !== 'down') continue
+    if (ps.unreachable) out.push(...rootCauses(p, byId, parents, seen))
+    else out.push(p)
+  }
+  return out
+}
+
+/**
+ * Evaluates the alerts of a snapshot. Targets that are unknown (a data gap) yield no alert;
+ * the incident layer keeps their incidents as they were.
+ */
+export function evaluateAlerts(s: AlertSnapshot): { alerts: Alert[]; unknownTargets: Set<string> } {
+  const byId = new Map(s.targets.map((t) => [t.id, t]))
+  const affected = new Map<string, Set<string>>()
+  for (const t of s.targets) {
+    if (t.state !== 'down') continue
+    if (t.unreachable) {
+      for (const root of rootCauses(t.id, byId, s.parents)) {
+        const set = affected.get(root) ?? new Set<string>()
+        set.add(t.communeCode)
+        affected.set(root, set)
+      }
+    } else if (t.role === 'line') {
+      const set = affected.get(t.id) ?? new Set<string>()
+      set.add(t.communeCode)
+      affected.set(t.id, set)
+    }
+  }
+  const alerts: Alert[] = []
+  const unknownTargets = new Set<string>()
+  for (const t of s.targets) {
+    if (t.state === 'unknown') {
+      unknownTargets.add(t.id)
+      continue
+    }
+    if (t.state === 'ok') continue
+    const alertname = t.state === 'down' ? ALERT_TARGET_DOWN : ALERT_TARGET_DEGRADED
+    const severity: Severity = t.state === 'warning' ? 'warning' : 'critical'
+    const commune = s.communes.get(t.communeCode)
+    const labels: Record<string, string> = {
+      alertname,
+      severity,
+      target: t.id,
+      commune_code: t.communeCode,
+      commune: commune?.name ?? t.communeCode,
+      cluster: commune?.cluster ?? '',
+      role: t.role,
+      kind: t.kind,
+      province: s.province,
+    }
+    const annotations: Record<string, string> = { state: t.state, reason: t.reason ?? '' }
+    if (t.lastError) annotations.error = t.lastError
+    if (t.window.rttMedianSeconds !== null) annotations.rtt_median_seconds = String(t.window.rttMedianSeconds)
+    if (t.window.lossRatio !== null) annotations.loss_ratio = String(t.window.lossRatio)
+    if (t.measurements.jitter_seconds !== undefined) annotations.jitter_seconds = String(t.measurements.jitter_seconds)
+    alerts.push({
+      fingerprint: `target:${t.id}`,
+      alertname,
+      severity,
+      labels,
+      annotations,
+      startsAt: t.since ? Date.parse(t.since) : Date.now(),
+      targetId: t.id,
+      communeCode: t.communeCode,
+      flapping: t.flapping,
+      affectedCommunes: affected.get(t.id)?.size ?? 0,
+      suppressed: t.state === 'down' && t.unreachable ? 'unreachable' : s.inMaintenance(t.id) ? 'maintenance' : null,
+    })
+  }
+  return { alerts, unknownTargets }
+}
+
+/** FNV-1a 64-bit of the sorted label set, as 16 hex digits (Alertmanager's fingerprint shape). */
+export function labelsFingerprint(labels: Record<string, string>): string {
+  let h = 0xcbf29ce484222325n
+  const prime = 0x100000001b3n
+  for (const k of Object.keys(labels).sort()) {
+    for (const ch of `${k}\u0000${labels[k]}\u0000`) {
+      h ^= BigInt(ch.codePointAt(0) ?? 0)
+      h = (h * prime) & 0xffffffffffffffffn
+    }
+  }
+  return h.toString(16).padStart(16, '0')
+}

@@ -1,0 +1,222 @@
+/**
+ * Incidents: the persistent record of each alert episode (open → acknowledged → resolved) and
+ * its timeline. `syncIncidents` turns the current alert set into incident changes: suppress
+ * creation (unreachable, maintenance), never resolution; keep incidents through data gaps
+ * and while flapping.
+ * @module
+ */
+import { and, desc, eq, inArray, ne } from 'drizzle-orm'
+import type { IncidentEvent, IncidentView } from '../../protocol'
+import { AppError } from '../errors'
+import { incidentEvents, incidents, type IncidentRow } from '../store/schema'
+import type { Store } from '../store/store'
+import type { Alert } from './alerts'
+
+export type EventType = IncidentEvent['type']
+
+/** Incident persistence over the server's store. */
+export class IncidentStore {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+  ) {}
+
+  /** Incidents that are not resolved, by key. */
+  active(): Map<string, IncidentRow> {
+    const rows = this.store.db.select().from(incidents).where(ne(incidents.state, 'resolved')).all()
+    return new Map(rows.map((r) => [r.key, r]))
+  }
+
+  get(id: number): IncidentRow | undefined {
+    return this.store.db.select().from(incidents).where(eq(incidents.id, id)).get()
+  }
+
+  byIds(ids: number[]): IncidentRow[] {
+    if (ids.length === 0) return []
+    return this.store.db.select().from(incidents).where(inArray(incidents.id, ids)).all()
+  }
+
+  /** Opens an incident for an alert and records it in the timeline. */
+  open(alert: Pick<Alert, 'fingerprint' | 'alertname' | 'severity' | 'targetId' | 'communeCode' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'startsAt'>, summary: string): IncidentRow {
+    const at = this.now()
+    const row = this.store.db
+      .insert(incidents)
+      .values({
+        key: alert.fingerprint,
+        alertname: alert.alertname,
+        state: 'open',
+        severity: alert.severity,
+        targetId: alert.targetId,
+        communeCode: alert.communeCode,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        summary,
+        affectedCommunes: alert.affectedCommunes,
+        flapping: alert.flapping,
+        openedAt: Math.min(alert.startsAt, at),
+      })
+      .returning()
+      .get()
+    this.event(row.id, 'opened', null, summary, at)
+    return row
+  }
+
+  update(id: number, patch: Partial<Pick<IncidentRow, 'severity' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'summary'>>): void {
+    this.store.db.update(incidents).set(patch).where(eq(incidents.id, id)).run()
+  }
+
+  resolve(id: number, detail: string): void {
+    const at = this.now()
+    this.store.db.update(incidents).set({ state: 'resolved', resolvedAt: at }).where(eq(incidents.id, id)).run()
+    this.event(id, 'resolved', null, detail, at)
+  }
+
+  /**
+   * Acknowledges an open incident: reminders and escalation stop.
+   * @throws AppError E_NOT_FOUND, or E_CONFLICT when it is already resolved
+   */
+  ack(id: number, actor: string, comment: string): IncidentRow {
+    const row = this.get(id)
+    if (!row) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
+    if (row.state === 'resolved') throw new AppError('E_CONFLICT', `incident ${id} is already resolved`)
+    const at = this.now()
+    return this.store.transaction(() => {
+      this.store.db.update(incidents).set({ state: 'acknowledged', ackedAt: at, ackedBy: actor, ackComment: comment }).where(eq(incidents.id, id)).run()
+      this.event(id, 'ack', actor, comment, at)
+      return this.get(id) as IncidentRow
+    })
+  }
+
+  event(incidentId: number, type: EventType, actor: string | null, detail: string, at = this.now()): void {
+    this.store.db.insert(incidentEvents).values({ incidentId, at, type, actor, detail }).run()
+  }
+
+  hasEvent(incidentId: number, type: EventType, detail?: string): boolean {
+    const cond = detail === undefined
+      ? and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.type, type))
+      : and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.type, type), eq(incidentEvents.detail, detail))
+    return this.store.db.select({ id: incidentEvents.id }).from(incidentEvents).where(cond).limit(1).get() !== undefined
+  }
+
+  /** Incidents for the API, newest first. */
+  list(opts: { state?: 'open' | 'all'; limit: number }): IncidentRow[] {
+    const q = this.store.db.select().from(incidents)
+    const filtered = opts.state === 'all' ? q : q.where(ne(incidents.state, 'resolved'))
+    return filtered.orderBy(desc(incidents.openedAt)).limit(opts.limit).all()
+  }
+
+  timeline(id: number): IncidentEvent[] {
+    return this.store.db
+      .select()
+      .from(incidentEvents)
+      .where(eq(incidentEvents.incidentId, id))
+      .orderBy(incidentEvents.id)
+      .all()
+      .map((e) => ({ at: new Date(e.at).toISOString(), type: e.type as EventType, actor: e.actor, detail: e.detail }))
+  }
+}
+
+/** The API view of an incident row. */
+export function incidentView(row: IncidentRow, timeline?: IncidentEvent[]): IncidentView {
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+  return {
+    id: row.id,
+    key: row.key,
+    alertname: row.alertname,
+    state: row.state,
+    severity: row.severity,
+    targetId: row.targetId,
+    communeCode: row.communeCode,
+    communeName: row.labels.commune ?? null,
+    cluster: row.labels.cluster ?? null,
+    role: row.labels.role ?? null,
+    summary: row.summary,
+    labels: row.labels,
+    affectedCommunes: row.affectedCommunes,
+    flapping: row.flapping,
+    openedAt: new Date(row.openedAt).toISOString(),
+    ackedAt: iso(row.ackedAt),
+    ackedBy: row.ackedBy,
+    ackComment: row.ackComment,
+    resolvedAt: iso(row.resolvedAt),
+    ...(timeline ? { timeline } : {}),
+  }
+}
+
+/** What changed in one synchronisation. */
+export interface IncidentChanges {
+  opened: IncidentRow[]
+  resolved: IncidentRow[]
+  flappingStarted: IncidentRow[]
+  flappingStopped: IncidentRow[]
+}
+
+function summaryOf(a: Alert): string {
+  const where = `${a.labels.role ?? ''} ${a.labels.commune ?? ''} (${a.labels.commune_code ?? ''})`.trim()
+  const what = a.alertname === 'XanhTargetDown' ? 'down' : `${a.severity} (${a.annotations.reason ?? ''})`
+  return `${where}: ${what}${a.annotations.error ? ` — ${a.annotations.error}` : ''}`.slice(0, 500)
+}
+
+/**
+ * Applies the current alerts of Xanh's own targets to the incidents.
+ * @param unknownTargets targets in a data gap: their incidents are left as they are
+ * @param flappingTargets targets flapping now: their incidents stay open while they flap
+ */
+export function syncIncidents(inc: IncidentStore, alerts: Alert[], unknownTargets: ReadonlySet<string>, flappingTargets: ReadonlySet<string>): IncidentChanges {
+  const changes: IncidentChanges = { opened: [], resolved: [], flappingStarted: [], flappingStopped: [] }
+  const active = inc.active()
+  const seen = new Set<string>()
+  for (const a of alerts) {
+    seen.add(a.fingerprint)
+    const existing = active.get(a.fingerprint)
+    if (!existing) {
+      if (a.suppressed) continue // suppress creation: unreachable behind a down parent, or in maintenance
+      changes.opened.push(inc.open(a, summaryOf(a)))
+      continue
+    }
+    if (a.suppressed === 'unreachable' && !inc.hasEvent(existing.id, 'notified')) {
+      // Opened moments before its parent was seen down and never sent: the parent's incident covers it.
+      inc.resolve(existing.id, 'merged: a parent is down (its incident names the affected communes)')
+      changes.resolved.push(existing)
+      continue
+    }
+    const patch: Parameters<IncidentStore['update']>[1] = {}
+    if (existing.severity !== a.severity) {
+      patch.severity = a.severity
+      inc.event(existing.id, 'severity', null, `${existing.severity} → ${a.severity}`)
+    }
+    if (existing.affectedCommunes !== a.affectedCommunes) patch.affectedCommunes = a.affectedCommunes
+    if (existing.flapping !== a.flapping) {
+      patch.flapping = a.flapping
+      inc.event(existing.id, a.flapping ? 'flapping_start' : 'flapping_stop', null, '')
+      ;(a.flapping ? changes.flappingStarted : changes.flappingStopped).push({ ...existing, flapping: a.flapping })
+    }
+    if (JSON.stringify(existing.annotations) !== JSON.stringify(a.annotations)) patch.annotations = a.annotations
+    if (alertLabelsChanged(existing.labels, a.labels)) patch.labels = a.labels
+    if (Object.keys(patch).length > 0) inc.update(existing.id, { ...patch, summary: summaryOf(a) })
+  }
+  for (const [key, row] of active) {
+    if (seen.has(key) || !key.startsWith('target:') || row.targetId === null) continue
+    if (unknownTargets.has(row.targetId)) continue // a data gap is neither up nor down
+    if (flappingTargets.has(row.targetId)) {
+      if (!row.flapping) {
+        inc.update(row.id, { flapping: true })
+        inc.event(row.id, 'flapping_start', null, '')
+        changes.flappingStarted.push({ ...row, flapping: true })
+      }
+      continue
+    }
+    if (row.flapping) {
+      inc.update(row.id, { flapping: false })
+      inc.event(row.id, 'flapping_stop', null, '')
+      changes.flappingStopped.push({ ...row, flapping: false })
+    }
+    inc.resolve(row.id, 'target ok again')
+    changes.resolved.push(row)
+  }
+  return changes
+}
+
+function alertLabelsChanged(a: Record<string, string>, b: Record<string, string>): boolean {
+  return JSON.stringify(Object.entries(a).sort()) !== JSON.stringify(Object.entries(b).sort())
+}
