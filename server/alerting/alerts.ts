@@ -86,6 +86,8 @@ export function evaluateAlerts(s: AlertSnapshot): { alerts: Alert[]; unknownTarg
       continue
     }
     if (t.state === 'ok') continue
+    // Failing but not yet down (hysteresis pending, like Prometheus' `for`): no alert yet.
+    if (t.state === 'warning' && t.reason?.startsWith('failing-')) continue
     const alertname = t.state === 'down' ? ALERT_TARGET_DOWN : ALERT_TARGET_DEGRADED
     const severity: Severity = t.state === 'warning' ? 'warning' : 'critical'
     const commune = s.communes.get(t.communeCode)

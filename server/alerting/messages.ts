@@ -103,7 +103,13 @@ const T = {
 } as const
 
 function fmtTime(ms: number, lang: Language): string {
-  return new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hour12: false }).format(ms)
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  )
+  // "02:14 25/11": the same order in both languages, as Vietnamese readers write it.
+  return `${parts.hour}:${parts.minute} ${parts.day}/${parts.month}${lang === 'en' ? ' (ICT)' : ''}`
 }
 
 function fmtNum(v: number, digits: number, lang: Language): string {
@@ -175,11 +181,12 @@ function commonLabels(alerts: MessageAlert[]): Record<string, string> {
 
 const GO_ZERO_TIME = '0001-01-01T00:00:00Z'
 
-function webhookAlert(a: MessageAlert, status: 'firing' | 'resolved', link: string, fingerprint: string): WebhookAlert {
+function webhookAlert(a: MessageAlert, status: 'firing' | 'resolved', link: string, fingerprint: string, summary: string): WebhookAlert {
   return {
     status,
     labels: a.labels,
-    annotations: a.annotations,
+    // The rendered sentence travels too, so a webhook consumer can show what the chat groups see.
+    annotations: { ...a.annotations, summary, affected_communes: String(a.affectedCommunes) },
     startsAt: new Date(a.startsAt).toISOString(),
     endsAt: status === 'resolved' && a.endsAt !== null ? new Date(a.endsAt).toISOString() : GO_ZERO_TIME,
     generatorURL: link,
@@ -237,8 +244,8 @@ export function renderMessage(input: RenderInput, keys: { idempotencyKey: string
     groupLabels: input.groupLabels,
     commonLabels: commonLabels(all),
     alerts: [
-      ...input.firing.map((a) => webhookAlert(a, 'firing', link, keys.fingerprintOf(a))),
-      ...input.resolved.map((a) => webhookAlert(a, 'resolved', link, keys.fingerprintOf(a))),
+      ...input.firing.map((a) => webhookAlert(a, 'firing', link, keys.fingerprintOf(a), line(a, input, false))),
+      ...input.resolved.map((a) => webhookAlert(a, 'resolved', link, keys.fingerprintOf(a), line(a, input, true))),
     ],
   }
 }

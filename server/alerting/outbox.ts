@@ -55,7 +55,7 @@ interface Budget {
 export function createOutbox(deps: OutboxDeps) {
   const { store, config, log, now } = deps
   const budgets = new Map<string, Budget>()
-  let running = false
+  let current: Promise<number> | undefined
 
   const budgetOf = (destination: string, perMinute: number): Budget => {
     const t = now()
@@ -160,14 +160,19 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   /**
-   * Delivers what is due, at most `maxConcurrentSends` at once. Re-entrant calls while a
-   * round runs return at once.
-   * @returns how many attempts were made
+   * Delivers what is due, at most `maxConcurrentSends` at once. A call while a round runs
+   * joins that round instead of starting a second one.
+   * @returns how many destinations were served
    */
-  async function deliverDue(): Promise<number> {
-    if (running) return 0
-    running = true
-    try {
+  function deliverDue(): Promise<number> {
+    current ??= deliverRound().finally(() => {
+      current = undefined
+    })
+    return current
+  }
+
+  async function deliverRound(): Promise<number> {
+    {
       const byDest = new Map<string, OutboxRow[]>()
       for (const row of due()) {
         const list = byDest.get(row.destination) ?? []
@@ -212,8 +217,6 @@ export function createOutbox(deps: OutboxDeps) {
       })
       await Promise.all(runners)
       return attempts
-    } finally {
-      running = false
     }
   }
 

@@ -152,11 +152,15 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
 
-/** Replaces every occurrence of each secret (and its URL-encoded form) with `[redacted]`. */
+/**
+ * Replaces every occurrence of each secret (and its URL-encoded form) with `[redacted]`.
+ * Secrets shorter than 4 characters are left alone: they give nothing away and would shred
+ * every message ("p" in "temporarily").
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text
   for (const s of secrets) {
-    if (s.length === 0) continue
+    if (s.length < 4) continue
     for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join('[redacted]')
   }
   return out
