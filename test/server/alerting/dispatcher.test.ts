@@ -1,0 +1,171 @@
+/**
+ * Reminders, acknowledgement and escalation on an injected clock (no sleeps), plus the
+ * Alertmanager-compatible input and bad inputs, through the real routes and outbox.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { ensureFirstAdmin } from '../../../server/auth'
+import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
+import { startRecordServer, type RecordServer } from '../../helpers/record-server'
+
+let s: TestServer
+let tier1: RecordServer
+let tier2: RecordServer
+const PASSWORD = 'a-long-admin-password'
+const basic = { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` }
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = basic): Promise<Response> {
+  return s.runtime.app.request(path, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+}
+
+beforeEach(async () => {
+  tier1 = await startRecordServer()
+  tier2 = await startRecordServer()
+  s = makeTestServer({
+    communes: [commune('C1', { name: 'Mường Típ', districtCluster: 'Cụm Kỳ Sơn' }), commune('C2', { districtCluster: 'Cụm Vinh' })],
+    targets: [udpTarget('c1-line', 'C1'), udpTarget('c2-line', 'C2')],
+    env: { XANH_ALERTS_TOKEN: 'prometheus-token-0123456789' },
+  })
+  ensureFirstAdmin(s.runtime.store, PASSWORD)
+  expect((await api('POST', '/api/v1/groups', { name: 'Tổ 2', channels: [{ type: 'webhook', url: `${tier2.url}/t2` }], clusters: ['Không có'] })).status).toBe(201)
+  const g1 = await api('POST', '/api/v1/groups', {
+    name: 'Tổ Kỳ Sơn',
+    channels: [{ type: 'webhook', url: `${tier1.url}/t1` }],
+    clusters: ['Cụm Kỳ Sơn'],
+    escalation: [{ afterMinutes: 15, group: 'Tổ 2' }],
+  })
+  expect(g1.status).toBe(201)
+})
+afterEach(async () => {
+  s.close()
+  await tier1.close()
+  await tier2.close()
+})
+
+async function advance(seconds: number, step = 5): Promise<void> {
+  for (let t = 0; t < seconds; t += step) {
+    s.clock.now += step * 1000
+    s.runtime.tick()
+    await s.runtime.alerting.outbox.deliverDue()
+  }
+}
+
+/** Three failed rounds of C1's line: down. Keeps it failing while time passes. */
+function failC1(rounds = 3): void {
+  for (let i = 0; i < rounds; i++) {
+    s.clock.now += 15_000
+    s.runtime.engine.ingest([{ targetId: 'c1-line', observedAt: s.clock.now, ok: false, error: 'timeout after 5s waiting for 10.9.0.2:8620', measurements: { sent: 50, received: 0 } }])
+  }
+}
+
+async function keepDown(minutes: number): Promise<void> {
+  for (let m = 0; m < minutes * 4; m++) {
+    failC1(1)
+    s.runtime.tick()
+    await s.runtime.alerting.outbox.deliverDue()
+  }
+}
+
+const statuses = (r: RecordServer) => r.requests.map((q) => (q.body as { status: string }).status)
+
+describe('dispatcher', () => {
+  it('routes by cluster, waits group_wait, then escalates to the next group when nobody acks', async () => {
+    failC1()
+    await advance(25)
+    expect(tier1.requests).toHaveLength(0) // group_wait 30 s not over
+    await advance(10)
+    expect(statuses(tier1)).toEqual(['firing'])
+    expect(tier2.requests).toHaveLength(0)
+    await keepDown(15)
+    expect(tier2.requests).toHaveLength(1)
+    const id = s.runtime.alerting.list('open', 10)[0]?.id as number
+    expect(s.runtime.alerting.get(id).timeline?.map((e) => e.type)).toContain('escalated')
+    await keepDown(10)
+    expect(tier2.requests).toHaveLength(1) // each step once
+  })
+
+  it('an ack stops reminders and escalation', async () => {
+    failC1()
+    await advance(35)
+    expect(tier1.requests).toHaveLength(1)
+    const id = s.runtime.alerting.list('open', 10)[0]?.id as number
+    const noComment = await api('POST', `/api/v1/alerts/${id}/ack`, { comment: '' })
+    expect(noComment.status).toBe(422)
+    const acked = await api('POST', `/api/v1/alerts/${id}/ack`, { comment: 'Đã báo VNPT, đang xử lý cáp quang' })
+    expect(acked.status).toBe(200)
+    expect(await acked.json()).toMatchObject({ state: 'acknowledged', ackedBy: 'admin' })
+    await keepDown(5 * 60) // past escalation (15 min) and repeat (4 h)
+    expect(tier2.requests).toHaveLength(0)
+    expect(tier1.requests).toHaveLength(1)
+  }, 60_000)
+
+  it('without an ack, the group is reminded every repeat interval', async () => {
+    failC1()
+    await advance(35)
+    await keepDown(4 * 60 + 6)
+    expect(statuses(tier1)).toEqual(['firing', 'firing'])
+  }, 60_000)
+
+  it('a Prometheus alert posted to /api/v2/alerts reaches the routed group, and resolves', async () => {
+    const alert = { labels: { alertname: 'LineThroughputLow', severity: 'critical', commune_code: 'C1' }, annotations: { summary: 'Băng thông 43 Mbit/s < 80 % hợp đồng' } }
+    const res = await api('POST', '/api/v2/alerts', [alert], { authorization: 'Bearer prometheus-token-0123456789' })
+    expect(res.status).toBe(200)
+    await advance(35)
+    expect(tier1.requests).toHaveLength(1)
+    const body = tier1.requests[0]?.body as { alerts: Array<{ labels: Record<string, string> }> }
+    expect(body.alerts[0]?.labels).toMatchObject({ alertname: 'LineThroughputLow', cluster: 'Cụm Kỳ Sơn', commune: 'Mường Típ' })
+    await api('POST', '/api/v2/alerts', [{ ...alert, endsAt: new Date(s.clock.now - 1000).toISOString() }], { authorization: 'Bearer prometheus-token-0123456789' })
+    await advance(300)
+    expect(statuses(tier1)).toEqual(['firing', 'resolved'])
+  })
+
+  it('bad inputs get 4xx with a code and change nothing', async () => {
+    const before = JSON.stringify(s.opened.sqlite.prepare('SELECT count(*) n FROM incidents').get())
+    const noName = await api('POST', '/api/v2/alerts', [{ labels: { severity: 'critical' } }], { authorization: 'Bearer prometheus-token-0123456789' })
+    expect(noName.status).toBe(422)
+    expect(((await noName.json()) as { error: { code: string } }).error.code).toBe('E_VALIDATION')
+    const partlyBad = await api('POST', '/api/v2/alerts', [{ labels: { alertname: 'A' } }, { labels: { alertname: 'B' }, startsAt: 'yesterday' }], { authorization: 'Bearer prometheus-token-0123456789' })
+    expect(partlyBad.status).toBe(422)
+    expect(JSON.stringify(s.opened.sqlite.prepare('SELECT count(*) n FROM incidents').get())).toBe(before)
+    const wrongToken = await api('POST', '/api/v2/alerts', [{ labels: { alertname: 'A' } }], { authorization: 'Bearer nope' })
+    expect(wrongToken.status).toBe(401)
+    const unknownChannel = await api('POST', '/api/v1/groups', { name: 'X', channels: [{ type: 'pager', url: 'http://127.0.0.1:1/' }] })
+    expect(unknownChannel.status).toBe(422)
+    const err = ((await unknownChannel.json()) as { error: { code: string; path: string } }).error
+    expect(err).toMatchObject({ code: 'E_VALIDATION', path: 'channels.0.type' })
+    const badEscalation = await api('POST', '/api/v1/groups', { name: 'Y', channels: [], escalation: [{ afterMinutes: 5, group: 'nobody' }] })
+    expect(badEscalation.status).toBe(422)
+    const badSilence = await api('POST', '/api/v1/silences', {
+      matchers: [{ name: 'commune_code', value: '(a+', isRegex: true }],
+      startsAt: new Date(s.clock.now).toISOString(),
+      endsAt: new Date(s.clock.now + 3_600_000).toISOString(),
+      createdBy: 'admin',
+      comment: 'test',
+    })
+    expect(badSilence.status).toBe(422)
+    expect(((await badSilence.json()) as { error: { code: string } }).error.code).toBe('E_VALIDATION')
+    const groups = (await (await api('GET', '/api/v1/groups')).json()) as { groups: unknown[] }
+    expect(groups.groups).toHaveLength(2)
+  })
+
+  it('a silence matching the commune mutes its notifications but the incident is still recorded', async () => {
+    const created = await api('POST', '/api/v1/silences', {
+      matchers: [{ name: 'commune_code', value: 'C1' }],
+      startsAt: new Date(s.clock.now).toISOString(),
+      endsAt: new Date(s.clock.now + 3_600_000).toISOString(),
+      createdBy: 'admin',
+      comment: 'Thay thiết bị',
+    })
+    expect(created.status).toBe(201)
+    s.runtime.alerting.reload()
+    failC1()
+    await advance(60)
+    expect(tier1.requests).toHaveLength(0)
+    expect(s.runtime.alerting.list('open', 10)).toHaveLength(1)
+  })
+
+  it('group secrets are never returned by the API', async () => {
+    await api('POST', '/api/v1/groups', { name: 'TG', channels: [{ type: 'telegram', botToken: '123456:SECRET-TOKEN', chatId: -100123 }] })
+    const text = await (await api('GET', '/api/v1/groups')).text()
+    expect(text).not.toContain('SECRET-TOKEN')
+  })
+})
