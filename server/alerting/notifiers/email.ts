@@ -75,7 +75,9 @@ function htmlDocument(message: OutgoingMessage): string {
  * `ctx.signal` cancels the attempt and closes the connection (nodemailer ≥ 10), so the
  * deadline bounds connecting, the greeting and every reply. Resolves with the Message-ID.
  * Rejects with a NotifierError: 4xx replies and connection failures are retryable, 5xx
- * replies (except 503) and configuration failures (TLS required but not offered) are not.
+ * replies (except 503) and configuration failures (TLS required but not offered) are not;
+ * `status` then carries the SMTP reply code. A partial refusal (some recipients rejected)
+ * resolves, with a warning logged, since a retry would duplicate the mail for the others.
  * The password never appears in `destination` or errors.
  */
 export const email: NotifierDefinition<EmailChannel> = {
