@@ -136,17 +136,21 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   async function attempt(row: OutboxRow, dest: Destination, budget: Budget): Promise<void> {
-    budget.tokens -= 1
     const message = JSON.parse(row.message) as OutgoingMessage
     const signal = AbortSignal.timeout(config.sendTimeoutSeconds * 1000)
     try {
       await dest.notifier.send(message, { signal, fetch: deps.fetch, log, now })
+      // Only accepted messages spend the provider's budget; refused connections do not.
+      budget.tokens -= 1
       store.db.update(outbox).set({ status: 'sent', sentAt: now(), attempts: row.attempts + 1, lastError: null }).where(eq(outbox.id, row.id)).run()
       deps.onOutcome(row, 'sent')
     } catch (e) {
       const err = e instanceof NotifierError ? e : new NotifierError(`internal: ${(e as Error).message}`, { retryable: true })
       const attempts = row.attempts + 1
-      if (err.retryAfterSeconds !== undefined) budget.pausedUntil = now() + err.retryAfterSeconds * 1000
+      if (err.retryAfterSeconds !== undefined) {
+        budget.pausedUntil = now() + err.retryAfterSeconds * 1000
+        budget.tokens = 0
+      }
       if (!err.retryable || attempts >= config.maxAttempts) {
         store.db.update(outbox).set({ status: 'dead', attempts, lastError: err.message }).where(eq(outbox.id, row.id)).run()
         deps.onOutcome(row, 'dead', err.message)
@@ -198,7 +202,7 @@ export function createOutbox(deps: OutboxDeps) {
           const digest = collapse(rows, dest.language)
           sendable = digest ? [digest] : []
         }
-        const allowed = sendable.slice(0, Math.max(0, Math.floor(budget.tokens)))
+        const allowed = sendable.slice(0, Math.max(1, Math.floor(budget.tokens)))
         // Per destination in order; destinations in parallel.
         work.push(async () => {
           for (const row of allowed) {
