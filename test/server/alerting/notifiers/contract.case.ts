@@ -5,7 +5,7 @@
  * never anything but NotifierError; never a secret in `destination` or in an error.
  * @module
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
 import { NotifierError, type Notifier, type NotifierContext, type OutgoingMessage } from '../../../../server/alerting/notifier'
 
@@ -27,6 +27,8 @@ export interface ContractHarness {
   failNext(): void
   /** The next attempt gets no answer at all. */
   hangNext(): void
+  /** Drops scripted failures no attempt consumed (an attempt aborted before it reached the fake). */
+  reset(): void
   close(): Promise<void>
 }
 
@@ -102,6 +104,9 @@ export function runNotifierContract(name: string, start: () => Promise<ContractH
     beforeAll(async () => {
       h = await start()
     })
+    afterEach(() => {
+      h.reset()
+    })
     afterAll(async () => {
       await h?.close()
     })
@@ -149,8 +154,17 @@ export function runNotifierContract(name: string, start: () => Promise<ContractH
     it('stops mid-attempt when ctx.signal is aborted', async () => {
       h.hangNext()
       const ac = new AbortController()
-      setTimeout(() => ac.abort(), 50)
+      // Abort once the attempt has reached the fake (or after 1 s), so it is truly mid-flight.
+      const before = h.contacts()
+      const started = Date.now()
+      const poll = setInterval(() => {
+        if (h.contacts() > before || Date.now() - started > 1_000) {
+          clearInterval(poll)
+          ac.abort()
+        }
+      }, 5)
       const err = await sendFailure(h.notifier, makeCtx({ signal: ac.signal }))
+      clearInterval(poll)
       errors.push(err)
       expect(err.retryable).toBe(true)
       expect(err.message).toMatch(/aborted/)

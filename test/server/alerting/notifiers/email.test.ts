@@ -26,6 +26,9 @@ runNotifierContract('email', async () => {
     contacts: () => smtp.connections,
     failNext: () => smtp.next.push('defer'),
     hangNext: () => smtp.next.push('hang'),
+    reset: () => {
+      smtp.next.length = 0
+    },
     close: () => smtp.close(),
   }
 })

@@ -43,6 +43,9 @@ for (const flavor of ['slack', 'mattermost'] as const) {
       contacts: () => fake.requests.length,
       failNext: () => fake.next.push({ kind: 'answer', status: 500, body: 'rollup_error' }),
       hangNext: () => fake.next.push({ kind: 'hang' }),
+      reset: () => {
+        fake.next.length = 0
+      },
       close: () => fake.close(),
     }
   })

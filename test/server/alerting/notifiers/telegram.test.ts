@@ -24,6 +24,9 @@ runNotifierContract('telegram', async () => {
     contacts: () => fake.requests.length,
     failNext: () => fake.next.push({ kind: 'answer', status: 502, body: '<html><body>502 Bad Gateway</body></html>' }),
     hangNext: () => fake.next.push({ kind: 'hang' }),
+    reset: () => {
+      fake.next.length = 0
+    },
     close: () => fake.close(),
   }
 })

@@ -63,6 +63,9 @@ runNotifierContract('webhook', async () => {
     contacts: () => fake.requests.length,
     failNext: () => fake.next.push({ kind: 'answer', status: 500, body: '{"error":"db down"}' }),
     hangNext: () => fake.next.push({ kind: 'hang' }),
+    reset: () => {
+      fake.next.length = 0
+    },
     close: () => fake.close(),
   }
 })

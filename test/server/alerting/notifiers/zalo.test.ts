@@ -29,6 +29,9 @@ runNotifierContract('zalo bot', async () => {
     contacts: () => fake.requests.length,
     failNext: () => fake.next.push({ kind: 'answer', status: 500, body: JSON.stringify({ ok: false, error_code: 500, description: 'Internal Server Error' }) }),
     hangNext: () => fake.next.push({ kind: 'hang' }),
+    reset: () => {
+      fake.next.length = 0
+    },
     close: () => fake.close(),
   }
 })
@@ -45,6 +48,9 @@ runNotifierContract('zalo oa', async () => {
     contacts: () => fake.requests.length,
     failNext: () => fake.next.push({ kind: 'answer', status: 503, body: 'Service Unavailable' }),
     hangNext: () => fake.next.push({ kind: 'hang' }),
+    reset: () => {
+      fake.next.length = 0
+    },
     close: () => fake.close(),
   }
 })
