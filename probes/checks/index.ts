@@ -21,7 +21,7 @@ import { createUdpEchoChecker } from './udp-echo'
 export type CheckerMap = { readonly [K in CheckKind]: Checker<TargetOf<K>> }
 
 /** Kinds registered as "not supported by this agent version yet". */
-export const UNSUPPORTED_KINDS: readonly CheckKind[] = ['throughput', 'snmp']
+export const UNSUPPORTED_KINDS: readonly CheckKind[] = ['snmp']
 
 export interface CheckerSetOptions {
   log: Logger
