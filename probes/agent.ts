@@ -8,6 +8,7 @@ import type { ProbeConfig, ProbeStatus } from '../protocol'
 import type { ProbeTools } from './checks/checker'
 import { createCheckers, unsupportedReasons } from './checks/index'
 import type { Clock } from './clock'
+import type { QuietWindow } from './quiet-windows'
 import { createConfigClient } from './config-client'
 import { createScheduler, type SchedulerStats } from './scheduler'
 import { createIngestClient } from './ship/client'
@@ -46,6 +47,8 @@ export interface AgentTiming {
   /** In-memory spool caps. */
   spoolMaxBytes: number
   spoolMaxBatches: number
+  /** Local times (Asia/Ho_Chi_Minh) when heavy checks (throughput) are postponed, e.g. meetings. */
+  quietWindows: readonly QuietWindow[]
 }
 
 /** Defaults: SPEC §3 batching (≤ 1000 results or 2 s), a minute between config polls. */
@@ -64,6 +67,7 @@ export const DEFAULT_AGENT_TIMING: Readonly<AgentTiming> = {
   udpEchoReplyWaitMs: 2000,
   spoolMaxBytes: 64 * 1024 * 1024,
   spoolMaxBatches: 10_000,
+  quietWindows: [],
 }
 
 export interface AgentOptions {
@@ -152,6 +156,8 @@ export function createAgent(opts: AgentOptions): Agent {
     onResult: (r) => shipper.push(r),
     log: log.child({ component: 'scheduler' }),
     maxConcurrency: timing.maxConcurrency,
+    quietWindows: timing.quietWindows,
+    speedtest: { token: opts.token },
     unboundedKinds: coalescedIcmp,
     alignedKinds: coalescedIcmp,
     ...(opts.clock && { clock: opts.clock }),

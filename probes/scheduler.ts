@@ -1,17 +1,19 @@
 /**
  * Runs every target's check on its own interval (SPEC §3): jittered first run, bounded
- * concurrency, heavy kinds one at a time, overruns counted not stacked, a deadline per check,
- * and results stamped with id, observed time and duration.
+ * concurrency, heavy kinds one at a time (staggered by target id, postponed out of quiet
+ * windows), overruns counted not stacked, a deadline per check, and results stamped with id,
+ * observed time and duration.
  * @module
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import { MeasurementName, type CheckKind, type CheckResult, type TargetSpec } from '../protocol'
-import type { CheckContext, CheckOutcome, ProbeTools } from './checks/checker'
+import type { CheckContext, CheckOutcome, ProbeTools, SpeedtestAccess } from './checks/checker'
 import { oneLine } from './checks/describe'
 import { linkSignals } from './abort'
 import { systemClock, type Clock } from './clock'
+import { createQuietSchedule, DEFAULT_QUIET_TIME_ZONE, type QuietSchedule, type QuietWindow } from './quiet-windows'
 
 export interface SchedulerOptions {
   /** Runs one check (normally `CheckerSet.run`). May reject on bugs; that becomes `internal: …`. */
@@ -22,8 +24,20 @@ export interface SchedulerOptions {
   log: Logger
   /** Checks running at once in the general lane. */
   maxConcurrency: number
-  /** Kinds run strictly one at a time (throughput saturates the uplink). Default `['throughput']`. */
+  /**
+   * Heavy kinds: run strictly one at a time (throughput saturates the uplink), first run at a
+   * phase derived from the target id, postponed out of quiet windows. Default `['throughput']`.
+   */
   serialKinds?: readonly CheckKind[]
+  /**
+   * Local times when heavy kinds must not run (meetings): a run falling due inside one waits
+   * for the window's end and is counted in `postponed`. Validated here (throws when invalid).
+   */
+  quietWindows?: readonly QuietWindow[]
+  /** IANA time zone of `quietWindows`; default Asia/Ho_Chi_Minh. */
+  timeZone?: string
+  /** Given to throughput checks only (the probe token for the server's speedtest endpoints). */
+  speedtest?: SpeedtestAccess
   /** Kinds exempt from the concurrency bound (icmp when fping coalesces them into one process). */
   unboundedKinds?: readonly CheckKind[]
   /**
@@ -43,6 +57,11 @@ export interface SchedulerStats {
   queued: number
   /** Runs skipped because the target's previous run was still queued or running when due. */
   overruns: number
+  /**
+   * Heavy runs that fell due (or reached the head of their queue) inside a quiet window and
+   * were moved to its end; several due times inside one window fold into that one run.
+   */
+  postponed: number
   /** Checker rejections (bugs), reported as `internal: …` results. */
   internalErrors: number
   completed: number
@@ -78,9 +97,11 @@ interface Entry {
   spec: TargetSpec
   key: string
   log: Logger
-  state: 'idle' | 'queued' | 'running'
+  state: 'idle' | 'queued' | 'running' | 'postponed'
   removed: boolean
   cancelTimer?: () => void
+  /** Cancels the end-of-quiet-window timer of a postponed run. */
+  cancelPostpone?: () => void
   nextDueMs: number
 }
 
@@ -96,6 +117,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const serial = new Set(opts.serialKinds ?? ['throughput'])
   const unbounded = new Set(opts.unboundedKinds ?? [])
   const aligned = new Set(opts.alignedKinds ?? [])
+  const quiet: QuietSchedule | undefined = opts.quietWindows?.length
+    ? createQuietSchedule(opts.quietWindows, opts.timeZone ?? DEFAULT_QUIET_TIME_ZONE)
+    : undefined
   const lanes: Record<LaneName, Lane> = {
     serial: { limit: 1, running: 0, queue: [] },
     unbounded: { limit: Infinity, running: 0, queue: [] },
@@ -107,7 +131,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   // Every in-flight check links to the shutdown signal (and unlinks when done), so hundreds of
   // concurrent listeners are normal here, not a leak.
   setMaxListeners(0, shutdown.signal)
-  const counters = { overruns: 0, internalErrors: 0, completed: 0 }
+  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0 }
 
   const laneOf = (kind: CheckKind): Lane =>
     serial.has(kind) ? lanes.serial : unbounded.has(kind) ? lanes.unbounded : lanes.general
@@ -116,7 +140,38 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const now = clock.now()
     const intervalMs = spec.intervalSeconds * 1000
     if (aligned.has(spec.kind)) return Math.ceil(now / intervalMs) * intervalMs
+    if (serial.has(spec.kind)) return heavyFirstDueMs(spec.id, intervalMs, now)
     return now + random() * intervalMs
+  }
+
+  /** End of the quiet window `e` must wait for now, if it is heavy and one is on. */
+  const quietUntil = (e: Entry): number | undefined => (quiet && serial.has(e.spec.kind) ? quiet.quietUntil(clock.now()) : undefined)
+
+  const enqueue = (e: Entry): void => {
+    const until = quietUntil(e)
+    if (until !== undefined) return postpone(e, until, true)
+    e.state = 'queued'
+    const lane = laneOf(e.spec.kind)
+    lane.queue.push(e)
+    pump(lane)
+  }
+
+  const postpone = (e: Entry, until: number, count: boolean): void => {
+    if (count) {
+      counters.postponed++
+      e.log.info({ until: new Date(until).toISOString() }, 'heavy check postponed: quiet window')
+    }
+    e.state = 'postponed'
+    e.cancelPostpone?.()
+    e.cancelPostpone = clock.setTimer(() => {
+      e.cancelPostpone = undefined
+      if (e.removed || shutdown.signal.aborted || e.state !== 'postponed') return
+      e.state = 'idle'
+      // Re-checked at the end: the windows may have been extended meanwhile (a clock jump).
+      const again = quietUntil(e)
+      if (again !== undefined) return postpone(e, again, false)
+      enqueue(e)
+    }, until - clock.now())
   }
 
   const arm = (e: Entry): void => {
@@ -126,14 +181,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   const onDue = (e: Entry): void => {
     if (e.removed || shutdown.signal.aborted) return
-    if (e.state !== 'idle') {
+    if (e.state === 'postponed') {
+      counters.postponed++
+      e.log.debug('still postponed by a quiet window: this due time folds into the pending run')
+    } else if (e.state !== 'idle') {
       counters.overruns++
       e.log.debug({ state: e.state }, 'overrun: previous run still in progress, skipping this one')
     } else {
-      e.state = 'queued'
-      const lane = laneOf(e.spec.kind)
-      lane.queue.push(e)
-      pump(lane)
+      enqueue(e)
     }
     const intervalMs = e.spec.intervalSeconds * 1000
     const now = clock.now()
@@ -147,6 +202,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     while (lane.running < lane.limit && lane.queue.length > 0 && !shutdown.signal.aborted) {
       const e = lane.queue.shift()
       if (!e || e.removed) continue
+      // Queued behind other heavy checks until a quiet window began: it waits for the end.
+      const until = quietUntil(e)
+      if (until !== undefined) {
+        postpone(e, until, true)
+        continue
+      }
       lane.running++
       const p = execute(e).finally(() => {
         lane.running--
@@ -165,7 +226,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const linked = linkSignals([clock.timeoutSignal(spec.timeoutSeconds * 1000), shutdown.signal])
     let outcome: CheckOutcome
     try {
-      outcome = checkOutcomeShape(await opts.run(spec, { signal: linked.signal, log: e.log, tools: opts.tools }))
+      const ctx: CheckContext = { signal: linked.signal, log: e.log, tools: opts.tools }
+      if (spec.kind === 'throughput' && opts.speedtest) ctx.speedtest = opts.speedtest
+      outcome = checkOutcomeShape(await opts.run(spec, ctx))
     } catch (err) {
       counters.internalErrors++
       e.log.error({ err }, 'checker rejected: this is a bug in the checker')
@@ -196,6 +259,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const remove = (e: Entry): void => {
     e.removed = true
     e.cancelTimer?.()
+    e.cancelPostpone?.()
     const lane = laneOf(e.spec.kind)
     lane.queue = lane.queue.filter((q) => q !== e)
   }
@@ -234,6 +298,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
             lane.queue = lane.queue.filter((q) => q !== e)
             e.state = 'idle'
           }
+          if (e.spec.kind !== spec.kind && e.state === 'postponed') {
+            e.cancelPostpone?.()
+            e.cancelPostpone = undefined
+            e.state = 'idle'
+          }
           e.spec = spec
           e.key = key
           e.log = opts.log.child({ targetId: id, kind: spec.kind })
@@ -259,11 +328,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     },
     async stop() {
       if (!shutdown.signal.aborted) shutdown.abort(new Error('agent stopping'))
-      for (const e of entries.values()) e.cancelTimer?.()
+      for (const e of entries.values()) {
+        e.cancelTimer?.()
+        e.cancelPostpone?.()
+      }
       for (const lane of Object.values(lanes)) lane.queue = []
       await Promise.allSettled([...inFlight])
     },
   }
+}
+
+/**
+ * When a heavy target first runs: the next instant after `nowMs` at its fixed phase on the wall
+ * clock, `phase = fraction(sha256(id)) × interval`. Heavy checks are thus spread over the
+ * interval by id, and an agent restart neither runs them all at once nor moves their cadence.
+ */
+export function heavyFirstDueMs(id: string, intervalMs: number, nowMs: number): number {
+  const phaseMs = Math.floor((createHash('sha256').update(id).digest().readUInt32BE(0) / 2 ** 32) * intervalMs)
+  return (Math.floor((nowMs - phaseMs) / intervalMs) + 1) * intervalMs + phaseMs
 }
 
 /** A checker that resolves something malformed has a bug; treat it like a rejection. */
