@@ -35,3 +35,19 @@ export async function startIperf3Server(c: Commune, iperf3: string, port = 5201,
   await waitForLine(child, /Server listening on/, timeoutMs)
   return { port, child, stop: () => stopChild(child) }
 }
+
+/** The far-end Xanh server: its port and the probe token for `/api/v1/speedtest/*`. */
+export interface FarSpeedtest extends FarService {
+  token: string
+  baseUrl: string
+}
+
+/** Starts test/testbed/speedtest-server.ts in the namespace; resolves once it listens on the far address. */
+export async function startSpeedtestServer(c: Commune, timeoutMs = 30_000): Promise<FarSpeedtest> {
+  const child = c.spawnIn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/testbed/speedtest-server.ts'), '--host', c.farAddr], {
+    cwd: REPO_ROOT,
+  })
+  const m = await waitForLine(child, /"ready":true,"port":(\d+),"token":"([^"]+)"/, timeoutMs)
+  const port = Number(m[1])
+  return { port, token: m[2] ?? '', baseUrl: `http://${c.farAddr}:${port}`, child, stop: () => stopChild(child) }
+}
