@@ -209,13 +209,17 @@ export class StateEngine {
       const rt = this.targets.get(r.targetId)
       if (!rt) continue
       const m = r.measurements
-      rt.window.push({
-        t: r.observedAt,
-        rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
-        sent: m.sent ?? 0,
-        received: m.received ?? 0,
-        jitter: m.jitter_seconds,
-      })
+      // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
+      // loss too would page a second time, as "degraded", for 15 minutes after every outage.
+      if (r.ok) {
+        rt.window.push({
+          t: r.observedAt,
+          rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
+          sent: m.sent ?? 0,
+          received: m.received ?? 0,
+          jitter: m.jitter_seconds,
+        })
+      }
       if (rt.lastObservedAt !== null && r.observedAt <= rt.lastObservedAt) {
         // Late replay: it belongs to the window, but hysteresis counts rounds in time order.
         rt.window.sort((a, b) => a.t - b.t)
