@@ -17,6 +17,7 @@ export const ErrorCode = z.enum([
   'E_PROBE_MISMATCH',
   'E_CONFLICT',
   'E_IMPORT_INVALID',
+  'E_RATE_LIMITED',
   'E_UNAVAILABLE',
   'E_INTERNAL',
 ])

@@ -10,6 +10,7 @@ import type { ServerConfig } from './config'
 import type { Metrics } from './metrics'
 import type { Alerting } from './alerting/service'
 import { alertRoutes } from './routes/alerts'
+import { sessionRoutes } from './routes/session'
 import type { StateEngine } from './state/engine'
 import type { Store } from './store/store'
 import { healthRoutes } from './routes/health'
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', healthRoutes(deps))
   app.route('/', metricsRoutes(deps))
+  app.route('/api/v1', sessionRoutes(deps))
   app.route('/api/v1', ingestRoutes(deps))
   app.route('/api/v1', probeConfigRoutes(deps))
   app.route('/api/v1', speedtestRoutes(deps))

@@ -3,7 +3,7 @@
  * (the dashboard's session login comes with the settings pages).
  * @module
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import type { MiddlewareHandler } from 'hono'
 import { AppError } from './errors'
@@ -41,17 +41,92 @@ export function ensureFirstAdmin(store: Store, configured?: string): { username:
   return { username: 'admin', password, generated: configured === undefined }
 }
 
+const ROLE_RANK = { viewer: 0, operator: 1, admin: 2 } as const
+type Role = keyof typeof ROLE_RANK
+
+/** Name of the dashboard's session cookie. */
+export const SESSION_COOKIE = 'xanh_session'
+/** How long a dashboard session lasts. */
+export const SESSION_SECONDS = 12 * 3600
+
+/** The HMAC key of session cookies, created once per database. */
+function sessionSecret(store: Store): Buffer {
+  let secret = store.getSetting('session.secret')
+  if (!secret) {
+    secret = randomBytes(32).toString('base64url')
+    store.setSetting('session.secret', secret)
+  }
+  return Buffer.from(secret, 'base64url')
+}
+
+/** A signed, expiring session token: `base64url(json).base64url(hmac)`. */
+export function signSession(store: Store, user: { username: string; role: Role }, now: number): string {
+  const payload = Buffer.from(JSON.stringify({ u: user.username, r: user.role, e: now + SESSION_SECONDS * 1000 })).toString('base64url')
+  const mac = createHmac('sha256', sessionSecret(store)).update(payload).digest('base64url')
+  return `${payload}.${mac}`
+}
+
+/** Verifies a session token; undefined when forged, malformed or expired, or the user is gone. */
+export function verifySession(store: Store, token: string, now: number): { username: string; role: Role } | undefined {
+  const [payload, mac] = token.split('.')
+  if (!payload || !mac) return undefined
+  const expected = createHmac('sha256', sessionSecret(store)).update(payload).digest()
+  const given = Buffer.from(mac, 'base64url')
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+  try {
+    const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { u: string; r: Role; e: number }
+    if (typeof p.e !== 'number' || p.e <= now) return undefined
+    // The role is re-read so a demoted or deleted user loses access at once.
+    const user = store.db.select().from(users).where(eq(users.username, p.u)).get()
+    return user ? { username: user.username, role: user.role } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Reads one cookie from a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim())
+  }
+  return undefined
+}
+
+/** Checks a username and password (constant-time hash compare); undefined when wrong. */
+export function checkPassword(store: Store, username: string, password: string): { username: string; role: Role } | undefined {
+  const user = store.db.select().from(users).where(eq(users.username, username)).get()
+  if (!user || !verifyPassword(password, user.passwordHash)) return undefined
+  return { username: user.username, role: user.role }
+}
+
 /**
- * Requires HTTP Basic credentials of a user with the given role (admin passes every role).
- * Successful checks are cached for a minute by a hash of the header so scrypt does not run per request.
+ * Requires a user with at least the given role, by the dashboard's session cookie or by
+ * HTTP Basic (scripts, the CLI, Prometheus). Cookie-authenticated writes must come from the
+ * same origin (SameSite=Strict already stops cross-site sends; the Origin check is the second
+ * lock). Successful Basic checks are cached for a minute so scrypt does not run per request.
  */
 export function requireRole(store: Store, role: 'operator' | 'admin', now: () => number = Date.now): MiddlewareHandler<{ Variables: { actor: string } }> {
   const cache = new Map<string, { user: string; until: number }>()
+  const allowed = (r: Role): boolean => ROLE_RANK[r] >= ROLE_RANK[role]
   return async (c, next) => {
     const header = c.req.header('authorization') ?? ''
+    const cookie = cookieValue(c.req.header('cookie'), SESSION_COOKIE)
+    if (!header.startsWith('Basic ') && cookie) {
+      const session = verifySession(store, cookie, now())
+      if (!session) throw new AppError('E_UNAUTHORIZED', 'session expired; sign in again')
+      if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+        const origin = c.req.header('origin')
+        const host = c.req.header('host')
+        if (origin && host && new URL(origin).host !== host) throw new AppError('E_FORBIDDEN', 'cross-origin write refused')
+      }
+      if (!allowed(session.role)) throw new AppError('E_FORBIDDEN', `${role} role required`)
+      c.set('actor', session.username)
+      return next()
+    }
     if (!header.startsWith('Basic ')) {
       c.header('WWW-Authenticate', 'Basic realm="xanh", charset="UTF-8"')
-      throw new AppError('E_UNAUTHORIZED', 'admin credentials required (HTTP Basic)')
+      throw new AppError('E_UNAUTHORIZED', 'sign in, or send credentials (HTTP Basic)')
     }
     const key = createHash('sha256').update(header).digest('hex')
     const hit = cache.get(key)
@@ -61,12 +136,9 @@ export function requireRole(store: Store, role: 'operator' | 'admin', now: () =>
     }
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
     const sep = decoded.indexOf(':')
-    const username = decoded.slice(0, sep)
-    const password = decoded.slice(sep + 1)
-    const user = sep > 0 ? store.db.select().from(users).where(eq(users.username, username)).get() : undefined
-    if (!user || !verifyPassword(password, user.passwordHash)) throw new AppError('E_UNAUTHORIZED', 'wrong username or password')
-    if (role === 'admin' && user.role !== 'admin') throw new AppError('E_FORBIDDEN', `${role} role required`)
-    if (role === 'operator' && user.role === 'viewer') throw new AppError('E_FORBIDDEN', `${role} role required`)
+    const user = sep > 0 ? checkPassword(store, decoded.slice(0, sep), decoded.slice(sep + 1)) : undefined
+    if (!user) throw new AppError('E_UNAUTHORIZED', 'wrong username or password')
+    if (!allowed(user.role)) throw new AppError('E_FORBIDDEN', `${role} role required`)
     if (cache.size > 1000) cache.clear()
     cache.set(key, { user: user.username, until: now() + 60_000 })
     c.set('actor', user.username)

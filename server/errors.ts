@@ -19,6 +19,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   E_PROBE_MISMATCH: 403,
   E_CONFLICT: 409,
   E_IMPORT_INVALID: 422,
+  E_RATE_LIMITED: 429,
   E_UNAVAILABLE: 503,
   E_INTERNAL: 500,
 }
