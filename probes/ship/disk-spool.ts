@@ -54,6 +54,7 @@ export interface DiskSpool extends Spool {
 const BATCH_FILE = /^(\d{18}-\d{6})\.json$/
 const TMP_SUFFIX = '.tmp'
 const MAX_SEQ = 999_999
+/** Sub-folder of the spool holding batches that will never be sent again, each with a reason file. */
 export const DEAD_LETTER_DIR = 'dead-letter'
 
 interface Item {
@@ -130,16 +131,17 @@ export async function openDiskSpool(opts: DiskSpoolOptions): Promise<DiskSpool> 
     }
   }
   for (const it of items) bytes += it.bytes
-  const newest = items.at(-1)?.key
-  if (newest) {
-    lastMs = Number(newest.slice(0, 18))
-    seq = Number(newest.slice(19))
-  }
   for (const name of (await readdir(deadDir)).sort()) {
     const m = BATCH_FILE.exec(name)
     if (!m?.[1]) continue
     const size = async (p: string): Promise<number> => (await stat(p).catch(() => undefined))?.size ?? 0
     deadLetters.push({ key: m[1], bytes: (await size(join(deadDir, name))) + (await size(reasonPath(m[1]))) })
+  }
+  // New keys continue after every name in use, dead letters included, so none is ever reused.
+  const newest = [items.at(-1)?.key ?? '', deadLetters.at(-1)?.key ?? ''].sort().at(-1)
+  if (newest) {
+    lastMs = Number(newest.slice(0, 18))
+    seq = Number(newest.slice(19))
   }
   if (partialFilesRemoved > 0) log.warn({ dir, partialFilesRemoved }, 'spool: removed partial batch files left by an interrupted write')
   await evictPastCaps()

@@ -166,6 +166,20 @@ describe('disk spool', () => {
     expect(order).toEqual(['before-0', 'after-0', 'reopened-0'])
   })
 
+  it('never reuses the name of a dead letter, even after the clock stepped back', async () => {
+    const dir = tempDir()
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-06-01T00:00:00Z'))
+    const s = await open(dir)
+    await s.append(batchOf(1, 'rejected'))
+    const key = (await s.oldest())?.key ?? ''
+    await s.deadLetter(key, { status: 400, reason: 'http 400' })
+    now.mockReturnValue(Date.parse('2020-01-01T00:00:00Z'))
+    const again = await open(dir)
+    await again.append(batchOf(1, 'new'))
+    expect(((await again.oldest())?.key ?? '') > key).toBe(true)
+    expect(readdirSync(join(dir, DEAD_LETTER_DIR))).toContain(`${key}.json`)
+  })
+
   describe('a disk that refuses writes', () => {
     const failing = (code: string): DiskSpoolIo & { fail: boolean } => {
       const io = {
