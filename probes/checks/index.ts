@@ -11,7 +11,7 @@ import { checkH323 } from './h323'
 import { checkHttp } from './http'
 import { createIcmpChecker } from './icmp'
 import { checkSip } from './sip'
-import { checkSnmp } from './snmp'
+import { createSnmpChecker } from './snmp'
 import { checkTcp } from './tcp'
 import { checkThroughput } from './throughput'
 import { unsupportedError } from './unsupported'
@@ -21,7 +21,7 @@ import { createUdpEchoChecker } from './udp-echo'
 export type CheckerMap = { readonly [K in CheckKind]: Checker<TargetOf<K>> }
 
 /** Kinds registered as "not supported by this agent version yet". */
-export const UNSUPPORTED_KINDS: readonly CheckKind[] = ['snmp']
+export const UNSUPPORTED_KINDS: readonly CheckKind[] = []
 
 export interface CheckerSetOptions {
   log: Logger
@@ -52,7 +52,7 @@ export function createCheckers(opts: CheckerSetOptions): CheckerSet {
     sip: checkSip,
     h323: checkH323,
     throughput: checkThroughput,
-    snmp: checkSnmp,
+    snmp: createSnmpChecker(),
   } satisfies { [K in CheckKind]: Checker<TargetOf<K>> }
   return {
     checkers,
