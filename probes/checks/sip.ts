@@ -50,6 +50,11 @@ interface SipCall {
 export const checkSip: Checker<TargetOf<'sip'>> = (target, ctx) => {
   const port = target.port ?? KIND_DEFAULTS.sip.port ?? 5060
   const host = stripBrackets(target.host)
+  // The URI goes into the request line verbatim: whitespace or control characters would
+  // split it into other headers.
+  if (target.options.uri !== undefined && !/^sips?:[^\s\x00-\x1f\x7f]+$/i.test(target.options.uri)) {
+    return Promise.resolve({ ok: false, error: `invalid sip uri for ${hostPort(host, port)}: ${JSON.stringify(target.options.uri.slice(0, 80))}`, measurements: {} })
+  }
   const call: SipCall = {
     host,
     port,

@@ -172,6 +172,14 @@ describe('checkSip over udp, retransmission', () => {
   })
 })
 
+describe('checkSip options', () => {
+  it.each(['sip:a b@x', 'sip:x\r\nVia: evil', 'http://x', ''])('refuses the uri %j before sending anything', async (uri) => {
+    const out = await checkSip(makeTarget('sip', { port: 5999, options: { uri } }), makeCtx(1))
+    expect(out.ok).toBe(false)
+    expect(out.error).toMatch(/^invalid sip uri for 127\.0\.0\.1:5999: /)
+  })
+})
+
 describe('sip messages', () => {
   it('parses compact and folded headers', () => {
     const res = parseSipResponse('SIP/2.0 200 OK\r\ni: abc@x\r\nCSeq: 1\r\n OPTIONS\r\nl: 0\r\n\r\n')
