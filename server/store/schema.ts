@@ -4,7 +4,7 @@
  * @module
  */
 import { sql } from 'drizzle-orm'
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Key/value settings the server owns (province identity, demo flag, schema facts). */
 export const settings = sqliteTable('settings', {
@@ -268,6 +268,59 @@ export const notificationLog = sqliteTable(
   (t) => [uniqueIndex('notification_log_pk').on(t.receiver, t.groupKey)],
 )
 
+/**
+ * Dictionary of rolled-up series: one row per (target, measurement name), so rollup rows carry
+ * a small integer instead of two strings. Rows are never deleted (a few per target).
+ */
+export const rollupSeries = sqliteTable(
+  'rollup_series',
+  {
+    id: integer('id').primaryKey(),
+    targetId: text('target_id').notNull(),
+    metric: text('metric').notNull(),
+  },
+  (t) => [uniqueIndex('rollup_series_uq').on(t.targetId, t.metric)],
+)
+
+/**
+ * Rollup columns shared by both resolutions: `t` is the bucket start in unix **seconds**
+ * (4-byte integers until 2038, where milliseconds would take 6), `n` the samples in the bucket,
+ * `sum` their sum; `min`/`max` are null when n = 1 (then both equal `sum`), which stores
+ * nothing for the common one-sample minute. The migration makes both tables WITHOUT ROWID
+ * (drizzle cannot say so): the primary key is the table, no second b-tree.
+ */
+const rollupColumns = {
+  seriesId: integer('series_id').notNull(),
+  t: integer('t').notNull(),
+  n: integer('n').notNull(),
+  sum: real('sum').notNull(),
+  min: real('min'),
+  max: real('max'),
+}
+
+/** 1-minute rollups of every measurement (kept `retention.rollup1mDays`, default 90). */
+export const rollups1m = sqliteTable('rollups_1m', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
+
+/** 1-hour rollups of every measurement (kept `retention.rollup1hDays`, default 730). */
+export const rollups1h = sqliteTable('rollups_1h', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
+
+/**
+ * Every state change of a target or a commune, as the state engine decided it (`at` = when it
+ * changed, ms). SLA reports integrate these intervals; `unknown` rows are also written for the
+ * time the server itself was not running.
+ */
+export const stateLog = sqliteTable(
+  'state_log',
+  {
+    id: integer('id').primaryKey(),
+    entity: text('entity', { enum: ['target', 'commune'] }).notNull(),
+    entityId: text('entity_id').notNull(),
+    at: integer('at').notNull(),
+    state: text('state', { enum: ['ok', 'warning', 'critical', 'down', 'unknown'] }).notNull(),
+  },
+  (t) => [index('state_log_entity_idx').on(t.entity, t.entityId, t.at)],
+)
+
 export type CommuneRow = typeof communes.$inferSelect
 export type TargetRow = typeof targets.$inferSelect
 export type ProbeRow = typeof probes.$inferSelect
@@ -279,4 +332,5 @@ export type MaintenanceRow = typeof maintenance.$inferSelect
 export type SilenceRow = typeof silences.$inferSelect
 export type IncidentRow = typeof incidents.$inferSelect
 export type OutboxRow = typeof outbox.$inferSelect
+export type StateLogRow = typeof stateLog.$inferSelect
 
