@@ -69,8 +69,11 @@ export interface DemoInventory {
   addresses: Map<string, string>
 }
 
-/** Ports the demo responders use (the real defaults of the protocols they stand for). */
-export const DEMO_PORTS = { udpEcho: 8620, h323: 1720 } as const
+/**
+ * Ports the demo responders use: H.323's real 1720; the echo one above the server's own
+ * reflector (8620, bound on every address), so both can run at once.
+ */
+export const DEMO_PORTS = { udpEcho: 8621, h323: 1720 } as const
 
 /**
  * Builds the demo inventory: `count` communes, each with a line (udp_echo to its reflector)
