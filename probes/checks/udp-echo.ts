@@ -126,8 +126,10 @@ export function createUdpEchoChecker(opts: UdpEchoCheckerOptions): Checker<Targe
         }
       }
       let firstTxNs = 0n
-      socket.connect(port, host, () => {
+      // Node hands a failed connect (no route, bad address) to this callback instead of 'error'.
+      socket.connect(port, host, (err?: Error) => {
         if (settled) return
+        if (err) return finish('error', describeError(err as NodeJS.ErrnoException, address))
         firstTxNs = process.hrtime.bigint()
         sendNext()
       })

@@ -114,12 +114,9 @@ describe.skipIf(!gate.run)('testbed: line outage through the state engine', () =
     }
   })
 
-  // BUG (probes/checks/udp-echo.ts, not owned here): when connect() fails (EHOSTUNREACH: no route
-  // to the reflector, e.g. the agent's own uplink is down), Node passes the error to the connect
-  // callback, which ignores it and calls sendNext() on an unconnected socket: socket.send(buf)
-  // throws ERR_SOCKET_BAD_PORT as an UNCAUGHT exception, which takes the whole agent down instead
-  // of resolving ok:false. Un-skip once the checker handles the callback's error.
-  it.skip('udp_echo with no route to the far end resolves ok:false naming host:port', { timeout: 15_000 }, async () => {
+  // Regression: a failed connect() (EHOSTUNREACH when the agent's own uplink is down) used to
+  // reach sendNext() on an unconnected socket and crash the agent with an uncaught exception.
+  it('udp_echo with no route to the far end resolves ok:false naming host:port', { timeout: 15_000 }, async () => {
     const check = createUdpEchoChecker({ replyWaitMs: 300 })
     const target = makeTarget('udp_echo', { host: commune.farAddr, port: reflector.port, timeoutSeconds: 2, options: { packets: 10, ratePps: 100 } })
     await commune.linkDown('root')
