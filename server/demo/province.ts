@@ -73,11 +73,11 @@ export interface DemoInventory {
  * Ports the demo responders use: H.323's real 1720; the echo one above the server's own
  * reflector (8620, bound on every address), so both can run at once.
  */
-export const DEMO_PORTS = { udpEcho: 8621, h323: 1720 } as const
+export const DEMO_PORTS = { udpEcho: 8621, h323: 1720, sip: 5060 } as const
 
 /**
  * Builds the demo inventory: `count` communes, each with a line (udp_echo to its reflector)
- * and an MCU endpoint (H.323 port), and a few coverage gaps.
+ * and an MCU endpoint (SIP OPTIONS and the H.323 port), and a few coverage gaps.
  * @param demoNet second octet of the 127.X.Y.Z responder addresses
  */
 export function buildDemoInventory(demoNet: number, count = 130): DemoInventory {
@@ -136,12 +136,27 @@ export function buildDemoInventory(demoNet: number, count = 130): DemoInventory 
     targets.push({
       id: `${slug}-mcu`,
       communeCode: code,
-      name: `Điểm cầu truyền hình ${name}`,
+      name: `Điểm cầu truyền hình ${name} (SIP)`,
+      kind: 'sip',
+      host: address,
+      port: DEMO_PORTS.sip,
+      role: 'mcu',
+      intervalSeconds: 30,
+      timeoutSeconds: 5,
+      parents: [`${slug}-line`],
+      options: { transport: 'udp' },
+      probeId: null,
+      enabled: true,
+    })
+    targets.push({
+      id: `${slug}-h323`,
+      communeCode: code,
+      name: `Điểm cầu truyền hình ${name} (H.323)`,
       kind: 'h323',
       host: address,
       port: DEMO_PORTS.h323,
       role: 'mcu',
-      intervalSeconds: 30,
+      intervalSeconds: 60,
       timeoutSeconds: 5,
       parents: [`${slug}-line`],
       options: {},

@@ -63,6 +63,7 @@ interface Responder {
   index: number
   address: string
   udp: UdpSocket | undefined
+  sip: UdpSocket | undefined
   tcp: Server | undefined
   tcpOpen: boolean
   imp: Impairment
@@ -96,7 +97,7 @@ export class DemoSimulation {
     this.startedAt = this.now()
     let index = 0
     for (const [code, address] of opts.addresses) {
-      this.responders.push({ code, index: index++, address, udp: undefined, tcp: undefined, tcpOpen: false, imp: impairmentAt(0, 1, 0) })
+      this.responders.push({ code, index: index++, address, udp: undefined, sip: undefined, tcp: undefined, tcpOpen: false, imp: impairmentAt(0, 1, 0) })
     }
   }
 
@@ -104,6 +105,7 @@ export class DemoSimulation {
   async start(): Promise<void> {
     this.step()
     await Promise.all(this.responders.map((r) => this.bindUdp(r)))
+    await Promise.all(this.responders.map((r) => this.bindSip(r)))
     await Promise.all(this.responders.map((r) => this.syncTcp(r)))
     this.timer = setInterval(() => this.step(), this.opts.stepMs ?? 1000)
     this.timer.unref()
@@ -154,6 +156,49 @@ export class DemoSimulation {
     })
   }
 
+  /**
+   * A minimal SIP user agent on 5060/udp answering OPTIONS: 200 OK normally, 503 during an
+   * MCU outage, nothing during a line outage; the line's delay applies to the answer.
+   */
+  private bindSip(r: Responder): Promise<void> {
+    return new Promise((resolve) => {
+      const sock = createSocket('udp4')
+      sock.on('message', (msg, rinfo) => {
+        if (r.imp.lineOutage) return
+        const text = msg.toString('latin1')
+        if (!text.startsWith('OPTIONS ')) return
+        const header = (name: string): string[] => text.split('\r\n').filter((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+        const to = header('To')[0] ?? 'To: <sip:demo@invalid>'
+        const status = r.imp.mcuOutage ? '503 Service Unavailable' : '200 OK'
+        const reply = [
+          `SIP/2.0 ${status}`,
+          ...header('Via'),
+          ...header('From'),
+          /;tag=/i.test(to) ? to : `${to};tag=xanh-demo`,
+          ...header('Call-ID'),
+          ...header('CSeq'),
+          'Server: Xanh demo MCU (simulated)',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n')
+        const t = setTimeout(() => {
+          this.pending.delete(t)
+          sock.send(Buffer.from(reply, 'latin1'), rinfo.port, rinfo.address)
+        }, Math.max(0, r.imp.delayMs / 2))
+        this.pending.add(t)
+      })
+      sock.once('error', (err) => {
+        this.opts.log.warn({ err, address: r.address }, `demo: SIP responder ${r.address}:${DEMO_PORTS.sip} could not start`)
+        resolve()
+      })
+      sock.bind(DEMO_PORTS.sip, r.address, () => {
+        r.sip = sock
+        resolve()
+      })
+    })
+  }
+
   /** Opens or closes the MCU listener to match the script (closed = connection refused). */
   private syncTcp(r: Responder): Promise<void> {
     // A line outage cuts the MCU behind it too, as on a real commune line.
@@ -193,6 +238,8 @@ export class DemoSimulation {
           new Promise<void>((resolve) => {
             r.tcpOpen = true // prevent a late step from reopening
             const closeTcp = (): void => (r.tcp ? (r.tcp.close(() => resolve()), undefined) : resolve())
+            r.sip?.close()
+            r.sip = undefined
             if (r.udp) r.udp.close(closeTcp)
             else closeTcp()
             r.udp = undefined

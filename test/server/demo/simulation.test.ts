@@ -22,7 +22,8 @@ describe('demo script', () => {
     }
     expect(inv.communes.map((c) => c.name)).toContain('Mường Típ')
     expect(inv.targets.filter((t) => t.role === 'line')).toHaveLength(count)
-    expect(inv.targets.filter((t) => t.role === 'mcu')).toHaveLength(count)
+    expect(inv.targets.filter((t) => t.role === 'mcu' && t.kind === 'sip')).toHaveLength(count)
+    expect(inv.targets.filter((t) => t.role === 'mcu' && t.kind === 'h323')).toHaveLength(count)
     expect(new Set(inv.addresses.values()).size).toBe(count)
   })
 
@@ -85,6 +86,25 @@ describe('DemoSimulation responders (real sockets)', () => {
     })
   }
 
+  function sipStatus(address: string): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const sock = createSocket('udp4')
+      const timer = setTimeout(() => {
+        sock.close()
+        resolve(undefined)
+      }, 1000)
+      sock.on('message', (msg) => {
+        clearTimeout(timer)
+        sock.close()
+        const m = /^SIP\/2\.0 (\d{3}) /.exec(msg.toString('latin1'))
+        expect(msg.toString('latin1')).toContain('Call-ID: test-call-1')
+        resolve(m ? Number(m[1]) : -1)
+      })
+      const req = ['OPTIONS sip:mcu@demo SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKtest', 'From: <sip:xanh@probe>;tag=1', 'To: <sip:mcu@demo>', 'Call-ID: test-call-1', 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', ''].join('\r\n')
+      sock.send(req, DEMO_PORTS.sip, address)
+    })
+  }
+
   it('echoes with the scripted delay, drops during an outage, refuses the MCU port when its outage is on', async () => {
     const inv = buildDemoInventory(net, 130)
     const clock = { now: 0 }
@@ -105,5 +125,8 @@ describe('DemoSimulation responders (real sockets)', () => {
     expect(await echo(addr(lineDown))).toBeUndefined()
     expect(await tcpOpen(addr(healthy))).toBe(true)
     expect(await tcpOpen(addr(mcuDown))).toBe(false)
+    expect(await sipStatus(addr(healthy))).toBe(200)
+    expect(await sipStatus(addr(mcuDown))).toBe(503)
+    expect(await sipStatus(addr(lineDown))).toBeUndefined()
   })
 })
