@@ -33,8 +33,8 @@ type RunResult = { ok: true; report: Iperf3Report; bytesPerSecond: number } | { 
  * Runs `iperf3 -c host -p port -J -t D -O W -P streams -R` (download: the far end sends) and
  * then without `-R` (upload), one after the other. iperf3 takes whole seconds, so D and W are
  * rounded up (D at least 1). Throughput is `end.sum_received.bits_per_second / 8` (the
- * receiver's count, omitted seconds excluded); `download_bytes`/`upload_bytes` are every byte
- * received, omitted seconds included. In the upload run this host is the TCP sender, so the
+ * receiver's count, omitted seconds excluded); `download_bytes` is every byte received,
+ * omitted seconds included; `upload_bytes` is the far end's count of the measured seconds. In the upload run this host is the TCP sender, so the
  * streams' mean smoothed RTT is reported as `upload_loaded_rtt_seconds` and `loaded_rtt_seconds`.
  * A missing binary, a busy server ("the server is busy running a test"), a refused port and the
  * deadline resolve `ok: false` naming host:port; the child is killed when the deadline fires.
@@ -64,7 +64,9 @@ export async function runIperf3Throughput(target: TargetOf<'throughput'>, ctx: C
   const up = await runIperf3(ctx.tools.iperf3 ?? 'iperf3', args, ctx, address, target.timeoutSeconds)
   if (!up.ok) return { ok: false, error: up.error, measurements: m }
   m.upload_bytes_per_second = up.bytesPerSecond
-  m.upload_bytes = receivedBytes(up.report)
+  // In the upload run this host is the sender: its interval counts are bytes handed to the
+  // socket (megabytes never leave the buffer), so the far end's count is the honest one.
+  m.upload_bytes = up.report.end?.sum_received?.bytes ?? 0
   const rttsUs = (up.report.end?.streams ?? []).map((s) => s.sender?.mean_rtt ?? 0).filter((v) => v > 0)
   if (rttsUs.length > 0) {
     const mean = rttsUs.reduce((a, b) => a + b, 0) / rttsUs.length / 1e6
