@@ -21,6 +21,7 @@ import { viewRoutes } from './routes/views'
 import { inventoryRoutes } from './routes/inventory'
 import { silenceRoutes } from './routes/silences'
 import { maintenanceRoutes } from './routes/maintenance'
+import { settingsRoutes } from './routes/settings'
 import { metricsRoutes } from './routes/metrics'
 import { staticRoutes } from './routes/static'
 
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', inventoryRoutes(deps))
   app.route('/api/v1', silenceRoutes(deps))
   app.route('/api/v1', maintenanceRoutes(deps))
+  app.route('/api/v1', settingsRoutes(deps))
   const alerts = alertRoutes(deps)
   app.route('/api/v1', alerts.v1)
   app.route('/api/v2', alerts.v2)

@@ -48,8 +48,10 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
       .post('/:kind{communes|targets|gaps}/import', admin, async (c) => {
         const kind = kindParam(c)
         const text = await readTextBody(c, limits)
-        const report = importInventory(store, text, { kind, format: formatOf(c), actor: c.get('actor') })
-        deps.onInventoryChanged()
+        // ?dryRun=1 checks the whole file and counts what would change, writing nothing.
+        const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '')
+        const report = importInventory(store, text, { kind, format: formatOf(c), actor: c.get('actor'), dryRun })
+        if (!dryRun) deps.onInventoryChanged()
         return c.json(report)
       })
       .get('/:kind{communes|targets|gaps}/export', admin, (c) => {
@@ -170,6 +172,14 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
         const gap = store.addGap(input)
         changed(c, 'create', 'gap', String(gap.id))
         return c.json(gap, 201)
+      })
+      .put('/gaps/:id{[0-9]+}', admin, async (c) => {
+        const id = Number(c.req.param('id'))
+        const input = await parsed(c, CoverageGapInput)
+        if (!store.getCommune(input.communeCode)) throw new AppError('E_VALIDATION', `unknown commune ${input.communeCode}`, [{ path: 'communeCode', message: 'unknown commune' }])
+        const gap = store.updateGap(id, input) // E_NOT_FOUND when there is no such gap
+        changed(c, 'update', 'gap', String(id))
+        return c.json(gap)
       })
       .delete('/gaps/:id{[0-9]+}', admin, (c) => {
         const id = Number(c.req.param('id'))
