@@ -65,6 +65,8 @@ export interface SchedulerStats {
   /** Checker rejections (bugs), reported as `internal: …` results. */
   internalErrors: number
   completed: number
+  /** Extra runs of parents because a child failed. */
+  parentRechecks: number
 }
 
 /** What `setTargets` changed, by target id. */
@@ -103,6 +105,8 @@ interface Entry {
   /** Cancels the end-of-quiet-window timer of a postponed run. */
   cancelPostpone?: () => void
   nextDueMs: number
+  /** Start of the latest run (clock ms), to keep parent re-checks from piling up. */
+  lastStartMs?: number
 }
 
 /**
@@ -131,7 +135,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   // Every in-flight check links to the shutdown signal (and unlinks when done), so hundreds of
   // concurrent listeners are normal here, not a leak.
   setMaxListeners(0, shutdown.signal)
-  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0 }
+  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0, parentRechecks: 0 }
+
+  /**
+   * A failing child makes its parents run now (Nagios' on-demand host check): whether the
+   * uplink is down is then known in seconds, not after the parent's next interval, so the
+   * server can mark the child unreachable before anyone is paged. At most once per half
+   * interval of the parent; heavy parents are never re-run early.
+   */
+  const recheckParents = (spec: TargetSpec): void => {
+    for (const id of spec.parents) {
+      const p = entries.get(id)
+      if (!p || p.removed || p.state !== 'idle' || serial.has(p.spec.kind)) continue
+      if (p.lastStartMs !== undefined && clock.now() - p.lastStartMs < (p.spec.intervalSeconds * 1000) / 2) continue
+      counters.parentRechecks++
+      p.log.debug({ child: spec.id }, 'child failed: re-checking this parent now')
+      enqueue(p)
+    }
+  }
 
   const laneOf = (kind: CheckKind): Lane =>
     serial.has(kind) ? lanes.serial : unbounded.has(kind) ? lanes.unbounded : lanes.general
@@ -222,6 +243,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     e.state = 'running'
     const spec = e.spec
     const observedAtMs = clock.now()
+    e.lastStartMs = observedAtMs
     const started = clock.monotonic()
     const linked = linkSignals([clock.timeoutSignal(spec.timeoutSeconds * 1000), shutdown.signal])
     let outcome: CheckOutcome
@@ -254,6 +276,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     } catch (err) {
       e.log.error({ err }, 'result consumer threw; result lost')
     }
+    if (!result.ok && spec.parents.length > 0) recheckParents(spec)
   }
 
   const remove = (e: Entry): void => {

@@ -231,3 +231,26 @@ describe('scheduler', () => {
     expect(clock.pendingTimers()).toBeLessThanOrEqual(1) // only the fake deadline timer of the aborted run
   })
 })
+
+describe('scheduler: parent re-check', () => {
+  it('runs a parent at once when a child fails, at most once per half interval', async () => {
+    const runsOf: string[] = []
+    const { clock, scheduler } = setup(async (t) => {
+      runsOf.push(t.id)
+      return t.id === 'child' ? { ok: false, error: 'timeout after 5s waiting for 10.0.0.2:8620', measurements: {} } : okOutcome
+    })
+    const uplink = makeTarget('tcp', { id: 'uplink', port: 1, intervalSeconds: 60, timeoutSeconds: 5 })
+    const child = { ...makeTarget('tcp', { id: 'child', port: 1, intervalSeconds: 10, timeoutSeconds: 5 }), parents: ['uplink'] }
+    scheduler.setTargets([uplink, child])
+    await clock.advance(10_000)
+    const uplinkRunsAfterChildFailed = runsOf.filter((id) => id === 'uplink').length
+    expect(runsOf).toContain('child')
+    expect(uplinkRunsAfterChildFailed).toBeGreaterThanOrEqual(1)
+    // Further failures of the child within the parent's half interval do not re-run it again.
+    await clock.advance(20_000)
+    const uplinkRuns = runsOf.filter((id) => id === 'uplink').length
+    expect(uplinkRuns).toBeLessThanOrEqual(uplinkRunsAfterChildFailed + 1)
+    expect(scheduler.stats().parentRechecks).toBeGreaterThanOrEqual(1)
+    await scheduler.stop()
+  })
+})
