@@ -4,7 +4,7 @@
  * opens files, listens and owns timers and signals for the server process.
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import type { Server } from 'node:http'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -84,7 +84,11 @@ async function ensureDashboard(log: ReturnType<typeof createLogger>): Promise<st
   log.info('building the dashboard (vite) …')
   const started = Date.now()
   const { build } = await import('vite')
-  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' })
+  // Built beside, then swapped in: another server on this checkout may be serving dist/web.
+  const staging = join(ROOT, 'dist', `web-build-${process.pid}`)
+  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: staging, emptyOutDir: true } })
+  rmSync(out, { recursive: true, force: true })
+  renameSync(staging, out)
   log.info({ ms: Date.now() - started }, 'dashboard built')
   return out
 }
