@@ -181,6 +181,28 @@ async function main(): Promise<void> {
   const baseUrl = loopbackUrl(config.host, port)
 
   const ticker = setInterval(() => runtime.tick(), config.state.tickSeconds * 1000)
+  // Storage jobs: fold new results into the rollups, delete what retention expired. Both work in
+  // small transactions and yield between them, so ingest requests interleave.
+  const storageLog = log.child({ component: 'storage' })
+  let storageBusy = false
+  const storageJob = (job: () => Promise<unknown>) => () => {
+    if (storageBusy) return
+    storageBusy = true
+    job()
+      .catch((err: unknown) => storageLog.error({ err }, 'storage job failed; retried on the next run'))
+      .finally(() => {
+        storageBusy = false
+      })
+  }
+  const rollupTimer = setInterval(storageJob(() => runtime.storage.rollups.catchUp(config.retention.batchRows * 5)), config.retention.rollupEverySeconds * 1000)
+  const retentionTimer = setInterval(
+    storageJob(async () => {
+      const run = await runtime.storage.retention.run()
+      const total = Object.values(run.deleted).reduce((a, b) => a + b, 0)
+      if (total > 0) storageLog.debug({ ...run }, 'retention sweep')
+    }),
+    config.retention.retentionEverySeconds * 1000,
+  )
   // Another process (the CLI import) may change the inventory: SQLite's data_version tells us.
   let dataVersion = store.sqlite.pragma('data_version', { simple: true }) as number
   const inventoryWatch = setInterval(() => {
@@ -255,12 +277,14 @@ async function main(): Promise<void> {
     deadline.unref()
     clearInterval(ticker)
     clearInterval(inventoryWatch)
+    clearInterval(rollupTimer)
+    clearInterval(retentionTimer)
     // Probes first: their last batches still reach the server, which keeps listening meanwhile.
     const drainTimeoutMs = (config.shutdownTimeoutSeconds * 1000) / 2
     await Promise.allSettled([...agents, ...(remote ? [remote] : [])].map((a) => a.stop({ drainTimeoutMs })))
     await simulation?.stop()
     await reflector?.close()
-    await runtime.hub.close()
+    await runtime.close()
     await new Promise<void>((r) => server.close(() => r()))
     opened.sqlite.close()
     clearTimeout(deadline)

@@ -64,6 +64,33 @@ export const AlertingConfig = z.strictObject({
 })
 export type AlertingConfig = z.infer<typeof AlertingConfig>
 
+/** `/metrics` (SPEC §7). */
+export const MetricsConfig = z.strictObject({
+  /** When set, scrapes must send `Authorization: Bearer <token>` or HTTP Basic with it as the password. */
+  token: z.string().min(16).optional(),
+  /** A rendered exposition is reused for this long (a scrape interval); 0 renders every scrape. */
+  cacheSeconds: z.number().min(0).max(300).default(5),
+})
+export type MetricsConfig = z.infer<typeof MetricsConfig>
+
+/**
+ * How long each resolution of history is kept (SPEC §10, issue 7), and how the storage jobs
+ * pace themselves. Deletions run in transactions of `batchRows` rows so ingest never waits long.
+ */
+export const RetentionConfig = z.strictObject({
+  rawDays: z.number().positive().max(3650).default(14),
+  rollup1mDays: z.number().positive().max(3650).default(90),
+  rollup1hDays: z.number().positive().max(36500).default(730),
+  /** State changes feed SLA reports; kept as long as the hourly rollups unless set. */
+  stateLogDays: z.number().positive().max(36500).optional(),
+  batchRows: z.number().int().min(100).max(100_000).default(1000),
+  /** How often new results are folded into the rollups. */
+  rollupEverySeconds: z.number().min(1).max(3600).default(10),
+  /** How often expired rows are deleted. */
+  retentionEverySeconds: z.number().min(10).max(86400).default(60),
+})
+export type RetentionConfig = z.infer<typeof RetentionConfig>
+
 export const ServerConfig = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('0.0.0.0'),
@@ -102,6 +129,8 @@ export const ServerConfig = z.strictObject({
   state: StateConfig.default(StateConfig.parse({})),
   alerting: AlertingConfig.default(AlertingConfig.parse({})),
   thresholds: Thresholds.default(Thresholds.parse({})),
+  metrics: MetricsConfig.default(MetricsConfig.parse({})),
+  retention: RetentionConfig.default(RetentionConfig.parse({})),
 })
 export type ServerConfig = z.infer<typeof ServerConfig>
 
@@ -125,6 +154,7 @@ const Env = z.object({
   XANH_ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   XANH_EMBEDDED_PROBE: bool.optional(),
   XANH_ALERTS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  XANH_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   XANH_UDP_ECHO_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   XANH_PROVINCE_CODE: z.string().min(1).max(20).optional(),
   XANH_PROVINCE_NAME: z.string().min(1).max(100).optional(),
@@ -144,6 +174,7 @@ export const ENV_DOC: ReadonlyArray<[string, string, string]> = [
   ['XANH_ADMIN_PASSWORD', 'generated', 'password of the first admin user (printed once if generated)'],
   ['XANH_EMBEDDED_PROBE', '1', '0: do not run the in-process probe'],
   ['XANH_ALERTS_TOKEN', '—', 'bearer token for POST /api/v2/alerts (Prometheus/Alertmanager input)'],
+  ['XANH_METRICS_TOKEN', '—', '/metrics requires this bearer token (or HTTP Basic with it as the password)'],
   ['XANH_UDP_ECHO_PORT', '8620', 'UDP echo reflector port for udp_echo checks (0 = off)'],
   ['XANH_PROVINCE_CODE / _NAME', 'from data', 'province shown in the dashboard'],
 ]
@@ -190,6 +221,7 @@ export function loadServerConfig(env: Record<string, string | undefined>, fileTe
     embeddedProbe: e.XANH_EMBEDDED_PROBE ?? c.embeddedProbe,
     udpEchoPort: e.XANH_UDP_ECHO_PORT ?? c.udpEchoPort,
     alerting: { ...c.alerting, ...(e.XANH_ALERTS_TOKEN !== undefined ? { alertsToken: e.XANH_ALERTS_TOKEN } : {}) },
+    metrics: { ...c.metrics, ...(e.XANH_METRICS_TOKEN !== undefined ? { token: e.XANH_METRICS_TOKEN } : {}) },
     provinceCode: e.XANH_PROVINCE_CODE ?? c.provinceCode,
     provinceName: e.XANH_PROVINCE_NAME ?? c.provinceName,
   }

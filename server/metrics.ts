@@ -1,18 +1,95 @@
 /**
- * Prometheus exposition (SPEC §7), rendered from the state engine's memory at scrape time:
- * never a database query per scrape.
+ * Prometheus exposition (SPEC §7), rendered from the state engine's memory: never a database
+ * query per scrape. The text is built by hand from the engine's live objects (prom-client's
+ * per-series label maps cost ~4 µs a series; a string append costs well under one), in slices
+ * that yield to the event loop, so ingest keeps running while a large render is under way.
+ * Renders are cached for `metrics.cacheSeconds` and shared by concurrent scrapes.
+ *
+ * Both formats come from one writer: Prometheus text 0.0.4, and OpenMetrics 1.0.0 when the
+ * scraper asks for it (counters as `# TYPE x counter` + `x_total`, `_info` as `info`, `# EOF`).
+ * `xanh_commune_state` stays a gauge in OpenMetrics too: an OpenMetrics stateset would have to
+ * name its label after the metric, and every query and dashboard would change.
+ *
+ * prom-client stays for Node process metrics (rendered through the same writer).
  * @module
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
-import { STATES } from '../protocol'
-import type { StateEngine } from './state/engine'
+import { Registry, collectDefaultMetrics } from 'prom-client'
+import { STATES, type CheckKind, type CoverageGapKind, type State } from '../protocol'
+import type { CommuneMeta, StateEngine, TargetMeta, TargetView } from './state/engine'
+import { RETENTION_TABLES } from './store/retention'
 
-/** Counters the rest of the server increments. */
+export type ExpositionFormat = 'prometheus' | 'openmetrics'
+
+/** Content-Type of each format. */
+export const EXPOSITION_CONTENT_TYPE: Readonly<Record<ExpositionFormat, string>> = {
+  prometheus: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+}
+
+/** Coverage-gap kinds, pre-initialised per commune so `xanh_coverage_gaps` exists at 0. */
+export const COVERAGE_GAP_KINDS: readonly CoverageGapKind[] = ['no_mobile', 'no_power', 'no_internet', 'weak_mobile']
+
+/** Notification channel types and outcomes, pre-initialised at 0. */
+const CHANNELS = ['zalo', 'telegram', 'email', 'webhook', 'slack'] as const
+const DELIVERY_RESULTS = ['sent', 'retry', 'dead', 'collapsed'] as const
+
+/**
+ * A counter with a fixed label set, incremented by the rest of the server and rendered by the
+ * exposition writer. Mirrors prom-client's `inc(labels, by)` so callers do not care.
+ */
+export class LabelledCounter<L extends string> {
+  private readonly values = new Map<string, number>()
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly L[],
+  ) {
+    if (!name.endsWith('_total')) throw new Error(`counter ${name} must end in _total`)
+  }
+
+  /** Adds `by` (default 1; negative values are ignored: counters only grow). */
+  inc(labels: Readonly<Record<L, string>>, by = 1): void {
+    if (!(by >= 0)) return
+    const key = labelString(this.labelNames.map((n) => [n, labels[n]]))
+    this.values.set(key, (this.values.get(key) ?? 0) + by)
+  }
+
+  /** Current value of one label combination (0 when never incremented). */
+  get(labels: Readonly<Record<L, string>>): number {
+    return this.values.get(labelString(this.labelNames.map((n) => [n, labels[n]]))) ?? 0
+  }
+
+  /** Rendered `{…}` label strings and values, in first-increment order. */
+  entries(): IterableIterator<[string, number]> {
+    return this.values.entries()
+  }
+}
+
+/** Facts the storage jobs keep in memory for the exposition (no query per scrape). */
+export interface StorageFacts {
+  /** Size of the database file (pages × page size) at the last retention run; null before it. */
+  sizeBytes: number | null
+  /** Rows deleted by retention since start, per table. */
+  deletedRows: Readonly<Record<string, number>>
+  /** Results written but not yet rolled up. */
+  rollupBacklog: number
+}
+
+/** Counters the rest of the server increments, and the scrape entry points. */
 export interface Metrics {
+  /** Node process metrics (prom-client default metrics). */
   registry: Registry
-  ingestResults: Counter<'result'>
-  ingestBatches: Counter<'result'>
-  notifications: Counter<'channel' | 'result'>
+  ingestResults: LabelledCounter<'result'>
+  ingestBatches: LabelledCounter<'result'>
+  notifications: LabelledCounter<'channel' | 'result'>
+  /**
+   * The exposition for a scrape: the cached text when it is younger than `cacheSeconds`,
+   * otherwise one fresh render shared by every scrape that arrives meanwhile.
+   */
+  scrape(format: ExpositionFormat): Promise<string>
+  /** Renders now, bypassing the cache (benchmarks, tests). */
+  render(format: ExpositionFormat): Promise<string>
 }
 
 export interface MetricsDeps {
@@ -21,152 +98,390 @@ export interface MetricsDeps {
   demo: () => boolean
   province: () => { code: string; name: string }
   probes: () => Array<{ name: string; lastSeenAt: number | null; spoolBatches: number | null }>
+  /** Open coverage gaps per commune and kind (kinds absent count 0). */
+  coverageGaps?: () => ReadonlyMap<string, Readonly<Partial<Record<CoverageGapKind, number>>>>
+  storage?: () => StorageFacts
+  /** Seconds a rendered exposition is reused (0: render every scrape). Default 5. */
+  cacheSeconds?: number
+  now?: () => number
+  /** Include Node process metrics (default true; the benchmark turns them off). */
+  processMetrics?: boolean
 }
 
+// ---- text helpers ----
+
+function escapeLabelValue(v: string): string {
+  return /["\\\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v
+}
+
+/** `{a="x",b="y"}` from name/value pairs ('' when empty). */
+function labelString(pairs: ReadonlyArray<readonly [string, string]>): string {
+  if (pairs.length === 0) return ''
+  return `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`
+}
+
+function formatValue(v: number): string {
+  if (v === Infinity) return '+Inf'
+  if (v === -Infinity) return '-Inf'
+  return String(v)
+}
+
+type FamilyType = 'gauge' | 'counter' | 'info' | 'histogram' | 'summary' | 'untyped'
+
+/** Appends exposition text in slices, yielding to the event loop when a slice ran long. */
+class Writer {
+  private readonly parts: string[] = []
+  private buf = ''
+  private sinceCheck = 0
+  private sliceStart = performance.now()
+
+  constructor(
+    readonly openMetrics: boolean,
+    private readonly sliceMs: number,
+  ) {}
+
+  /**
+   * Metadata of a family. `name` is the sample name: counters end in `_total`, info metrics in
+   * `_info`; OpenMetrics gets the family name without that suffix and the proper type.
+   */
+  family(name: string, type: FamilyType, help: string): void {
+    let family = name
+    let t = type
+    if (this.openMetrics) {
+      if (type === 'counter' && name.endsWith('_total')) family = name.slice(0, -6)
+      else if (type === 'info' && name.endsWith('_info')) family = name.slice(0, -5)
+      else if (type === 'info') t = 'gauge'
+    } else if (type === 'info') t = 'gauge'
+    const h = this.openMetrics ? help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
+    this.buf += `# HELP ${family} ${h}\n# TYPE ${family} ${t}\n`
+  }
+
+  /** One sample; `labels` is a rendered `{…}` string or ''. */
+  sample(name: string, labels: string, value: number): void {
+    this.buf += `${name}${labels} ${formatValue(value)}\n`
+  }
+
+  /** Call once per loop iteration; resolves at once unless the current slice is over budget. */
+  maybeYield(): Promise<void> | undefined {
+    if (++this.sinceCheck < 512) return undefined
+    this.sinceCheck = 0
+    this.parts.push(this.buf)
+    this.buf = ''
+    if (performance.now() - this.sliceStart < this.sliceMs) return undefined
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.sliceStart = performance.now()
+        resolve()
+      }),
+    )
+  }
+
+  finish(): string {
+    if (this.openMetrics) this.buf += '# EOF\n'
+    this.parts.push(this.buf)
+    this.buf = ''
+    return this.parts.join('')
+  }
+}
+
+// ---- what is exported per target ----
+
+const TARGET_LABELS = ['target', 'commune_code', 'kind', 'role'] as const
+
+/** A gauge read from the latest result's measurements; one sample per entry of `samples`. */
+interface MeasuredFamily {
+  name: string
+  help: string
+  samples: ReadonlyArray<{ key: string; labels: string }>
+  /** Only these kinds (all when absent). */
+  kinds?: ReadonlySet<CheckKind>
+  /** Blackbox pattern: once the target has a result, absent phases are exported as 0. */
+  zeroWhenMissing?: boolean
+}
+
+const PACKET_KINDS: ReadonlySet<CheckKind> = new Set(['icmp', 'udp_echo'])
+
+const MEASURED: readonly MeasuredFamily[] = [
+  { name: 'probe_duration_seconds', help: 'Blackbox-compatible: how long the latest check of the target took.', samples: [{ key: 'duration_seconds', labels: '' }] },
+  { name: 'xanh_rtt_seconds', help: 'Median round-trip time of the latest round (icmp, udp_echo).', samples: [{ key: 'rtt_median_seconds', labels: '' }] },
+  { name: 'xanh_rtt_min_seconds', help: 'Fastest round-trip time of the latest round.', samples: [{ key: 'rtt_min_seconds', labels: '' }] },
+  { name: 'xanh_rtt_max_seconds', help: 'Slowest round-trip time of the latest round.', samples: [{ key: 'rtt_max_seconds', labels: '' }] },
+  { name: 'xanh_packet_loss_ratio', help: 'Packet loss of the latest round, 0 to 1.', samples: [{ key: 'loss_ratio', labels: '' }], kinds: PACKET_KINDS },
+  { name: 'xanh_jitter_seconds', help: 'Interarrival jitter (RFC 3550) of the latest round.', samples: [{ key: 'jitter_seconds', labels: '' }] },
+  {
+    name: 'xanh_mos_estimate',
+    help: 'E-model MOS estimate (1 to 4.5, ITU-T G.107 simplified, SPEC §3) of the latest round, fed with latency = median RTT / 2, RFC 3550 jitter and loss.',
+    samples: [{ key: 'mos_estimate', labels: '' }],
+  },
+  { name: 'xanh_sip_response_seconds', help: 'Time from the SIP OPTIONS request to its final response.', samples: [{ key: 'response_seconds', labels: '' }], kinds: new Set(['sip']) },
+  { name: 'xanh_sip_status_code', help: 'Status code of the final SIP OPTIONS response (200 = up).', samples: [{ key: 'status_code', labels: '' }], kinds: new Set(['sip']) },
+  { name: 'xanh_tcp_connect_seconds', help: 'TCP connect time of the latest check (tcp, h323, sip over tcp).', samples: [{ key: 'connect_seconds', labels: '' }] },
+  { name: 'xanh_tls_handshake_seconds', help: 'TLS handshake time of the latest tcp check.', samples: [{ key: 'tls_seconds', labels: '' }], kinds: new Set(['tcp']) },
+  { name: 'xanh_dns_lookup_seconds', help: 'DNS lookup time of the latest dns check.', samples: [{ key: 'lookup_seconds', labels: '' }], kinds: new Set(['dns']) },
+  { name: 'probe_http_status_code', help: 'Blackbox-compatible: HTTP status code of the latest http check.', samples: [{ key: 'status_code', labels: '' }], kinds: new Set(['http']) },
+  {
+    name: 'probe_http_duration_seconds',
+    help: 'Blackbox-compatible: duration of each phase of the latest HTTP request (0 when the phase did not happen).',
+    samples: [
+      { key: 'http_dns_seconds', labels: 'phase="resolve"' },
+      { key: 'http_connect_seconds', labels: 'phase="connect"' },
+      { key: 'http_tls_seconds', labels: 'phase="tls"' },
+      { key: 'http_ttfb_seconds', labels: 'phase="processing"' },
+      { key: 'http_transfer_seconds', labels: 'phase="transfer"' },
+    ],
+    kinds: new Set(['http']),
+    zeroWhenMissing: true,
+  },
+  { name: 'xanh_cert_expiry_timestamp_seconds', help: 'When the TLS certificate presented by the target expires (unix time).', samples: [{ key: 'cert_expiry_timestamp_seconds', labels: '' }] },
+  {
+    name: 'xanh_throughput_bytes_per_second',
+    help: 'Throughput measured by the latest throughput test, per direction (bytes; × 8 for bit/s).',
+    samples: [
+      { key: 'download_bytes_per_second', labels: 'direction="download"' },
+      { key: 'upload_bytes_per_second', labels: 'direction="upload"' },
+    ],
+    kinds: new Set(['throughput']),
+  },
+  { name: 'xanh_throughput_loaded_rtt_seconds', help: 'Round-trip time measured during the latest throughput test (latency under load).', samples: [{ key: 'loaded_rtt_seconds', labels: '' }], kinds: new Set(['throughput']) },
+  {
+    name: 'xanh_link_utilization_ratio',
+    help: 'Interface traffic over the contracted (or interface) rate, 0 to 1, from SNMP counters, per direction.',
+    samples: [
+      { key: 'utilization_ratio_in', labels: 'direction="in"' },
+      { key: 'utilization_ratio_out', labels: 'direction="out"' },
+    ],
+    kinds: new Set(['snmp']),
+  },
+  {
+    name: 'xanh_link_traffic_bytes_per_second',
+    help: 'Interface traffic from SNMP counters, per direction.',
+    samples: [
+      { key: 'in_bytes_per_second', labels: 'direction="in"' },
+      { key: 'out_bytes_per_second', labels: 'direction="out"' },
+    ],
+    kinds: new Set(['snmp']),
+  },
+]
+
+/** The packet counters the engine accumulates, pre-initialised at 0 for packet checks. */
+const PACKET_COUNTERS: ReadonlyArray<{ name: string; help: string; read: (t: TargetView) => number; kinds: ReadonlySet<CheckKind> }> = [
+  { name: 'xanh_packets_sent_total', help: 'Probe packets sent to the target since the server started.', read: (t) => t.packetsSent, kinds: PACKET_KINDS },
+  { name: 'xanh_packets_received_total', help: 'Probe packets answered by the target since the server started.', read: (t) => t.packetsReceived, kinds: PACKET_KINDS },
+  { name: 'xanh_packets_duplicated_total', help: 'Duplicate echo replies since the server started (udp_echo).', read: (t) => t.packetsDuplicated, kinds: new Set(['udp_echo']) },
+  { name: 'xanh_packets_reordered_total', help: 'Echo replies that arrived out of order since the server started (udp_echo).', read: (t) => t.packetsReordered, kinds: new Set(['udp_echo']) },
+]
+
+const STATE_LABEL: Readonly<Record<State, string>> = Object.fromEntries(STATES.map((s) => [s, `state="${s}"`])) as Record<State, string>
+
 /**
- * Creates a fresh registry with Xanh's metrics and Node process metrics.
- * @example const m = createMetrics(deps); res.send(await m.registry.metrics())
+ * Creates the metrics of one server: counters, process metrics, and the renderer over the
+ * engine. Nothing is module-global, so every app (and test) has its own.
+ * @example const m = createMetrics(deps); res.send(await m.scrape('prometheus'))
  */
 export function createMetrics(deps: MetricsDeps): Metrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
-  // These three are gauges named *_total, which promtool rejects; the handle counts are not worth the noise.
-  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
-  const { engine } = deps
-  const targetLabels = ['target', 'commune_code', 'kind', 'role'] as const
-
-  new Gauge({
-    name: 'xanh_demo',
-    help: '1 when the demo province (simulated impairments on local responders) is loaded.',
-    registers: [registry],
-    collect() {
-      this.set(deps.demo() ? 1 : 0)
-    },
-  })
-  new Gauge({
-    name: 'xanh_commune_info',
-    help: 'Commune identity; the only series carrying Vietnamese names.',
-    labelNames: ['commune_code', 'commune', 'cluster', 'kind', 'province'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      const province = deps.province().code
-      engine.forEachCommune((c) => this.set({ commune_code: c.code, commune: c.name, cluster: c.cluster, kind: c.kind, province }, 1))
-    },
-  })
-  new Gauge({
-    name: 'xanh_commune_state',
-    help: 'Commune state as a state-set: 1 for the current state, 0 for the others.',
-    labelNames: ['commune_code', 'state'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      engine.forEachCommune((c, state) => {
-        for (const s of STATES) this.set({ commune_code: c.code, state: s }, s === state ? 1 : 0)
-      })
-    },
-  })
-  new Gauge({
-    name: 'xanh_link_contracted_bytes_per_second',
-    help: 'Contracted line rate of the commune.',
-    labelNames: ['commune_code'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      engine.forEachCommune((c) => this.set({ commune_code: c.code }, (c.contractedMbps * 1e6) / 8))
-    },
-  })
-  new Gauge({
-    name: 'xanh_target_up',
-    help: '1 when the target is not down or unknown (after hysteresis), 0 otherwise.',
-    labelNames: targetLabels,
-    registers: [registry],
-    collect() {
-      this.reset()
-      engine.forEachTarget((t, s) => {
-        if (s.state === 'unknown') return
-        this.set({ target: t.id, commune_code: t.communeCode, kind: t.kind, role: t.role }, s.state === 'down' ? 0 : 1)
-      })
-    },
-  })
-  new Gauge({
-    name: 'probe_success',
-    help: 'Blackbox-compatible: 1 if the latest check of the target succeeded.',
-    labelNames: targetLabels,
-    registers: [registry],
-    collect() {
-      this.reset()
-      engine.forEachTarget((t, s) => {
-        if (s.lastOk === null) return
-        this.set({ target: t.id, commune_code: t.communeCode, kind: t.kind, role: t.role }, s.lastOk ? 1 : 0)
-      })
-    },
-  })
-  const measurementGauge = (name: string, help: string, key: string, extra?: Record<string, string>): void => {
-    const extraNames = Object.keys(extra ?? {})
-    new Gauge({
-      name,
-      help,
-      labelNames: [...targetLabels, ...extraNames],
-      registers: [registry],
-      collect() {
-        this.reset()
-        engine.forEachTarget((t, s) => {
-          const v = s.measurements[key]
-          if (v === undefined) return
-          this.set({ target: t.id, commune_code: t.communeCode, kind: t.kind, role: t.role, ...(extra ?? {}) }, v)
-        })
-      },
-    })
+  if (deps.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry })
+    // Gauges named *_total, which promtool rejects; the handle counts are not worth the noise.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
   }
-  measurementGauge('probe_duration_seconds', 'Blackbox-compatible: how long the latest check took.', 'duration_seconds')
-  measurementGauge('xanh_rtt_seconds', 'Median round-trip time of the latest round.', 'rtt_median_seconds')
-  measurementGauge('xanh_rtt_min_seconds', 'Fastest round-trip time of the latest round.', 'rtt_min_seconds')
-  measurementGauge('xanh_rtt_max_seconds', 'Slowest round-trip time of the latest round.', 'rtt_max_seconds')
-  measurementGauge('xanh_packet_loss_ratio', 'Packet loss ratio of the latest round.', 'loss_ratio')
-  measurementGauge('xanh_jitter_seconds', 'Jitter (RFC 3550) of the latest round.', 'jitter_seconds')
+  const now = deps.now ?? Date.now
+  const cacheMs = (deps.cacheSeconds ?? 5) * 1000
+  const { engine } = deps
 
-  new Gauge({
-    name: 'xanh_probe_last_seen_timestamp_seconds',
-    help: 'When the probe last delivered a batch or heartbeat.',
-    labelNames: ['probe'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const p of deps.probes()) if (p.lastSeenAt !== null) this.set({ probe: p.name }, p.lastSeenAt / 1000)
-    },
-  })
-  new Gauge({
-    name: 'xanh_probe_spool_batches',
-    help: 'Batches waiting in the probe spool, as last reported by the probe.',
-    labelNames: ['probe'],
-    registers: [registry],
-    collect() {
-      this.reset()
-      for (const p of deps.probes()) if (p.spoolBatches !== null) this.set({ probe: p.name }, p.spoolBatches)
-    },
-  })
+  const ingestResults = new LabelledCounter('xanh_ingest_results_total', 'Results received by ingest, by outcome (accepted, duplicate, rejected).', ['result'])
+  const ingestBatches = new LabelledCounter('xanh_ingest_batches_total', 'Batches received by ingest, by outcome (accepted, rejected).', ['result'])
+  const notifications = new LabelledCounter(
+    'xanh_notifications_total',
+    'Notification delivery attempts by channel type and outcome (sent, retry, dead, collapsed).',
+    ['channel', 'result'],
+  )
+  for (const channel of CHANNELS) for (const result of DELIVERY_RESULTS) notifications.inc({ channel, result }, 0)
+  for (const result of ['accepted', 'duplicate', 'rejected']) ingestResults.inc({ result }, 0)
+  for (const result of ['accepted', 'rejected']) ingestBatches.inc({ result }, 0)
 
-  const ingestResults = new Counter({
-    name: 'xanh_ingest_results_total',
-    help: 'Results received by ingest, by outcome (accepted, duplicate, rejected).',
-    labelNames: ['result'],
-    registers: [registry],
-  })
-  const ingestBatches = new Counter({
-    name: 'xanh_ingest_batches_total',
-    help: 'Batches received by ingest, by outcome (accepted, rejected).',
-    labelNames: ['result'],
-    registers: [registry],
-  })
-  const notifications = new Counter({
-    name: 'xanh_notifications_total',
-    help: 'Notification delivery attempts by channel type and outcome (sent, retry, dead, collapsed).',
-    labelNames: ['channel', 'result'],
-    registers: [registry],
-  })
-  for (const channel of ['zalo', 'telegram', 'email', 'webhook', 'slack']) for (const result of ['sent', 'retry', 'dead', 'collapsed']) notifications.inc({ channel, result }, 0)
-  for (const r of ['accepted', 'duplicate', 'rejected']) ingestResults.inc({ result: r }, 0)
-  for (const r of ['accepted', 'rejected']) ingestBatches.inc({ result: r }, 0)
-  return { registry, ingestResults, ingestBatches, notifications }
+  // Rendered label strings, cached per metadata object: inventory reloads replace the objects.
+  const targetLabels = new WeakMap<TargetMeta, string>()
+  const labelsOf = (t: TargetMeta): string => {
+    let s = targetLabels.get(t)
+    if (s === undefined) {
+      s = labelString([
+        [TARGET_LABELS[0], t.id],
+        [TARGET_LABELS[1], t.communeCode],
+        [TARGET_LABELS[2], t.kind],
+        [TARGET_LABELS[3], t.role],
+      ]).slice(1, -1)
+      targetLabels.set(t, s)
+    }
+    return s
+  }
+  const communeLabels = new WeakMap<CommuneMeta, string>()
+  const communeLabelOf = (c: CommuneMeta): string => {
+    let s = communeLabels.get(c)
+    if (s === undefined) {
+      s = `commune_code="${escapeLabelValue(c.code)}"`
+      communeLabels.set(c, s)
+    }
+    return s
+  }
+
+  let lastRenderSeconds = 0
+
+  async function render(format: ExpositionFormat): Promise<string> {
+    const started = performance.now()
+    const w = new Writer(format === 'openmetrics', 10)
+    const at = now()
+    const communes = engine.communeViews()
+    const targets = engine.targetViews()
+
+    w.family('xanh_demo', 'gauge', '1 when the demo province (simulated impairments on local responders) is loaded.')
+    w.sample('xanh_demo', '', deps.demo() ? 1 : 0)
+    w.family('xanh_metrics_render_seconds', 'gauge', 'How long the previous /metrics render took.')
+    w.sample('xanh_metrics_render_seconds', '', lastRenderSeconds)
+
+    // ---- communes ----
+    const province = escapeLabelValue(deps.province().code)
+    w.family('xanh_commune_info', 'info', 'Commune identity; the only series carrying Vietnamese names. Join with group_left on commune_code.')
+    for (const { meta: c } of communes) {
+      w.sample('xanh_commune_info', `{${communeLabelOf(c)},commune="${escapeLabelValue(c.name)}",cluster="${escapeLabelValue(c.cluster)}",kind="${c.kind}",province="${province}"}`, 1)
+      await w.maybeYield()
+    }
+    w.family('xanh_commune_state', 'gauge', 'Commune state as a state-set: 1 for the current state (ok, warning, critical, down, unknown), 0 for the others.')
+    for (const { meta: c, state } of communes) {
+      const l = communeLabelOf(c)
+      for (const s of STATES) w.sample('xanh_commune_state', `{${l},${STATE_LABEL[s]}}`, s === state ? 1 : 0)
+      await w.maybeYield()
+    }
+    w.family('xanh_link_contracted_bytes_per_second', 'gauge', 'Contracted line rate of the commune (bytes; × 8 for bit/s).')
+    for (const { meta: c } of communes) {
+      w.sample('xanh_link_contracted_bytes_per_second', `{${communeLabelOf(c)}}`, (c.contractedMbps * 1e6) / 8)
+      await w.maybeYield()
+    }
+    const gaps = deps.coverageGaps?.()
+    w.family('xanh_coverage_gaps', 'gauge', 'Open coverage gaps (hamlets without mobile signal, power or internet) per commune and kind.')
+    for (const { meta: c } of communes) {
+      const l = communeLabelOf(c)
+      const g = gaps?.get(c.code)
+      for (const k of COVERAGE_GAP_KINDS) w.sample('xanh_coverage_gaps', `{${l},kind="${k}"}`, g?.[k] ?? 0)
+      await w.maybeYield()
+    }
+
+    // ---- targets ----
+    w.family('xanh_target_state', 'gauge', 'Target state as a state-set: 1 for the current state (ok, warning, critical, down, unknown), 0 for the others.')
+    for (const t of targets) {
+      const l = labelsOf(t.meta)
+      for (const s of STATES) w.sample('xanh_target_state', `{${l},${STATE_LABEL[s]}}`, s === t.state ? 1 : 0)
+      await w.maybeYield()
+    }
+    w.family('xanh_target_up', 'gauge', '1 unless the target is down (after hysteresis); absent while it is unknown (a data gap is neither up nor down).')
+    for (const t of targets) {
+      if (t.state !== 'unknown') w.sample('xanh_target_up', `{${labelsOf(t.meta)}}`, t.state === 'down' ? 0 : 1)
+      await w.maybeYield()
+    }
+    w.family('xanh_target_unreachable', 'gauge', '1 when the target fails and every topology parent is down (it does not page; the parent does).')
+    for (const t of targets) {
+      w.sample('xanh_target_unreachable', `{${labelsOf(t.meta)}}`, t.unreachable ? 1 : 0)
+      await w.maybeYield()
+    }
+    w.family('xanh_target_last_result_timestamp_seconds', 'gauge', 'When the newest result of the target was observed (unix time).')
+    for (const t of targets) {
+      if (t.lastObservedAt !== null) w.sample('xanh_target_last_result_timestamp_seconds', `{${labelsOf(t.meta)}}`, t.lastObservedAt / 1000)
+      await w.maybeYield()
+    }
+    w.family('probe_success', 'gauge', 'Blackbox-compatible: 1 if the latest check of the target succeeded, 0 if it failed.')
+    for (const t of targets) {
+      if (t.lastOk !== null) w.sample('probe_success', `{${labelsOf(t.meta)}}`, t.lastOk ? 1 : 0)
+      await w.maybeYield()
+    }
+    for (const f of MEASURED) {
+      w.family(f.name, 'gauge', f.help)
+      for (const t of targets) {
+        if (f.kinds && !f.kinds.has(t.meta.kind)) continue
+        const m = t.measurements
+        const l = labelsOf(t.meta)
+        for (const s of f.samples) {
+          let v = m[s.key]
+          if (v === undefined) {
+            if (!f.zeroWhenMissing || t.lastObservedAt === null) continue
+            v = 0
+          }
+          w.sample(f.name, s.labels ? `{${l},${s.labels}}` : `{${l}}`, v)
+        }
+        await w.maybeYield()
+      }
+    }
+    w.family('xanh_throughput_last_test_timestamp_seconds', 'gauge', 'When the latest throughput test of the target ran (unix time): staleness of xanh_throughput_bytes_per_second.')
+    for (const t of targets) {
+      if (t.meta.kind === 'throughput' && t.lastObservedAt !== null) w.sample('xanh_throughput_last_test_timestamp_seconds', `{${labelsOf(t.meta)}}`, t.lastObservedAt / 1000)
+      await w.maybeYield()
+    }
+    for (const c of PACKET_COUNTERS) {
+      w.family(c.name, 'counter', c.help)
+      for (const t of targets) {
+        if (c.kinds.has(t.meta.kind)) w.sample(c.name, `{${labelsOf(t.meta)}}`, c.read(t))
+        await w.maybeYield()
+      }
+    }
+    w.family('xanh_data_gap_seconds_total', 'counter', 'Time the target spent unknown (no result within 3 intervals: a data gap) since the server started.')
+    for (const t of targets) {
+      const open = t.gapSince === null ? 0 : Math.max(0, at - t.gapSince)
+      w.sample('xanh_data_gap_seconds_total', `{${labelsOf(t.meta)}}`, (t.gapMs + open) / 1000)
+      await w.maybeYield()
+    }
+
+    // ---- probes, server, storage ----
+    const probes = deps.probes()
+    w.family('xanh_probe_last_seen_timestamp_seconds', 'gauge', 'When the probe last delivered a batch or heartbeat (unix time).')
+    for (const p of probes) if (p.lastSeenAt !== null) w.sample('xanh_probe_last_seen_timestamp_seconds', labelString([['probe', p.name]]), p.lastSeenAt / 1000)
+    w.family('xanh_probe_spool_batches', 'gauge', 'Batches waiting in the probe spool, as last reported by the probe.')
+    for (const p of probes) if (p.spoolBatches !== null) w.sample('xanh_probe_spool_batches', labelString([['probe', p.name]]), p.spoolBatches)
+
+    for (const c of [ingestResults, ingestBatches, notifications] as const) {
+      w.family(c.name, 'counter', c.help)
+      for (const [labels, v] of c.entries()) w.sample(c.name, labels, v)
+    }
+    const storage = deps.storage?.()
+    if (storage) {
+      w.family('xanh_db_size_bytes', 'gauge', 'Size of the SQLite database file at the last retention run.')
+      if (storage.sizeBytes !== null) w.sample('xanh_db_size_bytes', '', storage.sizeBytes)
+      w.family('xanh_retention_deleted_rows_total', 'counter', 'Rows deleted by retention since the server started, per table.')
+      for (const table of RETENTION_TABLES) w.sample('xanh_retention_deleted_rows_total', `{table="${table}"}`, storage.deletedRows[table] ?? 0)
+      w.family('xanh_rollup_backlog_results', 'gauge', 'Stored results not yet folded into the rollup tables.')
+      w.sample('xanh_rollup_backlog_results', '', storage.rollupBacklog)
+    }
+
+    // ---- Node process (prom-client) ----
+    for (const m of await registry.getMetricsAsJSON()) {
+      w.family(m.name, String(m.type) as FamilyType, m.help)
+      for (const v of m.values) {
+        const name = (v as { metricName?: string }).metricName ?? m.name
+        const labels = labelString(Object.entries(v.labels).map(([k, x]) => [k, String(x)]))
+        w.sample(name, labels, v.value)
+      }
+    }
+    const text = w.finish()
+    lastRenderSeconds = (performance.now() - started) / 1000
+    return text
+  }
+
+  const cache: Partial<Record<ExpositionFormat, { text: string; at: number }>> = {}
+  const inflight: Partial<Record<ExpositionFormat, Promise<string>>> = {}
+  function scrape(format: ExpositionFormat): Promise<string> {
+    const hit = cache[format]
+    if (hit && cacheMs > 0 && now() - hit.at < cacheMs) return Promise.resolve(hit.text)
+    const running = inflight[format]
+    if (running) return running
+    const p = render(format)
+      .then((text) => {
+        cache[format] = { text, at: now() }
+        return text
+      })
+      .finally(() => {
+        inflight[format] = undefined
+      })
+    inflight[format] = p
+    return p
+  }
+
+  return { registry, ingestResults, ingestBatches, notifications, scrape, render }
 }

@@ -10,11 +10,14 @@ import type { ServerConfig } from './config'
 import { DEMO_SETTING } from './demo/seed'
 import { createLiveHub, type LiveHub } from './live'
 import { createMetrics, type Metrics } from './metrics'
+import { StateLog } from './reports/state-log'
 import { StateEngine, type CommuneMeta, type TargetMeta } from './state/engine'
 import type { OpenedDb } from './store/db'
+import { Retention, retentionCutoffs } from './store/retention'
+import { Rollups } from './store/rollups'
 import { Store } from './store/store'
 import type { Hono } from 'hono'
-import type { CheckKind, CommuneKind, TargetRole } from '../protocol'
+import type { CheckKind, CommuneKind, CoverageGapKind, TargetRole } from '../protocol'
 
 export interface ServerRuntime {
   store: Store
@@ -23,11 +26,18 @@ export interface ServerRuntime {
   hub: LiveHub
   alerting: Alerting
   app: Hono<AppEnv>
+  /** Rollups (fold new results) and retention (delete expired rows); `main.ts` runs them on timers. */
+  storage: { rollups: Rollups; retention: Retention }
+  /** Persisted state changes (SLA reports); appended on every tick. */
+  stateLog: StateLog
   /** Re-reads inventory into the engine and tells dashboards to reload. */
   reloadInventory(): void
   /** Advances the clock-driven part of the engine and pushes changes to dashboards. */
   tick(): void
-  /** Cancels pending work (debounced reloads) and closes the live hub; the database stays open. */
+  /**
+   * Cancels pending work (debounced reloads), logs every entity as unknown from now (nobody
+   * watches while stopped) and closes the live hub; the database stays open.
+   */
   close(): Promise<void>
 }
 
@@ -56,12 +66,28 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     }
   }
   let probeCache = store.listProbes()
+  let gapsByKind = new Map<string, Partial<Record<CoverageGapKind, number>>>()
+  const stateLog = new StateLog(opts.opened.sqlite, now)
+  stateLog.markDowntime()
+  const rollups = new Rollups(opts.opened.sqlite, () => {
+    const c = retentionCutoffs(config.retention, now())
+    return { '1m': c.rollups_1m, '1h': c.rollups_1h }
+  })
+  const retention = new Retention(opts.opened.sqlite, config.retention, rollups, now)
 
   const loadInventory = (): void => {
     readProvince()
     probeCache = store.listProbes()
     const gapCounts = new Map<string, number>()
-    for (const g of store.listGaps()) if (g.fixedAt === null) gapCounts.set(g.communeCode, (gapCounts.get(g.communeCode) ?? 0) + 1)
+    const byKind = new Map<string, Partial<Record<CoverageGapKind, number>>>()
+    for (const g of store.listGaps()) {
+      if (g.fixedAt !== null) continue
+      gapCounts.set(g.communeCode, (gapCounts.get(g.communeCode) ?? 0) + 1)
+      const k = byKind.get(g.communeCode) ?? {}
+      k[g.kind] = (k[g.kind] ?? 0) + 1
+      byKind.set(g.communeCode, k)
+    }
+    gapsByKind = byKind
     const communes: CommuneMeta[] = store.listCommunes().map((c) => ({
       code: c.code,
       name: c.name,
@@ -97,6 +123,10 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     demo: isDemo,
     province: () => province,
     probes: () => probeCache.map((p) => ({ name: p.name, lastSeenAt: p.lastSeenAt, spoolBatches: p.spoolBatches })),
+    coverageGaps: () => gapsByKind,
+    storage: () => retention.facts(),
+    cacheSeconds: config.metrics.cacheSeconds,
+    now,
   })
 
   const alerting = createAlerting({
@@ -149,9 +179,13 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     hub,
     alerting,
     app,
+    storage: { rollups, retention },
+    stateLog,
     reloadInventory,
     tick() {
       engine.tick()
+      stateLog.append(engine.drainTransitions())
+      stateLog.heartbeat()
       alerting.tick()
       hub.publish(engine.drainChanges(), engine.counts())
       if (now() - lastProbeRefresh > 5000) {
@@ -161,6 +195,12 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     },
     close() {
       if (reloadTimer) clearTimeout(reloadTimer)
+      try {
+        stateLog.append(engine.drainTransitions())
+        stateLog.markDowntime(now())
+      } catch {
+        // The database may already be closed (tests tear down in any order); nothing to keep then.
+      }
       return hub.close()
     },
   }

@@ -4,7 +4,7 @@
  * through {@link CliContext}, so tests run it in-process.
  * @module
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
@@ -15,6 +15,8 @@ import { exportInventory } from '../inventory/export'
 import { InventoryFormat, InventoryKind } from '../inventory/fields'
 import { importInventory, PROGRESS_EVERY } from '../inventory/import'
 import { openDatabase } from '../store/db'
+import { ROLLUP_CURSOR_KEY } from '../store/rollups'
+import { backupDatabase, databaseStats, formatBytes } from '../store/stats'
 import { Store } from '../store/store'
 
 /** What the CLI needs from its process. */
@@ -47,6 +49,8 @@ Commands:
   export            write one inventory table as CSV or YAML
   probe add NAME    register a probe and print its token (shown only once)
   probe list        list registered probes
+  db stats          rows and size of every table
+  db backup FILE    consistent copy of the database, safe while the server runs
 
 Options:
   --data-dir DIR    data directory; default $XANH_DATA_DIR, else ./data. The database is DIR/${DB_FILE}
@@ -99,6 +103,21 @@ Options:
   --location L      where the probe runs (a province data centre or a commune); default empty
   --data-dir DIR    see "xanh --help"
 `,
+  db: `Usage: xanh db stats
+       xanh db backup FILE [--force]
+
+  db stats          rows (exact) and bytes on disk (table and its indexes) of every table,
+                    largest first, then the file size, free pages and the rollup backlog.
+                    Reads the whole file; safe while the server runs.
+  db backup FILE    copies the database with SQLite's online backup API as one consistent
+                    snapshot while the server keeps ingesting (WAL). Written to FILE.partial,
+                    renamed when complete. Restore: stop the server, put FILE in place of
+                    DIR/${DB_FILE} (and delete ${DB_FILE}-wal and ${DB_FILE}-shm), start it.
+
+Options:
+  --force           overwrite FILE if it exists
+  --data-dir DIR    see "xanh --help"
+`,
 } as const
 
 /** A usage error: exit 2 with an `E_VALIDATION` line naming the flag. */
@@ -125,6 +144,11 @@ const ExportFlags = z.strictObject({
   kind: InventoryKind.optional(),
   format: InventoryFormat.optional(),
   out: z.string().min(1, 'must not be empty').optional(),
+  'data-dir': DataDirFlag,
+  help: z.boolean().default(false),
+})
+const DbFlags = z.strictObject({
+  force: z.boolean().default(false),
   'data-dir': DataDirFlag,
   help: z.boolean().default(false),
 })
@@ -311,6 +335,56 @@ function runProbe(args: string[], ctx: CliContext, globalDir: string | undefined
   throw new UsageError(sub, 'unknown probe command (add, list)', 'probe')
 }
 
+async function runDb(args: string[], ctx: CliContext, globalDir: string | undefined): Promise<number> {
+  const { flags, positionals } = parseFlags(args, { force: { type: 'boolean' } }, DbFlags, 'db')
+  const [sub, ...rest] = positionals
+  if (flags.help) {
+    ctx.stdout(HELP.db)
+    return EXIT.ok
+  }
+  if (sub === undefined) {
+    ctx.stderr(HELP.db)
+    return EXIT.usage
+  }
+  const dir = flags['data-dir'] ?? globalDir
+  if (sub === 'stats') {
+    if (rest.length > 0) throw new UsageError(rest[0] ?? '', 'unexpected argument', 'db')
+    return withStore(ctx, dir, (store) => {
+      const stats = databaseStats(store.sqlite)
+      const rows = stats.tables.map((t) => [t.table, t.rows.toLocaleString('en'), formatBytes(t.dataBytes), formatBytes(t.indexBytes), formatBytes(t.dataBytes + t.indexBytes)])
+      const table = [['TABLE', 'ROWS', 'DATA', 'INDEXES', 'TOTAL'], ...rows]
+      const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
+      for (const r of table) ctx.stdout(r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ') + '\n')
+      const cursor = Number(store.getSetting(ROLLUP_CURSOR_KEY) ?? 0)
+      const maxSeq = (store.sqlite.prepare('SELECT max(seq) AS m FROM results').get() as { m: number | null }).m ?? 0
+      ctx.stdout(
+        `\nfile ${formatBytes(stats.fileBytes)} (${stats.pages.toLocaleString('en')} pages of ${stats.pageSize} B, ${stats.freePages.toLocaleString('en')} free and reused before the file grows)\n` +
+          `rollup backlog: ${Math.max(0, maxSeq - cursor).toLocaleString('en')} results not yet in rollups_1m/rollups_1h\n`,
+      )
+      return EXIT.ok
+    })
+  }
+  if (sub === 'backup') {
+    if (rest.length !== 1) throw new UsageError('FILE', rest.length === 0 ? 'required: where to write the copy' : 'one file only', 'db')
+    const file = resolve(ctx.cwd, rest[0] ?? '')
+    if (existsSync(file) && !flags.force) {
+      ctx.stderr(errorLine('E_CONFLICT', `${rest[0]} exists; pass --force to overwrite it`))
+      return EXIT.failed
+    }
+    const { store, close } = openStore(ctx, dir)
+    try {
+      const started = Date.now()
+      const pages = await backupDatabase(store.sqlite, file)
+      const pageSize = store.sqlite.pragma('page_size', { simple: true }) as number
+      ctx.stdout(`backup written to ${rest[0]}: ${formatBytes(pages * pageSize)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+      return EXIT.ok
+    } finally {
+      close()
+    }
+  }
+  throw new UsageError(sub, 'unknown db command (stats, backup)', 'db')
+}
+
 /**
  * Runs one CLI invocation.
  * @param argv arguments after the script name, e.g. `['import', 'communes.csv']`
@@ -347,7 +421,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       return EXIT.ok
     }
     // `xanh --help import` reads as `xanh import --help`.
-    if (help && (command === 'import' || command === 'export' || command === 'probe')) {
+    if (help && (command === 'import' || command === 'export' || command === 'probe' || command === 'db')) {
       ctx.stdout(HELP[command])
       return EXIT.ok
     }
@@ -358,8 +432,10 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         return runExport(rest, ctx, globalDir)
       case 'probe':
         return runProbe(rest, ctx, globalDir)
+      case 'db':
+        return await runDb(rest, ctx, globalDir)
       default:
-        throw new UsageError(command, 'unknown command (import, export, probe)', 'main')
+        throw new UsageError(command, 'unknown command (import, export, probe, db)', 'main')
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { CommuneDetail, Overview, Series } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { AppError } from '../errors'
+import { planSeries } from '../store/retention'
 
 const SeriesQuery = z.strictObject({
   metric: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'snake_case measurement name'),
@@ -58,14 +59,18 @@ export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
       const fromMs = q.from ? Date.parse(q.from) : toMs - 6 * 3600_000
       if (!(fromMs < toMs)) throw new AppError('E_VALIDATION', 'from must be before to', [{ path: 'from', message: 'must be before to' }])
       const span = toMs - fromMs
-      const stepMs = Math.max((q.step ?? Math.max(15, Math.ceil(span / 1000 / 360))) * 1000, Math.ceil(span / MAX_POINTS))
+      const wantedStepMs = Math.max((q.step ?? Math.max(15, Math.ceil(span / 1000 / 360))) * 1000, Math.ceil(span / MAX_POINTS))
+      // Raw results for short ranges, 1-minute or 1-hour rollups for longer ones (and for ranges
+      // older than the raw retention): the plan says which, aligned to its buckets.
+      const plan = planSeries(fromMs, toMs, wantedStepMs, now(), deps.config.retention)
       const body: Series = {
         targetId: id,
         metric: q.metric,
-        from: new Date(fromMs).toISOString(),
+        from: new Date(plan.fromMs).toISOString(),
         to: new Date(toMs).toISOString(),
-        stepSeconds: stepMs / 1000,
-        points: store.querySeries(id, q.metric, fromMs, toMs, stepMs),
+        stepSeconds: plan.stepMs / 1000,
+        resolution: plan.resolution,
+        points: store.querySeries(id, q.metric, plan.fromMs, toMs, plan.stepMs, plan.resolution),
       }
       return c.json(body)
     })

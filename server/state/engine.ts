@@ -84,6 +84,14 @@ interface TargetRuntime {
   history: State[]
   roundPending: boolean
   flapping: boolean
+  /** Packet counters over every ingested round since start (late replays included): metrics. */
+  packetsSent: number
+  packetsReceived: number
+  packetsDuplicated: number
+  packetsReordered: number
+  /** Closed unknown (data gap) time since start, ms; the open gap is `now - gapSince`. */
+  gapMs: number
+  gapSince: number | null
 }
 
 interface CommuneRuntime {
@@ -93,6 +101,36 @@ interface CommuneRuntime {
   since: number | null
   summaryKey: string
 }
+
+/**
+ * The live view of one target the metrics renderer reads (no copies). Counters only grow while
+ * the process runs; `gapMs + (gapSince === null ? 0 : now - gapSince)` is the data gap time.
+ */
+export interface TargetView {
+  readonly meta: TargetMeta
+  readonly state: State
+  readonly lastOk: boolean | null
+  readonly lastObservedAt: number | null
+  readonly unreachable: boolean
+  readonly measurements: Readonly<Record<string, number>>
+  readonly packetsSent: number
+  readonly packetsReceived: number
+  readonly packetsDuplicated: number
+  readonly packetsReordered: number
+  readonly gapMs: number
+  readonly gapSince: number | null
+}
+
+/** One state change of a target or a commune, at the engine's clock (what the state log stores). */
+export interface StateTransition {
+  entity: 'target' | 'commune'
+  id: string
+  state: State
+  at: number
+}
+
+/** Transitions kept for {@link StateEngine.drainTransitions} when nobody drains (bounded memory). */
+const MAX_PENDING_TRANSITIONS = 100_000
 
 /** Targets and communes whose published view changed since the last call. */
 export interface EngineChanges {
@@ -145,6 +183,7 @@ export class StateEngine {
   private readonly dirtyCommunes = new Set<string>()
   private readonly changedTargets = new Set<string>()
   private readonly changedCommunes = new Set<string>()
+  private transitions: StateTransition[] = []
 
   constructor(
     private readonly config: StateConfig,
@@ -162,7 +201,10 @@ export class StateEngine {
     for (const c of communes) {
       const existing = this.communes.get(c.code)
       if (existing) existing.meta = c
-      else this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', since: null, summaryKey: '' })
+      else {
+        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', since: null, summaryKey: '' })
+        this.recordTransition('commune', c.code, 'unknown', this.now())
+      }
       this.dirtyCommunes.add(c.code)
     }
     const keepT = new Set(targets.filter((t) => t.enabled).map((t) => t.id))
@@ -172,7 +214,9 @@ export class StateEngine {
       if (!t.enabled) continue
       const existing = this.targets.get(t.id)
       if (existing) existing.meta = t
-      else
+      else {
+        const at = this.now()
+        this.recordTransition('target', t.id, 'unknown', at)
         this.targets.set(t.id, {
           meta: t,
           lastObservedAt: null,
@@ -193,7 +237,15 @@ export class StateEngine {
           history: [],
           roundPending: false,
           flapping: false,
+          packetsSent: 0,
+          packetsReceived: 0,
+          packetsDuplicated: 0,
+          packetsReordered: 0,
+          gapMs: 0,
+          // A target nobody has reported on yet is a data gap from the moment it is known.
+          gapSince: at,
         })
+      }
       const list = this.targetsByCommune.get(t.communeCode) ?? []
       list.push(t.id)
       this.targetsByCommune.set(t.communeCode, list)
@@ -209,6 +261,10 @@ export class StateEngine {
       const rt = this.targets.get(r.targetId)
       if (!rt) continue
       const m = r.measurements
+      rt.packetsSent += m.sent ?? 0
+      rt.packetsReceived += m.received ?? 0
+      rt.packetsDuplicated += m.duplicates ?? 0
+      rt.packetsReordered += m.reordered ?? 0
       // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
@@ -302,8 +358,14 @@ export class StateEngine {
       reason = worst[1]
     }
     if (state !== rt.state) {
+      if (rt.gapSince !== null) {
+        rt.gapMs += now - rt.gapSince
+        rt.gapSince = null
+      }
+      if (state === 'unknown') rt.gapSince = now
       rt.state = state
       rt.since = now
+      this.recordTransition('target', rt.meta.id, state, now)
     }
     rt.reason = reason
     if (rt.roundPending) {
@@ -380,6 +442,7 @@ export class StateEngine {
     if (state !== c.state) {
       c.state = state
       c.since = now
+      this.recordTransition('commune', c.meta.code, state, now)
     }
     c.reason = reason
     const summary = this.communeSummaryOf(c)
@@ -487,13 +550,40 @@ export class StateEngine {
     return rt ? this.targetStatusOf(rt) : undefined
   }
 
-  /** Target metadata joined with state, for the metrics renderer (no copies of windows). */
-  forEachTarget(fn: (meta: TargetMeta, status: { state: State; lastOk: boolean | null; unreachable: boolean; measurements: Record<string, number> }) => void): void {
-    for (const rt of this.targets.values()) fn(rt.meta, { state: rt.state, lastOk: rt.lastOk, unreachable: rt.unreachable, measurements: rt.measurements })
+  /** Target metadata joined with state, for the metrics renderer (the live objects: no copies). */
+  forEachTarget(fn: (meta: TargetMeta, status: TargetView) => void): void {
+    for (const rt of this.targets.values()) fn(rt.meta, rt)
+  }
+
+  /** Every target's live view, in inventory order (a fresh array of the live objects). */
+  targetViews(): TargetView[] {
+    return [...this.targets.values()]
+  }
+
+  /** Every commune's metadata and state, in inventory order (a fresh array of the live objects). */
+  communeViews(): Array<{ readonly meta: CommuneMeta; readonly state: State }> {
+    return [...this.communes.values()]
   }
 
   forEachCommune(fn: (meta: CommuneMeta, state: State) => void): void {
     for (const c of this.communes.values()) fn(c.meta, c.state)
+  }
+
+  private recordTransition(entity: StateTransition['entity'], id: string, state: State, at: number): void {
+    if (this.transitions.length >= MAX_PENDING_TRANSITIONS) this.transitions.splice(0, this.transitions.length - MAX_PENDING_TRANSITIONS + 1)
+    this.transitions.push({ entity, id, state, at })
+  }
+
+  /**
+   * Returns and clears every state change since the previous call, in the order they happened
+   * (feeds the state log). Unlike {@link drainChanges} nothing is collapsed: a target that went
+   * down and up again between two calls yields both rows. New targets and communes start with
+   * an `unknown` row.
+   */
+  drainTransitions(): StateTransition[] {
+    const out = this.transitions
+    this.transitions = []
+    return out
   }
 
   /** Returns and clears what changed since the previous call (feeds the live WebSocket). */

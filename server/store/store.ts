@@ -18,6 +18,7 @@ import {
 } from '../../protocol'
 import { AppError } from '../errors'
 import type { Db } from './db'
+import { ROLLUP_TABLE, type SeriesResolution } from './rollups'
 import {
   auditLog,
   communes,
@@ -123,6 +124,8 @@ function gapView(row: CoverageGapRow): CoverageGapView {
 export class Store {
   private readonly insertResult: Database.Statement
   private readonly seriesStmt: Database.Statement
+  private readonly seriesIdStmt: Database.Statement
+  private readonly rollupStmt: Record<'1m' | '1h', Database.Statement>
 
   constructor(
     readonly sqlite: Database.Database,
@@ -136,6 +139,9 @@ export class Store {
       `SELECT observed_at AS t, ok, measurements FROM results
        WHERE target_id = ? AND observed_at >= ? AND observed_at < ? ORDER BY observed_at`,
     )
+    this.seriesIdStmt = sqlite.prepare('SELECT id FROM rollup_series WHERE target_id = ? AND metric = ?').pluck()
+    const rollupSql = (table: string): string => `SELECT t, n, sum FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? ORDER BY t`
+    this.rollupStmt = { '1m': sqlite.prepare(rollupSql(ROLLUP_TABLE['1m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
   }
 
   // ---- settings ----
@@ -182,22 +188,35 @@ export class Store {
   }
 
   /**
-   * Time series of one measurement, averaged per step; steps without any result are null
+   * Time series of one measurement, averaged per step; steps without any sample are null
    * (a data gap, never interpolated). Failed rounds contribute their measurements too
-   * (a 100 %-loss round has loss_ratio 1).
+   * (a 100 %-loss round has loss_ratio 1). `resolution` says where to read: raw results, or a
+   * rollup table, whose buckets count in the step their start falls in (pick it with
+   * `pickResolution`, which also aligns the range).
    */
-  querySeries(targetId: string, metric: string, fromMs: number, toMs: number, stepMs: number): Array<[number, number | null]> {
-    const rows = this.seriesStmt.all(targetId, fromMs, toMs) as Array<{ t: number; ok: number; measurements: string }>
+  querySeries(targetId: string, metric: string, fromMs: number, toMs: number, stepMs: number, resolution: SeriesResolution = 'raw'): Array<[number, number | null]> {
     const buckets = Math.max(1, Math.ceil((toMs - fromMs) / stepMs))
     const sum = new Float64Array(buckets)
-    const count = new Uint32Array(buckets)
-    for (const row of rows) {
-      const m = JSON.parse(row.measurements) as Record<string, number>
-      const v = m[metric]
-      if (typeof v !== 'number') continue
-      const b = Math.min(buckets - 1, Math.floor((row.t - fromMs) / stepMs))
-      sum[b] = (sum[b] ?? 0) + v
-      count[b] = (count[b] ?? 0) + 1
+    const count = new Float64Array(buckets)
+    if (resolution === 'raw') {
+      const rows = this.seriesStmt.all(targetId, fromMs, toMs) as Array<{ t: number; ok: number; measurements: string }>
+      for (const row of rows) {
+        const m = JSON.parse(row.measurements) as Record<string, number>
+        const v = m[metric]
+        if (typeof v !== 'number') continue
+        const b = Math.min(buckets - 1, Math.floor((row.t - fromMs) / stepMs))
+        sum[b] = (sum[b] ?? 0) + v
+        count[b] = (count[b] ?? 0) + 1
+      }
+    } else {
+      const series = this.seriesIdStmt.get(targetId, metric) as number | undefined
+      const rows = series === undefined ? [] : (this.rollupStmt[resolution].all(series, Math.floor(fromMs / 1000), Math.ceil(toMs / 1000)) as Array<[number, number, number]>)
+      for (const [t, n, s] of rows) {
+        const b = Math.min(buckets - 1, Math.floor((t * 1000 - fromMs) / stepMs))
+        if (b < 0) continue
+        sum[b] = (sum[b] ?? 0) + s
+        count[b] = (count[b] ?? 0) + n
+      }
     }
     const points: Array<[number, number | null]> = []
     for (let i = 0; i < buckets; i++) {

@@ -1,0 +1,92 @@
+/**
+ * What the database holds and an online copy of it: `xanh db stats` and `xanh db backup`.
+ * @module
+ */
+import { renameSync, rmSync } from 'node:fs'
+import type Database from 'better-sqlite3'
+
+/** Rows and bytes of one table; `indexBytes` sums its indexes (automatic ones included). */
+export interface TableStats {
+  table: string
+  rows: number
+  dataBytes: number
+  indexBytes: number
+}
+
+/** The whole file: pages in use and free, and the write-ahead log not yet checkpointed. */
+export interface DatabaseStats {
+  tables: TableStats[]
+  pageSize: number
+  pages: number
+  freePages: number
+  fileBytes: number
+}
+
+/**
+ * Rows (`count(*)`, exact) and on-disk bytes (the `dbstat` virtual table: every page of every
+ * b-tree) per table, largest first. Reads the whole file, so it takes a moment on a big one;
+ * it runs in a read transaction and never blocks a writer (WAL).
+ */
+export function databaseStats(sqlite: Database.Database): DatabaseStats {
+  const objects = sqlite.prepare("SELECT name, tbl_name, type FROM sqlite_schema WHERE type IN ('table', 'index')").all() as Array<{
+    name: string
+    tbl_name: string
+    type: 'table' | 'index'
+  }>
+  const tableOf = new Map(objects.map((o) => [o.name, o.tbl_name]))
+  const bytes = sqlite.prepare('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all() as Array<{ name: string; bytes: number }>
+  const byTable = new Map<string, TableStats>()
+  const read = sqlite.transaction(() => {
+    for (const o of objects) {
+      if (o.type !== 'table' || o.name.startsWith('sqlite_')) continue
+      const rows = (sqlite.prepare(`SELECT count(*) AS n FROM "${o.name.replace(/"/g, '""')}"`).get() as { n: number }).n
+      byTable.set(o.name, { table: o.name, rows, dataBytes: 0, indexBytes: 0 })
+    }
+  })
+  read()
+  for (const b of bytes) {
+    const table = tableOf.get(b.name) ?? b.name
+    const s = byTable.get(table)
+    if (!s) continue
+    if (b.name === table) s.dataBytes += b.bytes
+    else s.indexBytes += b.bytes
+  }
+  const pageSize = sqlite.pragma('page_size', { simple: true }) as number
+  const pages = sqlite.pragma('page_count', { simple: true }) as number
+  const freePages = sqlite.pragma('freelist_count', { simple: true }) as number
+  const tables = [...byTable.values()].sort((a, b) => b.dataBytes + b.indexBytes - (a.dataBytes + a.indexBytes) || a.table.localeCompare(b.table))
+  return { tables, pageSize, pages, freePages, fileBytes: pageSize * pages }
+}
+
+/**
+ * Copies the open database to `file` with SQLite's online backup API, in one step: one read
+ * transaction, so the copy is a consistent snapshot while the server keeps ingesting (WAL:
+ * readers never block the writer). Written to `file.partial` and renamed, so a failed backup
+ * leaves no half file behind.
+ * @returns pages copied
+ */
+export async function backupDatabase(sqlite: Database.Database, file: string): Promise<number> {
+  const partial = `${file}.partial`
+  rmSync(partial, { force: true })
+  try {
+    // The first step only sizes the copy; returning the maximum makes the next step copy all.
+    const done = await sqlite.backup(partial, { progress: () => 0x7fffffff })
+    renameSync(partial, file)
+    return done.totalPages
+  } catch (e) {
+    rmSync(partial, { force: true })
+    throw e
+  }
+}
+
+/** 1536 → "1.5 KiB". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`
+}

@@ -1,0 +1,262 @@
+/**
+ * The /metrics exposition beyond the basics of routes/metrics.test.ts: every SPEC §7 family
+ * with HELP, pre-initialised series, counters from the engine, OpenMetrics, auth, the
+ * per-interval cache, and that a large render lets ingest through.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CheckResult, TargetInput } from '../../protocol'
+import { negotiateExposition } from '../../server/routes/metrics'
+import { batch, commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
+
+let s: TestServer | undefined
+afterEach(() => {
+  s?.close()
+  s = undefined
+})
+
+async function ingest(t: TestServer, results: CheckResult[]): Promise<void> {
+  const res = await t.runtime.app.request('/api/v1/ingest', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${t.token}` },
+    body: JSON.stringify(batch(t.probeId, results)),
+  })
+  expect(res.status).toBe(202)
+}
+
+async function scrape(t: TestServer, headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; text: string }> {
+  const res = await t.runtime.app.request('/metrics', { headers })
+  return { status: res.status, type: res.headers.get('content-type'), text: await res.text() }
+}
+
+/** Value of the one sample whose line starts with `prefix` (name + labels up to the value). */
+function valueOf(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue
+    const body = line.slice(name.length + 1, line.lastIndexOf('}'))
+    if (Object.entries(labels).every(([k, v]) => body.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1))
+  }
+  return undefined
+}
+
+const throughputTarget = (id: string, code: string): TargetInput => udpTarget(id, code, 'line', { kind: 'throughput', port: 8080, intervalSeconds: 21600, timeoutSeconds: 30 })
+const snmpTarget = (id: string, code: string): TargetInput => udpTarget(id, code, 'router', { kind: 'snmp', port: 161, intervalSeconds: 60, options: { ifIndex: 2 } })
+const sipTarget = (id: string, code: string): TargetInput => udpTarget(id, code, 'mcu', { kind: 'sip', port: 5060, intervalSeconds: 60 })
+const httpTarget = (id: string, code: string): TargetInput => udpTarget(id, code, 'service', { kind: 'http', port: 80, intervalSeconds: 60 })
+
+function fullServer(env: Record<string, string> = {}): TestServer {
+  return makeTestServer({
+    communes: [commune('C1'), commune('C2', { name: 'Xã "Hai"\\Mới', contractedMbps: 200 })],
+    targets: [udpTarget('c1-line', 'C1'), throughputTarget('c1-tput', 'C1'), snmpTarget('c1-snmp', 'C1'), sipTarget('c1-mcu', 'C1'), httpTarget('c1-web', 'C1'), udpTarget('c2-line', 'C2')],
+    env,
+  })
+}
+
+describe('exposition content', () => {
+  it('has every SPEC §7 family, each with HELP and TYPE', async () => {
+    s = fullServer()
+    const t0 = s.clock.now
+    await ingest(s, [
+      result('c1-line', t0 - 1000),
+      result('c1-tput', t0 - 1000, { kind: 'throughput', m: { download_bytes_per_second: 11e6, upload_bytes_per_second: 9e6, loaded_rtt_seconds: 0.03, download_bytes: 1e8, upload_bytes: 8e7 } }),
+      result('c1-snmp', t0 - 1000, { kind: 'snmp', m: { in_bytes_per_second: 5e6, out_bytes_per_second: 1e6, utilization_ratio_in: 0.4, utilization_ratio_out: 0.08 } }),
+      result('c1-mcu', t0 - 1000, { kind: 'sip', measurements: { status_code: 200, response_seconds: 0.02 } }),
+      result('c1-web', t0 - 1000, { kind: 'http', measurements: { status_code: 200, http_connect_seconds: 0.01, http_ttfb_seconds: 0.05 } }),
+    ])
+    const { text } = await scrape(s)
+    const families = [
+      'xanh_commune_info',
+      'xanh_commune_state',
+      'xanh_target_up',
+      'probe_success',
+      'probe_duration_seconds',
+      'xanh_rtt_seconds',
+      'xanh_packet_loss_ratio',
+      'xanh_jitter_seconds',
+      'xanh_packets_sent_total',
+      'xanh_packets_received_total',
+      'xanh_throughput_bytes_per_second',
+      'xanh_link_contracted_bytes_per_second',
+      'xanh_throughput_last_test_timestamp_seconds',
+      'xanh_link_utilization_ratio',
+      'xanh_sip_response_seconds',
+      'xanh_sip_status_code',
+      'xanh_mos_estimate',
+      'xanh_coverage_gaps',
+      'xanh_data_gap_seconds_total',
+      'xanh_probe_last_seen_timestamp_seconds',
+      'xanh_probe_spool_batches',
+      'xanh_ingest_results_total',
+      'xanh_notifications_total',
+      'process_cpu_seconds_total',
+    ]
+    for (const f of families) {
+      expect(text, f).toMatch(new RegExp(`^# HELP ${f} \\S`, 'm'))
+      expect(text, f).toMatch(new RegExp(`^# TYPE ${f} (gauge|counter)$`, 'm'))
+    }
+    expect(valueOf(text, 'xanh_throughput_bytes_per_second', { target: 'c1-tput', direction: 'download' })).toBe(11e6)
+    expect(valueOf(text, 'xanh_throughput_bytes_per_second', { target: 'c1-tput', direction: 'upload' })).toBe(9e6)
+    expect(valueOf(text, 'xanh_throughput_last_test_timestamp_seconds', { target: 'c1-tput' })).toBe((t0 - 1000) / 1000)
+    expect(valueOf(text, 'xanh_link_utilization_ratio', { target: 'c1-snmp', direction: 'in' })).toBe(0.4)
+    expect(valueOf(text, 'xanh_link_utilization_ratio', { target: 'c1-snmp', direction: 'out' })).toBe(0.08)
+    expect(valueOf(text, 'xanh_sip_status_code', { target: 'c1-mcu' })).toBe(200)
+    expect(valueOf(text, 'xanh_sip_response_seconds', { target: 'c1-mcu' })).toBe(0.02)
+    expect(valueOf(text, 'xanh_link_contracted_bytes_per_second', { commune_code: 'C2' })).toBe(25e6)
+    expect(valueOf(text, 'probe_duration_seconds', { target: 'c1-line' })).toBe(2.5)
+    // Blackbox pattern: every HTTP phase exists once the target has a result, 0 when it did not happen.
+    for (const phase of ['resolve', 'connect', 'tls', 'processing', 'transfer']) expect(valueOf(text, 'probe_http_duration_seconds', { target: 'c1-web', phase })).toBeDefined()
+    expect(valueOf(text, 'probe_http_duration_seconds', { target: 'c1-web', phase: 'tls' })).toBe(0)
+    expect(valueOf(text, 'probe_http_duration_seconds', { target: 'c1-web', phase: 'processing' })).toBe(0.05)
+    // Vietnamese names (and escaping) only in the info metric.
+    expect(text).toContain('commune="Xã \\"Hai\\"\\\\Mới"')
+    expect(text.split('\n').filter((l) => l.includes('Xã') && !l.startsWith('xanh_commune_info{'))).toEqual([])
+  })
+
+  it('pre-initialises series that must exist before the first failure', async () => {
+    s = fullServer()
+    const { text } = await scrape(s)
+    // No result yet: packet counters, coverage gaps per kind, state-sets, delivery and ingest counters are all there at 0.
+    expect(valueOf(text, 'xanh_packets_sent_total', { target: 'c1-line' })).toBe(0)
+    expect(valueOf(text, 'xanh_packets_received_total', { target: 'c2-line' })).toBe(0)
+    for (const kind of ['no_mobile', 'no_power', 'no_internet', 'weak_mobile']) expect(valueOf(text, 'xanh_coverage_gaps', { commune_code: 'C1', kind })).toBe(0)
+    for (const state of ['ok', 'warning', 'critical', 'down']) expect(valueOf(text, 'xanh_commune_state', { commune_code: 'C1', state })).toBe(0)
+    expect(valueOf(text, 'xanh_commune_state', { commune_code: 'C1', state: 'unknown' })).toBe(1)
+    expect(valueOf(text, 'xanh_target_state', { target: 'c1-line', state: 'unknown' })).toBe(1)
+    expect(valueOf(text, 'xanh_notifications_total', { channel: 'zalo', result: 'dead' })).toBe(0)
+    expect(valueOf(text, 'xanh_ingest_results_total', { result: 'rejected' })).toBe(0)
+    // Unknown is neither up nor down: no xanh_target_up, no probe_success yet.
+    expect(valueOf(text, 'xanh_target_up', { target: 'c1-line' })).toBeUndefined()
+    expect(valueOf(text, 'probe_success', { target: 'c1-line' })).toBeUndefined()
+  })
+
+  it('counts packets and open coverage gaps from the inventory', async () => {
+    s = fullServer()
+    s.runtime.store.addGap({ communeCode: 'C1', hamlet: 'Bản Khe', kind: 'no_mobile', population: 300, households: 80, since: null, plannedFix: null, fixedAt: null, source: '' })
+    s.runtime.store.addGap({ communeCode: 'C1', hamlet: 'Bản Na', kind: 'no_mobile', population: null, households: null, since: null, plannedFix: null, fixedAt: null, source: '' })
+    s.runtime.store.addGap({ communeCode: 'C1', hamlet: 'Bản Cũ', kind: 'no_power', population: null, households: null, since: null, plannedFix: null, fixedAt: '2026-01-01', source: '' })
+    s.runtime.reloadInventory()
+    const t0 = s.clock.now
+    await ingest(s, [result('c1-line', t0 - 30_000, { m: { sent: 50, received: 48 } }), result('c1-line', t0 - 15_000, { m: { sent: 50, received: 50 } })])
+    const { text } = await scrape(s)
+    expect(valueOf(text, 'xanh_packets_sent_total', { target: 'c1-line' })).toBe(100)
+    expect(valueOf(text, 'xanh_packets_received_total', { target: 'c1-line' })).toBe(98)
+    expect(valueOf(text, 'xanh_coverage_gaps', { commune_code: 'C1', kind: 'no_mobile' })).toBe(2)
+    expect(valueOf(text, 'xanh_coverage_gaps', { commune_code: 'C1', kind: 'no_power' })).toBe(0)
+  })
+
+  it('accumulates data-gap seconds while a target is unknown, and only then', async () => {
+    s = makeTestServer({ communes: [commune('C1')], targets: [udpTarget('c1-line', 'C1')] })
+    const gap = async (): Promise<number> => valueOf((await scrape(s as TestServer)).text, 'xanh_data_gap_seconds_total', { target: 'c1-line' }) ?? NaN
+    // Unknown from the start (never heard of): 60 s of gap.
+    s.clock.now += 60_000
+    s.runtime.tick()
+    expect(await gap()).toBe(60)
+    // Results every 15 s for a minute: no gap time added.
+    for (let i = 0; i < 4; i++) {
+      s.clock.now += 15_000
+      await ingest(s, [result('c1-line', s.clock.now)])
+      s.runtime.tick()
+    }
+    expect(await gap()).toBe(75)
+    // Silent: unknown after 3 × 15 s, then 100 s more of gap.
+    s.clock.now += 46_000
+    s.runtime.tick()
+    const before = await gap()
+    s.clock.now += 100_000
+    s.runtime.tick()
+    expect(await gap()).toBe(before + 100)
+  })
+})
+
+describe('formats, auth and cache', () => {
+  it('negotiates OpenMetrics from Accept like Prometheus sends it', () => {
+    expect(negotiateExposition('application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1')).toBe('openmetrics')
+    expect(negotiateExposition('text/plain;version=0.0.4')).toBe('prometheus')
+    expect(negotiateExposition('application/openmetrics-text;q=0')).toBe('prometheus')
+    expect(negotiateExposition(undefined)).toBe('prometheus')
+  })
+
+  it('serves OpenMetrics when asked: counter families without _total, info type, # EOF, no blank line', async () => {
+    s = fullServer()
+    await ingest(s, [result('c1-line', s.clock.now - 1000)])
+    const { status, type, text } = await scrape(s, { accept: 'application/openmetrics-text; version=1.0.0' })
+    expect(status).toBe(200)
+    expect(type).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8')
+    expect(text.endsWith('\n# EOF\n')).toBe(true)
+    expect(text).not.toMatch(/\n\n/)
+    expect(text).toContain('# TYPE xanh_ingest_results counter\n')
+    expect(text).toContain('xanh_ingest_results_total{result="accepted"} 1\n')
+    expect(text).toContain('# TYPE xanh_commune info\n')
+    expect(text).toMatch(/^xanh_commune_info\{commune_code="C1",/m)
+    expect(text).toContain('# TYPE process_cpu_seconds counter\n')
+    // Every sample's name belongs to the family declared above it.
+    let family = ''
+    let type2 = ''
+    for (const line of text.split('\n')) {
+      const m = /^# TYPE (\S+) (\S+)$/.exec(line)
+      if (m) {
+        family = m[1] as string
+        type2 = m[2] as string
+        continue
+      }
+      if (line === '' || line.startsWith('#')) continue
+      const name = line.slice(0, line.search(/[{ ]/))
+      const allowed = type2 === 'counter' ? [`${family}_total`] : type2 === 'info' ? [`${family}_info`] : type2 === 'histogram' ? [`${family}_bucket`, `${family}_sum`, `${family}_count`] : [family]
+      expect(allowed, line).toContain(name)
+    }
+  })
+
+  it('with XANH_METRICS_TOKEN: 401 without it, 200 with Bearer or Basic password', async () => {
+    const token = 'metrics-token-0123456789'
+    s = fullServer({ XANH_METRICS_TOKEN: token })
+    const none = await scrape(s)
+    expect(none.status).toBe(401)
+    expect(JSON.parse(none.text)).toMatchObject({ error: { code: 'E_UNAUTHORIZED' } })
+    expect((await scrape(s, { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401)
+    expect((await scrape(s, { authorization: `Bearer ${token}` })).status).toBe(200)
+    const basic = Buffer.from(`prometheus:${token}`).toString('base64')
+    expect((await scrape(s, { authorization: `Basic ${basic}` })).status).toBe(200)
+    const wrongBasic = Buffer.from(`prometheus:nope`).toString('base64')
+    expect((await scrape(s, { authorization: `Basic ${wrongBasic}` })).status).toBe(401)
+  })
+
+  it('reuses a render within cacheSeconds, renders again after', async () => {
+    s = fullServer()
+    expect(s.config.metrics.cacheSeconds).toBe(5)
+    const first = (await scrape(s)).text
+    await ingest(s, [result('c1-line', s.clock.now - 1000)])
+    expect((await scrape(s)).text).toBe(first)
+    s.clock.now += 5000
+    const later = (await scrape(s)).text
+    expect(later).not.toBe(first)
+    expect(valueOf(later, 'probe_success', { target: 'c1-line' })).toBe(1)
+  })
+
+  it('shares one render between concurrent scrapes', async () => {
+    s = fullServer()
+    const [a, b] = await Promise.all([s.runtime.metrics.scrape('prometheus'), s.runtime.metrics.scrape('prometheus')])
+    expect(a).toBe(b)
+  })
+})
+
+describe('a large render does not hold up ingest', () => {
+  it('an ingest started during a 6k-target render completes before the render', async () => {
+    const communes = Array.from({ length: 1500 }, (_, i) => commune(`X${i}`))
+    const targets = communes.flatMap((c) => [0, 1, 2, 3].map((j) => udpTarget(`${c.code}-t${j}`, c.code)))
+    s = makeTestServer({ communes, targets })
+    const t0 = s.clock.now
+    await ingest(s, targets.slice(0, 1000).map((t) => result(t.id, t0 - 1000)))
+    let rendered = false
+    const render = s.runtime.metrics.render('prometheus').then((text) => {
+      rendered = true
+      return text
+    })
+    const started = performance.now()
+    await ingest(s, [result('X0-t0', t0)])
+    const ingestMs = performance.now() - started
+    expect(rendered).toBe(false)
+    const text = await render
+    const renderMs = performance.now() - started
+    expect(text.split('\n').length).toBeGreaterThan(60_000)
+    expect(ingestMs).toBeLessThan(renderMs)
+  })
+})
