@@ -1,0 +1,241 @@
+/**
+ * Monthly SLA per commune, per cluster and for the province (SPEC §4, §8; alerting.md §6),
+ * integrated from the state log: exact, time-weighted intervals, months on calendar boundaries
+ * in Asia/Ho_Chi_Minh.
+ *
+ * Each instant of the month falls in exactly one bucket: **maintenance** (a window covering
+ * the commune, its cluster or every one of its targets, inherited through the topology), else
+ * by the commune's logged state: **up** (ok, warning, critical: degraded still serves), **down**,
+ * or **unknown** (a data gap, the server not running, or before the commune was monitored).
+ * Availability = up / (up + down): unknown and maintenance time are reported, never counted.
+ * @module
+ */
+import { and, gte, lt } from 'drizzle-orm'
+import type { SlaClusterRow, SlaCommuneRow, SlaFigures, SlaMinutes, SlaReport, State } from '../../protocol'
+import { writeCsv } from '../inventory/csv'
+import { createMaintenanceIndex, listMaintenance, MAINTENANCE_TIME_ZONE, type MaintenanceWindow } from '../alerting/maintenance'
+import { incidents } from '../store/schema'
+import type { Store } from '../store/store'
+
+const DAY_MS = 86_400_000
+
+const OFFSET_FORMAT = new Intl.DateTimeFormat('en-US', {
+  timeZone: MAINTENANCE_TIME_ZONE,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+})
+
+/** Local time minus UTC at instant `ms`, from Intl (Vietnam: +7 h, no DST since 1975). */
+function zoneOffsetMs(ms: number): number {
+  const f: Record<string, number> = {}
+  for (const p of OFFSET_FORMAT.formatToParts(ms)) if (p.type !== 'literal') f[p.type] = Number(p.value)
+  return Date.UTC(f.year ?? 1970, (f.month ?? 1) - 1, f.day ?? 1, f.hour ?? 0, f.minute ?? 0, f.second ?? 0) - Math.floor(ms / 1000) * 1000
+}
+
+/** The instant of a local wall-clock time given as if it were UTC. */
+function fromLocal(localMs: number): number {
+  const guess = localMs - zoneOffsetMs(localMs)
+  return localMs - zoneOffsetMs(guess)
+}
+
+/** [start, end) of a calendar month in Asia/Ho_Chi_Minh, as instants (ms). */
+export function monthRange(month: string): { from: number; to: number } {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return { from: fromLocal(Date.UTC(y, m - 1, 1)), to: fromLocal(Date.UTC(y, m, 1)) }
+}
+
+/** The month (YYYY-MM) an instant falls in, in Asia/Ho_Chi_Minh. */
+export function monthOf(ms: number): string {
+  const local = new Date(ms + zoneOffsetMs(ms))
+  return `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`
+}
+
+/**
+ * Every instant in (from, to) at which some window may start or stop: one-off bounds, and
+ * each local day's start and end of a recurring window. Maintenance can change only there.
+ */
+function maintenanceBreakpoints(windows: readonly MaintenanceWindow[], from: number, to: number): number[] {
+  const points = new Set<number>()
+  const add = (t: number): void => {
+    if (t > from && t < to) points.add(t)
+  }
+  for (const w of windows) {
+    if (w.endsAt <= from || w.startsAt >= to) continue
+    add(w.startsAt)
+    add(w.endsAt)
+    const r = w.recurrence
+    if (!r) continue
+    const [sh, sm] = r.start.split(':').map(Number) as [number, number]
+    const [eh, em] = r.end.split(':').map(Number) as [number, number]
+    const start = (sh * 60 + sm) * 60_000
+    const endRaw = (eh * 60 + em) * 60_000
+    const end = endRaw > start ? endRaw : endRaw + DAY_MS
+    const localFrom = from + zoneOffsetMs(from)
+    const firstDay = localFrom - (localFrom % DAY_MS) - DAY_MS
+    for (let day = firstDay; fromLocal(day) < to; day += DAY_MS) {
+      add(fromLocal(day + start))
+      add(fromLocal(day + end))
+    }
+  }
+  return [...points].sort((a, b) => a - b)
+}
+
+const emptyMinutes = (): SlaMinutes => ({ up: 0, down: 0, unknown: 0, maintenance: 0 })
+
+function figures(minutes: SlaMinutes, incidentCount: number, outages: number): SlaFigures {
+  const known = minutes.up + minutes.down
+  return { minutes, availability: known > 0 ? minutes.up / known : null, incidents: incidentCount, outages }
+}
+
+function addMinutes(into: SlaMinutes, m: SlaMinutes): void {
+  into.up += m.up
+  into.down += m.down
+  into.unknown += m.unknown
+  into.maintenance += m.maintenance
+}
+
+const bucketOf = (state: State): keyof SlaMinutes => (state === 'down' ? 'down' : state === 'unknown' ? 'unknown' : 'up')
+
+/**
+ * Builds the SLA report of a month from the state log, the maintenance windows, the inventory
+ * and the incidents. The current month ends at `now` (`partial`); a future month is empty.
+ */
+export function buildSlaReport(store: Store, month: string, now: number, province: { code: string; name: string }): SlaReport {
+  const range = monthRange(month)
+  const from = range.from
+  const to = Math.max(from, Math.min(range.to, now))
+
+  const communes = store.listCommunes()
+  const targets = store.listTargets()
+  const windows = listMaintenance(store)
+  const index = createMaintenanceIndex(windows, {
+    targets: targets.map((t) => ({ id: t.id, communeCode: t.communeCode, parents: t.parents })),
+    communes: communes.map((c) => ({ code: c.code, cluster: c.districtCluster })),
+  })
+  const breakpoints = maintenanceBreakpoints(windows, from, to)
+
+  // The state each commune entered the month in, then its changes during the month.
+  const before = new Map(
+    (
+      store.sqlite
+        .prepare("SELECT entity_id AS id, state, max(at) AS at FROM state_log WHERE entity = 'commune' AND at < ? GROUP BY entity_id")
+        .all(from) as Array<{ id: string; state: State }>
+    ).map((r) => [r.id, r.state]),
+  )
+  const changes = new Map<string, Array<{ at: number; state: State }>>()
+  for (const r of store.sqlite
+    .prepare("SELECT entity_id AS id, state, at FROM state_log WHERE entity = 'commune' AND at >= ? AND at < ? ORDER BY entity_id, at, id")
+    .all(from, to) as Array<{ id: string; state: State; at: number }>) {
+    const list = changes.get(r.id) ?? []
+    list.push({ at: r.at, state: r.state })
+    changes.set(r.id, list)
+  }
+  const incidentCounts = new Map<string, number>()
+  for (const row of store.db
+    .select({ communeCode: incidents.communeCode })
+    .from(incidents)
+    .where(and(gte(incidents.openedAt, from), lt(incidents.openedAt, to)))
+    .all()) {
+    if (row.communeCode !== null) incidentCounts.set(row.communeCode, (incidentCounts.get(row.communeCode) ?? 0) + 1)
+  }
+
+  const communeRows: SlaCommuneRow[] = []
+  for (const c of communes) {
+    const minutes = emptyMinutes()
+    const log = changes.get(c.code) ?? []
+    let state: State = before.get(c.code) ?? 'unknown'
+    let outages = 0
+    let li = 0
+    let bi = 0
+    let t = from
+    while (t < to) {
+      // Apply every change at t (the last one wins), then run to the next change or breakpoint.
+      while (li < log.length && (log[li] as { at: number }).at <= t) {
+        const next = (log[li] as { state: State }).state
+        if (next === 'down' && state !== 'down') outages++
+        state = next
+        li++
+      }
+      while (bi < breakpoints.length && (breakpoints[bi] as number) <= t) bi++
+      const nextChange = li < log.length ? (log[li] as { at: number }).at : to
+      const nextBreak = bi < breakpoints.length ? (breakpoints[bi] as number) : to
+      const end = Math.min(nextChange, nextBreak, to)
+      const bucket = index.communeInMaintenance(c.code, t) ? 'maintenance' : bucketOf(state)
+      minutes[bucket] += (end - t) / 60_000
+      t = end
+    }
+    communeRows.push({ code: c.code, name: c.name, cluster: c.districtCluster, ...figures(minutes, incidentCounts.get(c.code) ?? 0, outages) })
+  }
+
+  const byCluster = new Map<string, { minutes: SlaMinutes; communes: number; incidents: number; outages: number }>()
+  const total = { minutes: emptyMinutes(), incidents: 0, outages: 0 }
+  for (const r of communeRows) {
+    const k = byCluster.get(r.cluster) ?? { minutes: emptyMinutes(), communes: 0, incidents: 0, outages: 0 }
+    addMinutes(k.minutes, r.minutes)
+    k.communes++
+    k.incidents += r.incidents
+    k.outages += r.outages
+    byCluster.set(r.cluster, k)
+    addMinutes(total.minutes, r.minutes)
+    total.incidents += r.incidents
+    total.outages += r.outages
+  }
+  const clusters: SlaClusterRow[] = [...byCluster.entries()]
+    .sort(([a], [b]) => a.localeCompare(b, 'vi'))
+    .map(([cluster, k]) => ({ cluster, communes: k.communes, ...figures(k.minutes, k.incidents, k.outages) }))
+
+  return {
+    month,
+    timeZone: 'Asia/Ho_Chi_Minh',
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    partial: to < range.to,
+    generatedAt: new Date(now).toISOString(),
+    province: { code: province.code, name: province.name, ...figures(total.minutes, total.incidents, total.outages) },
+    clusters,
+    communes: communeRows,
+  }
+}
+
+/** Column headers of the CSV export, per language. */
+const CSV_HEADERS = {
+  vi: ['Cấp', 'Mã', 'Tên', 'Cụm', 'Số xã', 'Khả dụng (%)', 'Phút hoạt động', 'Phút gián đoạn', 'Phút không rõ', 'Phút bảo trì', 'Sự cố', 'Lần gián đoạn'],
+  en: ['level', 'code', 'name', 'cluster', 'communes', 'availability_percent', 'up_minutes', 'down_minutes', 'unknown_minutes', 'maintenance_minutes', 'incidents', 'outages'],
+} as const
+const LEVELS = { vi: { province: 'tỉnh', cluster: 'cụm', commune: 'xã' }, en: { province: 'province', cluster: 'cluster', commune: 'commune' } } as const
+
+/** Minutes with two decimals; percentages with three (99.999 % is 26 s a month). */
+const fmtMinutes = (m: number): string => (Math.round(m * 100) / 100).toFixed(2)
+const fmtPercent = (a: number | null): string => (a === null ? '' : (a * 100).toFixed(3))
+
+/**
+ * The report as CSV for Excel: UTF-8 BOM, CRLF, one row for the province, then clusters, then
+ * communes (a `level` column tells them apart). Unknown availability is an empty cell.
+ */
+export function slaReportCsv(report: SlaReport, lang: 'vi' | 'en'): string {
+  const row = (level: keyof (typeof LEVELS)['en'], code: string, name: string, cluster: string, communes: number | '', f: SlaFigures): string[] => [
+    LEVELS[lang][level],
+    code,
+    name,
+    cluster,
+    String(communes),
+    fmtPercent(f.availability),
+    fmtMinutes(f.minutes.up),
+    fmtMinutes(f.minutes.down),
+    fmtMinutes(f.minutes.unknown),
+    fmtMinutes(f.minutes.maintenance),
+    String(f.incidents),
+    String(f.outages),
+  ]
+  return writeCsv([
+    [...CSV_HEADERS[lang]],
+    row('province', report.province.code, report.province.name, '', report.communes.length, report.province),
+    ...report.clusters.map((k) => row('cluster', '', k.cluster, k.cluster, k.communes, k)),
+    ...report.communes.map((c) => row('commune', c.code, c.name, c.cluster, '', c)),
+  ])
+}

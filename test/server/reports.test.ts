@@ -1,0 +1,255 @@
+/**
+ * Monthly SLA (issue 7, done-when 4): a known schedule of up, down, unknown and maintenance
+ * minutes gives the exact availability, with unknown and maintenance reported apart. First
+ * from a hand-written state log (every figure by arithmetic), then end to end: results into
+ * the engine, transitions into the log, a server restart, the report over the API and as CSV.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { SlaReport, type CheckResult } from '../../protocol'
+import { createMaintenance } from '../../server/alerting/maintenance'
+import { monthOf, monthRange } from '../../server/reports/sla'
+import { incidents } from '../../server/store/schema'
+import { commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+/** Local wall-clock time in Asia/Ho_Chi_Minh (UTC+7) → instant. */
+const local = (iso: string): number => Date.parse(`${iso}+07:00`)
+
+let s: TestServer | undefined
+afterEach(() => {
+  s?.close()
+  s = undefined
+})
+
+function logState(t: TestServer, entity: 'commune' | 'target', id: string, atIso: string, state: string): void {
+  t.runtime.store.sqlite.prepare('INSERT INTO state_log (entity, entity_id, at, state) VALUES (?, ?, ?, ?)').run(entity, id, local(atIso), state)
+}
+
+async function report(t: TestServer, query: string): Promise<SlaReport> {
+  const res = await t.runtime.app.request(`/api/v1/reports/sla?${query}`)
+  expect(res.status).toBe(200)
+  return SlaReport.parse(await res.json())
+}
+
+describe('month boundaries in Asia/Ho_Chi_Minh', () => {
+  it('starts at local midnight and follows the calendar', () => {
+    expect(monthRange('2026-11')).toEqual({ from: Date.parse('2026-10-31T17:00:00Z'), to: Date.parse('2026-11-30T17:00:00Z') })
+    expect(monthRange('2026-12').to - monthRange('2026-12').from).toBe(31 * 24 * HOUR)
+    expect(monthRange('2028-02').to - monthRange('2028-02').from).toBe(29 * 24 * HOUR)
+    expect(monthOf(Date.parse('2026-10-31T16:59:59Z'))).toBe('2026-10')
+    expect(monthOf(Date.parse('2026-10-31T17:00:00Z'))).toBe('2026-11')
+  })
+})
+
+describe('SLA from a known state log', () => {
+  /**
+   * November 2026 (30 days = 43,200 min; the 1st is a Sunday). Commune A, cluster "Cụm A":
+   *   ok from October; down Nov 3 08:00–10:00 (120); warning Nov 5 12:00–13:00 (counts as up);
+   *   unknown Nov 7 00:00–05:00 (300); down Nov 15 00:30–02:00, of which 01:00–02:00 falls in
+   *   the Sunday window, so 30 down; critical from Nov 30 23:00 (up).
+   * Maintenance: every Sunday 01:00–03:00 for A (5 × 120 = 600) and Nov 10 14:00–15:30 for
+   *   the whole cluster (90): A has 690 maintenance minutes.
+   * → A: down 150, unknown 300, maintenance 690, up 43,200 − 1,140 = 42,060.
+   * Commune B (Cụm A) never logged: unknown all month except the cluster window (90).
+   * Commune C (Cụm B) first monitored Nov 10 00:00, ok since: unknown 9 days, up 21 days.
+   */
+  function seeded(): TestServer {
+    const t = makeTestServer({
+      communes: [commune('A', { name: 'Xã An', districtCluster: 'Cụm A' }), commune('B', { name: 'Xã Bình', districtCluster: 'Cụm A' }), commune('C', { name: 'Phường Cửa Nam', districtCluster: 'Cụm B' })],
+      targets: [udpTarget('a-line', 'A'), udpTarget('b-line', 'B'), udpTarget('c-line', 'C')],
+    })
+    t.clock.now = local('2026-12-05T09:00:00')
+    // The test server logged its own start (everything unknown at 2026-11-24T03:00Z): clear it, this log is hand-written.
+    t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
+    logState(t, 'commune', 'A', '2026-10-20T00:00:00', 'ok')
+    logState(t, 'commune', 'A', '2026-11-03T08:00:00', 'down')
+    logState(t, 'commune', 'A', '2026-11-03T10:00:00', 'ok')
+    logState(t, 'commune', 'A', '2026-11-05T12:00:00', 'warning')
+    logState(t, 'commune', 'A', '2026-11-05T13:00:00', 'ok')
+    logState(t, 'commune', 'A', '2026-11-07T00:00:00', 'unknown')
+    logState(t, 'commune', 'A', '2026-11-07T05:00:00', 'ok')
+    logState(t, 'commune', 'A', '2026-11-15T00:30:00', 'down')
+    logState(t, 'commune', 'A', '2026-11-15T02:00:00', 'ok')
+    logState(t, 'commune', 'A', '2026-11-30T23:00:00', 'critical')
+    logState(t, 'commune', 'A', '2026-12-01T00:00:00', 'down') // next month: ignored
+    logState(t, 'commune', 'C', '2026-11-10T00:00:00', 'ok')
+    createMaintenance(t.runtime.store, {
+      scope: { communes: ['A'], clusters: [], targets: [] },
+      startsAt: '2026-01-01T00:00:00+07:00',
+      endsAt: '2027-01-01T00:00:00+07:00',
+      recurrence: { weekdays: [7], start: '01:00', end: '03:00' },
+      reason: 'bảo trì định kỳ',
+      createdBy: 'test',
+    })
+    createMaintenance(t.runtime.store, {
+      scope: { communes: [], clusters: ['Cụm A'], targets: [] },
+      startsAt: '2026-11-10T14:00:00+07:00',
+      endsAt: '2026-11-10T15:30:00+07:00',
+      recurrence: null,
+      reason: 'nâng cấp thiết bị cụm',
+      createdBy: 'test',
+    })
+    const incident = (at: string): void => {
+      t.runtime.store.db
+        .insert(incidents)
+        .values({ key: `k${at}`, alertname: 'CommuneLineDown', state: 'resolved', severity: 'critical', targetId: 'a-line', communeCode: 'A', labels: {}, annotations: {}, summary: 'down', openedAt: local(at) })
+        .run()
+    }
+    incident('2026-10-31T23:59:00') // October: not counted
+    incident('2026-11-03T08:00:30')
+    incident('2026-11-15T00:31:00')
+    return t
+  }
+
+  it('gives exact minutes and availability per commune, cluster and province', async () => {
+    s = seeded()
+    const r = await report(s, 'month=2026-11')
+    expect(r).toMatchObject({ month: '2026-11', timeZone: 'Asia/Ho_Chi_Minh', from: '2026-10-31T17:00:00.000Z', to: '2026-11-30T17:00:00.000Z', partial: false })
+    const byCode = new Map(r.communes.map((c) => [c.code, c]))
+    expect(byCode.get('A')).toEqual({
+      code: 'A',
+      name: 'Xã An',
+      cluster: 'Cụm A',
+      minutes: { up: 42_060, down: 150, unknown: 300, maintenance: 690 },
+      availability: 42_060 / 42_210,
+      incidents: 2,
+      outages: 2,
+    })
+    expect(byCode.get('B')).toMatchObject({ minutes: { up: 0, down: 0, unknown: 43_110, maintenance: 90 }, availability: null, incidents: 0, outages: 0 })
+    expect(byCode.get('C')).toMatchObject({ minutes: { up: 30_240, down: 0, unknown: 12_960, maintenance: 0 }, availability: 1 })
+    expect(r.clusters).toEqual([
+      { cluster: 'Cụm A', communes: 2, minutes: { up: 42_060, down: 150, unknown: 43_410, maintenance: 780 }, availability: 42_060 / 42_210, incidents: 2, outages: 2 },
+      { cluster: 'Cụm B', communes: 1, minutes: { up: 30_240, down: 0, unknown: 12_960, maintenance: 0 }, availability: 1, incidents: 0, outages: 0 },
+    ])
+    expect(r.province.minutes).toEqual({ up: 72_300, down: 150, unknown: 56_370, maintenance: 780 })
+    expect(r.province.availability).toBe(72_300 / 72_450)
+    for (const c of r.communes) expect(c.minutes.up + c.minutes.down + c.minutes.unknown + c.minutes.maintenance).toBe(43_200)
+  })
+
+  it('exports CSV for Excel: BOM, CRLF, province then clusters then communes', async () => {
+    s = seeded()
+    const res = await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="xanh-sla-VN-2026-11.csv"')
+    const bytes = new Uint8Array(await res.arrayBuffer())
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
+    const lines = new TextDecoder().decode(bytes.slice(3)).split('\r\n')
+    expect(lines[0]).toBe('Cấp,Mã,Tên,Cụm,Số xã,Khả dụng (%),Phút hoạt động,Phút gián đoạn,Phút không rõ,Phút bảo trì,Sự cố,Lần gián đoạn')
+    expect(lines[1]).toBe('tỉnh,VN,Tỉnh,,3,99.793,72300.00,150.00,56370.00,780.00,2,2')
+    expect(lines[2]).toBe('cụm,,Cụm A,Cụm A,2,99.645,42060.00,150.00,43410.00,780.00,2,2')
+    expect(lines).toContain('xã,A,Xã An,Cụm A,,99.645,42060.00,150.00,300.00,690.00,2,2')
+    expect(lines).toContain('xã,B,Xã Bình,Cụm A,,,0.00,0.00,43110.00,90.00,0,0')
+    expect(lines.at(-1)).toBe('')
+    const en = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv&lang=en')).arrayBuffer())
+    expect(en.split('\r\n')[0]).toBe('\uFEFFlevel,code,name,cluster,communes,availability_percent,up_minutes,down_minutes,unknown_minutes,maintenance_minutes,incidents,outages')
+  })
+
+  it('validates the month and defaults to the current one, up to now', async () => {
+    s = seeded()
+    for (const bad of ['month=2026-13', 'month=26-11', 'month=2026-11&format=xls', 'nope=1']) {
+      const res = await s.runtime.app.request(`/api/v1/reports/sla?${bad}`)
+      expect(res.status, bad).toBe(422)
+    }
+    const future = await s.runtime.app.request('/api/v1/reports/sla?month=2027-01')
+    expect(future.status).toBe(422)
+    const current = await report(s, '')
+    expect(current).toMatchObject({ month: '2026-12', partial: true, from: '2026-11-30T17:00:00.000Z', to: new Date(local('2026-12-05T09:00:00')).toISOString() })
+    // A went down at Dec 1 00:00 and stays down: 4 days 9 hours so far.
+    expect(current.communes.find((c) => c.code === 'A')?.minutes).toEqual({ up: 0, down: 4 * 1440 + 9 * 60, unknown: 0, maintenance: 0 })
+  })
+})
+
+describe('SLA end to end: results → engine → state log → report', () => {
+  it('counts down after hysteresis, unknown from the silence check, maintenance, and a server restart', async () => {
+    // One commune, one line target checked every 10 min, November 2026.
+    s = makeTestServer({ communes: [commune('P', { districtCluster: 'Cụm P' })], targets: [udpTarget('p-line', 'P', 'line', { intervalSeconds: 600 })] })
+    const t = s
+    const { from, to } = monthRange('2026-11')
+    createMaintenance(t.runtime.store, {
+      scope: { communes: ['P'], clusters: [], targets: [] },
+      startsAt: '2026-11-20T02:00:00+07:00',
+      endsAt: '2026-11-20T04:00:00+07:00',
+      recurrence: null,
+      reason: 'thay thiết bị',
+      createdBy: 'test',
+    })
+    t.runtime.reloadInventory()
+    // The helper built the server at its own clock (late November): forget what it logged then.
+    t.runtime.engine.drainTransitions()
+    t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
+    t.clock.now = from - 20 * MIN
+    t.runtime.tick()
+    const step = 10 * MIN
+    // Failing rounds: Nov 3 from 08:00 for 12 rounds (08:00 … 09:50); silent: Nov 7 00:10 … 02:59 (18 rounds skipped).
+    const failing = (at: number): boolean => at >= local('2026-11-03T08:00:00') && at < local('2026-11-03T10:00:00')
+    const silent = (at: number): boolean => at > local('2026-11-07T00:00:00') && at < local('2026-11-07T03:00:00')
+    const restartAt = local('2026-11-25T12:00:00')
+    const backAt = local('2026-11-25T13:00:00')
+    let lastResult = -Infinity
+    const ingest = (rs: CheckResult[]): void => {
+      const inserted = t.runtime.store.insertResults(t.probeId, rs, t.clock.now).inserted
+      t.runtime.engine.ingest(inserted.map((r) => ({ targetId: r.targetId, observedAt: Date.parse(r.observedAt), ok: r.ok, error: r.error ?? null, measurements: r.measurements })))
+    }
+    for (let at = from - 10 * MIN; at < to; at += MIN) {
+      t.clock.now = at
+      if (at === restartAt) {
+        // The server stops (gracefully) for an hour; a fresh runtime over the same file comes back.
+        await t.runtime.close()
+        t.clock.now = backAt
+        const { createServerRuntime } = await import('../../server/runtime')
+        const pino = (await import('pino')).default
+        t.runtime = createServerRuntime({ config: t.config, log: pino({ level: 'silent' }), opened: t.opened, now: () => t.clock.now })
+        at = backAt - MIN
+        continue
+      }
+      const due = (at - from) % step === 0
+      if (due && !silent(at)) {
+        ingest([result('p-line', at, failing(at) ? { ok: false, error: 'timeout', m: { sent: 50, received: 0, loss_ratio: 1 } } : {})])
+        lastResult = at
+        t.runtime.tick()
+      } else if (at - lastResult > 30 * MIN) t.runtime.tick()
+    }
+    t.clock.now = to + HOUR
+    t.runtime.tick()
+
+    const r = await report(t, 'month=2026-11')
+    const p = r.communes[0]
+    // Down: the 3rd failed round (08:20) until the 2nd good one (10:10) = 110 min.
+    // Unknown: silence > 3 × 10 min after the 00:00 result → first tick at 00:31, until the 03:00 result = 149 min;
+    //   the restart: stopped 12:00, back 13:00, unknown until the 13:00 result arrives = 60 min.
+    // Maintenance: 120 min on Nov 20.
+    expect(p?.minutes).toEqual({ up: 43_200 - 110 - 149 - 60 - 120, down: 110, unknown: 209, maintenance: 120 })
+    expect(p?.availability).toBe((43_200 - 110 - 149 - 60 - 120) / (43_200 - 149 - 60 - 120))
+    expect(p?.outages).toBe(1)
+  })
+})
+
+describe('state log across a crash', () => {
+  it('a restart after a crash logs unknown from the last heartbeat (or the last change, if later)', async () => {
+    s = makeTestServer({ communes: [commune('Q')], targets: [udpTarget('q-line', 'Q')] })
+    const t = s
+    const { StateLog, HEARTBEAT_MS } = await import('../../server/reports/state-log')
+    const t0 = t.clock.now
+    t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
+    const log = new StateLog(t.runtime.store.sqlite, () => t.clock.now)
+    log.append([{ entity: 'commune', id: 'Q', state: 'ok', at: t0 }])
+    log.heartbeat()
+    t.clock.now = t0 + HEARTBEAT_MS / 2
+    log.heartbeat() // too soon: not written
+    log.append([{ entity: 'commune', id: 'Q', state: 'warning', at: t0 + 3000 }])
+    // Crash: no close. The next process reads the log and the heartbeat.
+    const next = new StateLog(t.runtime.store.sqlite, () => t.clock.now)
+    expect(next.markDowntime()).toBe(1)
+    expect(next.markDowntime()).toBe(0)
+    const rows = t.runtime.store.sqlite.prepare("SELECT state, at FROM state_log WHERE entity_id = 'Q' ORDER BY at, id").all()
+    expect(rows).toEqual([
+      { state: 'ok', at: t0 },
+      { state: 'warning', at: t0 + 3000 },
+      { state: 'unknown', at: t0 + 3000 },
+    ])
+    // Repeating the current state writes nothing.
+    expect(next.append([{ entity: 'commune', id: 'Q', state: 'unknown', at: t0 + 9000 }])).toBe(0)
+  })
+})
