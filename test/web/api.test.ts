@@ -65,4 +65,35 @@ describe('createApi', () => {
       step: '60',
     })
   })
+
+  it('sends writes as JSON with the method, and reads 204 as success', async () => {
+    const seen: Array<{ url: string; method?: string; body?: string; type?: string }> = []
+    const fetch: FetchLike = async (url, init) => {
+      seen.push({ url, method: init.method, body: init.body, type: init.headers['content-type'] })
+      return url.endsWith('/ack')
+        ? respond(200, {
+            id: 7, key: 'k', alertname: 'XanhTargetDown', state: 'acknowledged', severity: 'critical', targetId: 't', communeCode: 'A', communeName: 'A', cluster: '', role: 'line',
+            summary: 's', labels: {}, affectedCommunes: 1, flapping: false, openedAt: '2025-07-01T00:00:00Z', ackedAt: '2025-07-01T00:01:00Z', ackedBy: 'op', ackComment: 'c', resolvedAt: null,
+          })
+        : { ok: true, status: 204, json: async () => JSON.parse('') as unknown }
+    }
+    const api = createApi(fetch)
+    expect((await api.ack(7, 'c')).ok).toBe(true)
+    expect(await api.deleteGap(3)).toEqual({ ok: true, data: null })
+    expect(seen).toEqual([
+      { url: '/api/v1/alerts/7/ack', method: 'POST', body: '{"comment":"c"}', type: 'application/json' },
+      { url: '/api/v1/gaps/3', method: 'DELETE', body: undefined, type: undefined },
+    ])
+  })
+
+  it('passes every issue of a refused import through, and marks the dry run in the URL', async () => {
+    const urls: string[] = []
+    const fetch: FetchLike = async (url, init) => {
+      urls.push(`${init.method} ${url} ${init.headers['content-type']}`)
+      return respond(422, { error: { code: 'E_IMPORT_INVALID', message: '2 problems', issues: [{ line: 3, path: 'kind', message: 'x' }, { line: 9, path: 'lat', message: 'y' }] } })
+    }
+    const r = await createApi(fetch).importFile('gaps', 'csv', 'a,b', true)
+    expect(r).toMatchObject({ ok: false, error: { code: 'E_IMPORT_INVALID', issues: [{ line: 3 }, { line: 9 }] } })
+    expect(urls).toEqual(['POST /api/v1/gaps/import?format=csv&dryRun=1 text/csv; charset=utf-8'])
+  })
 })

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { CommuneDetail, Series } from '../../protocol'
 import type { Api, ApiResult, SeriesQuery } from '../../web/src/api'
-import { CommuneModel, mergeCommuneDetail } from '../../web/src/models/commune'
-import { FakeClock, commune, target } from './fakes'
+import type { IncidentView } from '../../protocol'
+import { CommuneModel, METRICS, mergeCommuneDetail, metricSource } from '../../web/src/models/commune'
+import { FakeClock, commune, stubApi, target } from './fakes'
 
 function detail(code: string): CommuneDetail {
   return {
@@ -27,11 +28,35 @@ function series(q: SeriesQuery): Series {
   }
 }
 
+function incident(id: number, communeCode: string, state: IncidentView['state'] = 'open'): IncidentView {
+  return {
+    id,
+    key: `target:${communeCode}-line`,
+    alertname: 'XanhTargetDown',
+    state,
+    severity: 'critical',
+    targetId: `${communeCode}-line`,
+    communeCode,
+    communeName: `Xã ${communeCode}`,
+    cluster: 'Cụm 1',
+    role: 'line',
+    summary: `line Xã ${communeCode} (${communeCode}): down`,
+    labels: {},
+    affectedCommunes: 1,
+    flapping: false,
+    openedAt: '2025-07-01T02:00:00Z',
+    ackedAt: null,
+    ackedBy: null,
+    ackComment: null,
+    resolvedAt: state === 'resolved' ? '2025-07-01T02:30:00Z' : null,
+  }
+}
+
 function fakeApi() {
   const seriesCalls: SeriesQuery[] = []
   const communeCalls: string[] = []
-  const api: Api = {
-    overview: () => Promise.reject(new Error('unused')),
+  const api: Api = stubApi({
+    incidents: async () => ({ ok: true, data: [incident(1, 'A'), incident(2, 'B'), incident(3, 'A', 'resolved')] }),
     commune: async (code): Promise<ApiResult<CommuneDetail>> => {
       communeCalls.push(code)
       return code === 'NONE' ? { ok: false, error: { code: 'E_NOT_FOUND', message: 'no commune', status: 404 } } : { ok: true, data: detail(code) }
@@ -40,25 +65,32 @@ function fakeApi() {
       seriesCalls.push(q)
       return { ok: true, data: series(q) }
     },
-  }
+  })
   return { api, seriesCalls, communeCalls }
 }
 
 describe('CommuneModel', () => {
-  it('loads the detail, then the line target RTT and loss for the last 6 h', async () => {
+  it('loads the detail, every charted metric of the line for the last 6 h, and its incidents', async () => {
     const clock = new FakeClock(Date.parse('2025-07-01T03:00:30Z'))
     const f = fakeApi()
     const m = new CommuneModel({ api: f.api, clock })
     await m.open('19768')
     expect(m.status.value).toBe('ready')
     expect(m.lineTarget.value?.id).toBe('19768-line')
-    expect(f.seriesCalls.map((q) => q.metric).sort()).toEqual(['loss_ratio', 'rtt_median_seconds'])
+    expect(m.mcuTarget.value?.id).toBe('19768-mcu')
+    expect(f.seriesCalls.map((q) => q.metric).sort()).toEqual([...METRICS].sort())
     const q = f.seriesCalls[0]!
     expect(q.targetId).toBe('19768-line')
     expect(q.stepSeconds).toBe(60)
     expect(q.toMs - q.fromMs).toBe(6 * 3600_000)
     expect(q.toMs).toBe(Date.parse('2025-07-01T03:01:00Z')) // aligned up to the step
-    expect(m.rtt.value.data?.points[1]?.[1]).toBeNull() // gaps stay null
+    expect(m.series.value.rtt_median_seconds.data?.points[1]?.[1]).toBeNull() // gaps stay null
+  })
+
+  it('keeps only its own incidents', async () => {
+    const m = new CommuneModel({ api: fakeApi().api, clock: new FakeClock() })
+    await m.open('A')
+    expect(m.incidents.value.data?.map((i) => i.id)).toEqual([1, 3])
   })
 
   it('refetches series for a new range', async () => {
@@ -66,10 +98,11 @@ describe('CommuneModel', () => {
     const m = new CommuneModel({ api: f.api, clock: new FakeClock() })
     await m.open('A')
     f.seriesCalls.length = 0
-    m.setRange('24h')
+    m.setRange('90d')
     await new Promise((r) => setTimeout(r, 0))
-    expect(f.seriesCalls.map((q) => q.stepSeconds)).toEqual([300, 300])
-    expect(f.seriesCalls[0]!.toMs - f.seriesCalls[0]!.fromMs).toBe(24 * 3600_000)
+    expect(new Set(f.seriesCalls.map((q) => q.stepSeconds))).toEqual(new Set([21_600]))
+    expect(f.seriesCalls[0]!.toMs - f.seriesCalls[0]!.fromMs).toBe(90 * 86_400_000)
+    expect((f.seriesCalls[0]!.toMs - f.seriesCalls[0]!.fromMs) / 1000 / 21_600).toBe(360) // points per chart
   })
 
   it('shows a missing commune as an error state', async () => {
@@ -102,11 +135,26 @@ describe('CommuneModel', () => {
     await m.open('A')
     f.seriesCalls.length = 0
     clock.advance(60_000)
-    expect(f.seriesCalls).toHaveLength(2)
+    expect(f.seriesCalls).toHaveLength(METRICS.length)
     m.close()
     clock.advance(600_000)
-    expect(f.seriesCalls).toHaveLength(2)
+    expect(f.seriesCalls).toHaveLength(METRICS.length)
     expect(clock.pending).toBe(0)
+  })
+})
+
+describe('metricSource', () => {
+  it('reads throughput from the throughput check, utilization from SNMP, the rest from the packet check', () => {
+    const ts = [
+      target('mcu', 'A', { role: 'mcu', kind: 'sip' }),
+      target('tput', 'A', { role: 'line', kind: 'throughput' }),
+      target('snmp', 'A', { role: 'router', kind: 'snmp' }),
+      target('line', 'A', { role: 'line', kind: 'udp_echo' }),
+    ]
+    expect(metricSource('rtt_median_seconds', ts)?.id).toBe('line')
+    expect(metricSource('download_bytes_per_second', ts)?.id).toBe('tput')
+    expect(metricSource('utilization_ratio_in', ts)?.id).toBe('snmp')
+    expect(metricSource('mos_estimate', [target('mcu', 'A', { role: 'mcu' })])).toBeNull()
   })
 })
 

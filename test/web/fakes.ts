@@ -3,6 +3,7 @@
  * @module
  */
 import type { CommuneSummary, Overview, State, TargetStatus } from '../../protocol'
+import type { Api } from '../../web/src/api'
 import type { Clock, TimerHandle } from '../../web/src/models/clock'
 import type { SocketLike } from '../../web/src/models/live'
 
@@ -156,4 +157,15 @@ export function overview(communes: CommuneSummary[], generatedAt = '2025-07-01T0
     counts: countStates(communes),
     communes,
   }
+}
+
+/**
+ * An Api whose every method rejects (a test calling one it did not script fails loudly),
+ * with the given methods replaced.
+ */
+export function stubApi(over: Partial<Api> = {}): Api {
+  const handler: ProxyHandler<Partial<Api>> = {
+    get: (target, prop: string) => (prop in target ? target[prop as keyof Api] : () => Promise.reject(new Error(`unexpected api.${prop}()`))),
+  }
+  return new Proxy(over, handler) as Api
 }

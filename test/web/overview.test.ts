@@ -2,20 +2,18 @@ import { describe, expect, it } from 'vitest'
 import type { CommuneSummary, LiveMessage, Overview } from '../../protocol'
 import type { Api, ApiResult } from '../../web/src/api'
 import { OverviewModel } from '../../web/src/models/overview'
-import { commune, countStates, overview } from './fakes'
+import { commune, countStates, overview, stubApi } from './fakes'
 
 /** An Api whose overview() answers are released by the test. */
 function controlledApi() {
   const waiting: ((r: ApiResult<Overview>) => void)[] = []
   let calls = 0
-  const api: Api = {
+  const api: Api = stubApi({
     overview: () => {
       calls++
       return new Promise((resolve) => waiting.push(resolve))
     },
-    commune: () => Promise.reject(new Error('unused')),
-    series: () => Promise.reject(new Error('unused')),
-  }
+  })
   return {
     api,
     get calls() {

@@ -11,7 +11,13 @@ describe('parseRoute', () => {
     ['#/', { name: 'overview' }],
     ['#/commune/19768', { name: 'commune', code: '19768' }],
     ['#/commune/ab%20c/', { name: 'commune', code: 'ab c' }],
-    ['#/alerts', { name: 'notFound', path: '/alerts' }],
+    ['#/alerts', { name: 'alerts' }],
+    ['#/gaps/', { name: 'gaps' }],
+    ['#/signin', { name: 'signin' }],
+    ['#/settings', { name: 'settings', tab: 'communes' }],
+    ['#/settings/probes', { name: 'settings', tab: 'probes' }],
+    ['#/settings/nope', { name: 'notFound', path: '/settings/nope' }],
+    ['#/elsewhere', { name: 'notFound', path: '/elsewhere' }],
     ['#/commune/%E0', { name: 'notFound', path: '/commune/%E0' }],
   ])('%j → %j', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route)
@@ -34,6 +40,7 @@ describe('parseRoute', () => {
     hash = '#/commune/X'
     for (const l of listeners) l()
     expect(r.route.value).toEqual({ name: 'commune', code: 'X' })
+    expect(r.previousHash.value).toBe('#/')
     r[Symbol.dispose]()
     expect(listeners.size).toBe(0)
   })

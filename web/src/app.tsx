@@ -1,16 +1,23 @@
 import { useEffect, useRef } from 'preact/hooks'
 import { Header } from './components/Header'
+import { Nav, type NavItem } from './components/Nav'
 import { useModels, useI18n } from './context'
+import { hasRole } from './models/session'
+import { AlertsPage } from './pages/AlertsPage'
 import { CommunePage } from './pages/CommunePage'
 import { NotFoundPage } from './pages/NotFoundPage'
 import { OverviewPage } from './pages/OverviewPage'
+import { SettingsPage } from './pages/SettingsPage'
+import { SignalGapsPage } from './pages/SignalGapsPage'
+import { SignInPage } from './pages/SignInPage'
 
-/** Shell: skip link, sticky header, and the page for the current hash route. */
+/** Shell: skip link, sticky header with the navigation, and the page for the current hash route. */
 export function App() {
-  const { router, overview, commune } = useModels()
+  const { router, overview, commune, alerts, session } = useModels()
   const { t, lang } = useI18n()
   const route = router.route.value
   const main = useRef<HTMLElement>(null)
+  const openIncidents = alerts.open.value.data?.filter((i) => i.state === 'open').length ?? 0
 
   useEffect(() => {
     document.documentElement.lang = lang
@@ -19,15 +26,29 @@ export function App() {
   // Page title names what is on screen, so several tabs (one per commune) stay tellable apart.
   const province = overview.overview.value?.province.name
   const communeName = route.name === 'commune' ? commune.detail.value?.commune.name : undefined
+  const pageName =
+    route.name === 'gaps' ? t('nav.gaps') : route.name === 'alerts' ? t('nav.alerts') : route.name === 'settings' ? t('nav.settings') : route.name === 'signin' ? t('session.signIn') : undefined
   useEffect(() => {
-    const parts = [communeName ?? (route.name === 'overview' ? province : undefined), t('app.name')].filter(Boolean)
+    const parts = [communeName ?? pageName ?? (route.name === 'overview' ? province : undefined), t('app.name')].filter(Boolean)
     document.title = parts.join(' · ')
-  }, [communeName, province, route.name, lang])
+  }, [communeName, pageName, province, route.name, lang])
 
   const routeKey = route.name === 'commune' ? `c:${route.code}` : route.name
   useEffect(() => {
     window.scrollTo(0, 0)
   }, [routeKey])
+
+  const nav: NavItem[] = [
+    { href: '#/', label: 'nav.overview', current: (r) => r.name === 'overview' || r.name === 'commune' },
+    { href: '#/gaps', label: 'nav.gaps', current: (r) => r.name === 'gaps' },
+    {
+      href: '#/alerts',
+      label: 'nav.alerts',
+      current: (r) => r.name === 'alerts',
+      badge: openIncidents > 0 ? <span class="nav__badge">{openIncidents}</span> : null,
+    },
+    { href: '#/settings', label: 'nav.settings', current: (r) => r.name === 'settings', visible: hasRole(session.user.value, 'admin') },
+  ]
 
   return (
     <>
@@ -35,9 +56,23 @@ export function App() {
       <button type="button" class="skip-link" onClick={() => main.current?.focus()}>
         {t('app.skip')}
       </button>
-      <Header />
+      <Header nav={<Nav items={nav} route={route} />} />
       <main id="main" ref={main} tabIndex={-1} class="page">
-        {route.name === 'overview' ? <OverviewPage /> : route.name === 'commune' ? <CommunePage code={route.code} /> : <NotFoundPage />}
+        {route.name === 'overview' ? (
+          <OverviewPage />
+        ) : route.name === 'commune' ? (
+          <CommunePage code={route.code} />
+        ) : route.name === 'gaps' ? (
+          <SignalGapsPage />
+        ) : route.name === 'alerts' ? (
+          <AlertsPage />
+        ) : route.name === 'settings' ? (
+          <SettingsPage tab={route.tab} />
+        ) : route.name === 'signin' ? (
+          <SignInPage />
+        ) : (
+          <NotFoundPage />
+        )}
       </main>
     </>
   )

@@ -7,12 +7,18 @@
 import { createContext } from 'preact'
 import { useContext } from 'preact/hooks'
 import type { Lang, Translate } from './i18n'
+import type { AlertsModel } from './models/alerts'
 import type { CommuneModel } from './models/commune'
 import type { CommuneTableModel } from './models/commune-table'
+import type { GapsModel } from './models/gaps'
+import type { ImportModel } from './models/import'
 import type { LiveModel } from './models/live'
+import type { MapModel } from './models/map'
 import type { OverviewModel } from './models/overview'
 import type { PrefsModel } from './models/prefs'
 import type { RouterModel } from './models/router'
+import type { SessionModel } from './models/session'
+import type { SettingsModel } from './models/settings'
 
 /** Every model of the running app. */
 export interface AppModels {
@@ -22,6 +28,15 @@ export interface AppModels {
   overview: OverviewModel
   table: CommuneTableModel
   commune: CommuneModel
+  session: SessionModel
+  alerts: AlertsModel
+  gaps: GapsModel
+  map: MapModel
+  settings: SettingsModel
+  /** Coverage-gap CSV import of the signal gaps page. */
+  gapImport: ImportModel
+  /** Inventory import of the settings page (any kind). */
+  inventoryImport: ImportModel
 }
 
 /** Provider of {@link AppModels}; `main.tsx` supplies the real ones. */

@@ -138,3 +138,54 @@ export function describeReason(reason: string | null, t: Translate): string | nu
   const roleKey = `role.${role}`
   return `${isMessageKey(roleKey) ? t(roleKey) : role}: ${describeCause(reason.slice(i + 1), t)}`
 }
+
+/** `YYYY-MM-DDTHH:mm` in Asia/Ho_Chi_Minh, the value of a `datetime-local` input. */
+export function toLocalInput(ms: number): string {
+  const p = localParts(ms)
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`
+}
+
+/**
+ * Reads a `datetime-local` value as Asia/Ho_Chi_Minh time (UTC+7, no daylight saving) whatever
+ * the browser's zone, so a window typed as 20:00 means 20:00 in the province. Null when empty
+ * or malformed.
+ */
+export function fromLocalInput(value: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null
+  const ms = Date.parse(`${value.length === 16 ? `${value}:00` : value}+07:00`)
+  return Number.isNaN(ms) ? null : ms
+}
+
+/** Local calendar date `dd/MM/yyyy` of an ISO date (`YYYY-MM-DD`) or time; the input when unparsable. */
+export function formatDate(isoDate: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate)
+  if (!m) return isoDate
+  if (isoDate.length === 10) return `${m[3]}/${m[2]}/${m[1]}`
+  const ms = Date.parse(isoDate)
+  if (Number.isNaN(ms)) return isoDate
+  const p = localParts(ms)
+  return `${p.day}/${p.month}/${p.year}`
+}
+
+/**
+ * Words for an incident of Xanh's own rules in the UI language ("Đường truyền: nghiêm trọng —
+ * mất gói"), read from its fields and the machine part of its summary (`role name (code): what`
+ * then an optional ` — error`). Alerts from elsewhere (Alertmanager input) keep their summary.
+ */
+export function describeIncident(
+  i: { alertname: string; role: string | null; severity: string; summary: string },
+  t: Translate,
+): { what: string; error: string | null } {
+  const own = i.alertname === 'XanhTargetDown' || i.alertname === 'XanhTargetDegraded'
+  const dash = i.summary.indexOf(' — ')
+  const error = dash >= 0 ? i.summary.slice(dash + 3) : null
+  if (!own) return { what: i.summary, error: null }
+  const roleKey = `role.${i.role ?? ''}`
+  const role = isMessageKey(roleKey) ? t(roleKey) : (i.role ?? '')
+  if (i.alertname === 'XanhTargetDown') return { what: `${role}: ${t('state.down').toLowerCase()}`, error }
+  const head = dash >= 0 ? i.summary.slice(0, dash) : i.summary
+  const cause = /\(([a-z0-9:-]+)\)$/.exec(head)?.[1]
+  const sevKey = `state.${i.severity}`
+  const sev = isMessageKey(sevKey) ? t(sevKey).toLowerCase() : i.severity
+  return { what: `${role}: ${sev}${cause ? ` — ${describeCause(cause, t)}` : ''}`, error }
+}

@@ -7,13 +7,19 @@ import { render } from 'preact'
 import { createApi } from './api'
 import { App } from './app'
 import { ModelsContext, type AppModels } from './context'
+import { AlertsModel } from './models/alerts'
 import { createSystemClock } from './models/clock'
 import { CommuneModel } from './models/commune'
 import { CommuneTableModel } from './models/commune-table'
+import { GapsModel } from './models/gaps'
+import { ImportModel } from './models/import'
 import { LiveModel, liveUrl, type SocketLike } from './models/live'
+import { MapModel } from './models/map'
 import { OverviewModel } from './models/overview'
 import { PrefsModel, type StorageLike } from './models/prefs'
 import { RouterModel } from './models/router'
+import { SessionModel } from './models/session'
+import { SettingsModel } from './models/settings'
 import './styles.css'
 
 function connectWebSocket(url: string): SocketLike {
@@ -36,7 +42,8 @@ function localStorageOrNull(): StorageLike | null {
 
 const clock = createSystemClock()
 const api = createApi((url, init) => fetch(url, init))
-const prefs = new PrefsModel(localStorageOrNull())
+const storage = localStorageOrNull()
+const prefs = new PrefsModel(storage)
 const router = new RouterModel({
   getHash: () => window.location.hash,
   subscribe: (fn) => {
@@ -44,9 +51,17 @@ const router = new RouterModel({
     return () => window.removeEventListener('hashchange', fn)
   },
 })
-const overview = new OverviewModel({ api })
+const session = new SessionModel({ api, storage })
+const onUnauthorized = (): void => session.expired()
+const alerts = new AlertsModel({ api, clock, onUnauthorized })
+const overview = new OverviewModel({ api, flapping: alerts.flappingCommunes })
 const commune = new CommuneModel({ api, clock })
 const table = new CommuneTableModel({ communes: overview.communes, locale: prefs.locale })
+const gaps = new GapsModel({ api, clock, onUnauthorized })
+const map = new MapModel({ api, onUnauthorized })
+const settings = new SettingsModel({ api, onUnauthorized, onInventoryChanged: () => void overview.load() })
+const gapImport = new ImportModel({ api, kind: 'gaps', onUnauthorized, onImported: () => void gaps.load() })
+const inventoryImport = new ImportModel({ api, kind: 'communes', onUnauthorized, onImported: () => void overview.load() })
 const live = new LiveModel({
   connect: connectWebSocket,
   url: liveUrl(window.location),
@@ -54,12 +69,17 @@ const live = new LiveModel({
   onMessage: (msg) => {
     overview.applyLive(msg)
     commune.applyLive(msg)
+    alerts.applyLive(msg)
+    gaps.applyLive(msg)
   },
 })
 
-const models: AppModels = { prefs, router, live, overview, table, commune }
+const models: AppModels = { prefs, router, live, overview, table, commune, session, alerts, gaps, map, settings, gapImport, inventoryImport }
 
 void overview.load()
+void alerts.loadOpen()
+void map.load()
+void session.check()
 live.start()
 
 const root = document.getElementById('app')

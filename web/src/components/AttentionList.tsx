@@ -8,16 +8,19 @@ import { StateBadge } from './StateBadge'
 const MAX_ITEMS = 9
 
 /**
- * "Cần chú ý": the most urgent non-ok communes (down, critical, unknown, then warning),
+ * "Cần chú ý": the most urgent communes (down, critical, unknown, warning, then flapping),
  * each a link to its page with how long it has been in that state.
  */
 export function AttentionList({
   items,
   nowMs,
+  flapping,
   onShowAll,
 }: {
   items: readonly CommuneSummary[]
   nowMs: number
+  /** Communes with a flapping line or endpoint. */
+  flapping: ReadonlySet<string>
   onShowAll: () => void
 }) {
   const { t } = useI18n()
@@ -45,7 +48,10 @@ export function AttentionList({
               <li key={c.code}>
                 <a class={`attention__item attention__item--${c.state}`} href={communeHref(c.code)}>
                   <StateBadge state={c.state} compact />
-                  <span class="attention__name">{c.name}</span>
+                  <span class="attention__name">
+                    {c.name}
+                    {flapping.has(c.code) && <span class="flag flag--flapping">{t('incident.flapping')}</span>}
+                  </span>
                   <span class="attention__meta">
                     <span class="mono">{c.code}</span>
                     {c.cluster && <span> · {c.cluster}</span>}

@@ -18,10 +18,12 @@ interface Column {
 const COLUMNS: readonly Column[] = [
   { key: 'state', label: 'col.state', width: 168 },
   { key: 'name', label: 'col.name', width: 230 },
-  { key: 'code', label: 'col.code', width: 104 },
-  { key: 'cluster', label: 'col.cluster', width: 180 },
+  { key: 'code', label: 'col.code', width: 132 },
+  { key: 'cluster', label: 'col.cluster', width: 170 },
   { key: 'rtt', label: 'col.rtt', width: 96, numeric: true },
   { key: 'loss', label: 'col.loss', width: 112, numeric: true },
+  { key: 'contracted', label: 'col.contracted', width: 150, numeric: true },
+  { key: 'gaps', label: 'col.gaps', width: 104, numeric: true },
   { key: 'since', label: 'col.since', width: 140 },
   { key: 'lastSeen', label: 'col.lastSeen', width: 130 },
 ]
@@ -219,6 +221,8 @@ function Row({ commune: c, index, nowMs, t, lang }: { commune: CommuneSummary; i
       </td>
       <td class="num">{formatRttMs(c.rttSeconds, lang)}</td>
       <td class="num">{formatLossPct(c.lossRatio, lang)}</td>
+      <td class="num">{formatNumber(c.contractedMbps, lang, 0)}</td>
+      <td class="num">{c.openGaps > 0 ? <span class="gap-count">{formatNumber(c.openGaps, lang, 0)}</span> : <span class="muted">0</span>}</td>
       <td title={since !== null ? formatDateTime(since) : undefined}>{since !== null ? formatDuration((nowMs - since) / 1000, t) : t('value.none')}</td>
       <td title={seen !== null ? formatDateTime(seen) : undefined}>{seen !== null ? formatShortDateTime(seen, nowMs) : t('value.never')}</td>
     </tr>

@@ -1,12 +1,14 @@
+import type { ComponentChildren } from 'preact'
 import { useModels, useI18n } from '../context'
 import { DemoBanner } from './DemoBanner'
 import { LiveIndicator } from './LiveIndicator'
+import { UserMenu } from './UserMenu'
 
 /**
- * Sticky top bar: brand, province, live indicator, language toggle, and the demo banner
- * beneath it whenever the server says the data is simulated.
+ * Sticky top bar: brand, province, main navigation, live indicator, language toggle, user
+ * menu, and the demo banner beneath it whenever the server says the data is simulated.
  */
-export function Header() {
+export function Header({ nav }: { nav: ComponentChildren }) {
   const { overview, commune, prefs } = useModels()
   const { t } = useI18n()
   const ov = overview.overview.value
@@ -26,6 +28,7 @@ export function Header() {
           {ov ? <span class="topbar__province-name">{ov.province.name}</span> : null}
           <span class="topbar__tagline">{t('app.tagline')}</span>
         </div>
+        {nav}
         <div class="topbar__tools">
           <LiveIndicator />
           <button type="button" class="btn btn--ghost lang-toggle" onClick={() => prefs.toggleLang()} aria-label={t('lang.toggle.label')}>
@@ -33,8 +36,9 @@ export function Header() {
               <circle cx="10" cy="10" r="8" fill="none" stroke="currentColor" stroke-width="1.6" />
               <path d="M2 10h16M10 2c2.5 2.6 2.5 13.4 0 16M10 2c-2.5 2.6-2.5 13.4 0 16" fill="none" stroke="currentColor" stroke-width="1.4" />
             </svg>
-            <span>{t('lang.toggle')}</span>
+            <span lang={prefs.lang.value === 'vi' ? 'en' : 'vi'}>{t('lang.toggle')}</span>
           </button>
+          <UserMenu />
         </div>
       </div>
       {demo && <DemoBanner />}

@@ -1,56 +1,82 @@
 import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
-import type { Series } from '../../../protocol'
 import { useI18n } from '../context'
 import { TIME_ZONE, formatDateTime, formatHourMinute, formatNumber } from '../format'
 import type { Lang } from '../i18n'
+import { gapRuns, type AlignedData } from '../chart-data'
 
-/** How a metric is drawn: scale from base unit, unit label, default thresholds (SPEC §4). */
+/** One plotted line of a chart. */
+export interface LineSpec {
+  /** Legend label (already translated). */
+  label: string
+  color: string
+  fill?: string
+  /** Drawn as a band edge: no line, only the fill between it and its partner (see `band`). */
+  bandEdge?: boolean
+  dash?: number[]
+}
+
+/** A dashed horizontal reference line (threshold, contracted rate). */
+export interface ReferenceLine {
+  value: number
+  color: string
+}
+
+/** How a chart is drawn. Values are already scaled to the plotted unit. */
 export interface ChartSpec {
-  /** Multiplier from the series' base unit to the plotted unit (s→ms: 1000, ratio→%: 100). */
-  scale: number
   unit: string
   digits: number
-  warning: number
-  critical: number
-  color: string
-  fill: string
+  lines: readonly LineSpec[]
+  references: readonly ReferenceLine[]
+  /** Fixed y range, e.g. MOS 1–4.5; otherwise 0 … max(data, references) + 15 %. */
+  yRange?: [number, number]
+  /** Fill between line `band[0]` (upper) and `band[1]` (lower), 1-based uPlot indexes. */
+  band?: { upper: number; lower: number; fill: string }
+  /** Rare measurements (throughput every few hours): draw points, do not shade gaps. */
+  sparse?: boolean
 }
 
-/** RTT median, plotted in ms; thresholds are SPEC §4 defaults (50 / 100 ms). */
-export const RTT_CHART: ChartSpec = { scale: 1000, unit: 'ms', digits: 1, warning: 50, critical: 100, color: '#1c64b8', fill: 'rgba(28,100,184,0.08)' }
-/** Loss, plotted in %; thresholds are SPEC §4 defaults (0.1 % / 1 %). */
-export const LOSS_CHART: ChartSpec = { scale: 100, unit: '%', digits: 2, warning: 0.1, critical: 1, color: '#8a3ffc', fill: 'rgba(138,63,252,0.08)' }
+/** Fill of periods without any data. Also used by the legend swatch in CSS (`--gap-fill`). */
+export const GAP_FILL = 'rgba(85, 96, 108, 0.13)'
 
-/**
- * Converts series points to uPlot columns. Nulls stay null: with `spanGaps: false` they
- * break the line, so a data gap is visible as a gap instead of a made-up straight line.
- */
-export function toColumns(series: Series, scale: number): [number[], (number | null)[]] {
-  const xs: number[] = []
-  const ys: (number | null)[] = []
-  for (const [x, y] of series.points) {
-    xs.push(x)
-    ys.push(y === null ? null : y * scale)
+function gapShadePlugin(): uPlot.Plugin {
+  return {
+    hooks: {
+      // Under the series: the lines of the data around a gap stay crisp.
+      drawClear: (u) => {
+        const xs = u.data[0]
+        if (xs.length < 2) return
+        const runs = gapRuns(u.data as AlignedData)
+        // A chart with no data at all says so in words; shading all of it adds nothing.
+        if (runs.length === 1 && runs[0]?.[0] === 0 && runs[0][1] === xs.length - 1) return
+        const step = (xs[1] as number) - (xs[0] as number)
+        const ctx = u.ctx
+        const { top, height, left, width } = u.bbox
+        ctx.save()
+        ctx.fillStyle = GAP_FILL
+        for (const [a, b] of runs) {
+          const x0 = Math.max(left, u.valToPos(xs[a] as number, 'x', true))
+          const x1 = Math.min(left + width, u.valToPos((xs[b] as number) + step, 'x', true))
+          if (x1 > x0) ctx.fillRect(x0, top, x1 - x0, height)
+        }
+        ctx.restore()
+      },
+    },
   }
-  return [xs, ys]
 }
 
-function thresholdPlugin(spec: ChartSpec): uPlot.Plugin {
+function referencePlugin(refs: readonly ReferenceLine[]): uPlot.Plugin {
   return {
     hooks: {
       draw: (u) => {
         const ctx = u.ctx
         const { left, width, top, height } = u.bbox
-        for (const [value, color] of [
-          [spec.warning, '#c98a00'],
-          [spec.critical, '#c2410c'],
-        ] as const) {
-          const y = Math.round(u.valToPos(value, 'y', true)) + 0.5
+        for (const r of refs) {
+          const y = Math.round(u.valToPos(r.value, 'y', true)) + 0.5
           if (y < top || y > top + height) continue
           ctx.save()
-          ctx.strokeStyle = color
+          ctx.strokeStyle = r.color
           ctx.lineWidth = 1 * uPlot.pxRatio
           ctx.setLineDash([6 * uPlot.pxRatio, 4 * uPlot.pxRatio])
           ctx.beginPath()
@@ -64,73 +90,92 @@ function thresholdPlugin(spec: ChartSpec): uPlot.Plugin {
   }
 }
 
-function buildOptions(spec: ChartSpec, label: string, timeLabel: string, lang: Lang, width: number, thresholdMax: number): uPlot.Options {
-  const fmt = (v: number | null | undefined): string =>
-    v === null || v === undefined ? '—' : `${formatNumber(v, lang, spec.digits)} ${spec.unit}`
+/** Ticks of the time axis: `HH:mm`, or `dd/MM` at local midnight and on multi-day ranges. */
+function timeTicks(splits: number[], spanSeconds: number): string[] {
+  return splits.map((s) => {
+    const hm = formatHourMinute(s * 1000)
+    if (spanSeconds > 3 * 86400 || hm === '00:00') return formatDateTime(s * 1000).slice(0, 5)
+    return hm
+  })
+}
+
+function buildOptions(spec: ChartSpec, timeLabel: string, lang: Lang, width: number, height: number): uPlot.Options {
+  const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${formatNumber(v, lang, spec.digits)} ${spec.unit}`)
+  const refMax = spec.references.reduce((m, r) => Math.max(m, r.value), 0)
   return {
     width,
-    height: 220,
+    height,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), TIME_ZONE),
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     scales: {
       x: { time: true },
-      // Always include the warning threshold so small values read as small, not as a
-      // dramatic curve auto-scaled to fill the box.
-      y: { range: (_u, _min, max) => [0, Math.max(max ?? 0, thresholdMax) * 1.15] },
+      y: {
+        range: (_u, _min, max): uPlot.Range.MinMax => {
+          if (spec.yRange) return spec.yRange
+          // Always include the references so small values read as small, not as a dramatic
+          // curve auto-scaled to fill the box.
+          return [0, Math.max(max ?? 0, refMax) * 1.15 || 1]
+        },
+      },
     },
     axes: [
       {
         stroke: '#5b6b7b',
         grid: { stroke: '#eef1f4', width: 1 },
         ticks: { stroke: '#dde3ea', width: 1 },
-        values: (_u, splits) =>
-          splits.map((s) => {
-            const hm = formatHourMinute(s * 1000)
-            return hm === '00:00' ? formatDateTime(s * 1000).slice(0, 5) : hm
-          }),
+        values: (u, splits) => {
+          const xs = u.data[0]
+          const span = xs.length > 1 ? (xs[xs.length - 1] as number) - (xs[0] as number) : 0
+          return timeTicks(splits, span)
+        },
       },
       {
         stroke: '#5b6b7b',
         grid: { stroke: '#eef1f4', width: 1 },
         ticks: { stroke: '#dde3ea', width: 1 },
-        size: 56,
+        size: 52,
         values: (_u, splits) => splits.map((v) => formatNumber(v, lang, spec.digits)),
       },
     ],
     series: [
       { label: timeLabel, value: (_u, v) => (v === null ? '—' : formatDateTime(v * 1000)) },
-      {
-        label,
-        stroke: spec.color,
-        fill: spec.fill,
-        width: 1.5,
-        spanGaps: false,
-        points: { show: false },
-        value: (_u, v) => fmt(v),
-      },
+      ...spec.lines.map(
+        (l): uPlot.Series => ({
+          label: l.label,
+          stroke: l.bandEdge ? 'transparent' : l.color,
+          ...(l.fill && !l.bandEdge ? { fill: l.fill } : {}),
+          ...(l.dash ? { dash: l.dash } : {}),
+          width: l.bandEdge ? 0 : 1.6,
+          spanGaps: false,
+          points: spec.sparse ? { show: true, size: 7, fill: l.color, stroke: l.color } : { show: false },
+          value: (_u, v) => fmt(v),
+        }),
+      ),
     ],
-    plugins: [thresholdPlugin(spec)],
+    ...(spec.band ? { bands: [{ series: [spec.band.upper, spec.band.lower], fill: spec.band.fill }] } : {}),
+    plugins: [...(spec.sparse ? [] : [gapShadePlugin()]), referencePlugin(spec.references)],
   }
 }
 
 /**
- * A uPlot line chart of one series. The plot is created once per language/metric and fed
- * new data with `setData`, and follows its container's width.
+ * A uPlot time chart of one or more aligned series. The plot is rebuilt when its presentation
+ * (spec, language) changes and fed new data with `setData`; it follows its container's width.
+ * Periods where every series is null are shaded, never joined.
  */
-export function SeriesChart({ series, spec, label }: { series: Series; spec: ChartSpec; label: string }) {
+export function SeriesChart({ data, spec, label, height = 200 }: { data: AlignedData; spec: ChartSpec; label: string; height?: number }) {
   const { t, lang } = useI18n()
   const timeLabel = t('charts.time')
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
-  const data = toColumns(series, spec.scale)
+  const specKey = JSON.stringify(spec)
 
   useEffect(() => {
     const el = box.current
     if (!el) return
-    const u = new uPlot(buildOptions(spec, label, timeLabel, lang, Math.max(280, el.clientWidth), spec.warning), data, el)
+    const u = new uPlot(buildOptions(spec, timeLabel, lang, Math.max(260, el.clientWidth), height), data as uPlot.AlignedData, el)
     plot.current = u
-    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(280, el.clientWidth), height: 220 }))
+    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(260, el.clientWidth), height }))
     ro.observe(el)
     return () => {
       ro.disconnect()
@@ -138,11 +183,11 @@ export function SeriesChart({ series, spec, label }: { series: Series; spec: Cha
       plot.current = null
     }
     // Data updates go through setData below; only a change of presentation rebuilds.
-  }, [spec, label, lang])
+  }, [specKey, lang, height])
 
   useEffect(() => {
-    plot.current?.setData(data)
-  }, [series])
+    plot.current?.setData(data as uPlot.AlignedData)
+  }, [data])
 
-  return <div class="chart" ref={box} />
+  return <div class="chart" ref={box} data-label={label} />
 }

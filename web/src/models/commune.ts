@@ -1,30 +1,50 @@
 /**
  * One commune's page state: detail (targets, gaps) from `GET /api/v1/communes/:code`,
- * kept current by live deltas, and the line target's RTT and loss series for a chosen range.
+ * kept current by live deltas, the series of its line, video endpoint and link for a chosen
+ * range, and its incidents.
  * @module
  */
 import { computed, createModel, effect, signal, type ReadonlySignal } from '@preact/signals'
-import type { CommuneDetail, CommuneSummary, LiveMessage, Series, TargetStatus } from '../../../protocol'
+import type { CommuneDetail, CommuneSummary, IncidentView, LiveMessage, Series, TargetStatus } from '../../../protocol'
 import type { Api, ApiError } from '../api'
 import type { Clock } from './clock'
+import { IDLE, type Loaded } from './alerts'
 import { mergeByKey } from './communes'
 import type { LoadStatus } from './overview'
 
 /** Chart ranges offered by the picker. */
-export type RangeKey = '1h' | '6h' | '24h'
+export type RangeKey = '1h' | '6h' | '24h' | '7d' | '30d' | '90d'
 
-/** Range length and series step. Steps keep every range at a few hundred points. */
+/**
+ * Range length and series step. Steps keep every range at 240–360 points, so a 90-day chart
+ * costs the same as a 1-hour one and the server can answer long ranges from its rollups.
+ */
 export const RANGES: Readonly<Record<RangeKey, { seconds: number; stepSeconds: number }>> = {
   '1h': { seconds: 3_600, stepSeconds: 15 },
   '6h': { seconds: 21_600, stepSeconds: 60 },
   '24h': { seconds: 86_400, stepSeconds: 300 },
+  '7d': { seconds: 7 * 86_400, stepSeconds: 1_800 },
+  '30d': { seconds: 30 * 86_400, stepSeconds: 7_200 },
+  '90d': { seconds: 90 * 86_400, stepSeconds: 21_600 },
 }
 
 /** Range keys in picker order. */
-export const RANGE_KEYS: readonly RangeKey[] = ['1h', '6h', '24h']
+export const RANGE_KEYS: readonly RangeKey[] = ['1h', '6h', '24h', '7d', '30d', '90d']
 
-/** Series metrics charted for the line (server metric names, base units). */
-export const CHART_METRICS = { rtt: 'rtt_median_seconds', loss: 'loss_ratio' } as const
+/** Series metrics charted on the commune page (server measurement names, base units). */
+export const METRICS = [
+  'rtt_median_seconds',
+  'rtt_min_seconds',
+  'rtt_max_seconds',
+  'loss_ratio',
+  'jitter_seconds',
+  'download_bytes_per_second',
+  'upload_bytes_per_second',
+  'mos_estimate',
+  'utilization_ratio_in',
+  'utilization_ratio_out',
+] as const
+export type Metric = (typeof METRICS)[number]
 
 /** One fetched series. */
 export interface SeriesState {
@@ -34,6 +54,24 @@ export interface SeriesState {
 }
 
 const IDLE_SERIES: SeriesState = { status: 'idle', data: null, error: null }
+const idleAll = (): Record<Metric, SeriesState> => Object.fromEntries(METRICS.map((m) => [m, IDLE_SERIES])) as Record<Metric, SeriesState>
+
+/**
+ * The target a metric is read from: throughput from the commune's throughput check,
+ * utilization from its SNMP check, everything else from the line's packet check (udp_echo or
+ * icmp). Each falls back to the first line target, whose series simply stays empty when it
+ * does not measure that metric.
+ */
+export function metricSource(metric: Metric, targets: readonly TargetStatus[]): TargetStatus | null {
+  const line = targets.find((t) => t.role === 'line') ?? null
+  if (metric === 'download_bytes_per_second' || metric === 'upload_bytes_per_second') {
+    return targets.find((t) => t.kind === 'throughput' && t.role === 'line') ?? targets.find((t) => t.kind === 'throughput') ?? line
+  }
+  if (metric === 'utilization_ratio_in' || metric === 'utilization_ratio_out') {
+    return targets.find((t) => t.kind === 'snmp') ?? line
+  }
+  return targets.find((t) => t.role === 'line' && (t.kind === 'udp_echo' || t.kind === 'icmp')) ?? line
+}
 
 /** Dependencies of {@link CommuneModel}. */
 export interface CommuneDeps {
@@ -49,11 +87,15 @@ export interface CommuneState {
   detail: ReadonlySignal<CommuneDetail | null>
   status: ReadonlySignal<LoadStatus>
   error: ReadonlySignal<ApiError | null>
-  /** The first target with role `line`: the one charted. */
+  /** The first target with role `line`. */
   lineTarget: ReadonlySignal<TargetStatus | null>
+  /** The first target with role `mcu` (the video endpoint). */
+  mcuTarget: ReadonlySignal<TargetStatus | null>
   range: ReadonlySignal<RangeKey>
-  rtt: ReadonlySignal<SeriesState>
-  loss: ReadonlySignal<SeriesState>
+  /** Every charted metric's series for the current range. */
+  series: ReadonlySignal<Readonly<Record<Metric, SeriesState>>>
+  /** Incidents of this commune (open and past), newest first. */
+  incidents: ReadonlySignal<Loaded<IncidentView[]>>
   /** Shows commune `code` (no-op if already shown and loaded). */
   open: (code: string) => Promise<void>
   /** Leaves the page: stops the chart refresh. */
@@ -61,7 +103,7 @@ export interface CommuneState {
   /** Refetches the detail (and then the series). */
   reload: () => Promise<void>
   setRange: (range: RangeKey) => void
-  /** Refetches both series for the current range, ending now. */
+  /** Refetches every series for the current range, ending now. */
   reloadSeries: () => Promise<void>
   /** Merges this commune's rows of a delta; refetches on reconnect or inventory reload. */
   applyLive: (msg: LiveMessage) => void
@@ -88,6 +130,9 @@ export function mergeCommuneDetail(
   }
 }
 
+/** How many past incidents are fetched to find a commune's (the API filters by state only). */
+const INCIDENT_SCAN = 1000
+
 /** Commune page model. */
 export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   const { api, clock } = deps
@@ -97,14 +142,14 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   const status = signal<LoadStatus>('idle', { name: 'commune-status' })
   const error = signal<ApiError | null>(null, { name: 'commune-error' })
   const range = signal<RangeKey>('6h', { name: 'commune-range' })
-  const rtt = signal<SeriesState>(IDLE_SERIES, { name: 'commune-rtt' })
-  const loss = signal<SeriesState>(IDLE_SERIES, { name: 'commune-loss' })
-  const lineTarget = computed(() => detail.value?.targets.find((t) => t.role === 'line') ?? null, {
-    name: 'commune-line-target',
-  })
+  const series = signal<Readonly<Record<Metric, SeriesState>>>(idleAll(), { name: 'commune-series' })
+  const incidents = signal<Loaded<IncidentView[]>>(IDLE, { name: 'commune-incidents' })
+  const lineTarget = computed(() => detail.value?.targets.find((t) => t.role === 'line') ?? null, { name: 'commune-line-target' })
+  const mcuTarget = computed(() => detail.value?.targets.find((t) => t.role === 'mcu') ?? null, { name: 'commune-mcu-target' })
 
   let detailCtrl: AbortController | null = null
   let seriesCtrl: AbortController | null = null
+  let incidentsCtrl: AbortController | null = null
 
   async function fetchDetail(quiet: boolean): Promise<void> {
     const c = code.peek()
@@ -126,45 +171,57 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     detail.value = res.data
     error.value = null
     status.value = 'ready'
-    await reloadSeries()
+    await Promise.all([reloadSeries(), reloadIncidents()])
+  }
+
+  async function reloadIncidents(): Promise<void> {
+    const c = code.peek()
+    if (c === null) return
+    incidentsCtrl?.abort()
+    const ctrl = new AbortController()
+    incidentsCtrl = ctrl
+    incidents.value = { status: 'loading', data: incidents.peek().data, error: null }
+    const r = await api.incidents('all', INCIDENT_SCAN, ctrl.signal)
+    if (ctrl !== incidentsCtrl) return
+    incidentsCtrl = null
+    incidents.value = r.ok
+      ? { status: 'ready', data: r.data.filter((i) => i.communeCode === c), error: null }
+      : { status: 'error', data: incidents.peek().data, error: r.error }
   }
 
   async function reloadSeries(): Promise<void> {
-    const target = lineTarget.peek()
+    const targets = detail.peek()?.targets ?? []
     seriesCtrl?.abort()
-    if (!target) {
-      rtt.value = IDLE_SERIES
-      loss.value = IDLE_SERIES
-      return
-    }
     const ctrl = new AbortController()
     seriesCtrl = ctrl
     const { seconds, stepSeconds } = RANGES[range.peek()]
     // Align the window to the step so consecutive refreshes ask for the same buckets.
     const stepMs = stepSeconds * 1000
     const toMs = Math.ceil(clock.now() / stepMs) * stepMs
-    const query = { targetId: target.id, fromMs: toMs - seconds * 1000, toMs, stepSeconds }
-    const loading = (s: SeriesState): SeriesState => ({ status: 'loading', data: s.data, error: null })
-    rtt.value = loading(rtt.peek())
-    loss.value = loading(loss.peek())
-    const [r, l] = await Promise.all([
-      api.series({ ...query, metric: CHART_METRICS.rtt }, ctrl.signal),
-      api.series({ ...query, metric: CHART_METRICS.loss }, ctrl.signal),
-    ])
+    const before = series.peek()
+    const sources = METRICS.map((m) => [m, metricSource(m, targets)] as const)
+    series.value = Object.fromEntries(
+      sources.map(([m, t]) => [m, t ? { status: 'loading', data: before[m].data, error: null } : IDLE_SERIES]),
+    ) as Record<Metric, SeriesState>
+    const answers = await Promise.all(
+      sources.map(async ([metric, t]) => {
+        if (!t) return [metric, IDLE_SERIES] as const
+        const res = await api.series({ targetId: t.id, metric, fromMs: toMs - seconds * 1000, toMs, stepSeconds }, ctrl.signal)
+        const state: SeriesState = res.ok ? { status: 'ready', data: res.data, error: null } : { status: 'error', data: null, error: res.error }
+        return [metric, state] as const
+      }),
+    )
     if (ctrl !== seriesCtrl) return
     seriesCtrl = null
-    const settle = (res: typeof r): SeriesState =>
-      res.ok ? { status: 'ready', data: res.data, error: null } : { status: 'error', data: null, error: res.error }
-    rtt.value = settle(r)
-    loss.value = settle(l)
+    series.value = Object.fromEntries(answers) as Record<Metric, SeriesState>
   }
 
   async function open(next: string): Promise<void> {
     if (code.peek() === next && (status.peek() === 'ready' || status.peek() === 'loading')) return
     if (code.peek() !== next) {
       detail.value = null
-      rtt.value = IDLE_SERIES
-      loss.value = IDLE_SERIES
+      series.value = idleAll()
+      incidents.value = IDLE
       error.value = null
     }
     code.value = next
@@ -174,7 +231,8 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   function close(): void {
     detailCtrl?.abort()
     seriesCtrl?.abort()
-    detailCtrl = seriesCtrl = null
+    incidentsCtrl?.abort()
+    detailCtrl = seriesCtrl = incidentsCtrl = null
     code.value = null
     status.value = 'idle'
   }
@@ -183,7 +241,12 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     const current = detail.peek()
     if (code.peek() === null) return
     if (msg.type === 'delta') {
-      if (current) detail.value = mergeCommuneDetail(current, msg.communes, msg.targets)
+      if (!current) return
+      const next = mergeCommuneDetail(current, msg.communes, msg.targets)
+      if (next === current) return
+      // A state change of this commune may open or resolve an incident.
+      if (next.commune.state !== current.commune.state) void reloadIncidents()
+      detail.value = next
       return
     }
     // hello after a reconnect or reload: we may have missed deltas, refetch quietly.
@@ -203,9 +266,10 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     status,
     error,
     lineTarget,
+    mcuTarget,
     range,
-    rtt,
-    loss,
+    series,
+    incidents,
     open,
     close,
     reload: () => fetchDetail(false),

@@ -6,7 +6,7 @@
 import { ATTENTION_RANK, STATES, type CommuneSummary, type State } from '../../../protocol'
 
 /** Sortable columns of the commune table. */
-export type SortKey = 'state' | 'name' | 'code' | 'cluster' | 'rtt' | 'loss' | 'since' | 'lastSeen'
+export type SortKey = 'state' | 'name' | 'code' | 'cluster' | 'rtt' | 'loss' | 'contracted' | 'gaps' | 'since' | 'lastSeen'
 
 /** Sort direction. */
 export type SortDir = 'asc' | 'desc'
@@ -150,6 +150,10 @@ export function sortCommunes(
         return c.rttSeconds
       case 'loss':
         return c.lossRatio
+      case 'contracted':
+        return c.contractedMbps
+      case 'gaps':
+        return c.openGaps
       case 'since':
         return timeOf(c.since)
       case 'lastSeen':
@@ -176,13 +180,14 @@ export function sortCommunes(
 }
 
 /**
- * Communes that are not ok, most urgent first: by attention rank (down, critical,
- * unknown, warning), then the longest-standing problem first (an outage of hours is
+ * Communes that need attention, most urgent first: every non-ok commune by attention rank
+ * (down, critical, unknown, warning), then ok communes whose line or endpoint is flapping
+ * (in `flapping`); within a rank the longest-standing problem first (an outage of hours is
  * worse than one of minutes; a missing `since` counts as oldest), then by code.
  */
-export function attentionOrder(list: readonly CommuneSummary[]): CommuneSummary[] {
+export function attentionOrder(list: readonly CommuneSummary[], flapping: ReadonlySet<string> = new Set()): CommuneSummary[] {
   return list
-    .filter((c) => c.state !== 'ok')
+    .filter((c) => c.state !== 'ok' || flapping.has(c.code))
     .map((c) => ({ c, since: timeOf(c.since) ?? Number.NEGATIVE_INFINITY }))
     .sort((a, b) => {
       const rank = ATTENTION_RANK[b.c.state] - ATTENTION_RANK[a.c.state]

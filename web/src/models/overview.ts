@@ -16,6 +16,8 @@ type Delta = Extract<LiveMessage, { type: 'delta' }>
 /** Dependencies of {@link OverviewModel}. */
 export interface OverviewDeps {
   api: Api
+  /** Communes with a flapping target (from open incidents); they need attention even when ok. */
+  flapping?: ReadonlySignal<ReadonlySet<string>>
 }
 
 /** Read-only view of the overview state plus its actions. */
@@ -26,7 +28,7 @@ export interface OverviewState {
   error: ReadonlySignal<ApiError | null>
   communes: ReadonlySignal<readonly CommuneSummary[]>
   counts: ReadonlySignal<StateCounts | null>
-  /** Non-ok communes, most urgent first (see `attentionOrder`). */
+  /** Non-ok and flapping communes, most urgent first (see `attentionOrder`). */
   attention: ReadonlySignal<readonly CommuneSummary[]>
   /** Server time of the newest data shown (overview `generatedAt` or last delta `at`), epoch ms. */
   dataTime: ReadonlySignal<number | null>
@@ -48,7 +50,7 @@ export const OverviewModel = createModel((deps: OverviewDeps): OverviewState => 
   const dataTime = signal<number | null>(null, { name: 'overview-data-time' })
   const communes = computed(() => overview.value?.communes ?? [], { name: 'overview-communes' })
   const counts = computed(() => overview.value?.counts ?? null, { name: 'overview-counts' })
-  const attention = computed(() => attentionOrder(communes.value), { name: 'overview-attention' })
+  const attention = computed(() => attentionOrder(communes.value, deps.flapping?.value), { name: 'overview-attention' })
 
   let pending: Delta[] = []
   let inflight: AbortController | null = null

@@ -1,0 +1,340 @@
+import { useMemo, useRef, useState } from 'preact/hooks'
+import { STATES, type CommuneSummary, type State } from '../../../protocol'
+import { useI18n } from '../context'
+import { formatNumber } from '../format'
+import { boundaryPath, boundsOf, clampView, fitProjection, zoomAt, type Projection, type View } from '../geo'
+import { stateKey } from '../i18n'
+import { communeHref } from '../models/router'
+import type { Boundary } from '../wire'
+import { StateBadge } from './StateBadge'
+
+/** What the markers show: commune state, or signal gaps (coverage gaps and silent targets). */
+export type MapLayer = 'state' | 'gaps'
+
+const WIDTH = 1000
+const PADDING = 24
+/** Marker size in map units (the 1000-unit-wide map is drawn ~600–900 px wide). */
+const SIZE: Record<State, number> = { ok: 13, warning: 19, critical: 19, down: 21, unknown: 16 }
+/** Problems are drawn last, on top of the calm majority. */
+const DRAW_ORDER: readonly State[] = ['ok', 'warning', 'unknown', 'critical', 'down']
+
+interface Point {
+  c: CommuneSummary
+  x: number
+  y: number
+}
+
+/**
+ * SVG map of communes from their lat/lon (no tiles, no network), with the optional province
+ * outline. Each state has its own marker shape (circle, triangle, octagon, crossed circle,
+ * dashed "?" circle) as well as colour. Pan by dragging or arrow keys, zoom with the buttons,
+ * +/−, double-click or Ctrl + wheel; hover shows the commune, click opens it. Keyboard users
+ * reach every commune through the table and the attention list; the map is a picture for them
+ * (role=img with a summary of the counts).
+ */
+export function CommuneMap({
+  communes,
+  boundary,
+  layer = 'state',
+  gapCounts,
+  silent,
+  label,
+}: {
+  communes: readonly CommuneSummary[]
+  boundary: Boundary | null
+  layer?: MapLayer
+  /** Open coverage gaps per commune (gaps layer). */
+  gapCounts?: ReadonlyMap<string, number>
+  /** Communes with a silent target now (gaps layer). */
+  silent?: ReadonlySet<string>
+  /** Accessible name of the map. */
+  label: string
+}) {
+  const { t, lang } = useI18n()
+  const svgRef = useRef<SVGSVGElement>(null)
+  const [view, setView] = useState<View>({ k: 1, x: 0, y: 0 })
+  const [hover, setHover] = useState<{ c: CommuneSummary; left: number; top: number } | null>(null)
+  const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null)
+
+  // Positions depend only on coordinates; a live delta (new states) must not refit the map.
+  const coordKey = useMemo(() => communes.map((c) => `${c.lon},${c.lat}`).join(';'), [communes])
+  const proj: Projection | null = useMemo(() => {
+    const b = boundsOf(communes, boundary)
+    return b ? fitProjection(b, WIDTH, PADDING, 360, 1100) : null
+  }, [coordKey, boundary])
+  const outline = useMemo(() => (proj && boundary ? boundaryPath(boundary, proj) : ''), [proj, boundary])
+
+  const points = useMemo(() => {
+    const out: Point[] = []
+    if (!proj) return out
+    for (const c of communes) {
+      if (!Number.isFinite(c.lat) || !Number.isFinite(c.lon)) continue
+      const [x, y] = proj.project(c.lon, c.lat)
+      out.push({ c, x, y })
+    }
+    return out
+  }, [communes, proj])
+
+  if (!proj) return <p class="card__empty">{t('map.empty')}</p>
+  const { width, height } = proj
+
+  function toSvg(clientX: number, clientY: number): [number, number] {
+    const svg = svgRef.current
+    const ctm = svg?.getScreenCTM()
+    if (!svg || !ctm) return [0, 0]
+    const p = new DOMPoint(clientX, clientY).matrixTransform(ctm.inverse())
+    return [p.x, p.y]
+  }
+  const zoom = (factor: number, cx = width / 2, cy = height / 2): void => setView((v) => zoomAt(v, factor, cx, cy, width, height))
+  const pan = (dx: number, dy: number): void => setView((v) => clampView({ k: v.k, x: v.x + dx, y: v.y + dy }, width, height))
+
+  function codeAt(target: EventTarget | null): string | null {
+    const el = (target as Element | null)?.closest?.('[data-code]')
+    return el?.getAttribute('data-code') ?? null
+  }
+
+  function onPointerMove(e: PointerEvent): void {
+    const d = drag.current
+    if (d) {
+      const [x, y] = toSvg(e.clientX, e.clientY)
+      if (Math.abs(x - d.x) + Math.abs(y - d.y) > 3) d.moved = true
+      if (d.moved) {
+        setView((v) => clampView({ k: v.k, x: d.vx + (x - d.x), y: d.vy + (y - d.y) }, width, height))
+        setHover(null)
+        return
+      }
+    }
+    const code = codeAt(e.target)
+    const c = code ? communes.find((x) => x.code === code) : undefined
+    const box = svgRef.current?.parentElement?.getBoundingClientRect()
+    if (c && box) setHover({ c, left: e.clientX - box.left, top: e.clientY - box.top })
+    else if (hover) setHover(null)
+  }
+
+  const k = view.k
+  const layers = layer === 'state' ? stateLayers(points, k) : gapLayers(points, k, gapCounts, silent)
+  const counts = countStates(communes)
+  const summary =
+    layer === 'state'
+      ? STATES.filter((s) => counts[s] > 0)
+          .map((s) => `${t(stateKey(s))}: ${formatNumber(counts[s], lang, 0)}`)
+          .join(', ')
+      : t('map.gapsSummary', { gaps: formatNumber(gapCounts?.size ?? 0, lang, 0), silent: formatNumber(silent?.size ?? 0, lang, 0) })
+
+  return (
+    <div class="map">
+      <div
+        class="map__frame"
+        tabIndex={0}
+        aria-label={t('map.keys')}
+        onKeyDown={(e) => {
+          const step = 60
+          const keys: Record<string, () => void> = {
+            ArrowLeft: () => pan(step, 0),
+            ArrowRight: () => pan(-step, 0),
+            ArrowUp: () => pan(0, step),
+            ArrowDown: () => pan(0, -step),
+            '+': () => zoom(1.5),
+            '=': () => zoom(1.5),
+            '-': () => zoom(1 / 1.5),
+            '0': () => setView({ k: 1, x: 0, y: 0 }),
+          }
+          const f = keys[e.key]
+          if (f) {
+            e.preventDefault()
+            f()
+          }
+        }}
+      >
+        <svg
+          ref={svgRef}
+          class="map__svg"
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-label={`${label}. ${summary}`}
+          data-points={points.length}
+          onPointerDown={(e) => {
+            if (e.pointerType !== 'mouse' || e.button !== 0) return
+            const [x, y] = toSvg(e.clientX, e.clientY)
+            drag.current = { x, y, vx: view.x, vy: view.y, moved: false }
+          }}
+          onPointerMove={onPointerMove}
+          onPointerLeave={() => {
+            drag.current = null
+            setHover(null)
+          }}
+          onPointerUp={(e) => {
+            const d = drag.current
+            drag.current = null
+            if (d?.moved) return
+            const code = codeAt(e.target)
+            if (code) window.location.hash = communeHref(code)
+          }}
+          onDblClick={(e) => {
+            const [x, y] = toSvg(e.clientX, e.clientY)
+            zoom(e.shiftKey ? 1 / 2 : 2, x, y)
+          }}
+          onWheel={(e) => {
+            // Plain wheel scrolls the page (the map sits in a long page); Ctrl/⌘ + wheel zooms.
+            if (!e.ctrlKey && !e.metaKey) return
+            e.preventDefault()
+            const [x, y] = toSvg(e.clientX, e.clientY)
+            zoom(e.deltaY < 0 ? 1.25 : 1 / 1.25, x, y)
+          }}
+        >
+          <MarkerDefs />
+          <rect class="map__sea" x="0" y="0" width={width} height={height} />
+          <g transform={`translate(${view.x.toFixed(2)} ${view.y.toFixed(2)}) scale(${k})`}>
+            {outline && <path class="map__outline" d={outline} vector-effect="non-scaling-stroke" />}
+            {layers}
+          </g>
+        </svg>
+        {hover && (
+          <div class="map__tip" style={{ left: `${hover.left}px`, top: `${hover.top}px` }} role="presentation">
+            <strong>{hover.c.name}</strong>
+            <span class="mono muted">{hover.c.code}</span>
+            {layer === 'state' ? (
+              <StateBadge state={hover.c.state} compact />
+            ) : (
+              <span>
+                {t('map.gapsTip', { n: formatNumber(gapCounts?.get(hover.c.code) ?? 0, lang, 0) })}
+                {silent?.has(hover.c.code) ? ` · ${t('map.silentTip')}` : ''}
+              </span>
+            )}
+          </div>
+        )}
+        <div class="map__zoom" role="group" aria-label={t('map.zoom')}>
+          <button type="button" class="map__btn" onClick={() => zoom(1.5)} aria-label={t('map.zoomIn')}>
+            +
+          </button>
+          <button type="button" class="map__btn" onClick={() => zoom(1 / 1.5)} aria-label={t('map.zoomOut')}>
+            −
+          </button>
+          <button type="button" class="map__btn map__btn--reset" onClick={() => setView({ k: 1, x: 0, y: 0 })} aria-label={t('map.reset')}>
+            <svg width="14" height="14" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
+              <path d="M3 8V3h5M17 12v5h-5M3 3l5 5M17 17l-5-5" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+            </svg>
+          </button>
+        </div>
+      </div>
+      <MapLegend layer={layer} counts={counts} />
+    </div>
+  )
+}
+
+function countStates(list: readonly CommuneSummary[]): Record<State, number> {
+  const c: Record<State, number> = { ok: 0, warning: 0, critical: 0, down: 0, unknown: 0 }
+  for (const x of list) c[x.state]++
+  return c
+}
+
+function stateLayers(points: readonly Point[], k: number) {
+  const by: Record<State, Point[]> = { ok: [], warning: [], critical: [], down: [], unknown: [] }
+  for (const p of points) by[p.c.state].push(p)
+  return DRAW_ORDER.map((s) => {
+    const size = SIZE[s] / k
+    const half = size / 2
+    return (
+      <g key={s} class={`map__layer map__layer--${s}`} data-state={s}>
+        {by[s].map((p) => (
+          <use key={p.c.code} href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} data-code={p.c.code} />
+        ))}
+      </g>
+    )
+  })
+}
+
+function gapLayers(points: readonly Point[], k: number, gapCounts?: ReadonlyMap<string, number>, silent?: ReadonlySet<string>) {
+  const base = 5 / k
+  return (
+    <>
+      <g class="map__layer map__layer--base">
+        {points.map((p) => (
+          <circle key={p.c.code} cx={p.x} cy={p.y} r={base / 2} data-code={p.c.code} />
+        ))}
+      </g>
+      <g class="map__layer map__layer--gaps">
+        {points.flatMap((p) => {
+          const n = gapCounts?.get(p.c.code) ?? 0
+          if (n === 0) return []
+          const r = (5 + 3.2 * Math.sqrt(n)) / k
+          return [<circle key={p.c.code} cx={p.x} cy={p.y} r={r} data-code={p.c.code} />]
+        })}
+      </g>
+      <g class="map__layer map__layer--silent">
+        {points.flatMap((p) => {
+          if (!silent?.has(p.c.code)) return []
+          const size = 13 / k
+          return [<use key={p.c.code} href="#mk-unknown" x={p.x - size / 2} y={p.y - size / 2} width={size} height={size} data-code={p.c.code} />]
+        })}
+      </g>
+    </>
+  )
+}
+
+/** Marker symbols: the same shapes as the state icons, simplified for a few pixels. */
+function MarkerDefs() {
+  return (
+    <defs>
+      <symbol id="mk-ok" viewBox="-10 -10 20 20">
+        <circle r="8" class="mk mk--ok" />
+      </symbol>
+      <symbol id="mk-warning" viewBox="-10 -10 20 20">
+        <path d="M0-9L9 7.5H-9z" class="mk mk--warning" />
+      </symbol>
+      <symbol id="mk-critical" viewBox="-10 -10 20 20">
+        <path d="M-3.7-9h7.4L9-3.7v7.4L3.7 9h-7.4L-9 3.7v-7.4z" class="mk mk--critical" />
+        <path d="M0-4.5v4" class="mk-glyph" />
+        <circle cy="4.2" r="1.3" fill="#fff" />
+      </symbol>
+      <symbol id="mk-down" viewBox="-10 -10 20 20">
+        <circle r="9" class="mk mk--down" />
+        <path d="M-4-4l8 8M4-4l-8 8" class="mk-glyph" />
+      </symbol>
+      <symbol id="mk-unknown" viewBox="-10 -10 20 20">
+        <circle r="7.5" class="mk mk--unknown" />
+        <circle r="2.2" fill="#55606c" />
+      </symbol>
+    </defs>
+  )
+}
+
+function MapLegend({ layer, counts }: { layer: MapLayer; counts: Record<State, number> }) {
+  const { t, lang } = useI18n()
+  if (layer === 'gaps') {
+    return (
+      <ul class="map__legend">
+        <li>
+          <svg width="16" height="16" viewBox="-10 -10 20 20" aria-hidden="true" focusable="false">
+            <circle r="8" class="map__legend-gap" />
+          </svg>
+          {t('map.legend.gaps')}
+        </li>
+        <li>
+          <svg width="14" height="14" aria-hidden="true" focusable="false">
+            <use href="#mk-unknown" width="14" height="14" />
+          </svg>
+          {t('map.legend.silent')}
+        </li>
+        <li>
+          <svg width="8" height="8" viewBox="-5 -5 10 10" aria-hidden="true" focusable="false">
+            <circle r="3" class="map__legend-base" />
+          </svg>
+          {t('map.legend.commune')}
+        </li>
+      </ul>
+    )
+  }
+  return (
+    <ul class="map__legend">
+      {STATES.map((s) => (
+        <li key={s}>
+          <svg width="14" height="14" aria-hidden="true" focusable="false">
+            <use href={`#mk-${s}`} width="14" height="14" />
+          </svg>
+          {t(stateKey(s))} <span class="muted">{formatNumber(counts[s], lang, 0)}</span>
+        </li>
+      ))}
+    </ul>
+  )
+}

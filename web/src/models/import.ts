@@ -1,0 +1,99 @@
+/**
+ * A file import in two steps (SPEC §2): the file is first checked on the server with a dry run
+ * that writes nothing and reports every bad row with its line; only a clean check can be
+ * imported. The import itself is again all-or-nothing on the server.
+ * @module
+ */
+import { createModel, signal, type ReadonlySignal } from '@preact/signals'
+import type { ErrorIssue } from '../../../protocol'
+import type { Api, ApiError, ImportFormat, ImportKind } from '../api'
+import type { ImportReport } from '../wire'
+
+/** Where an import stands. */
+export type ImportStep =
+  | { step: 'idle' }
+  | { step: 'checking'; file: string }
+  /** The dry run passed: `report` says what the import would change. */
+  | { step: 'checked'; file: string; report: ImportReport }
+  /** The dry run found problems: nothing was written. */
+  | { step: 'invalid'; file: string; issues: ErrorIssue[]; message: string }
+  | { step: 'importing'; file: string; report: ImportReport }
+  | { step: 'done'; file: string; report: ImportReport }
+  | { step: 'failed'; file: string; error: ApiError }
+
+/** Import state plus actions. */
+export interface ImportState {
+  kind: ReadonlySignal<ImportKind>
+  state: ReadonlySignal<ImportStep>
+  setKind: (kind: ImportKind) => void
+  /** Checks a file (dry run). The format follows the file name (.yaml/.yml, else CSV). */
+  check: (fileName: string, text: string) => Promise<void>
+  /** Imports the checked file. No-op unless the last check passed. */
+  commit: () => Promise<void>
+  reset: () => void
+}
+
+/** Format of a file by its name. */
+export function formatOfFile(name: string): ImportFormat {
+  return /\.ya?ml$/i.test(name) ? 'yaml' : 'csv'
+}
+
+/** Import model for one kind (the settings page can switch kinds). */
+export const ImportModel = createModel((deps: { api: Api; kind: ImportKind; onImported?: () => void; onUnauthorized?: () => void }): ImportState => {
+  const kind = signal<ImportKind>(deps.kind, { name: 'import-kind' })
+  const state = signal<ImportStep>({ step: 'idle' }, { name: 'import-state' })
+  let text = ''
+  let format: ImportFormat = 'csv'
+
+  async function check(file: string, body: string): Promise<void> {
+    text = body
+    format = formatOfFile(file)
+    state.value = { step: 'checking', file }
+    const r = await deps.api.importFile(kind.peek(), format, body, true)
+    if (r.ok) {
+      state.value = { step: 'checked', file, report: r.data }
+    } else if (r.error.code === 'E_IMPORT_INVALID' || r.error.code === 'E_VALIDATION') {
+      state.value = { step: 'invalid', file, issues: r.error.issues ?? [], message: r.error.message }
+    } else {
+      if (r.error.code === 'E_UNAUTHORIZED') deps.onUnauthorized?.()
+      state.value = { step: 'failed', file, error: r.error }
+    }
+  }
+
+  async function commit(): Promise<void> {
+    const s = state.peek()
+    if (s.step !== 'checked') return
+    state.value = { step: 'importing', file: s.file, report: s.report }
+    const r = await deps.api.importFile(kind.peek(), format, text, false)
+    if (r.ok) {
+      state.value = { step: 'done', file: s.file, report: r.data }
+      text = ''
+      deps.onImported?.()
+    } else if (r.error.code === 'E_IMPORT_INVALID') {
+      // Someone changed the inventory between the check and the import.
+      state.value = { step: 'invalid', file: s.file, issues: r.error.issues ?? [], message: r.error.message }
+    } else {
+      if (r.error.code === 'E_UNAUTHORIZED') deps.onUnauthorized?.()
+      state.value = { step: 'failed', file: s.file, error: r.error }
+    }
+  }
+
+  return {
+    kind,
+    state,
+    setKind: (k) => {
+      kind.value = k
+      state.value = { step: 'idle' }
+      text = ''
+    },
+    check,
+    commit,
+    reset: () => {
+      state.value = { step: 'idle' }
+      text = ''
+    },
+  }
+})
+
+/** An instance of {@link ImportModel}. */
+export type ImportModel = InstanceType<typeof ImportModel>
