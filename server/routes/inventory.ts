@@ -48,10 +48,20 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
       .post('/:kind{communes|targets|gaps}/import', admin, async (c) => {
         const kind = kindParam(c)
         const text = await readTextBody(c, limits)
-        // ?dryRun=1 checks the whole file and counts what would change, writing nothing.
-        const dryRun = /^(1|true)$/.test(c.req.query('dryRun') ?? '')
-        const report = importInventory(store, text, { kind, format: formatOf(c), actor: c.get('actor'), dryRun })
-        if (!dryRun) deps.onInventoryChanged()
+        const format = formatOf(c)
+        // ?dryRun=1 checks the whole file and counts what would change, writing nothing. The
+        // check itself succeeded either way, so a file with bad rows is a 200 with every issue
+        // (`valid: false`), not an error: the dashboard previews it without an HTTP failure.
+        if (/^(1|true)$/.test(c.req.query('dryRun') ?? '')) {
+          try {
+            return c.json({ valid: true, ...importInventory(store, text, { kind, format, actor: c.get('actor'), dryRun: true }) })
+          } catch (e) {
+            if (e instanceof AppError && e.code === 'E_IMPORT_INVALID') return c.json({ valid: false, kind, message: e.message, issues: e.issues ?? [] })
+            throw e
+          }
+        }
+        const report = importInventory(store, text, { kind, format, actor: c.get('actor') })
+        deps.onInventoryChanged()
         return c.json(report)
       })
       .get('/:kind{communes|targets|gaps}/export', admin, (c) => {

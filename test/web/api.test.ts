@@ -86,14 +86,16 @@ describe('createApi', () => {
     ])
   })
 
-  it('passes every issue of a refused import through, and marks the dry run in the URL', async () => {
+  it('checks an import with a dry run, and passes every issue of a refused import through', async () => {
     const urls: string[] = []
+    const issues = [{ line: 3, path: 'kind', message: 'x' }, { line: 9, path: 'lat', message: 'y' }]
     const fetch: FetchLike = async (url, init) => {
       urls.push(`${init.method} ${url} ${init.headers['content-type']}`)
-      return respond(422, { error: { code: 'E_IMPORT_INVALID', message: '2 problems', issues: [{ line: 3, path: 'kind', message: 'x' }, { line: 9, path: 'lat', message: 'y' }] } })
+      return url.includes('dryRun') ? respond(200, { valid: false, kind: 'gaps', message: '2 bad rows', issues }) : respond(422, { error: { code: 'E_IMPORT_INVALID', message: '2 bad rows', issues } })
     }
-    const r = await createApi(fetch).importFile('gaps', 'csv', 'a,b', true)
-    expect(r).toMatchObject({ ok: false, error: { code: 'E_IMPORT_INVALID', issues: [{ line: 3 }, { line: 9 }] } })
-    expect(urls).toEqual(['POST /api/v1/gaps/import?format=csv&dryRun=1 text/csv; charset=utf-8'])
+    const api = createApi(fetch)
+    expect(await api.checkImport('gaps', 'csv', 'a,b')).toMatchObject({ ok: true, data: { valid: false, issues } })
+    expect(await api.importFile('gaps', 'csv', 'a,b')).toMatchObject({ ok: false, error: { code: 'E_IMPORT_INVALID', issues } })
+    expect(urls).toEqual(['POST /api/v1/gaps/import?format=csv&dryRun=1 text/csv; charset=utf-8', 'POST /api/v1/gaps/import?format=csv text/csv; charset=utf-8'])
   })
 })

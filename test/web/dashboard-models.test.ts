@@ -146,26 +146,30 @@ describe('ImportModel', () => {
   const report: ImportReport = { kind: 'gaps', rows: 2, created: 2, updated: 0, unchanged: 0 }
 
   it('shows every bad row of the dry run and cannot import it', async () => {
-    const calls: boolean[] = []
+    const calls: string[] = []
     const api = stubApi({
-      importFile: async (_k, _f, _text, dryRun) => {
-        calls.push(dryRun)
-        return { ok: false, error: { code: 'E_IMPORT_INVALID', message: '2 problems', issues: [{ line: 3, path: 'kind', message: 'bad kind' }, { line: 5, path: 'population', message: 'not a number' }] } }
+      checkImport: async () => {
+        calls.push('check')
+        return { ok: true, data: { valid: false, kind: 'gaps', message: '2 bad rows', issues: [{ line: 3, path: 'kind', message: 'bad kind' }, { line: 5, path: 'population', message: 'not a number' }] } }
       },
     })
     const m = new ImportModel({ api, kind: 'gaps' })
     await m.check('gaps.csv', 'x')
     expect(m.state.value).toMatchObject({ step: 'invalid', issues: [{ line: 3 }, { line: 5 }] })
     await m.commit()
-    expect(calls).toEqual([true])
+    expect(calls).toEqual(['check'])
   })
 
   it('imports the same text, for real, only after a clean dry run', async () => {
     const calls: Array<[string, string, boolean]> = []
     let imported = 0
     const api = stubApi({
-      importFile: async (_k, format, text, dryRun) => {
-        calls.push([format, text, dryRun])
+      checkImport: async (_k, format, text) => {
+        calls.push([format, text, true])
+        return { ok: true, data: { ...report, valid: true } }
+      },
+      importFile: async (_k, format, text) => {
+        calls.push([format, text, false])
         return { ok: true, data: report }
       },
     })

@@ -28,6 +28,7 @@ import {
   GapsView,
   GroupList,
   GroupView,
+  ImportCheck,
   ImportReport,
   IncidentList,
   MaintenanceList,
@@ -144,10 +145,12 @@ export interface Api {
   updateGap(id: number, input: CoverageGapInput): Promise<ApiResult<null>>
   deleteGap(id: number): Promise<ApiResult<null>>
   /**
-   * `POST /api/v1/:kind/import`. With `dryRun` the server checks the whole file and counts
-   * what would change but writes nothing; a bad file is `E_IMPORT_INVALID` with every issue.
+   * `POST /api/v1/:kind/import?dryRun=1`: the server checks the whole file and counts what
+   * would change, or lists every problem with its line; it writes nothing.
    */
-  importFile(kind: ImportKind, format: ImportFormat, text: string, dryRun: boolean): Promise<ApiResult<ImportReport>>
+  checkImport(kind: ImportKind, format: ImportFormat, text: string): Promise<ApiResult<ImportCheck>>
+  /** `POST /api/v1/:kind/import`: all or nothing; a bad file is `E_IMPORT_INVALID` with every issue. */
+  importFile(kind: ImportKind, format: ImportFormat, text: string): Promise<ApiResult<ImportReport>>
 
   /** `GET /api/v1/settings/boundary`: the province outline uploaded by an admin, or null. */
   boundary(signal?: AbortSignal): Promise<ApiResult<Boundary | null>>
@@ -282,15 +285,19 @@ export function createApi(fetchFn: FetchLike, baseUrl = ''): Api {
     createGap: (input) => send('POST', '/api/v1/gaps', Ignored, input),
     updateGap: (id, input) => send('PUT', `/api/v1/gaps/${id}`, Ignored, input),
     deleteGap: (id) => send('DELETE', `/api/v1/gaps/${id}`, Ignored),
-    importFile: (kind, format, text, dryRun) =>
-      request('POST', `/api/v1/${kind}/import?format=${format}${dryRun ? '&dryRun=1' : ''}`, ImportReport, {
-        text: { body: text, contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/yaml; charset=utf-8' },
-      }),
+    checkImport: (kind, format, text) =>
+      request('POST', `/api/v1/${kind}/import?format=${format}&dryRun=1`, ImportCheck, { text: { body: text, contentType: contentTypeOf(format) } }),
+    importFile: (kind, format, text) =>
+      request('POST', `/api/v1/${kind}/import?format=${format}`, ImportReport, { text: { body: text, contentType: contentTypeOf(format) } }),
 
     boundary: (signal) => pick(get('/api/v1/settings/boundary', BoundaryAnswer, signal), (d) => d.boundary),
     setBoundary: (boundary) => send('PUT', '/api/v1/settings/boundary', Ignored, boundary),
     clearBoundary: () => send('DELETE', '/api/v1/settings/boundary', Ignored),
   }
+}
+
+function contentTypeOf(format: ImportFormat): string {
+  return format === 'csv' ? 'text/csv; charset=utf-8' : 'application/yaml; charset=utf-8'
 }
 
 function parseBody<S extends z.ZodType>(schema: S, body: unknown, status: number): ApiResult<z.infer<S>> {

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod'
-import { BoundaryAnswer, CoverageGapView, IncidentView, Matcher, ProvinceBoundary, TargetRole, boundaryGeometries } from '../../protocol'
+import { BoundaryAnswer, CoverageGapView, ErrorIssue, IncidentView, Matcher, ProvinceBoundary, TargetRole, boundaryGeometries } from '../../protocol'
 
 const IsoTime = z.iso.datetime({ offset: true })
 
@@ -115,7 +115,7 @@ export const TargetRowView = z.object({
 export type TargetRowView = z.infer<typeof TargetRowView>
 export const TargetList = z.object({ targets: z.array(TargetRowView) })
 
-/** Answer of an inventory import (or its dry run). */
+/** Answer of an inventory import: what it changed. */
 export const ImportReport = z.object({
   kind: z.string(),
   rows: z.number().int(),
@@ -124,6 +124,13 @@ export const ImportReport = z.object({
   unchanged: z.number().int(),
 })
 export type ImportReport = z.infer<typeof ImportReport>
+
+/** Answer of an import's dry run: what it would change, or every problem (nothing written either way). */
+export const ImportCheck = z.union([
+  ImportReport.extend({ valid: z.literal(true) }),
+  z.object({ valid: z.literal(false), kind: z.string(), message: z.string(), issues: z.array(ErrorIssue) }),
+])
+export type ImportCheck = z.infer<typeof ImportCheck>
 
 /** A province outline (see protocol/geo.ts). */
 export const Boundary = ProvinceBoundary

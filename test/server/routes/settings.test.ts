@@ -43,20 +43,25 @@ describe('province outline setting', () => {
 describe('inventory import dry run', () => {
   const header = 'commune_code,hamlet,kind,population\n'
 
-  it('lists every bad row with its line and writes nothing', async () => {
+  it('lists every bad row with its line (200, valid: false) and writes nothing', async () => {
     const csv = `${header}C1,Bản Một,no_mobile,120\nC1,Bản Hai,no_mobile,many\nC2,Bản Ba,sometimes,5\n`
     const res = await req('POST', '/api/v1/gaps/import?format=csv&dryRun=1', csv, auth, 'text/csv')
-    expect(res.status).toBe(422)
-    const body = (await res.json()) as { error: { code: string; issues: Array<{ line: number }> } }
-    expect(body.error.code).toBe('E_IMPORT_INVALID')
-    expect(body.error.issues.map((i) => i.line).sort()).toEqual([3, 4])
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { valid: boolean; issues: Array<{ line: number }> }
+    expect(body.valid).toBe(false)
+    expect(body.issues.map((i) => i.line).sort()).toEqual([3, 4])
+    expect(s.runtime.store.listGaps()).toEqual([])
+    // Without dryRun the same file is refused as a whole.
+    const real = await req('POST', '/api/v1/gaps/import?format=csv', csv, auth, 'text/csv')
+    expect(real.status).toBe(422)
+    expect(((await real.json()) as { error: { code: string } }).error.code).toBe('E_IMPORT_INVALID')
     expect(s.runtime.store.listGaps()).toEqual([])
   })
 
   it('counts a good file without writing it; the real import then writes it', async () => {
     const csv = `${header}C1,Bản Một,no_mobile,120\nC2,Bản Hai,no_power,\n`
     const dry = await req('POST', '/api/v1/gaps/import?format=csv&dryRun=1', csv, auth, 'text/csv')
-    expect(await dry.json()).toMatchObject({ rows: 2, created: 2 })
+    expect(await dry.json()).toMatchObject({ valid: true, rows: 2, created: 2 })
     expect(s.runtime.store.listGaps()).toEqual([])
     const real = await req('POST', '/api/v1/gaps/import?format=csv', csv, auth, 'text/csv')
     expect(await real.json()).toMatchObject({ rows: 2, created: 2 })

@@ -87,7 +87,7 @@ export interface CommuneState {
   detail: ReadonlySignal<CommuneDetail | null>
   status: ReadonlySignal<LoadStatus>
   error: ReadonlySignal<ApiError | null>
-  /** The first target with role `line`. */
+  /** The line's packet check (udp_echo/icmp), else the first target with role `line`. */
   lineTarget: ReadonlySignal<TargetStatus | null>
   /** The first target with role `mcu` (the video endpoint). */
   mcuTarget: ReadonlySignal<TargetStatus | null>
@@ -144,7 +144,9 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   const range = signal<RangeKey>('6h', { name: 'commune-range' })
   const series = signal<Readonly<Record<Metric, SeriesState>>>(idleAll(), { name: 'commune-series' })
   const incidents = signal<Loaded<IncidentView[]>>(IDLE, { name: 'commune-incidents' })
-  const lineTarget = computed(() => detail.value?.targets.find((t) => t.role === 'line') ?? null, { name: 'commune-line-target' })
+  // The line's packet check (udp_echo/icmp) when there is one: a throughput or SNMP target
+  // with the line role says less about "is the line up".
+  const lineTarget = computed(() => metricSource('rtt_median_seconds', detail.value?.targets ?? []), { name: 'commune-line-target' })
   const mcuTarget = computed(() => detail.value?.targets.find((t) => t.role === 'mcu') ?? null, { name: 'commune-mcu-target' })
 
   let detailCtrl: AbortController | null = null

@@ -49,10 +49,13 @@ export const ImportModel = createModel((deps: { api: Api; kind: ImportKind; onIm
     text = body
     format = formatOfFile(file)
     state.value = { step: 'checking', file }
-    const r = await deps.api.importFile(kind.peek(), format, body, true)
+    const r = await deps.api.checkImport(kind.peek(), format, body)
     if (r.ok) {
-      state.value = { step: 'checked', file, report: r.data }
-    } else if (r.error.code === 'E_IMPORT_INVALID' || r.error.code === 'E_VALIDATION') {
+      const c = r.data
+      state.value = c.valid
+        ? { step: 'checked', file, report: { kind: c.kind, rows: c.rows, created: c.created, updated: c.updated, unchanged: c.unchanged } }
+        : { step: 'invalid', file, issues: c.issues, message: c.message }
+    } else if (r.error.code === 'E_VALIDATION') {
       state.value = { step: 'invalid', file, issues: r.error.issues ?? [], message: r.error.message }
     } else {
       if (r.error.code === 'E_UNAUTHORIZED') deps.onUnauthorized?.()
@@ -64,7 +67,7 @@ export const ImportModel = createModel((deps: { api: Api; kind: ImportKind; onIm
     const s = state.peek()
     if (s.step !== 'checked') return
     state.value = { step: 'importing', file: s.file, report: s.report }
-    const r = await deps.api.importFile(kind.peek(), format, text, false)
+    const r = await deps.api.importFile(kind.peek(), format, text)
     if (r.ok) {
       state.value = { step: 'done', file: s.file, report: r.data }
       text = ''
