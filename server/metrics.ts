@@ -84,12 +84,12 @@ export interface Metrics {
   ingestBatches: LabelledCounter<'result'>
   notifications: LabelledCounter<'channel' | 'result'>
   /**
-   * The exposition for a scrape: the cached text when it is younger than `cacheSeconds`,
-   * otherwise one fresh render shared by every scrape that arrives meanwhile.
+   * The exposition for a scrape (UTF-8): the cached render when it is younger than
+   * `cacheSeconds`, otherwise one fresh render shared by every scrape that arrives meanwhile.
    */
-  scrape(format: ExpositionFormat): Promise<string>
-  /** Renders now, bypassing the cache (benchmarks, tests). */
-  render(format: ExpositionFormat): Promise<string>
+  scrape(format: ExpositionFormat): Promise<Buffer>
+  /** Renders now, bypassing the cache (benchmarks, tests); UTF-8 bytes. */
+  render(format: ExpositionFormat): Promise<Buffer>
 }
 
 export interface MetricsDeps {
@@ -128,17 +128,33 @@ function formatValue(v: number): string {
 
 type FamilyType = 'gauge' | 'counter' | 'info' | 'histogram' | 'summary' | 'untyped'
 
-/** Appends exposition text in slices, yielding to the event loop when a slice ran long. */
+/**
+ * Writes exposition text as UTF-8 straight into a growing buffer (no megabyte string to build,
+ * flatten and encode again), yielding to the event loop when a slice of work ran long.
+ */
 class Writer {
-  private readonly parts: string[] = []
-  private buf = ''
+  private buf: Buffer
+  private pos = 0
   private sinceCheck = 0
   private sliceStart = performance.now()
 
   constructor(
     readonly openMetrics: boolean,
     private readonly sliceMs: number,
-  ) {}
+    sizeHint: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, sizeHint))
+  }
+
+  private put(s: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    if (this.pos + s.length * 3 > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + s.length * 3))
+      this.buf.copy(next, 0, 0, this.pos)
+      this.buf = next
+    }
+    this.pos += this.buf.write(s, this.pos)
+  }
 
   /**
    * Metadata of a family. `name` is the sample name: counters end in `_total`, info metrics in
@@ -153,20 +169,18 @@ class Writer {
       else if (type === 'info') t = 'gauge'
     } else if (type === 'info') t = 'gauge'
     const h = this.openMetrics ? help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')
-    this.buf += `# HELP ${family} ${h}\n# TYPE ${family} ${t}\n`
+    this.put(`# HELP ${family} ${h}\n# TYPE ${family} ${t}\n`)
   }
 
   /** One sample; `labels` is a rendered `{…}` string or ''. */
   sample(name: string, labels: string, value: number): void {
-    this.buf += `${name}${labels} ${formatValue(value)}\n`
+    this.put(`${name}${labels} ${formatValue(value)}\n`)
   }
 
   /** Call once per loop iteration; resolves at once unless the current slice is over budget. */
   maybeYield(): Promise<void> | undefined {
-    if (++this.sinceCheck < 512) return undefined
+    if (++this.sinceCheck < 256) return undefined
     this.sinceCheck = 0
-    this.parts.push(this.buf)
-    this.buf = ''
     if (performance.now() - this.sliceStart < this.sliceMs) return undefined
     return new Promise<void>((resolve) =>
       setImmediate(() => {
@@ -176,11 +190,10 @@ class Writer {
     )
   }
 
-  finish(): string {
-    if (this.openMetrics) this.buf += '# EOF\n'
-    this.parts.push(this.buf)
-    this.buf = ''
-    return this.parts.join('')
+  /** The bytes written (a view of the writer's buffer). */
+  finish(): Buffer {
+    if (this.openMetrics) this.put('# EOF\n')
+    return this.buf.subarray(0, this.pos)
   }
 }
 
@@ -326,10 +339,11 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   }
 
   let lastRenderSeconds = 0
+  let lastSize = 0
 
-  async function render(format: ExpositionFormat): Promise<string> {
+  async function render(format: ExpositionFormat): Promise<Buffer> {
     const started = performance.now()
-    const w = new Writer(format === 'openmetrics', 10)
+    const w = new Writer(format === 'openmetrics', 10, Math.ceil(lastSize * 1.1))
     const at = now()
     const communes = engine.communeViews()
     const targets = engine.targetViews()
@@ -459,14 +473,15 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         w.sample(name, labels, v.value)
       }
     }
-    const text = w.finish()
+    const bytes = w.finish()
     lastRenderSeconds = (performance.now() - started) / 1000
-    return text
+    lastSize = bytes.length
+    return bytes
   }
 
-  const cache: Partial<Record<ExpositionFormat, { text: string; at: number }>> = {}
-  const inflight: Partial<Record<ExpositionFormat, Promise<string>>> = {}
-  function scrape(format: ExpositionFormat): Promise<string> {
+  const cache: Partial<Record<ExpositionFormat, { text: Buffer; at: number }>> = {}
+  const inflight: Partial<Record<ExpositionFormat, Promise<Buffer>>> = {}
+  function scrape(format: ExpositionFormat): Promise<Buffer> {
     const hit = cache[format]
     if (hit && cacheMs > 0 && now() - hit.at < cacheMs) return Promise.resolve(hit.text)
     const running = inflight[format]

@@ -48,6 +48,8 @@ export function metricsRoutes(deps: AppDeps): Hono<AppEnv> {
     }
     const format = negotiateExposition(c.req.header('accept'))
     const body = await deps.metrics.scrape(format)
-    return c.body(body, 200, { 'Content-Type': EXPOSITION_CONTENT_TYPE[format], 'Cache-Control': 'no-store' })
+    // The writer's buffers are plain (non-shared) ArrayBuffers, which is what Hono's type wants.
+    const bytes = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength)
+    return c.body(bytes, 200, { 'Content-Type': EXPOSITION_CONTENT_TYPE[format], 'Cache-Control': 'no-store' })
   })
 }

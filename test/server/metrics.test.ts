@@ -246,9 +246,9 @@ describe('a large render does not hold up ingest', () => {
     const t0 = s.clock.now
     await ingest(s, targets.slice(0, 1000).map((t) => result(t.id, t0 - 1000)))
     let rendered = false
-    const render = s.runtime.metrics.render('prometheus').then((text) => {
+    const render = s.runtime.metrics.render('prometheus').then((bytes) => {
       rendered = true
-      return text
+      return bytes.toString('utf8')
     })
     const started = performance.now()
     await ingest(s, [result('X0-t0', t0)])
