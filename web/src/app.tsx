@@ -7,6 +7,7 @@ import { AlertsPage } from './pages/AlertsPage'
 import { CommunePage } from './pages/CommunePage'
 import { NotFoundPage } from './pages/NotFoundPage'
 import { OverviewPage } from './pages/OverviewPage'
+import { ReportsPage } from './pages/ReportsPage'
 import { SettingsPage } from './pages/SettingsPage'
 import { SignalGapsPage } from './pages/SignalGapsPage'
 import { SignInPage } from './pages/SignInPage'
@@ -27,7 +28,7 @@ export function App() {
   const province = overview.overview.value?.province.name
   const communeName = route.name === 'commune' ? commune.detail.value?.commune.name : undefined
   const pageName =
-    route.name === 'gaps' ? t('nav.gaps') : route.name === 'alerts' ? t('nav.alerts') : route.name === 'settings' ? t('nav.settings') : route.name === 'signin' ? t('session.signIn') : undefined
+    route.name === 'gaps' ? t('nav.gaps') : route.name === 'alerts' ? t('nav.alerts') : route.name === 'reports' ? t('nav.reports') : route.name === 'settings' ? t('nav.settings') : route.name === 'signin' ? t('session.signIn') : undefined
   useEffect(() => {
     const parts = [communeName ?? pageName ?? (route.name === 'overview' ? province : undefined), t('app.name')].filter(Boolean)
     document.title = parts.join(' · ')
@@ -47,6 +48,7 @@ export function App() {
       current: (r) => r.name === 'alerts',
       badge: openIncidents > 0 ? <span class="nav__badge">{openIncidents}</span> : null,
     },
+    { href: '#/reports', label: 'nav.reports', current: (r) => r.name === 'reports' },
     { href: '#/settings', label: 'nav.settings', current: (r) => r.name === 'settings', visible: hasRole(session.user.value, 'admin') },
   ]
 
@@ -66,6 +68,8 @@ export function App() {
           <SignalGapsPage />
         ) : route.name === 'alerts' ? (
           <AlertsPage />
+        ) : route.name === 'reports' ? (
+          <ReportsPage />
         ) : route.name === 'settings' ? (
           <SettingsPage tab={route.tab} />
         ) : route.name === 'signin' ? (

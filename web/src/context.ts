@@ -16,6 +16,7 @@ import type { LiveModel } from './models/live'
 import type { MapModel } from './models/map'
 import type { OverviewModel } from './models/overview'
 import type { PrefsModel } from './models/prefs'
+import type { ReportsModel } from './models/reports'
 import type { RouterModel } from './models/router'
 import type { SessionModel } from './models/session'
 import type { SettingsModel } from './models/settings'
@@ -33,6 +34,8 @@ export interface AppModels {
   gaps: GapsModel
   map: MapModel
   settings: SettingsModel
+  /** Monthly SLA report. */
+  reports: ReportsModel
   /** Coverage-gap CSV import of the signal gaps page. */
   gapImport: ImportModel
   /** Inventory import of the settings page (any kind). */

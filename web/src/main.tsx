@@ -17,6 +17,7 @@ import { LiveModel, liveUrl, type SocketLike } from './models/live'
 import { MapModel } from './models/map'
 import { OverviewModel } from './models/overview'
 import { PrefsModel, type StorageLike } from './models/prefs'
+import { ReportsModel } from './models/reports'
 import { RouterModel } from './models/router'
 import { SessionModel } from './models/session'
 import { SettingsModel } from './models/settings'
@@ -61,6 +62,7 @@ const gaps = new GapsModel({ api, clock, onUnauthorized })
 const map = new MapModel({ api, onUnauthorized })
 const settings = new SettingsModel({ api, onUnauthorized, onInventoryChanged: () => void overview.load() })
 const gapImport = new ImportModel({ api, kind: 'gaps', onUnauthorized, onImported: () => void gaps.load() })
+const reports = new ReportsModel({ fetch: (url, init) => fetch(url, init), clock })
 const inventoryImport = new ImportModel({ api, kind: 'communes', onUnauthorized, onImported: () => void overview.load() })
 const live = new LiveModel({
   connect: connectWebSocket,
@@ -74,7 +76,7 @@ const live = new LiveModel({
   },
 })
 
-const models: AppModels = { prefs, router, live, overview, table, commune, session, alerts, gaps, map, settings, gapImport, inventoryImport }
+const models: AppModels = { prefs, router, live, overview, table, commune, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports }
 
 void overview.load()
 void alerts.loadOpen()

@@ -1,5 +1,5 @@
 /**
- * Hash routing (`#/`, `#/commune/:code`, `#/gaps`, `#/alerts`, `#/settings/:tab`, `#/signin`): the server serves one static index.html and
+ * Hash routing (`#/`, `#/commune/:code`, `#/gaps`, `#/alerts`, `#/reports`, `#/settings/:tab`, `#/signin`): the server serves one static index.html and
  * needs no SPA fallback for deep links.
  * @module
  */
@@ -15,6 +15,7 @@ export type Route =
   | { name: 'commune'; code: string }
   | { name: 'gaps' }
   | { name: 'alerts' }
+  | { name: 'reports' }
   | { name: 'settings'; tab: SettingsTab }
   | { name: 'signin' }
   | { name: 'notFound'; path: string }
@@ -30,8 +31,8 @@ function isSettingsTab(s: string): s is SettingsTab {
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/'
   if (path === '/' || path === '') return { name: 'overview' }
-  const simple = /^\/(gaps|alerts|signin)\/?$/.exec(path)
-  if (simple?.[1] === 'gaps' || simple?.[1] === 'alerts' || simple?.[1] === 'signin') return { name: simple[1] }
+  const simple = /^\/(gaps|alerts|reports|signin)\/?$/.exec(path)
+  if (simple?.[1] === 'gaps' || simple?.[1] === 'alerts' || simple?.[1] === 'reports' || simple?.[1] === 'signin') return { name: simple[1] }
   const settings = /^\/settings(?:\/([a-z]+))?\/?$/.exec(path)
   if (settings) {
     const tab = settings[1] ?? 'communes'
