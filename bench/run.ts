@@ -1,18 +1,42 @@
 /**
  * `npm run bench`: every benchmark, printing ratios against references measured in the same
- * run. Sizes are bounded for a 2-core machine; raise them with env (BENCH_PREFILL_ROWS).
+ * run. Sizes are bounded for a 2-core machine; raise them with env (BENCH_PREFILL_ROWS,
+ * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series` runs one of them.
  */
 import { cpus, totalmem } from 'node:os'
+import { benchIcmp } from './icmp'
 import { benchIngest } from './ingest'
 import { benchMetrics } from './metrics'
 import { benchSeries } from './series'
 
-const prefillRows = Number(process.env.BENCH_PREFILL_ROWS ?? 1_000_000)
-const batches = Number(process.env.BENCH_BATCHES ?? 200)
+const only = process.env.BENCH_ONLY
+const known = ['icmp', 'ingest', 'metrics', 'series']
+if (only !== undefined && !known.includes(only)) {
+  console.error(`BENCH_ONLY must be one of ${known.join(', ')} (got ${JSON.stringify(only)})`)
+  process.exit(2)
+}
+const wants = (name: string): boolean => only === undefined || only === name
 
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`)
-for (const line of await benchIngest({ prefillRows, batches })) console.log(line)
-const metricsTargets = Number(process.env.BENCH_METRICS_TARGETS ?? 4240)
-for (const line of await benchMetrics({ targets: metricsTargets, runs: 7 })) console.log(line)
-const seriesTargets = Number(process.env.BENCH_SERIES_TARGETS ?? 200)
-for (const line of await benchSeries({ targets: seriesTargets, days: 90, runs: 5 })) console.log(line)
+// icmp first: it measures this process's own CPU, which ingest's leftover heap would disturb.
+if (wants('icmp')) {
+  const lines = await benchIcmp({
+    targets: Number(process.env.BENCH_ICMP_TARGETS ?? 1000),
+    pingTargets: Number(process.env.BENCH_ICMP_PING_TARGETS ?? 64),
+    continuousSeconds: Number(process.env.BENCH_ICMP_CONTINUOUS_SECONDS ?? 30),
+  })
+  for (const line of lines) console.log(line)
+}
+if (wants('ingest')) {
+  const prefillRows = Number(process.env.BENCH_PREFILL_ROWS ?? 1_000_000)
+  const batches = Number(process.env.BENCH_BATCHES ?? 200)
+  for (const line of await benchIngest({ prefillRows, batches })) console.log(line)
+}
+if (wants('metrics')) {
+  const targets = Number(process.env.BENCH_METRICS_TARGETS ?? 4240)
+  for (const line of await benchMetrics({ targets, runs: 7 })) console.log(line)
+}
+if (wants('series')) {
+  const targets = Number(process.env.BENCH_SERIES_TARGETS ?? 200)
+  for (const line of await benchSeries({ targets, days: 90, runs: 5 })) console.log(line)
+}
