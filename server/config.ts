@@ -73,6 +73,27 @@ export const MetricsConfig = z.strictObject({
 })
 export type MetricsConfig = z.infer<typeof MetricsConfig>
 
+/** Measurements rolled up by default: the dashboard's charts, and latency of the service checks. */
+export const DEFAULT_ROLLUP_METRICS = [
+  'rtt_median_seconds',
+  'rtt_min_seconds',
+  'rtt_max_seconds',
+  'loss_ratio',
+  'jitter_seconds',
+  'mos_estimate',
+  'download_bytes_per_second',
+  'upload_bytes_per_second',
+  'loaded_rtt_seconds',
+  'utilization_ratio_in',
+  'utilization_ratio_out',
+  'in_bytes_per_second',
+  'out_bytes_per_second',
+  'response_seconds',
+  'connect_seconds',
+  'lookup_seconds',
+  'http_ttfb_seconds',
+] as const
+
 /**
  * How long each resolution of history is kept (SPEC §10, issue 7), and how the storage jobs
  * pace themselves. Deletions run in transactions of `batchRows` rows so ingest never waits long.
@@ -83,6 +104,15 @@ export const RetentionConfig = z.strictObject({
   rollup1hDays: z.number().positive().max(36500).default(730),
   /** State changes feed SLA reports; kept as long as the hourly rollups unless set. */
   stateLogDays: z.number().positive().max(36500).optional(),
+  /**
+   * Measurements kept in the rollups: what the dashboard charts and the SLA views read. Each
+   * one costs a row per target per minute for `rollup1mDays`; `['*']` keeps every measurement.
+   * Others stay available from raw results for `rawDays`.
+   */
+  rollupMetrics: z
+    .array(z.union([z.literal('*'), z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)]))
+    .max(200)
+    .default([...DEFAULT_ROLLUP_METRICS]),
   batchRows: z.number().int().min(100).max(100_000).default(1000),
   /** How often new results are folded into the rollups. */
   rollupEverySeconds: z.number().min(1).max(3600).default(10),

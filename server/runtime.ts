@@ -14,7 +14,7 @@ import { StateLog } from './reports/state-log'
 import { StateEngine, type CommuneMeta, type TargetMeta } from './state/engine'
 import type { OpenedDb } from './store/db'
 import { Retention, retentionCutoffs } from './store/retention'
-import { Rollups } from './store/rollups'
+import { Rollups, rollupFilter } from './store/rollups'
 import { Store } from './store/store'
 import type { Hono } from 'hono'
 import type { CheckKind, CommuneKind, CoverageGapKind, TargetRole } from '../protocol'
@@ -69,10 +69,14 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   let gapsByKind = new Map<string, Partial<Record<CoverageGapKind, number>>>()
   const stateLog = new StateLog(opts.opened.sqlite, now)
   stateLog.markDowntime()
-  const rollups = new Rollups(opts.opened.sqlite, () => {
-    const c = retentionCutoffs(config.retention, now())
-    return { '1m': c.rollups_1m, '1h': c.rollups_1h }
-  })
+  const rollups = new Rollups(
+    opts.opened.sqlite,
+    () => {
+      const c = retentionCutoffs(config.retention, now())
+      return { '1m': c.rollups_1m, '1h': c.rollups_1h }
+    },
+    rollupFilter(config.retention.rollupMetrics),
+  )
   const retention = new Retention(opts.opened.sqlite, config.retention, rollups, now)
 
   const loadInventory = (): void => {

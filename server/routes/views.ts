@@ -4,6 +4,7 @@ import type { CommuneDetail, Overview, Series } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { AppError } from '../errors'
 import { planSeries } from '../store/retention'
+import { rollupFilter } from '../store/rollups'
 
 const SeriesQuery = z.strictObject({
   metric: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'snake_case measurement name'),
@@ -19,6 +20,7 @@ const MAX_POINTS = 5000
 export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, store } = deps
   const now = deps.now ?? Date.now
+  const rolledUp = rollupFilter(deps.config.retention.rollupMetrics)
   return new Hono<AppEnv>()
     .get('/overview', (c) => {
       const body: Overview = {
@@ -62,7 +64,7 @@ export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
       const wantedStepMs = Math.max((q.step ?? Math.max(15, Math.ceil(span / 1000 / 360))) * 1000, Math.ceil(span / MAX_POINTS))
       // Raw results for short ranges, 1-minute or 1-hour rollups for longer ones (and for ranges
       // older than the raw retention): the plan says which, aligned to its buckets.
-      const plan = planSeries(fromMs, toMs, wantedStepMs, now(), deps.config.retention)
+      const plan = planSeries(fromMs, toMs, wantedStepMs, now(), deps.config.retention, rolledUp(q.metric))
       const body: Series = {
         targetId: id,
         metric: q.metric,

@@ -163,13 +163,14 @@ export const RAW_SPAN_MAX_MS = 6 * 3_600_000
  * Picks where a series query reads from. Short ranges (≤ 6 h) read raw results, exact and
  * fresh to the last result; longer ones read the coarsest rollup whose bucket still fits in
  * the step (fewest rows). A range reaching back past a table's retention moves on to the next
- * coarser table. Rollup plans align `from` down to the bucket and round the step up to a
- * whole number of buckets, so no bucket straddles two points.
+ * coarser table. A measurement the rollups do not keep always reads raw results. Rollup plans
+ * align `from` down to the bucket and round the step up to a whole number of buckets, so no
+ * bucket straddles two points.
  */
-export function planSeries(fromMs: number, toMs: number, stepMs: number, nowMs: number, config: RetentionConfig): SeriesPlan {
+export function planSeries(fromMs: number, toMs: number, stepMs: number, nowMs: number, config: RetentionConfig, rolledUp = true): SeriesPlan {
   const cut = retentionCutoffs(config, nowMs)
   let resolution: SeriesResolution
-  if (toMs - fromMs <= RAW_SPAN_MAX_MS && fromMs >= cut.results) resolution = 'raw'
+  if (!rolledUp || (toMs - fromMs <= RAW_SPAN_MAX_MS && fromMs >= cut.results)) resolution = 'raw'
   else if (stepMs >= BUCKET_MS['1h'] || fromMs < cut.rollups_1m) resolution = '1h'
   else resolution = '1m'
   if (resolution === 'raw') return { resolution, fromMs, stepMs }

@@ -25,11 +25,13 @@ export const ROLLUP_TABLE = { '1m': 'rollups_1m', '1h': 'rollups_1h' } as const
 export const ROLLUP_CURSOR_KEY = 'rollup.cursor'
 
 /**
- * Measurements not rolled up: cumulative counters and timestamps, whose averages mean nothing.
- * Everything else a checker measures is kept, so a new measurement needs no change here.
+ * Which measurements the rollups keep: the configured names (`retention.rollupMetrics`), or
+ * with `'*'` every one except cumulative counters and timestamps, whose averages mean nothing.
  */
-export function isRolledUp(metric: string): boolean {
-  return !metric.endsWith('_total') && !metric.endsWith('_timestamp_seconds')
+export function rollupFilter(names: readonly string[]): (metric: string) => boolean {
+  if (names.includes('*')) return (m) => !m.endsWith('_total') && !m.endsWith('_timestamp_seconds')
+  const keep = new Set(names)
+  return (m) => keep.has(m)
 }
 
 interface Bucket {
@@ -62,10 +64,12 @@ export class Rollups {
   /**
    * @param oldestKept bucket starts (ms) below which nothing is written, per resolution:
    *   retention would delete those at once (a replay older than the rollup retention).
+   * @param isRolledUp which measurements to keep (see {@link rollupFilter})
    */
   constructor(
     private readonly sqlite: Database.Database,
     private readonly oldestKept: () => { '1m': number; '1h': number } = () => ({ '1m': 0, '1h': 0 }),
+    private readonly isRolledUp: (metric: string) => boolean = rollupFilter(['*']),
   ) {
     const row = sqlite.prepare('SELECT value FROM settings WHERE key = ?').get(ROLLUP_CURSOR_KEY) as { value: string } | undefined
     this.cursor = row ? Number(row.value) : 0
@@ -75,14 +79,22 @@ export class Rollups {
     this.readResults = sqlite.prepare('SELECT seq, target_id, observed_at, measurements FROM results WHERE seq > ? ORDER BY seq LIMIT ?').raw()
     this.insertSeries = sqlite.prepare('INSERT INTO rollup_series (target_id, metric) VALUES (?, ?) ON CONFLICT DO NOTHING')
     this.selectSeries = sqlite.prepare('SELECT id FROM rollup_series WHERE target_id = ? AND metric = ?').pluck()
-    const upsertSql = (table: string): string =>
-      `INSERT INTO ${table} (series_id, t, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (series_id, t) DO UPDATE SET
-         min = min(coalesce(min, sum), coalesce(excluded.min, excluded.sum)),
-         max = max(coalesce(max, sum), coalesce(excluded.max, excluded.sum)),
-         n = n + excluded.n,
-         sum = sum + excluded.sum`
-    this.upsert = { '1m': sqlite.prepare(upsertSql(ROLLUP_TABLE['1m'])), '1h': sqlite.prepare(upsertSql(ROLLUP_TABLE['1h'])) }
+    // 1-minute rows keep count and sum only (min/max stay null: 16 bytes a row saved on the
+    // biggest table, and every chart reads averages); hourly rows also keep min and max.
+    this.upsert = {
+      '1m': sqlite.prepare(
+        `INSERT INTO ${ROLLUP_TABLE['1m']} (series_id, t, n, sum, min, max) VALUES (?, ?, ?, ?, NULL, NULL)
+         ON CONFLICT (series_id, t) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum`,
+      ),
+      '1h': sqlite.prepare(
+        `INSERT INTO ${ROLLUP_TABLE['1h']} (series_id, t, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (series_id, t) DO UPDATE SET
+           min = min(coalesce(min, sum), coalesce(excluded.min, excluded.sum)),
+           max = max(coalesce(max, sum), coalesce(excluded.max, excluded.sum)),
+           n = n + excluded.n,
+           sum = sum + excluded.sum`,
+      ),
+    }
     this.saveCursor = sqlite.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
     this.maxSeq = sqlite.prepare('SELECT max(seq) FROM results').pluck()
   }
@@ -140,20 +152,15 @@ export class Rollups {
         if (!keep1m && !keep1h) continue
         for (const metric in m) {
           const v = m[metric]
-          if (typeof v !== 'number' || !Number.isFinite(v) || !isRolledUp(metric)) continue
+          if (typeof v !== 'number' || !Number.isFinite(v) || !this.isRolledUp(metric)) continue
           const series = this.seriesId(targetId, metric)
           if (keep1m) add(m1, series, t1m / 1000, v)
           if (keep1h) add(h1, series, t1h / 1000, v)
         }
       }
-      for (const [res, map] of [
-        ['1m', m1],
-        ['1h', h1],
-      ] as const) {
-        const stmt = this.upsert[res]
-        // n = 1: min and max equal the sum and are stored as null (no bytes on disk).
-        for (const b of map.values()) stmt.run(b.series, b.t, b.n, b.sum, b.n === 1 ? null : b.min, b.n === 1 ? null : b.max)
-      }
+      for (const b of m1.values()) this.upsert['1m'].run(b.series, b.t, b.n, b.sum)
+      // n = 1: min and max equal the sum and are stored as null (no bytes on disk).
+      for (const b of h1.values()) this.upsert['1h'].run(b.series, b.t, b.n, b.sum, b.n === 1 ? null : b.min, b.n === 1 ? null : b.max)
       const last = rows[rows.length - 1]?.[0] ?? this.cursor
       this.saveCursor.run(ROLLUP_CURSOR_KEY, String(last))
       this.cursor = last

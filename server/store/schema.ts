@@ -285,8 +285,8 @@ export const rollupSeries = sqliteTable(
 /**
  * Rollup columns shared by both resolutions: `t` is the bucket start in unix **seconds**
  * (4-byte integers until 2038, where milliseconds would take 6), `n` the samples in the bucket,
- * `sum` their sum; `min`/`max` are null when n = 1 (then both equal `sum`), which stores
- * nothing for the common one-sample minute. The migration makes both tables WITHOUT ROWID
+ * `sum` their sum; `min`/`max` are kept in hourly rows only, and null there when n = 1 (then
+ * both equal `sum`): a null costs no bytes on disk. The migration makes both tables WITHOUT ROWID
  * (drizzle cannot say so): the primary key is the table, no second b-tree.
  */
 const rollupColumns = {
@@ -298,10 +298,10 @@ const rollupColumns = {
   max: real('max'),
 }
 
-/** 1-minute rollups of every measurement (kept `retention.rollup1mDays`, default 90). */
+/** 1-minute rollups (count, sum) of the measurements in `retention.rollupMetrics`, kept `rollup1mDays` (default 90). */
 export const rollups1m = sqliteTable('rollups_1m', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
 
-/** 1-hour rollups of every measurement (kept `retention.rollup1hDays`, default 730). */
+/** 1-hour rollups (count, sum, min, max) of the same measurements, kept `rollup1hDays` (default 730). */
 export const rollups1h = sqliteTable('rollups_1h', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
 
 /**

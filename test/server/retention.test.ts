@@ -15,6 +15,7 @@ import { loadServerConfig } from '../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
 import { databaseSizeBytes, planSeries, retentionCutoffs } from '../../server/store/retention'
+import { databaseStats } from '../../server/store/stats'
 import { commune, udpTarget } from '../helpers/server'
 
 const DAY = 86_400_000
@@ -24,7 +25,7 @@ const INTERVAL_MS = 15 * 60_000
 const DAYS = 30
 const PER_DAY = DAY / INTERVAL_MS
 /** Measurements per result (each one a rolled-up series). */
-const METRICS = ['rtt_median_seconds', 'loss_ratio', 'sent', 'received'] as const
+const METRICS = ['rtt_median_seconds', 'rtt_max_seconds', 'loss_ratio', 'jitter_seconds'] as const
 const START = Date.parse('2026-10-01T00:00:00Z')
 /** Target t0 reports nothing on day 20 from 06:00 to 12:00 UTC. */
 const GAP_FROM = START + 20 * DAY + 6 * HOUR
@@ -69,7 +70,8 @@ beforeAll(async () => {
           observedAt: new Date(at + i * 1000).toISOString(),
           durationSeconds: 2.5,
           ok: true,
-          measurements: { rtt_median_seconds: rttOf(i, at), loss_ratio: 0, sent: 50, received: 50 },
+          // sent/received are not rolled up by default (retention.rollupMetrics): raw only.
+          measurements: { rtt_median_seconds: rttOf(i, at), rtt_max_seconds: 0.03, loss_ratio: 0, jitter_seconds: 0.001, sent: 50, received: 50 },
         })
       }
     }
@@ -113,7 +115,10 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
     const bound =
       count('results') * BYTES_PER_ROW.results + count('rollups_1m') * BYTES_PER_ROW.rollups_1m + count('rollups_1h') * BYTES_PER_ROW.rollups_1h + FIXED_BYTES
     const size = databaseSizeBytes(opened.sqlite)
-    console.log(`30-day run: ${runSeconds.toFixed(1)} s; database ${(size / 1e6).toFixed(1)} MB, bound ${(bound / 1e6).toFixed(1)} MB`)
+    const perRow = databaseStats(opened.sqlite)
+      .tables.filter((t) => t.table in BYTES_PER_ROW)
+      .map((t) => `${t.table} ${((t.dataBytes + t.indexBytes) / t.rows).toFixed(0)} B/row`)
+    console.log(`30-day run: ${runSeconds.toFixed(1)} s; database ${(size / 1e6).toFixed(1)} MB, bound ${(bound / 1e6).toFixed(1)} MB; ${perRow.join(', ')}`)
     expect(size).toBeLessThanOrEqual(bound)
     // Without retention the raw table alone would hold 30 days: the bound is well below that.
     expect(bound).toBeLessThan(DAYS * PER_DAY * TARGETS * BYTES_PER_ROW.results)
@@ -149,6 +154,14 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
     expect(oldest.points.map(([, v]) => v)).toEqual([rttOf(3, START + 5 * DAY), rttOf(3, START + 5 * DAY + HOUR)])
   })
 
+  it('reads a measurement the rollups do not keep from raw results, whatever the range', async () => {
+    const q = new URLSearchParams({ metric: 'sent', from: new Date(START).toISOString(), to: new Date(START + DAYS * DAY).toISOString(), step: '86400' })
+    const body = Series.parse(await (await runtime.app.request(`/api/v1/targets/t5/series?${q}`)).json())
+    expect(body.resolution).toBe('raw')
+    // Raw results are kept 14 days: the first 16 days are gaps.
+    expect(body.points.map(([, v]) => v)).toEqual([...Array<null>(16).fill(null), ...Array<number>(14).fill(50)])
+  })
+
   it('plans by span, step and retention', () => {
     const config = loadServerConfig({}, RETENTION_YAML).retention
     const now = START + DAYS * DAY
@@ -159,5 +172,6 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
     expect(planSeries(now - 7 * DAY, now, 90_000, now, config)).toEqual({ resolution: '1m', fromMs: now - 7 * DAY, stepMs: 120_000 })
     expect(planSeries(now - 30 * DAY + 1234, now, 7_200_000, now, config)).toEqual({ resolution: '1h', fromMs: now - 30 * DAY, stepMs: 7_200_000 })
     expect(planSeries(now - 25 * DAY, now - 25 * DAY + HOUR, 15_000, now, config).resolution).toBe('1h')
+    expect(planSeries(now - 30 * DAY, now, 7_200_000, now, config, false).resolution).toBe('raw')
   })
 })
