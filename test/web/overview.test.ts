@@ -1,8 +1,9 @@
+import { effect } from '@preact/signals'
 import { describe, expect, it } from 'vitest'
 import type { CommuneSummary, LiveMessage, Overview } from '../../protocol'
 import type { Api, ApiResult } from '../../web/src/api'
 import { OverviewModel } from '../../web/src/models/overview'
-import { commune, countStates, overview, stubApi } from './fakes'
+import { FakeClock, commune, countStates, overview, stubApi } from './fakes'
 
 /** An Api whose overview() answers are released by the test. */
 function controlledApi() {
@@ -118,5 +119,32 @@ describe('OverviewModel', () => {
     ctl.answer({ ok: true, data: overview([commune('NEW')]) })
     await Promise.all([a, b])
     expect(m.communes.value.map((c) => c.code)).toEqual(['NEW'])
+  })
+
+  it('coalesces deltas that arrive within the window into one update', async () => {
+    const ctl = controlledApi()
+    const clock = new FakeClock()
+    const m = new OverviewModel({ api: ctl.api, clock, coalesceMs: 250 })
+    const loading = m.load()
+    ctl.answer({ ok: true, data: overview(rows) })
+    await loading
+    let updates = 0
+    const stop = effect(() => {
+      void m.communes.value
+      updates++
+    })
+    const a = commune('A', { state: 'down' })
+    const c = commune('C', { state: 'critical' })
+    m.applyLive(delta('2025-07-01T03:00:05Z', [a], [a, rows[1]!, rows[2]!]))
+    m.applyLive(delta('2025-07-01T03:00:06Z', [c], [a, rows[1]!, c]))
+    expect(m.communes.value.map((x) => x.state)).toEqual(['ok', 'warning', 'ok'])
+    clock.advance(250)
+    expect(m.communes.value.map((x) => x.state)).toEqual(['down', 'warning', 'critical'])
+    expect(m.counts.value).toMatchObject({ down: 1, critical: 1, warning: 1 })
+    expect(m.dataTime.value).toBe(Date.parse('2025-07-01T03:00:06Z'))
+    expect(updates).toBe(2) // the initial read, then one update for both deltas
+    stop()
+    m[Symbol.dispose]()
+    expect(clock.pending).toBe(0)
   })
 })

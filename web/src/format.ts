@@ -30,11 +30,19 @@ interface LocalParts {
   second: string
 }
 
+// formatToParts costs tens of µs; tables re-render the same times several times a second.
+const partsCache = new Map<number, LocalParts>()
+
 function localParts(ms: number): LocalParts {
+  const second = Math.floor(ms / 1000)
+  const hit = partsCache.get(second)
+  if (hit) return hit
   const out: LocalParts = { year: '', month: '', day: '', hour: '', minute: '', second: '' }
-  for (const p of dateTimeParts.formatToParts(ms)) {
+  for (const p of dateTimeParts.formatToParts(second * 1000)) {
     if (p.type in out) out[p.type as keyof LocalParts] = p.value
   }
+  if (partsCache.size >= 5000) partsCache.clear()
+  partsCache.set(second, out)
   return out
 }
 

@@ -467,6 +467,14 @@ const vi = {
   'settings.map.file': 'Tệp GeoJSON',
   'settings.map.saved': 'Đã lưu ranh giới từ {file}.',
   'settings.map.remove': 'Bỏ ranh giới',
+  'alerts.show': 'Hiển thị',
+  'alerts.show.all': 'Tất cả sự cố đang mở',
+  'alerts.show.unacked': 'Chưa xác nhận',
+  'alerts.show.acked': 'Đã xác nhận',
+  'alerts.severity': 'Mức độ',
+  'alerts.severity.all': 'Mọi mức độ',
+  'alerts.noMatch': 'Không có sự cố nào khớp bộ lọc.',
+  'alerts.more': 'và {n} sự cố khác: dùng bộ lọc để thu hẹp',
 } as const
 
 /** A dictionary key. */
@@ -927,6 +935,14 @@ const en: Record<MessageKey, string> = {
   'settings.map.file': 'GeoJSON file',
   'settings.map.saved': 'Outline saved from {file}.',
   'settings.map.remove': 'Remove the outline',
+  'alerts.show': 'Show',
+  'alerts.show.all': 'All open incidents',
+  'alerts.show.unacked': 'Not acknowledged',
+  'alerts.show.acked': 'Acknowledged',
+  'alerts.severity': 'Severity',
+  'alerts.severity.all': 'All severities',
+  'alerts.noMatch': 'No incident matches the filters.',
+  'alerts.more': 'and {n} more incidents: use the filters to narrow',
 }
 
 /** Both dictionaries, keyed by language. */

@@ -57,7 +57,7 @@ export function CommuneMap({
   const drag = useRef<{ x: number; y: number; vx: number; vy: number; moved: boolean } | null>(null)
 
   // Positions depend only on coordinates; a live delta (new states) must not refit the map.
-  const coordKey = useMemo(() => communes.map((c) => `${c.lon},${c.lat}`).join(';'), [communes])
+  const coordKey = useMemo(() => coordinateKey(communes), [communes])
   const proj: Projection | null = useMemo(() => {
     const b = boundsOf(communes, boundary)
     return b ? fitProjection(b, WIDTH, PADDING, 360, 1100) : null
@@ -74,6 +74,11 @@ export function CommuneMap({
     }
     return out
   }, [communes, proj])
+
+  const k = view.k
+  // The same vnodes while nothing they show changed: re-rendering the page every second (for
+  // durations elsewhere) then costs nothing here, and a pan only moves the outer group.
+  const layers = useMemo(() => (layer === 'state' ? stateLayers(points, k) : gapLayers(points, k, gapCounts, silent)), [points, k, layer, gapCounts, silent])
 
   if (!proj) return <p class="card__empty">{t('map.empty')}</p>
   const { width, height } = proj
@@ -111,8 +116,6 @@ export function CommuneMap({
     else if (hover) setHover(null)
   }
 
-  const k = view.k
-  const layers = layer === 'state' ? stateLayers(points, k) : gapLayers(points, k, gapCounts, silent)
   const counts = countStates(communes)
   const summary =
     layer === 'state'
@@ -220,6 +223,13 @@ export function CommuneMap({
       <MapLegend layer={layer} counts={counts} />
     </div>
   )
+}
+
+/** A cheap fingerprint of every commune's position (changes when one moves, is added or removed). */
+function coordinateKey(list: readonly CommuneSummary[]): string {
+  let h = 0
+  for (const c of list) h = (h * 31 + Math.round(c.lat * 1e5) * 7 + Math.round(c.lon * 1e5)) | 0
+  return `${list.length}:${h}`
 }
 
 function countStates(list: readonly CommuneSummary[]): Record<State, number> {

@@ -31,7 +31,7 @@ export function Header({ nav }: { nav: ComponentChildren }) {
         {nav}
         <div class="topbar__tools">
           <LiveIndicator />
-          <button type="button" class="btn btn--ghost lang-toggle" onClick={() => prefs.toggleLang()} aria-label={t('lang.toggle.label')}>
+          <button type="button" class="btn btn--ghost lang-toggle" onClick={() => prefs.toggleLang()} title={t('lang.toggle.label')}>
             <svg width="16" height="16" viewBox="0 0 20 20" aria-hidden="true" focusable="false">
               <circle cx="10" cy="10" r="8" fill="none" stroke="currentColor" stroke-width="1.6" />
               <path d="M2 10h16M10 2c2.5 2.6 2.5 13.4 0 16M10 2c-2.5 2.6-2.5 13.4 0 16" fill="none" stroke="currentColor" stroke-width="1.4" />

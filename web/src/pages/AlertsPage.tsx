@@ -5,9 +5,11 @@ import { useModels, useI18n } from '../context'
 import { describeIncident, formatDateTime, formatDuration, formatNumber, formatShortDateTime, fromLocalInput, toLocalInput, toMs } from '../format'
 import type { MessageKey } from '../i18n'
 import { FormError } from '../components/FormError'
+import { SearchField } from '../components/SearchField'
 import { IncidentStateBadge, SeverityBadge } from '../components/IncidentBadges'
 import { LoadError } from '../components/LoadError'
 import type { ActionResult } from '../models/alerts'
+import { foldSearch } from '../models/communes'
 import { communeHref } from '../models/router'
 import { hasRole } from '../models/session'
 import type { ApiError } from '../api'
@@ -69,9 +71,14 @@ function SignInNeeded({ what }: { what: MessageKey }) {
   )
 }
 
+type OpenFilter = 'all' | 'unacked' | 'acked'
+
 function OpenIncidents({ operator }: { operator: boolean }) {
   const { alerts } = useModels()
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
+  const query = useSignal('')
+  const show = useSignal<OpenFilter>('all')
+  const severity = useSignal<'all' | 'critical' | 'warning'>('all')
   const open = alerts.open.value
   const list = open.data ?? []
   if (!open.data) {
@@ -89,14 +96,23 @@ function OpenIncidents({ operator }: { operator: boolean }) {
       </section>
     )
   }
+  const q = foldSearch(query.value.trim())
   // Unacknowledged first, then outages, then by severity, then the oldest.
-  const sorted = [...list].sort(
-    (a, b) =>
-      (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) ||
-      (a.alertname === 'XanhTargetDown' ? 0 : 1) - (b.alertname === 'XanhTargetDown' ? 0 : 1) ||
-      (b.severity === 'critical' ? 2 : b.severity === 'warning' ? 1 : 0) - (a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0) ||
-      a.openedAt.localeCompare(b.openedAt),
-  )
+  const sorted = list
+    .filter(
+      (i) =>
+        (show.value === 'all' || (show.value === 'unacked') === (i.state === 'open')) &&
+        (severity.value === 'all' || i.severity === severity.value) &&
+        (!q || foldSearch(`${i.communeName ?? ''} ${i.communeCode ?? ''} ${i.cluster ?? ''} ${i.summary}`).includes(q)),
+    )
+    .sort(
+      (a, b) =>
+        (a.state === 'open' ? 0 : 1) - (b.state === 'open' ? 0 : 1) ||
+        (a.alertname === 'XanhTargetDown' ? 0 : 1) - (b.alertname === 'XanhTargetDown' ? 0 : 1) ||
+        (b.severity === 'critical' ? 2 : b.severity === 'warning' ? 1 : 0) - (a.severity === 'critical' ? 2 : a.severity === 'warning' ? 1 : 0) ||
+        a.openedAt.localeCompare(b.openedAt),
+    )
+  const shown = sorted.slice(0, OPEN_SHOWN)
   return (
     <section class="card" aria-labelledby="open-title">
       <div class="card__head">
@@ -104,20 +120,47 @@ function OpenIncidents({ operator }: { operator: boolean }) {
           {t('alerts.view.open')}
           <span class="count-pill">{list.length}</span>
         </h2>
-        {!operator && (
-          <a class="btn btn--link" href="#/signin">
-            {t('alerts.signInToAck')}
-          </a>
-        )}
+        <div class="filters">
+          <SearchField label={t('alerts.filter')} value={query.value} placeholder={t('alerts.filter')} onInput={(v) => (query.value = v)} />
+          <label class="field">
+            <span class="visually-hidden">{t('alerts.show')}</span>
+            <select value={show.value} onChange={(e) => (show.value = e.currentTarget.value as OpenFilter)}>
+              <option value="all">{t('alerts.show.all')}</option>
+              <option value="unacked">{t('alerts.show.unacked')}</option>
+              <option value="acked">{t('alerts.show.acked')}</option>
+            </select>
+          </label>
+          <label class="field">
+            <span class="visually-hidden">{t('alerts.severity')}</span>
+            <select value={severity.value} onChange={(e) => (severity.value = e.currentTarget.value as 'all' | 'critical' | 'warning')}>
+              <option value="all">{t('alerts.severity.all')}</option>
+              <option value="critical">{t('severity.critical')}</option>
+              <option value="warning">{t('severity.warning')}</option>
+            </select>
+          </label>
+          {!operator && (
+            <a class="btn btn--link" href="#/signin">
+              {t('alerts.signInToAck')}
+            </a>
+          )}
+        </div>
       </div>
-      <ul class="incidents">
-        {sorted.map((i) => (
-          <IncidentCard key={i.id} incident={i} operator={operator} />
-        ))}
-      </ul>
+      {sorted.length === 0 ? (
+        <p class="card__empty">{t('alerts.noMatch')}</p>
+      ) : (
+        <ul class="incidents">
+          {shown.map((i) => (
+            <IncidentCard key={i.id} incident={i} operator={operator} />
+          ))}
+        </ul>
+      )}
+      {sorted.length > shown.length && <p class="muted small card__foot">{t('alerts.more', { n: formatNumber(sorted.length - shown.length, lang, 0) })}</p>}
     </section>
   )
 }
+
+/** Cards rendered at once; a province-wide outage is narrowed with the filters. */
+const OPEN_SHOWN = 100
 
 function IncidentCard({ incident: i, operator }: { incident: IncidentView; operator: boolean }) {
   const { alerts, live } = useModels()
@@ -249,6 +292,12 @@ const EVENT_KEYS: Record<IncidentEvent['type'], MessageKey> = {
 
 function Timeline({ detail, loading, error }: { detail: IncidentView | null; loading: boolean; error: ApiError | null }) {
   const { t } = useI18n()
+  // "opened"/"severity" events carry the incident summary of that moment: say it in words.
+  const detailText = (e: IncidentEvent): string => {
+    if ((e.type !== 'opened' && e.type !== 'severity') || !detail) return e.detail
+    const d = describeIncident({ ...detail, summary: e.detail }, t)
+    return d.error ? `${d.what} — ${d.error}` : d.what
+  }
   if (error) return <LoadError error={error} />
   if (!detail) return <p class="muted small timeline__loading">{loading ? t('load.loading') : ''}</p>
   const events = detail.timeline ?? []
@@ -260,7 +309,7 @@ function Timeline({ detail, loading, error }: { detail: IncidentView | null; loa
           <time dateTime={e.at}>{formatDateTime(toMs(e.at) ?? 0)}</time>
           <strong>{t(EVENT_KEYS[e.type])}</strong>
           {e.actor && <span class="muted"> · {e.actor}</span>}
-          {e.detail && <span class="timeline__detail">{e.detail}</span>}
+          {e.detail && <span class="timeline__detail">{detailText(e)}</span>}
         </li>
       ))}
     </ol>
@@ -290,10 +339,7 @@ function History() {
           {t('alerts.view.history')}
           <span class="count-pill">{rows.length}</span>
         </h2>
-        <label class="field field--search">
-          <span class="visually-hidden">{t('alerts.filter')}</span>
-          <input type="search" value={filter.value} placeholder={t('alerts.filter')} onInput={(e) => (filter.value = e.currentTarget.value)} />
-        </label>
+        <SearchField label={t('alerts.filter')} value={filter.value} placeholder={t('alerts.filter')} onInput={(v) => (filter.value = v)} />
       </div>
       <div class="hscroll">
         <table class="simple">

@@ -5,7 +5,7 @@ import { describeIncident, describeReason, formatDateTime, formatDuration, forma
 import type { MessageKey, Translate } from '../i18n'
 import { IncidentStateBadge, SeverityBadge } from '../components/IncidentBadges'
 import { LoadError } from '../components/LoadError'
-import { alignSeries } from '../chart-data'
+import { alignSeries, gapRuns } from '../chart-data'
 import { GAP_FILL, SeriesChart, type ChartSpec } from '../components/SeriesChart'
 import { StateBadge } from '../components/StateBadge'
 import { RANGE_KEYS, type Metric, type SeriesState } from '../models/commune'
@@ -430,8 +430,11 @@ function ChartPanel({ def, states }: { def: ChartDef; states: readonly SeriesSta
   } else {
     body = <p class="chart-placeholder">{loading ? t('charts.loading') : t('charts.empty')}</p>
   }
+  // Exposed for tests and support: values drawn, and gaps with data on both sides.
+  const values = (data[1] ?? []).filter((v) => v !== null && v !== undefined).length
+  const inner = gapRuns(data).filter(([a, b]) => a > 0 && b < data[0].length - 1).length
   return (
-    <figure class="chart-panel" aria-busy={loading} data-chart={def.key}>
+    <figure class="chart-panel" aria-busy={loading} data-chart={def.key} data-values={values} data-gaps={inner}>
       <figcaption class="chart-panel__title">{label}</figcaption>
       {body}
     </figure>

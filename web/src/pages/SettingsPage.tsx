@@ -6,6 +6,7 @@ import { useModels, useI18n } from '../context'
 import { formatNumber, formatShortDateTime, toMs } from '../format'
 import type { MessageKey } from '../i18n'
 import { FormError } from '../components/FormError'
+import { SearchField } from '../components/SearchField'
 import { ImportPanel } from '../components/ImportPanel'
 import { LoadError } from '../components/LoadError'
 import { foldSearch } from '../models/communes'
@@ -70,10 +71,7 @@ function CommunesTab() {
           <span class="count-pill">{formatNumber(communes.length, lang, 0)}</span>
         </h2>
         <div class="filters">
-          <label class="field field--search">
-            <span class="visually-hidden">{t('table.search')}</span>
-            <input type="search" value={query.value} placeholder={t('table.search.placeholder')} onInput={(e) => (query.value = e.currentTarget.value)} />
-          </label>
+          <SearchField label={t('table.search')} value={query.value} placeholder={t('table.search.placeholder')} onInput={(v) => (query.value = v)} />
           <button type="button" class="btn btn--primary" onClick={() => settings.newCommune()}>
             {t('settings.communes.new')}
           </button>
@@ -262,10 +260,7 @@ function TargetsTab() {
           <span class="count-pill">{formatNumber(list.data?.length ?? 0, lang, 0)}</span>
         </h2>
         <div class="filters">
-          <label class="field field--search">
-            <span class="visually-hidden">{t('settings.targets.search')}</span>
-            <input type="search" value={query.value} placeholder={t('settings.targets.search')} onInput={(e) => (query.value = e.currentTarget.value)} />
-          </label>
+          <SearchField label={t('settings.targets.search')} value={query.value} placeholder={t('settings.targets.search')} onInput={(v) => (query.value = v)} />
           {!adding.value && (
             <button type="button" class="btn btn--primary" onClick={() => (adding.value = true)}>
               {t('settings.targets.new')}

@@ -7,6 +7,7 @@ import { formatDate, formatDuration, formatNumber } from '../format'
 import type { MessageKey } from '../i18n'
 import { CommuneMap } from '../components/CommuneMap'
 import { FormError } from '../components/FormError'
+import { SearchField } from '../components/SearchField'
 import { ImportPanel } from '../components/ImportPanel'
 import { LoadError } from '../components/LoadError'
 import { GAP_KINDS, gapTrend, type CommuneGapCounts, type MonthTrend } from '../models/gaps'
@@ -128,14 +129,18 @@ function TrendCard({ trend }: { trend: MonthTrend[] }) {
   const W = 640
   const H = 220
   const left = 34
+  const right = 40
   const bottom = 28
   const top = 12
-  const max = Math.max(1, ...trend.flatMap((m) => [m.opened, m.fixed, m.openAtEnd]))
-  const scaleY = (v: number) => top + (H - top - bottom) * (1 - v / max)
-  const slot = (W - left - 8) / trend.length
+  // Two scales: monthly bars (opened, fixed) on the left, the open count (line) on the right,
+  // so a backlog of hundreds does not flatten months of a few gaps each.
+  const maxBar = Math.max(1, ...trend.flatMap((m) => [m.opened, m.fixed]))
+  const maxOpen = Math.max(1, ...trend.map((m) => m.openAtEnd))
+  const y = (v: number, max: number) => top + (H - top - bottom) * (1 - v / max)
+  const slot = (W - left - right) / trend.length
   const bw = Math.min(14, slot / 3)
-  const ticks = [0, Math.round(max / 2), max]
-  const line = trend.map((m, i) => `${i === 0 ? 'M' : 'L'}${(left + slot * i + slot / 2).toFixed(1)},${scaleY(m.openAtEnd).toFixed(1)}`).join('')
+  const ticks = [0, 0.5, 1]
+  const line = trend.map((m, i) => `${i === 0 ? 'M' : 'L'}${(left + slot * i + slot / 2).toFixed(1)},${y(m.openAtEnd, maxOpen).toFixed(1)}`).join('')
   return (
     <section class="card" aria-labelledby="trend-title">
       <div class="card__head">
@@ -159,11 +164,14 @@ function TrendCard({ trend }: { trend: MonthTrend[] }) {
       </div>
       <div class="trend">
         <svg viewBox={`0 0 ${W} ${H}`} class="trend__svg" role="img" aria-label={t('gaps.trend.aria')}>
-          {ticks.map((v) => (
-            <g key={v}>
-              <line x1={left} x2={W - 4} y1={scaleY(v)} y2={scaleY(v)} class="trend__grid" />
-              <text x={left - 6} y={scaleY(v) + 4} class="trend__tick" text-anchor="end">
-                {formatNumber(v, lang, 0)}
+          {ticks.map((f) => (
+            <g key={f}>
+              <line x1={left} x2={W - right} y1={y(f, 1)} y2={y(f, 1)} class="trend__grid" />
+              <text x={left - 6} y={y(f, 1) + 4} class="trend__tick" text-anchor="end">
+                {formatNumber(Math.round(maxBar * f), lang, 0)}
+              </text>
+              <text x={W - right + 6} y={y(f, 1) + 4} class="trend__tick trend__tick--open" text-anchor="start">
+                {formatNumber(Math.round(maxOpen * f), lang, 0)}
               </text>
             </g>
           ))}
@@ -171,8 +179,8 @@ function TrendCard({ trend }: { trend: MonthTrend[] }) {
             const x = left + slot * i + slot / 2
             return (
               <g key={m.month}>
-                <rect x={x - bw - 1} y={scaleY(m.opened)} width={bw} height={Math.max(0, H - bottom - scaleY(m.opened))} class="trend__bar trend__bar--opened" />
-                <rect x={x + 1} y={scaleY(m.fixed)} width={bw} height={Math.max(0, H - bottom - scaleY(m.fixed))} class="trend__bar trend__bar--fixed" />
+                <rect x={x - bw - 1} y={y(m.opened, maxBar)} width={bw} height={Math.max(0, H - bottom - y(m.opened, maxBar))} class="trend__bar trend__bar--opened" />
+                <rect x={x + 1} y={y(m.fixed, maxBar)} width={bw} height={Math.max(0, H - bottom - y(m.fixed, maxBar))} class="trend__bar trend__bar--fixed" />
                 <text x={x} y={H - 10} class="trend__tick" text-anchor="middle">
                   {`${m.month.slice(5)}/${m.month.slice(2, 4)}`}
                 </text>
@@ -401,10 +409,7 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
           <span class="count-pill">{rows.length}</span>
         </h2>
         <div class="filters">
-          <label class="field field--search">
-            <span class="visually-hidden">{t('gaps.search')}</span>
-            <input type="search" value={query.value} placeholder={t('gaps.search')} onInput={(e) => (query.value = e.currentTarget.value)} />
-          </label>
+          <SearchField label={t('gaps.search')} value={query.value} placeholder={t('gaps.search')} onInput={(v) => (query.value = v)} />
           <label class="field">
             <span class="visually-hidden">{t('gaps.kind')}</span>
             <select value={kind.value} onChange={(e) => (kind.value = e.currentTarget.value as CoverageGapKind | 'all')}>
