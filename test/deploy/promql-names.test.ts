@@ -3,20 +3,25 @@
  * /metrics (or is a recording rule they ship, or Prometheus's own `up`): a renamed metric
  * cannot silently blank a panel or disarm an alert.
  */
+import { spawnSync } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture'
 import { metricNamesIn, shippedDashboardExprs, shippedRules } from '../helpers/promql'
+import { toolOrSkip } from '../helpers/system-tool'
+
+const promtool = toolOrSkip('promtool', 'promtool check metrics on the full exposition')
 
 /** Series Prometheus makes itself for every scrape. */
 const PROMETHEUS_SERIES = new Set(['up'])
 
 let f: MetricsFixture
+let text = ''
 const exported = new Set<string>()
 const sampled = new Set<string>()
 
 beforeAll(async () => {
   f = await startMetricsFixture()
-  const text = await (await fetch(`${f.url}/metrics`)).text()
+  text = await (await fetch(`${f.url}/metrics`)).text()
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) /.exec(line)
     if (type?.[1]) exported.add(type[1])
@@ -45,6 +50,12 @@ describe('PromQL in deploy/ against a live /metrics', () => {
       const known = exported.has(name) || recorded.has(name) || PROMETHEUS_SERIES.has(name)
       expect(known, `${name} is neither on /metrics nor a shipped recording rule`).toBe(true)
     }
+  })
+
+  it.skipIf(!promtool)('promtool check metrics is clean on an exposition with every check kind', () => {
+    const r = spawnSync(promtool as string, ['check', 'metrics'], { input: text, encoding: 'utf8' })
+    expect(r.stdout + r.stderr).toBe('')
+    expect(r.status).toBe(0)
   })
 
   it('the exposition has samples for the families the alerts are about', () => {
