@@ -3,7 +3,7 @@
  * settings: fake API, fake clock, no DOM.
  */
 import { describe, expect, it } from 'vitest'
-import type { CoverageGapView, IncidentView, ProvinceBoundary } from '../../protocol'
+import type { CoverageGapView, IncidentView, ProvinceBoundary, SlaCommuneRow, SlaReport } from '../../protocol'
 import type { ApiResult } from '../../web/src/api'
 import { alignSeries, gapRuns } from '../../web/src/chart-data'
 import { describeIncident, fromLocalInput, toLocalInput } from '../../web/src/format'
@@ -11,7 +11,7 @@ import { boundaryPath, boundsOf, clampView, fitProjection, zoomAt } from '../../
 import { translate, type MessageKey } from '../../web/src/i18n'
 import { AlertsModel } from '../../web/src/models/alerts'
 import { attentionOrder } from '../../web/src/models/communes'
-import { dataGapsByCommune, gapCountsByCommune, gapTrend } from '../../web/src/models/gaps'
+import { GapsModel, dataGapsByCommune, gapCountsByCommune, gapTrend, localMonth, unknownByCommune } from '../../web/src/models/gaps'
 import { ImportModel, formatOfFile } from '../../web/src/models/import'
 import { parseBoundary } from '../../web/src/models/map'
 import { SIGNED_IN_KEY, SessionModel, hasRole } from '../../web/src/models/session'
@@ -139,6 +139,38 @@ describe('signal gaps', () => {
       { month: '2025-06', opened: 0, fixed: 1, openAtEnd: 2 },
       { month: '2025-07', opened: 0, fixed: 1, openAtEnd: 1 },
     ])
+  })
+})
+
+describe('data gaps over a month', () => {
+  const fig = (unknown: number) => ({ minutes: { up: 100, down: 0, unknown, maintenance: 0 }, availability: 1, incidents: 0, outages: 0 })
+  const row = (code: string, unknown: number): SlaCommuneRow => ({ code, name: code, cluster: 'Cụm 1', ...fig(unknown) })
+  const report = (month: string): SlaReport => ({
+    month,
+    timeZone: 'Asia/Ho_Chi_Minh',
+    from: `${month}-01T00:00:00+07:00`,
+    to: `${month}-28T00:00:00+07:00`,
+    partial: false,
+    generatedAt: '2025-07-01T00:00:00Z',
+    province: { code: 'P', name: 'P', ...fig(90) },
+    clusters: [],
+    communes: [row('A', 30), row('B', 0), row('C', 60)],
+  })
+
+  it('lists communes by unknown time, the most first, skipping those always known', () => {
+    expect(unknownByCommune(report('2025-06')).map((c) => c.code)).toEqual(['C', 'A'])
+  })
+
+  it('starts on the current Vietnam month and loads another on request', async () => {
+    const asked: string[] = []
+    const clock = new FakeClock(Date.parse('2025-06-30T18:00:00Z')) // 1 July in Hanoi
+    const m = new GapsModel({ api: stubApi({ gaps: async () => ({ ok: true, data: { dataGaps: [], coverageGaps: [] } }) }), clock, fetchSla: async (month) => (asked.push(month), { ok: true, data: report(month) }) })
+    expect(m.month.value).toBe('2025-07')
+    expect(localMonth(clock.now())).toBe('2025-07')
+    await m.load()
+    await m.setMonth('2025-05')
+    expect(asked).toEqual(['2025-07', '2025-05'])
+    expect(m.period.value.data?.month).toBe('2025-05')
   })
 })
 

@@ -17,7 +17,7 @@ import { LiveModel, liveUrl, type SocketLike } from './models/live'
 import { MapModel } from './models/map'
 import { OverviewModel } from './models/overview'
 import { PrefsModel, type StorageLike } from './models/prefs'
-import { ReportsModel } from './models/reports'
+import { ReportsModel, fetchSlaReport } from './models/reports'
 import { RouterModel } from './models/router'
 import { SessionModel } from './models/session'
 import { SettingsModel } from './models/settings'
@@ -60,7 +60,7 @@ const alerts = new AlertsModel({ api, clock, onUnauthorized })
 const overview = new OverviewModel({ api, flapping: alerts.flappingCommunes, clock, coalesceMs: 250 })
 const commune = new CommuneModel({ api, clock })
 const table = new CommuneTableModel({ communes: overview.communes, locale: prefs.locale })
-const gaps = new GapsModel({ api, clock, onUnauthorized })
+const gaps = new GapsModel({ api, clock, onUnauthorized, fetchSla: (month, signal) => fetchSlaReport((url, init) => fetch(url, init), month, signal) })
 const map = new MapModel({ api, onUnauthorized })
 const settings = new SettingsModel({ api, onUnauthorized, onInventoryChanged: () => void overview.load() })
 const gapImport = new ImportModel({ api, kind: 'gaps', onUnauthorized, onImported: () => void gaps.load() })

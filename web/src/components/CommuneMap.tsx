@@ -1,3 +1,4 @@
+import type { VNode } from 'preact'
 import { useMemo, useRef, useState } from 'preact/hooks'
 import { STATES, type CommuneSummary, type State } from '../../../protocol'
 import { useI18n } from '../context'
@@ -78,7 +79,14 @@ export function CommuneMap({
   const k = view.k
   // The same vnodes while nothing they show changed: re-rendering the page every second (for
   // durations elsewhere) then costs nothing here, and a pan only moves the outer group.
-  const layers = useMemo(() => (layer === 'state' ? stateLayers(points, k) : gapLayers(points, k, gapCounts, silent)), [points, k, layer, gapCounts, silent])
+  // Marker vnodes are kept per commune row (rows are immutable, replaced when they change), so
+  // a live batch re-diffs only the markers of the communes that changed.
+  const markerCache = useRef<{ key: string; byRow: WeakMap<CommuneSummary, VNode> }>({ key: '', byRow: new WeakMap() })
+  const layers = useMemo(() => {
+    const key = `${k}|${coordKey}|${proj?.width ?? 0}|${proj?.height ?? 0}`
+    if (markerCache.current.key !== key) markerCache.current = { key, byRow: new WeakMap() }
+    return layer === 'state' ? stateLayers(points, k, markerCache.current.byRow) : gapLayers(points, k, gapCounts, silent)
+  }, [points, k, layer, gapCounts, silent])
 
   if (!proj) return <p class="card__empty">{t('map.empty')}</p>
   const { width, height } = proj
@@ -238,7 +246,7 @@ function countStates(list: readonly CommuneSummary[]): Record<State, number> {
   return c
 }
 
-function stateLayers(points: readonly Point[], k: number) {
+function stateLayers(points: readonly Point[], k: number, cache: WeakMap<CommuneSummary, VNode>) {
   const by: Record<State, Point[]> = { ok: [], warning: [], critical: [], down: [], unknown: [] }
   for (const p of points) by[p.c.state].push(p)
   return DRAW_ORDER.map((s) => {
@@ -246,9 +254,14 @@ function stateLayers(points: readonly Point[], k: number) {
     const half = size / 2
     return (
       <g key={s} class={`map__layer map__layer--${s}`} data-state={s}>
-        {by[s].map((p) => (
-          <use key={p.c.code} href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} data-code={p.c.code} />
-        ))}
+        {by[s].map((p) => {
+          let v = cache.get(p.c)
+          if (!v) {
+            v = <use key={p.c.code} href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} data-code={p.c.code} />
+            cache.set(p.c, v)
+          }
+          return v
+        })}
       </g>
     )
   })

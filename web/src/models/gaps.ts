@@ -5,8 +5,8 @@
  * @module
  */
 import { computed, createModel, effect, signal, type ReadonlySignal } from '@preact/signals'
-import type { CoverageGapInput, CoverageGapKind, CoverageGapView, LiveMessage } from '../../../protocol'
-import type { Api, ApiError } from '../api'
+import type { CoverageGapInput, CoverageGapKind, CoverageGapView, LiveMessage, SlaCommuneRow, SlaReport } from '../../../protocol'
+import type { Api, ApiError, ApiResult } from '../api'
 import type { DataGap, GapsView } from '../wire'
 import { IDLE, loadInto, type ActionResult, type Loaded } from './alerts'
 import type { Clock, TimerHandle } from './clock'
@@ -111,10 +111,26 @@ export function gapTrend(gaps: readonly CoverageGapView[], nowMs: number, months
   })
 }
 
+/**
+ * Communes with unknown (no data) time in a report period, the most first. Unknown time is
+ * what the SLA report counts apart from up and down.
+ */
+export function unknownByCommune(report: SlaReport): SlaCommuneRow[] {
+  return report.communes.filter((c) => c.minutes.unknown > 0).sort((a, b) => b.minutes.unknown - a.minutes.unknown || (a.code < b.code ? -1 : 1))
+}
+
+/** `YYYY-MM` of an instant in Asia/Ho_Chi_Minh (UTC+7, no daylight saving). */
+export function localMonth(ms: number): string {
+  const d = new Date(ms + 7 * 3600_000)
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`
+}
+
 /** Dependencies of {@link GapsModel}. */
 export interface GapsDeps {
   api: Api
   clock: Clock
+  /** The monthly SLA report (unknown time per commune over a chosen month). */
+  fetchSla: (month: string, signal?: AbortSignal) => Promise<ApiResult<SlaReport>>
   /** Minimum spacing of refetches triggered by live deltas. Default 10 s. */
   refreshMinMs?: number
   onUnauthorized?: () => void
@@ -123,6 +139,11 @@ export interface GapsDeps {
 /** Signal gaps state plus actions. */
 export interface GapsState {
   view: ReadonlySignal<Loaded<GapsView>>
+  /** Month (`YYYY-MM`) whose data gaps are summed; defaults to the current one. */
+  month: ReadonlySignal<string>
+  /** The SLA report of `month`: unknown minutes per commune. */
+  period: ReadonlySignal<Loaded<SlaReport>>
+  setMonth: (month: string) => Promise<void>
   dataByCommune: ReadonlySignal<CommuneDataGaps[]>
   countsByCommune: ReadonlySignal<CommuneGapCounts[]>
   load: () => Promise<void>
@@ -139,7 +160,22 @@ export const GapsModel = createModel((deps: GapsDeps): GapsState => {
   const view = signal<Loaded<GapsView>>(IDLE, { name: 'gaps-view' })
   const dataByCommune = computed(() => dataGapsByCommune(view.value.data?.dataGaps ?? []), { name: 'gaps-data-by-commune' })
   const countsByCommune = computed(() => gapCountsByCommune(view.value.data?.coverageGaps ?? []), { name: 'gaps-counts' })
-  const load = () => loadInto(view, () => api.gaps())
+  const month = signal(localMonth(clock.now()), { name: 'gaps-month' })
+  const period = signal<Loaded<SlaReport>>(IDLE, { name: 'gaps-period' })
+  let periodCtrl: AbortController | null = null
+  async function loadPeriod(): Promise<void> {
+    periodCtrl?.abort()
+    const ctrl = new AbortController()
+    periodCtrl = ctrl
+    const m = month.peek()
+    period.value = { status: 'loading', data: period.peek().data?.month === m ? period.peek().data : null, error: null }
+    const r = await deps.fetchSla(m, ctrl.signal)
+    if (ctrl !== periodCtrl) return
+    period.value = r.ok ? { status: 'ready', data: r.data, error: null } : { status: 'error', data: null, error: r.error }
+  }
+  const load = async () => {
+    await Promise.all([loadInto(view, () => api.gaps()), loadPeriod()])
+  }
 
   async function write(p: Promise<{ ok: true } | { ok: false; error: ApiError }>): Promise<ActionResult> {
     const r = await p
@@ -160,6 +196,13 @@ export const GapsModel = createModel((deps: GapsDeps): GapsState => {
 
   return {
     view,
+    month,
+    period,
+    setMonth: async (m) => {
+      if (month.peek() === m && period.peek().status !== 'error') return
+      month.value = m
+      await loadPeriod()
+    },
     dataByCommune,
     countsByCommune,
     load,
@@ -174,7 +217,7 @@ export const GapsModel = createModel((deps: GapsDeps): GapsState => {
         () => {
           timer = null
           last = clock.now()
-          void load()
+          void loadInto(view, () => api.gaps())
         },
         Math.max(0, last + minMs - clock.now()),
       )

@@ -10,7 +10,7 @@ import { FormError } from '../components/FormError'
 import { SearchField } from '../components/SearchField'
 import { ImportPanel } from '../components/ImportPanel'
 import { LoadError } from '../components/LoadError'
-import { GAP_KINDS, gapTrend, type CommuneGapCounts, type MonthTrend } from '../models/gaps'
+import { GAP_KINDS, gapTrend, localMonth, unknownByCommune, type CommuneGapCounts, type MonthTrend } from '../models/gaps'
 import { communeHref } from '../models/router'
 import { hasRole } from '../models/session'
 
@@ -104,6 +104,7 @@ export function SignalGapsPage() {
           <p class="muted small card__foot">{t('gaps.silentNote')}</p>
         </section>
       </div>
+      <PeriodCard byCode={byCode} />
       <div class="two-col">
         <TrendCard trend={gapTrend(coverage, nowMs, 12)} />
         <CountsCard counts={counts} byCode={byCode} />
@@ -111,6 +112,91 @@ export function SignalGapsPage() {
       <RegistryCard gaps={coverage} byCode={byCode} admin={admin} />
       {admin && <ImportCard />}
     </>
+  )
+}
+
+const PERIOD_SHOWN = 15
+
+/** Unknown (no data) time per commune over a chosen month, from the SLA report. */
+function PeriodCard({ byCode }: { byCode: ReadonlyMap<string, CommuneSummary> }) {
+  const { gaps, live } = useModels()
+  const { t, lang } = useI18n()
+  const period = gaps.period.value
+  const month = gaps.month.value
+  const months = useMemo(() => {
+    const out: string[] = []
+    const now = localMonth(live.now.peek())
+    let [y, m] = now.split('-').map(Number) as [number, number]
+    for (let i = 0; i < 6; i++) {
+      out.push(`${y}-${String(m).padStart(2, '0')}`)
+      m--
+      if (m === 0) {
+        m = 12
+        y--
+      }
+    }
+    return out
+  }, [])
+  const report = period.data
+  const rows = report ? unknownByCommune(report) : []
+  const periodMinutes = report ? (Date.parse(report.to) - Date.parse(report.from)) / 60_000 : 0
+  return (
+    <section class="card" aria-labelledby="period-title">
+      <div class="card__head">
+        <h2 id="period-title" class="card__title">
+          {t('gaps.period')}
+          {report && <span class="count-pill">{rows.length}</span>}
+        </h2>
+        <label class="field">
+          <span class="visually-hidden">{t('gaps.period.month')}</span>
+          <select value={month} onChange={(e) => void gaps.setMonth(e.currentTarget.value)}>
+            {months.map((m) => (
+              <option key={m} value={m}>
+                {t('gaps.period.monthOf', { month: `${m.slice(5)}/${m.slice(0, 4)}` })}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {period.error && !report ? (
+        <LoadError error={period.error} onRetry={() => void gaps.setMonth(month)} />
+      ) : !report ? (
+        <p class="card__empty">{t('load.loading')}</p>
+      ) : (
+        <>
+          <p class="period-summary">
+            {t('gaps.period.total', {
+              hours: formatNumber(report.province.minutes.unknown / 60, lang, 1),
+              communes: formatNumber(rows.length, lang, 0),
+            })}
+            {report.partial && <span class="muted"> · {t('gaps.period.partial')}</span>}
+          </p>
+          {rows.length === 0 ? (
+            <p class="attention__none">{t('gaps.period.none')}</p>
+          ) : (
+            <ol class="period-list">
+              {rows.slice(0, PERIOD_SHOWN).map((c) => {
+                const share = periodMinutes > 0 ? c.minutes.unknown / periodMinutes : 0
+                return (
+                  <li key={c.code}>
+                    <a href={communeHref(c.code)} class="period-row">
+                      <span class="period-row__name">{byCode.get(c.code)?.name ?? c.name}</span>
+                      <span class="period-row__bar" aria-hidden="true">
+                        <span style={{ width: `${Math.max(1, Math.min(100, share * 100)).toFixed(1)}%` }} />
+                      </span>
+                      <span class="period-row__value">
+                        {formatDuration(c.minutes.unknown * 60, t)} <span class="muted">({formatNumber(share * 100, lang, 1)} %)</span>
+                      </span>
+                    </a>
+                  </li>
+                )
+              })}
+            </ol>
+          )}
+          {rows.length > PERIOD_SHOWN && <p class="muted small card__foot">{t('attention.more', { n: rows.length - PERIOD_SHOWN })}</p>}
+        </>
+      )}
+    </section>
   )
 }
 
