@@ -766,7 +766,7 @@ function GroupsTab() {
           </label>
           <p class="muted small">{t('settings.groups.clustersHelp')}</p>
           <label class="form-field">
-            <span>{t('settings.groups.min')}</span>
+            <span>{t('settings.groups.minLabel')}</span>
             <select value={minSeverity.value} onChange={(e) => (minSeverity.value = e.currentTarget.value as 'warning' | 'critical')}>
               <option value="warning">{t('severity.warning')}</option>
               <option value="critical">{t('severity.critical')}</option>
