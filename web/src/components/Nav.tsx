@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact'
+import { useEffect, useRef } from 'preact/hooks'
 import { useI18n } from '../context'
 import type { MessageKey } from '../i18n'
 import type { Route } from '../models/router'
@@ -21,8 +22,18 @@ export interface NavItem {
  */
 export function Nav({ items, route }: { items: readonly NavItem[]; route: Route }) {
   const { t } = useI18n()
+  const ref = useRef<HTMLElement>(null)
+  const currentHref = items.find((i) => i.visible !== false && i.current(route))?.href
+  // On a phone the strip scrolls sideways: keep the current page's link in view.
+  useEffect(() => {
+    const nav = ref.current
+    const link = nav?.querySelector<HTMLElement>('[aria-current="page"]')
+    if (!nav || !link || nav.scrollWidth <= nav.clientWidth) return
+    const left = link.offsetLeft - nav.offsetLeft
+    if (left < nav.scrollLeft || left + link.offsetWidth > nav.scrollLeft + nav.clientWidth) nav.scrollLeft = Math.max(0, left - 12)
+  }, [currentHref])
   return (
-    <nav class="nav" aria-label={t('nav.label')}>
+    <nav class="nav" aria-label={t('nav.label')} ref={ref}>
       <ul class="nav__list">
         {items
           .filter((i) => i.visible !== false)
