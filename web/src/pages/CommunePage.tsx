@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'preact/hooks'
 import type { CoverageGapView, IncidentView, TargetStatus } from '../../../protocol'
 import { useModels, useI18n } from '../context'
-import { describeIncident, describeReason, formatDateTime, formatDuration, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../format'
+import { describeIncident, describeReason, formatDate, formatDateTime, formatDuration, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../format'
 import type { MessageKey, Translate } from '../i18n'
 import { IncidentStateBadge, SeverityBadge } from '../components/IncidentBadges'
 import { LoadError } from '../components/LoadError'
@@ -542,7 +542,7 @@ function GapsCard({ gaps }: { gaps: readonly CoverageGapView[] }) {
                   </td>
                   <td class="num">{g.population === null ? t('value.none') : formatNumber(g.population, lang, 0)}</td>
                   <td class="num">{g.households === null ? t('value.none') : formatNumber(g.households, lang, 0)}</td>
-                  <td>{g.since ?? t('value.none')}</td>
+                  <td>{g.since ? formatDate(g.since) : t('value.none')}</td>
                   <td>{g.plannedFix ?? t('value.none')}</td>
                 </tr>
               ))}
