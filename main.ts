@@ -221,7 +221,7 @@ async function main(): Promise<void> {
     const probeLog = log.child({ component: 'probe', probe: EMBEDDED_PROBE })
     const spool = await openEmbeddedSpool(join(dataDir, 'spool', EMBEDDED_PROBE), probeLog)
     // Polled often: the embedded probe should follow inventory edits within seconds (ETag keeps it cheap).
-    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: probeLog, version: VERSION, tools, spool, timing: { configPollSeconds: 5 } })
+    const agent = createAgent({ serverUrl: baseUrl, token: embeddedToken, log: probeLog, version: VERSION, tools, spool, timing: { configPollSeconds: config.embeddedProbeTiming.configPollSeconds, batchMaxWaitMs: config.embeddedProbeTiming.batchMaxWaitSeconds * 1000 } })
     agents.push(agent)
     await agent.start()
   }

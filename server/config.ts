@@ -136,6 +136,15 @@ export const ServerConfig = z.strictObject({
   /** First admin password; generated and printed once when absent. */
   adminPassword: z.string().min(12).optional(),
   embeddedProbe: z.boolean().default(true),
+  /** Timing of the embedded probe (remote agents take the same settings as flags). */
+  embeddedProbeTiming: z
+    .strictObject({
+      /** Inventory edits reach the embedded probe within this many seconds (ETag keeps polls cheap). */
+      configPollSeconds: z.number().min(1).max(3600).default(5),
+      /** Longest a result waits for its batch to fill before it is shipped. */
+      batchMaxWaitSeconds: z.number().min(0.05).max(60).default(2),
+    })
+    .default({ configPollSeconds: 5, batchMaxWaitSeconds: 2 }),
   provinceCode: z.string().min(1).max(20).optional(),
   provinceName: z.string().min(1).max(100).optional(),
   ingest: z
