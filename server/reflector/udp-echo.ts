@@ -1,39 +1,25 @@
 /**
  * The server's UDP echo reflector (SPEC §3 `udp_echo`): answers Xanh echo requests so agents
- * can measure their line to the province. Packet handling is protocol/udp-echo.ts; this file is
- * only the socket and the abuse guards. probes/reflector.ts is its twin for agents (server/ and
- * probes/ may not import each other).
+ * can measure their line to the province. Which datagrams get which answer is
+ * protocol/udp-echo-responder.ts; this file is only the socket. probes/reflector.ts is the
+ * agents' twin (server/ and probes/ may not import each other).
  * @module
  */
-import { createSocket, type RemoteInfo } from 'node:dgram'
+import { createSocket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import type { Logger } from 'pino'
-import { UdpEchoType, decodeUdpEcho, toUdpEchoReply } from '../../protocol'
+import { createEchoResponder, type EchoResponderLimits, type EchoResponderStats } from '../../protocol'
 
-export interface UdpEchoReflectorOptions {
+export interface UdpEchoReflectorOptions extends Partial<EchoResponderLimits> {
   /** Address to bind (`0.0.0.0`, `::`, `127.0.0.1`…). */
   host: string
   /** UDP port; 0 picks a free one (tests). */
   port: number
   log: Logger
-  /** Replies per second one source address may get (sustained). */
-  perSourcePps?: number
-  /** Replies one source may get in a burst, before the sustained rate applies. */
-  perSourceBurst?: number
-  /** Replies per second over all sources, so a spoofed flood cannot turn the server into a relay. */
-  totalPps?: number
-  /** Sources tracked at once; past it the longest-tracked are forgotten (bounded memory). */
-  maxSources?: number
 }
 
 /** Counters of a running reflector. */
-export interface UdpEchoReflectorStats {
-  replied: number
-  /** Datagrams that were not Xanh echo requests (garbage, replies, other versions). */
-  ignored: number
-  /** Requests not answered because their source (or everyone) was over the rate. */
-  rateLimited: number
-}
+export type UdpEchoReflectorStats = EchoResponderStats
 
 export interface UdpEchoReflector {
   /** The bound port (useful with port 0). */
@@ -43,83 +29,30 @@ export interface UdpEchoReflector {
   close(): Promise<void>
 }
 
-/** Defaults: a udp_echo check sends 50 packets at 20 pps; a few lines behind one NAT fit easily. */
-export const REFLECTOR_DEFAULTS = { perSourcePps: 200, perSourceBurst: 400, totalPps: 20_000, maxSources: 4096 } as const
-/** At most one "rate-limited" log line per source per this many ms. */
-const LIMIT_LOG_EVERY_MS = 60_000
-
-interface Bucket {
-  tokens: number
-  atMs: number
-  loggedAtMs: number
-}
+export { ECHO_RESPONDER_DEFAULTS as REFLECTOR_DEFAULTS } from '../../protocol'
 
 /**
- * Binds a UDP socket and answers every Xanh echo request with the same datagram turned into a
- * reply (type, receive and send stamps), so a reply is never larger than its request. Anything
- * else is ignored silently. Each source address has a token bucket (`perSourcePps`,
- * `perSourceBurst`) and all sources share `totalPps`; requests over the rate are dropped and
- * counted, with at most one warning per source per minute.
+ * Binds a UDP socket and answers every Xanh echo request (protocol's echo responder: only
+ * requests, per-source and total rate limits, reply no larger than the request), ignoring
+ * anything else; over-the-rate sources are logged at most once a minute.
  * @throws the bind error (EADDRINUSE, EACCES, EADDRNOTAVAIL) — the caller decides whether to go on
  */
 export async function startUdpEchoReflector(opts: UdpEchoReflectorOptions): Promise<UdpEchoReflector> {
-  const perSourcePps = opts.perSourcePps ?? REFLECTOR_DEFAULTS.perSourcePps
-  const perSourceBurst = opts.perSourceBurst ?? REFLECTOR_DEFAULTS.perSourceBurst
-  const totalPps = opts.totalPps ?? REFLECTOR_DEFAULTS.totalPps
-  const maxSources = opts.maxSources ?? REFLECTOR_DEFAULTS.maxSources
   const { log } = opts
-  const stats: UdpEchoReflectorStats = { replied: 0, ignored: 0, rateLimited: 0 }
-  const buckets = new Map<string, Bucket>()
-  const total: Bucket = { tokens: totalPps, atMs: performance.now(), loggedAtMs: -Infinity }
+  const responder = createEchoResponder(opts, (source) =>
+    log.warn({ source, perSourcePps: responder.limits.perSourcePps, totalPps: responder.limits.totalPps }, 'udp echo reflector: source over the rate limit; dropping its requests'),
+  )
   // Stamps are wall-clock ns, advanced by the monotonic clock so rx→tx (what senders subtract) is exact.
   const wallAnchorNs = BigInt(Date.now()) * 1_000_000n
   const hrAnchorNs = process.hrtime.bigint()
   const wallNs = (): bigint => wallAnchorNs + (process.hrtime.bigint() - hrAnchorNs)
 
-  const take = (b: Bucket, rate: number, burst: number, nowMs: number): boolean => {
-    b.tokens = Math.min(burst, b.tokens + ((nowMs - b.atMs) / 1000) * rate)
-    b.atMs = nowMs
-    if (b.tokens < 1) return false
-    b.tokens -= 1
-    return true
-  }
-
-  const allowed = (from: RemoteInfo, nowMs: number): boolean => {
-    let b = buckets.get(from.address)
-    if (!b) {
-      if (buckets.size >= maxSources) {
-        const oldest = buckets.keys().next()
-        if (!oldest.done) buckets.delete(oldest.value)
-      }
-      b = { tokens: perSourceBurst, atMs: nowMs, loggedAtMs: -Infinity }
-      buckets.set(from.address, b)
-    }
-    if (take(b, perSourcePps, perSourceBurst, nowMs) && take(total, totalPps, totalPps, nowMs)) return true
-    if (nowMs - b.loggedAtMs >= LIMIT_LOG_EVERY_MS) {
-      b.loggedAtMs = nowMs
-      log.warn({ source: from.address, perSourcePps, totalPps }, 'udp echo reflector: source over the rate limit; dropping its requests')
-    }
-    return false
-  }
-
   const socket = createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4' })
   socket.on('message', (msg, from) => {
-    const rxNs = wallNs()
-    // Validate before spending a token: garbage must not use up a real sender's allowance.
-    if (decodeUdpEcho(msg)?.type !== UdpEchoType.request) {
-      stats.ignored++
-      return
-    }
-    if (!allowed(from, performance.now())) {
-      stats.rateLimited++
-      return
-    }
-    // The send stamp is taken last: the sender subtracts tx − rx (the reflector's residence time).
-    toUdpEchoReply(msg, rxNs, wallNs())
+    if (!responder.answer(msg, from.address, wallNs(), wallNs, performance.now())) return
     socket.send(msg, from.port, from.address, (err) => {
       if (err) log.debug({ err, to: from.address }, 'udp echo reflector: send failed')
     })
-    stats.replied++
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -141,7 +74,7 @@ export async function startUdpEchoReflector(opts: UdpEchoReflectorOptions): Prom
   let closed: Promise<void> | undefined
   return {
     port,
-    stats: () => ({ ...stats }),
+    stats: () => responder.stats(),
     close: () => (closed ??= new Promise<void>((resolve) => socket.close(() => resolve()))),
   }
 }
