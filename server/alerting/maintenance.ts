@@ -15,6 +15,7 @@ import type { MaintenanceInput } from '../../protocol'
 import { AppError } from '../errors'
 import { maintenance, type MaintenanceRow } from '../store/schema'
 import type { Store } from '../store/store'
+import { fromLocal, toLocal } from '../local-time'
 
 /** The zone every recurrence is read in. Vietnam is UTC+7 without DST since 1975; Intl decides anyway. */
 export const MAINTENANCE_TIME_ZONE = 'Asia/Ho_Chi_Minh'
@@ -60,37 +61,6 @@ export interface MaintenanceIndex {
 
 const DAY_MS = 86_400_000
 
-// Built once: constructing a DateTimeFormat is far more expensive than using it.
-const LOCAL_FORMAT = new Intl.DateTimeFormat('en-US', {
-  timeZone: MAINTENANCE_TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-})
-
-/** Offset of local time from UTC at instant `ms` (local = ms + offset), from Intl. */
-function zoneOffsetMs(ms: number): number {
-  const f: Record<string, number> = {}
-  for (const p of LOCAL_FORMAT.formatToParts(ms)) if (p.type !== 'literal') f[p.type] = Number(p.value)
-  const asUtc = Date.UTC(f.year ?? 1970, (f.month ?? 1) - 1, f.day ?? 1, f.hour ?? 0, f.minute ?? 0, f.second ?? 0)
-  const wholeSecond = Math.floor(ms / 1000) * 1000
-  return asUtc - wholeSecond
-}
-
-/** Local wall-clock time as if it were UTC (so UTC getters read local fields). */
-function toLocal(ms: number): number {
-  return ms + zoneOffsetMs(ms)
-}
-
-/** The UTC instant of a local wall-clock time (given as if UTC); two passes settle DST edges. */
-function fromLocal(localMs: number): number {
-  const guess = localMs - zoneOffsetMs(localMs)
-  return localMs - zoneOffsetMs(guess)
-}
 
 /** ISO weekday (1 = Monday … 7 = Sunday) of a local-as-UTC time. */
 function isoWeekday(localMs: number): number {

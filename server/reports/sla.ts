@@ -16,32 +16,10 @@ import { writeCsv } from '../inventory/csv'
 import { createMaintenanceIndex, listMaintenance, MAINTENANCE_TIME_ZONE, type MaintenanceWindow } from '../alerting/maintenance'
 import { incidents } from '../store/schema'
 import type { Store } from '../store/store'
+import { fromLocal, zoneOffsetMs } from '../local-time'
 
 const DAY_MS = 86_400_000
 
-const OFFSET_FORMAT = new Intl.DateTimeFormat('en-US', {
-  timeZone: MAINTENANCE_TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-})
-
-/** Local time minus UTC at instant `ms`, from Intl (Vietnam: +7 h, no DST since 1975). */
-function zoneOffsetMs(ms: number): number {
-  const f: Record<string, number> = {}
-  for (const p of OFFSET_FORMAT.formatToParts(ms)) if (p.type !== 'literal') f[p.type] = Number(p.value)
-  return Date.UTC(f.year ?? 1970, (f.month ?? 1) - 1, f.day ?? 1, f.hour ?? 0, f.minute ?? 0, f.second ?? 0) - Math.floor(ms / 1000) * 1000
-}
-
-/** The instant of a local wall-clock time given as if it were UTC. */
-function fromLocal(localMs: number): number {
-  const guess = localMs - zoneOffsetMs(localMs)
-  return localMs - zoneOffsetMs(guess)
-}
 
 /** [start, end) of a calendar month in Asia/Ho_Chi_Minh, as instants (ms). */
 export function monthRange(month: string): { from: number; to: number } {
