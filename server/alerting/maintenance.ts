@@ -15,10 +15,11 @@ import type { MaintenanceInput } from '../../protocol'
 import { AppError } from '../errors'
 import { maintenance, type MaintenanceRow } from '../store/schema'
 import type { Store } from '../store/store'
-import { fromLocal, toLocal } from '../local-time'
+import { fromLocal, LOCAL_TIME_ZONE, toLocal } from '../local-time'
 
 /** The zone every recurrence is read in. Vietnam is UTC+7 without DST since 1975; Intl decides anyway. */
-export const MAINTENANCE_TIME_ZONE = 'Asia/Ho_Chi_Minh'
+/** Windows are local to the province: Asia/Ho_Chi_Minh. */
+export const MAINTENANCE_TIME_ZONE = LOCAL_TIME_ZONE
 
 export interface MaintenanceScopeSets {
   communes: string[]

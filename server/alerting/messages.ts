@@ -6,6 +6,7 @@
  */
 import type { Language, Severity } from '../../protocol'
 import type { Thresholds } from '../config'
+import { LOCAL_TIME_ZONE } from '../local-time'
 import type { OutgoingMessage, WebhookAlert } from './notifier'
 
 /** One alert line of a message. */
@@ -39,7 +40,6 @@ export interface RenderInput {
   escalatedFrom?: string
 }
 
-const TZ = 'Asia/Ho_Chi_Minh'
 
 const T = {
   vi: {
@@ -102,12 +102,11 @@ const T = {
   },
 } as const
 
+// Built once: constructing a DateTimeFormat costs far more than formatting with it.
+const TIME_PARTS = new Intl.DateTimeFormat('en-GB', { timeZone: LOCAL_TIME_ZONE, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' })
+
 function fmtTime(ms: number, lang: Language): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' })
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  )
+  const parts = Object.fromEntries(TIME_PARTS.formatToParts(ms).map((p) => [p.type, p.value]))
   // "02:14 25/11": the same order in both languages, as Vietnamese readers write it.
   return `${parts.hour}:${parts.minute} ${parts.day}/${parts.month}${lang === 'en' ? ' (ICT)' : ''}`
 }

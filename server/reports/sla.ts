@@ -13,10 +13,10 @@
 import { and, gte, lt } from 'drizzle-orm'
 import type { SlaClusterRow, SlaCommuneRow, SlaFigures, SlaMinutes, SlaReport, State } from '../../protocol'
 import { writeCsv } from '../inventory/csv'
-import { createMaintenanceIndex, listMaintenance, MAINTENANCE_TIME_ZONE, type MaintenanceWindow } from '../alerting/maintenance'
+import { createMaintenanceIndex, listMaintenance, type MaintenanceWindow } from '../alerting/maintenance'
 import { incidents } from '../store/schema'
 import type { Store } from '../store/store'
-import { fromLocal, zoneOffsetMs } from '../local-time'
+import { fromLocal, LOCAL_TIME_ZONE, zoneOffsetMs } from '../local-time'
 
 const DAY_MS = 86_400_000
 
@@ -169,7 +169,7 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
 
   return {
     month,
-    timeZone: 'Asia/Ho_Chi_Minh',
+    timeZone: LOCAL_TIME_ZONE,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     partial: to < range.to,
