@@ -80,6 +80,9 @@ interface TargetRuntime {
   rttMedian: number | null
   lossRatio: number | null
   packets: number
+  jitterMedian: number | null
+  /** The window changed since its figures were last computed (ticks then cost no sorting). */
+  windowStale: boolean
   /** States after each of the last rounds, oldest first (flap detection). */
   history: State[]
   roundPending: boolean
@@ -227,6 +230,8 @@ export class StateEngine {
           consecutiveSuccesses: 0,
           down: false,
           window: [],
+          jitterMedian: null,
+          windowStale: true,
           state: 'unknown',
           reason: 'no-data',
           since: null,
@@ -268,6 +273,7 @@ export class StateEngine {
       // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
+        rt.windowStale = true
         rt.window.push({
           t: r.observedAt,
           rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
@@ -279,6 +285,7 @@ export class StateEngine {
       if (rt.lastObservedAt !== null && r.observedAt <= rt.lastObservedAt) {
         // Late replay: it belongs to the window, but hysteresis counts rounds in time order.
         rt.window.sort((a, b) => a.t - b.t)
+        rt.windowStale = true
         this.dirtyTargets.add(r.targetId)
         continue
       }
@@ -314,14 +321,19 @@ export class StateEngine {
 
   private evaluateTarget(rt: TargetRuntime, now: number): void {
     const horizon = now - this.config.windowSeconds * 1000
-    while (rt.window.length > 0 && (rt.window[0] as WindowSample).t < horizon) rt.window.shift()
-    const rtts = rt.window.flatMap((s) => (s.rtt === undefined ? [] : [s.rtt]))
-    const jitters = rt.window.flatMap((s) => (s.jitter === undefined ? [] : [s.jitter]))
-    const sent = rt.window.reduce((a, s) => a + s.sent, 0)
-    const received = rt.window.reduce((a, s) => a + s.received, 0)
-    rt.rttMedian = median(rtts)
-    rt.packets = sent
-    rt.lossRatio = sent > 0 ? Math.max(0, (sent - received) / sent) : null
+    while (rt.window.length > 0 && (rt.window[0] as WindowSample).t < horizon) {
+      rt.window.shift()
+      rt.windowStale = true
+    }
+    if (rt.windowStale) {
+      rt.windowStale = false
+      rt.rttMedian = median(rt.window.flatMap((s) => (s.rtt === undefined ? [] : [s.rtt])))
+      rt.jitterMedian = median(rt.window.flatMap((s) => (s.jitter === undefined ? [] : [s.jitter])))
+      const sent = rt.window.reduce((a, s) => a + s.sent, 0)
+      const received = rt.window.reduce((a, s) => a + s.received, 0)
+      rt.packets = sent
+      rt.lossRatio = sent > 0 ? Math.max(0, (sent - received) / sent) : null
+    }
 
     let state: State
     let reason: string | null
@@ -337,13 +349,13 @@ export class StateEngine {
       const video = VIDEO_ROLES.has(rt.meta.role)
       const jitterWarn = video ? th.videoJitterWarningSeconds : th.jitterWarningSeconds
       const jitterCrit = video ? th.videoJitterCriticalSeconds : th.jitterCriticalSeconds
-      const jitterMedian = median(jitters)
+      const jitterMedian = rt.jitterMedian
       const judged: Array<[Exclude<State, 'unknown'>, string]> = [['ok', 'ok']]
       if (rt.rttMedian !== null) {
         if (rt.rttMedian > th.rttCriticalSeconds) judged.push(['critical', 'rtt'])
         else if (rt.rttMedian > th.rttWarningSeconds) judged.push(['warning', 'rtt'])
       }
-      if (rt.lossRatio !== null && sent >= th.lossMinPackets) {
+      if (rt.lossRatio !== null && rt.packets >= th.lossMinPackets) {
         if (rt.lossRatio > th.lossCriticalRatio) judged.push(['critical', 'loss'])
         else if (rt.lossRatio > th.lossWarningRatio) judged.push(['warning', 'loss'])
       }
