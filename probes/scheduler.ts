@@ -67,6 +67,8 @@ export interface SchedulerStats {
   completed: number
   /** Extra runs of parents because a child failed. */
   parentRechecks: number
+  /** Extra runs of children because their parent answered again after failing. */
+  childRechecks: number
 }
 
 /** What `setTargets` changed, by target id. */
@@ -107,6 +109,8 @@ interface Entry {
   nextDueMs: number
   /** Start of the latest run (clock ms), to keep parent re-checks from piling up. */
   lastStartMs?: number
+  /** Whether the latest run succeeded (a failing parent that answers again re-checks its children). */
+  lastOk?: boolean
 }
 
 /**
@@ -135,7 +139,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   // Every in-flight check links to the shutdown signal (and unlinks when done), so hundreds of
   // concurrent listeners are normal here, not a leak.
   setMaxListeners(0, shutdown.signal)
-  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0, parentRechecks: 0 }
+  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0, parentRechecks: 0, childRechecks: 0 }
 
   /**
    * A failing child makes its parents run now (Nagios' on-demand host check): whether the
@@ -151,6 +155,21 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       counters.parentRechecks++
       p.log.debug({ child: spec.id }, 'child failed: re-checking this parent now')
       enqueue(p)
+    }
+  }
+
+  /**
+   * A parent that answers again after failing makes its children run now: they were marked
+   * unreachable while it was down, and stay so on the server until they have rounds of their
+   * own, so their recovery (or their own failure) is known in seconds. Same limits as above.
+   */
+  const recheckChildren = (spec: TargetSpec): void => {
+    for (const c of entries.values()) {
+      if (c.removed || c.state !== 'idle' || serial.has(c.spec.kind) || !c.spec.parents.includes(spec.id)) continue
+      if (c.lastStartMs !== undefined && clock.now() - c.lastStartMs < (c.spec.intervalSeconds * 1000) / 2) continue
+      counters.childRechecks++
+      c.log.debug({ parent: spec.id }, 'parent answers again: re-checking this child now')
+      enqueue(c)
     }
   }
 
@@ -277,6 +296,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       e.log.error({ err }, 'result consumer threw; result lost')
     }
     if (!result.ok && spec.parents.length > 0) recheckParents(spec)
+    if (result.ok && e.lastOk === false) recheckChildren(spec)
+    e.lastOk = result.ok
   }
 
   const remove = (e: Entry): void => {

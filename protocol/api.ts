@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { CommuneKind, CoverageGapKind } from './inventory'
 import { State } from './states'
 import { CheckKind, TargetRole } from './targets'
+import { Verdict } from './verdict'
 
 const IsoTime = z.iso.datetime({ offset: true })
 
@@ -23,10 +24,31 @@ export const CommuneSummary = z.strictObject({
   since: IsoTime.nullable(),
   /** Short machine-readable cause, e.g. "line:down", "mcu:rtt", "line:loss", "line:silent". */
   reason: z.string().nullable(),
+  /** The figure behind `reason` and the threshold it crossed (null while ok, unknown or down). */
+  verdict: Verdict.nullable(),
   lineState: State.nullable(),
   mcuState: State.nullable(),
+  /** The line's window figures; null while the line is down or silent (they would be from before). */
   rttSeconds: z.number().nullable(),
   lossRatio: z.number().nullable(),
+  /**
+   * The line's throughput (median of the latest tests per direction, bytes/s) against the
+   * contracted rate; null without a throughput target or before its first test.
+   */
+  throughput: z
+    .strictObject({
+      downloadBytesPerSecond: z.number().nullable(),
+      uploadBytesPerSecond: z.number().nullable(),
+      contractedBytesPerSecond: z.number(),
+      /** Worst of the two directions' verdicts (`stale`: no recent test). */
+      state: z.enum(['ok', 'warning', 'critical', 'stale']),
+      testedAt: IsoTime.nullable(),
+    })
+    .nullable(),
+  /** Highest sustained-or-latest link utilization (SNMP traffic ÷ contracted), 0–1+; null without SNMP. */
+  utilizationRatio: z.number().nullable(),
+  /** MOS estimate of the video path (1–4.5); null without a measured video path. */
+  mos: z.number().nullable(),
   lastSeenAt: IsoTime.nullable(),
   openGaps: z.number().int().nonnegative(),
 })
@@ -63,8 +85,13 @@ export const TargetStatus = z.strictObject({
   port: z.number().nullable(),
   intervalSeconds: z.number(),
   state: State,
-  /** True when every parent is down: the target is not paged on its own. */
+  /**
+   * True when every parent is down, or they came back and this target has not had rounds of its
+   * own yet: it is not paged on its own (its parent's alert counts it).
+   */
   unreachable: z.boolean(),
+  /** Failing while a parent is failing but not yet down (or has not reported since): paging waits for the parent's verdict. */
+  awaitingParents: z.boolean(),
   since: IsoTime.nullable(),
   reason: z.string().nullable(),
   lastResultAt: IsoTime.nullable(),
@@ -79,7 +106,13 @@ export const TargetStatus = z.strictObject({
     rttMedianSeconds: z.number().nullable(),
     lossRatio: z.number().nullable(),
     packets: z.number().int(),
+    /** When the newest round in the window was observed: the time the figures were true (a down target's are from before). */
+    asOf: IsoTime.nullable(),
   }),
+  /** The verdict that set the state (value vs threshold); null while ok, unknown or down. */
+  verdict: Verdict.nullable(),
+  /** Every rule's verdict about this target, ok ones included, in rule order. */
+  verdicts: z.array(Verdict),
 })
 export type TargetStatus = z.infer<typeof TargetStatus>
 

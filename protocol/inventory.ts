@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { CheckKind, CommuneCode, Host, TargetId, TargetRole } from './targets'
+import { ThresholdOverrides } from './thresholds'
 
 export const CommuneKind = z.enum(['xa', 'phuong', 'dac_khu'])
 export type CommuneKind = z.infer<typeof CommuneKind>
@@ -22,6 +23,8 @@ export const CommuneInput = z.strictObject({
   contractedMbps: z.number().positive().max(100000).default(100),
   priority: z.number().int().min(0).max(9).default(0),
   notes: z.string().max(2000).default(''),
+  /** Grading thresholds that differ for this commune (any subset; the rest keep the defaults). */
+  thresholds: ThresholdOverrides.nullable().optional(),
 })
 export type CommuneInput = z.infer<typeof CommuneInput>
 /** Partial update of a commune; the code is the URL key and cannot change. */
@@ -48,6 +51,8 @@ export const TargetInput = z.strictObject({
   /** Probe that runs this target; absent means the server's embedded probe. */
   probeId: z.string().min(1).max(80).nullable().default(null),
   enabled: z.boolean().default(true),
+  /** Grading thresholds that differ for this target (over the commune's and the defaults). */
+  thresholds: ThresholdOverrides.nullable().optional(),
 })
 export type TargetInput = z.infer<typeof TargetInput>
 

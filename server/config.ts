@@ -7,23 +7,12 @@
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { AppError } from './errors'
+import { Thresholds } from '../protocol/thresholds'
 
 const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
 
-/** Degraded thresholds of SPEC §4 (base units). */
-export const Thresholds = z.strictObject({
-  rttWarningSeconds: z.number().positive().default(0.05),
-  rttCriticalSeconds: z.number().positive().default(0.1),
-  lossWarningRatio: z.number().min(0).max(1).default(0.001),
-  lossCriticalRatio: z.number().min(0).max(1).default(0.01),
-  /** Loss is judged only over at least this many packets in the window (0.1 % needs ~1000). */
-  lossMinPackets: z.number().int().positive().default(1000),
-  jitterWarningSeconds: z.number().positive().default(0.01),
-  jitterCriticalSeconds: z.number().positive().default(0.03),
-  videoJitterWarningSeconds: z.number().positive().default(0.03),
-  videoJitterCriticalSeconds: z.number().positive().default(0.05),
-})
-export type Thresholds = z.infer<typeof Thresholds>
+/** Grading thresholds of SPEC §4 (base units): defined in protocol/ so inventory overrides and the dashboard share them. */
+export { Thresholds }
 
 export const StateConfig = z.strictObject({
   /** Consecutive failed rounds before a target is down. */

@@ -117,6 +117,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       parents: t.parents,
       enabled: t.enabled,
       thresholds: t.thresholds,
+      contractedBytesPerSecond: t.kind === 'snmp' && typeof t.options.contractedBytesPerSecond === 'number' ? t.options.contractedBytesPerSecond : null,
     }))
     engine.setInventory(communes, targets)
   }
@@ -171,8 +172,11 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   })
 
   loadInventory()
-  // Warm the windows from the database so a restart does not forget the last 15 minutes.
-  const since = now() - config.state.windowSeconds * 1000
+  // Warm the windows from the database so a restart does not forget the last 15 minutes, nor
+  // the throughput tests (hours apart) that the throughput median is taken over.
+  const since = now() - Math.max(config.state.windowSeconds, config.thresholds.utilizationForSeconds + 300) * 1000
+  const throughputIds = store.listTargets().flatMap((t) => (t.kind === 'throughput' && t.enabled ? [t.id] : []))
+  engine.ingest(store.latestOkResults(throughputIds, 10, since))
   engine.ingest(store.recentResults(since).map((r) => ({ ...r })))
 
   let lastProbeRefresh = 0

@@ -21,7 +21,7 @@ export interface Alert {
   /** Communes cut off behind this alert (its own commune included when it is a line). */
   affectedCommunes: number
   /** Set when the alert must neither open an incident nor page. */
-  suppressed: 'unreachable' | 'maintenance' | null
+  suppressed: 'unreachable' | 'awaiting-parents' | 'maintenance' | null
 }
 
 export const ALERT_TARGET_DOWN = 'XanhTargetDown'
@@ -118,7 +118,7 @@ export function evaluateAlerts(s: AlertSnapshot): { alerts: Alert[]; unknownTarg
       communeCode: t.communeCode,
       flapping: t.flapping,
       affectedCommunes: affected.get(t.id)?.size ?? 0,
-      suppressed: t.state === 'down' && t.unreachable ? 'unreachable' : s.inMaintenance(t.id) ? 'maintenance' : null,
+      suppressed: t.unreachable ? 'unreachable' : t.awaitingParents ? 'awaiting-parents' : s.inMaintenance(t.id) ? 'maintenance' : null,
     })
   }
   return { alerts, unknownTargets }

@@ -22,6 +22,7 @@ function entities(store: Store, kind: InventoryKind): Array<Record<string, unkno
         contractedMbps: c.contractedMbps,
         priority: c.priority,
         notes: c.notes,
+        thresholds: c.thresholds ?? null,
       }))
     case 'targets':
       return store.listTargets().map((t) => ({
@@ -38,6 +39,7 @@ function entities(store: Store, kind: InventoryKind): Array<Record<string, unkno
         options: t.options,
         probeId: t.probeId,
         enabled: t.enabled,
+        thresholds: t.thresholds ?? null,
       }))
     case 'gaps':
       return store

@@ -57,6 +57,7 @@ const COMMUNE_COLUMNS: Columns<CommuneInput> = [
   },
   { name: 'priority', field: 'priority', type: 'number', aliases: ['Ưu tiên', 'Mức ưu tiên'] },
   { name: 'notes', field: 'notes', type: 'string', aliases: ['Ghi chú', 'Mô tả', 'note'] },
+  { name: 'thresholds', field: 'thresholds', type: 'json', aliases: ['Ngưỡng', 'Ngưỡng cảnh báo'] },
 ]
 
 const TARGET_COLUMNS: Columns<TargetInput> = [
@@ -79,6 +80,7 @@ const TARGET_COLUMNS: Columns<TargetInput> = [
   { name: 'options', field: 'options', type: 'json', aliases: ['Tùy chọn', 'Cấu hình'] },
   { name: 'probe_id', field: 'probeId', type: 'string', aliases: ['probe', 'Đầu dò', 'Mã đầu dò'] },
   { name: 'enabled', field: 'enabled', type: 'boolean', aliases: ['Bật', 'Kích hoạt', 'Đang bật', 'active'] },
+  { name: 'thresholds', field: 'thresholds', type: 'json', aliases: ['Ngưỡng', 'Ngưỡng cảnh báo'] },
 ]
 
 const GAP_COLUMNS: Columns<CoverageGapInput> = [

@@ -355,7 +355,8 @@ function communeUnchanged(row: CommuneRow, c: CommuneInput): boolean {
     row.lon === c.lon &&
     row.contractedMbps === c.contractedMbps &&
     row.priority === c.priority &&
-    row.notes === c.notes
+    row.notes === c.notes &&
+    (c.thresholds === undefined || sameJson(row.thresholds ?? null, c.thresholds))
   )
 }
 
@@ -373,7 +374,8 @@ function targetUnchanged(row: TargetRow, t: TargetInput): boolean {
     sameJson(row.parents, spec.parents) &&
     sameJson(row.options, spec.options) &&
     row.probeId === t.probeId &&
-    row.enabled === t.enabled
+    row.enabled === t.enabled &&
+    (t.thresholds === undefined || sameJson(row.thresholds ?? null, t.thresholds))
   )
 }
 

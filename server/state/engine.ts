@@ -1,10 +1,12 @@
 /**
- * State engine v1 (SPEC §4): per-target up/down with hysteresis, unknown on data gaps,
- * degraded from RTT/loss/jitter over a window; per-commune worst state, line first.
+ * State engine (SPEC §4): per-target up/down with hysteresis, unknown on data gaps, degraded from
+ * the grading rules (`rules/`, composed by `grading.ts`: worst wins), topology (`topology.ts`),
+ * flapping (`flapping.ts`), and the per-commune roll-up (line first).
  * Pure in-memory logic with an injected clock: no I/O, so every transition is testable.
  * @module
  */
 import {
+  primaryVerdict,
   SEVERITY,
   type CheckKind,
   type CommuneKind,
@@ -13,8 +15,16 @@ import {
   type StateCounts,
   type TargetRole,
   type TargetStatus,
+  type ThresholdOverrides,
+  type Verdict,
 } from '../../protocol'
 import type { StateConfig, Thresholds } from '../config'
+import { flapRatio } from './flapping'
+import { gradesWithTime, gradeTarget } from './grading'
+import { toSample, windowFigures, type Sample, type WindowFigures } from './rules/index'
+import { newChildTopology, updateTopology, type ChildTopology } from './topology'
+
+export { flapRatio } from './flapping'
 
 /** What the engine needs to know about a commune. */
 export interface CommuneMeta {
@@ -28,7 +38,7 @@ export interface CommuneMeta {
   priority: number
   notes: string
   openGaps: number
-  thresholds?: Partial<Thresholds> | null
+  thresholds?: ThresholdOverrides | Record<string, number> | null
 }
 
 /** What the engine needs to know about a target. */
@@ -43,7 +53,9 @@ export interface TargetMeta {
   intervalSeconds: number
   parents: string[]
   enabled: boolean
-  thresholds?: Partial<Thresholds> | null
+  thresholds?: ThresholdOverrides | Record<string, number> | null
+  /** The target's own contracted rate (snmp `options.contractedBytesPerSecond`), over the commune's. */
+  contractedBytesPerSecond?: number | null
 }
 
 /** The part of a stored or ingested result the engine reads. */
@@ -55,13 +67,8 @@ export interface ResultFact {
   measurements: Record<string, number>
 }
 
-interface WindowSample {
-  t: number
-  rtt: number | undefined
-  sent: number
-  received: number
-  jitter: number | undefined
-}
+/** Successful rounds kept per throughput target, whatever their age (the largest `throughputTests`). */
+const MAX_RECENT = 10
 
 interface TargetRuntime {
   meta: TargetMeta
@@ -71,18 +78,26 @@ interface TargetRuntime {
   measurements: Record<string, number>
   consecutiveFailures: number
   consecutiveSuccesses: number
+  /** Observed time of the first failure of the current streak (topology). */
+  failingSince: number | null
   down: boolean
-  window: WindowSample[]
+  /** Successful rounds in the window, oldest first. */
+  window: Sample[]
+  /** The latest successful rounds (throughput targets only), oldest first. */
+  recent: Sample[]
+  figures: WindowFigures
+  verdicts: Verdict[]
+  verdict: Verdict | null
+  /** The window or the recent rounds changed since the verdicts were computed. */
+  windowStale: boolean
+  /** Re-grade on every evaluation (a rule whose verdict ages, e.g. stale throughput). */
+  timeDependent: boolean
   state: State
   reason: string | null
   since: number | null
+  topology: ChildTopology
+  /** Mirrors `topology.unreachable` (the metrics renderer reads the runtime object as its view). */
   unreachable: boolean
-  rttMedian: number | null
-  lossRatio: number | null
-  packets: number
-  jitterMedian: number | null
-  /** The window changed since its figures were last computed (ticks then cost no sorting). */
-  windowStale: boolean
   /** States after each of the last rounds, oldest first (flap detection). */
   history: State[]
   roundPending: boolean
@@ -101,6 +116,7 @@ interface CommuneRuntime {
   meta: CommuneMeta
   state: State
   reason: string | null
+  verdict: Verdict | null
   since: number | null
   summaryKey: string
 }
@@ -112,16 +128,20 @@ interface CommuneRuntime {
 export interface TargetView {
   readonly meta: TargetMeta
   readonly state: State
+  readonly reason: string | null
   readonly lastOk: boolean | null
   readonly lastObservedAt: number | null
-  readonly unreachable: boolean
   readonly measurements: Readonly<Record<string, number>>
+  readonly verdicts: readonly Verdict[]
+  readonly verdict: Verdict | null
   readonly packetsSent: number
   readonly packetsReceived: number
   readonly packetsDuplicated: number
   readonly packetsReordered: number
   readonly gapMs: number
   readonly gapSince: number | null
+  /** True when the target is not paged on its own (all parents down, or held after their recovery). */
+  readonly unreachable: boolean
 }
 
 /** One state change of a target or a commune, at the engine's clock (what the state log stores). */
@@ -143,35 +163,17 @@ export interface EngineChanges {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null
-  const s = [...values].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
+const EMPTY_FIGURES: WindowFigures = { rttMedian: null, jitterMedian: null, sent: 0, received: 0, lossRatio: null, newestAt: null }
 
-/**
- * Weighted share of state changes over a window of `rounds` rounds (Nagios/Icinga model):
- * the newest possible change weighs 1.25, the oldest 0.75, so recent changes count more.
- * The denominator is always the full window, so a short history cannot look like flapping;
- * changes to or from `unknown` are data gaps, not flapping. 0 = stable, 1 = changes every round.
- */
-export function flapRatio(history: readonly State[], rounds: number): number {
-  const slots = rounds - 1
-  if (slots < 1 || history.length < 2) return 0
-  const offset = rounds - history.length
-  let weighted = 0
-  for (let i = 1; i < history.length; i++) {
-    const a = history[i - 1]
-    const b = history[i]
-    if (a === b || a === 'unknown' || b === 'unknown') continue
-    const slot = offset + i // 1 … slots, newest = slots
-    weighted += slots === 1 ? 1 : 0.75 + (0.5 * (slot - 1)) / (slots - 1)
-  }
-  return weighted / slots
-}
+/** Kinds whose rounds carry packets: their window figures are the line's RTT and loss. */
+const PACKET_KINDS: ReadonlySet<CheckKind> = new Set(['icmp', 'udp_echo'])
 
-const VIDEO_ROLES: ReadonlySet<TargetRole> = new Set(['mcu'])
+/** Insert keeping `list` ordered by time (late replays arrive out of order). */
+function insertByTime(list: Sample[], s: Sample): void {
+  let i = list.length
+  while (i > 0 && (list[i - 1] as Sample).t > s.t) i--
+  list.splice(i, 0, s)
+}
 
 /**
  * Holds the live state of every target and commune.
@@ -205,7 +207,7 @@ export class StateEngine {
       const existing = this.communes.get(c.code)
       if (existing) existing.meta = c
       else {
-        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', since: null, summaryKey: '' })
+        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryKey: '' })
         this.recordTransition('commune', c.code, 'unknown', this.now())
       }
       this.dirtyCommunes.add(c.code)
@@ -216,8 +218,12 @@ export class StateEngine {
     for (const t of targets) {
       if (!t.enabled) continue
       const existing = this.targets.get(t.id)
-      if (existing) existing.meta = t
-      else {
+      if (existing) {
+        existing.meta = t
+        existing.timeDependent = gradesWithTime(t)
+        // Thresholds or the contracted rate may have changed: judge again.
+        existing.windowStale = true
+      } else {
         const at = this.now()
         this.recordTransition('target', t.id, 'unknown', at)
         this.targets.set(t.id, {
@@ -228,17 +234,20 @@ export class StateEngine {
           measurements: {},
           consecutiveFailures: 0,
           consecutiveSuccesses: 0,
+          failingSince: null,
           down: false,
           window: [],
-          jitterMedian: null,
+          recent: [],
+          figures: EMPTY_FIGURES,
+          verdicts: [],
+          verdict: null,
           windowStale: true,
+          timeDependent: gradesWithTime(t),
           state: 'unknown',
           reason: 'no-data',
           since: null,
+          topology: newChildTopology(),
           unreachable: false,
-          rttMedian: null,
-          lossRatio: null,
-          packets: 0,
           history: [],
           roundPending: false,
           flapping: false,
@@ -273,19 +282,16 @@ export class StateEngine {
       // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
+        const sample = toSample(r.observedAt, m)
+        insertByTime(rt.window, sample)
+        if (rt.meta.kind === 'throughput') {
+          insertByTime(rt.recent, sample)
+          if (rt.recent.length > MAX_RECENT) rt.recent.shift()
+        }
         rt.windowStale = true
-        rt.window.push({
-          t: r.observedAt,
-          rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
-          sent: m.sent ?? 0,
-          received: m.received ?? 0,
-          jitter: m.jitter_seconds,
-        })
       }
       if (rt.lastObservedAt !== null && r.observedAt <= rt.lastObservedAt) {
         // Late replay: it belongs to the window, but hysteresis counts rounds in time order.
-        rt.window.sort((a, b) => a.t - b.t)
-        rt.windowStale = true
         this.dirtyTargets.add(r.targetId)
         continue
       }
@@ -294,13 +300,19 @@ export class StateEngine {
       rt.lastOk = r.ok
       rt.lastError = r.error
       rt.measurements = m
+      const topo = rt.topology
       if (r.ok) {
         rt.consecutiveSuccesses++
         rt.consecutiveFailures = 0
+        rt.failingSince = null
+        topo.ownFailures = 0
         if (rt.down && rt.consecutiveSuccesses >= this.config.upAfter) rt.down = false
       } else {
         rt.consecutiveFailures++
         rt.consecutiveSuccesses = 0
+        rt.failingSince ??= r.observedAt
+        // Held behind parents that came back: count only the failures seen after their return.
+        if (topo.held && topo.parentsUpAt !== null && r.observedAt > topo.parentsUpAt) topo.ownFailures++
         if (!rt.down && rt.consecutiveFailures >= this.config.downAfter) rt.down = true
       }
       this.dirtyTargets.add(r.targetId)
@@ -319,24 +331,46 @@ export class StateEngine {
     return { ...this.thresholds, ...(communeT ?? {}), ...(rt.meta.thresholds ?? {}) }
   }
 
-  private evaluateTarget(rt: TargetRuntime, now: number): void {
-    const horizon = now - this.config.windowSeconds * 1000
-    while (rt.window.length > 0 && (rt.window[0] as WindowSample).t < horizon) {
-      rt.window.shift()
+  private contractedFor(rt: TargetRuntime): number {
+    const own = rt.meta.contractedBytesPerSecond
+    if (own !== undefined && own !== null && own > 0) return own
+    return ((this.communes.get(rt.meta.communeCode)?.meta.contractedMbps ?? 100) * 1e6) / 8
+  }
+
+  /** Drops samples older than the target's window; SNMP keeps long enough for its sustained-utilization rule. */
+  private trimWindow(rt: TargetRuntime, th: Thresholds, now: number): void {
+    const seconds = rt.meta.kind === 'snmp' ? Math.max(this.config.windowSeconds, th.utilizationForSeconds + rt.meta.intervalSeconds) : this.config.windowSeconds
+    const horizon = now - seconds * 1000
+    let drop = 0
+    while (drop < rt.window.length && (rt.window[drop] as Sample).t < horizon) drop++
+    if (drop > 0) {
+      rt.window.splice(0, drop)
       rt.windowStale = true
     }
-    if (rt.windowStale) {
+  }
+
+  private evaluateTarget(rt: TargetRuntime, now: number): void {
+    const th = this.thresholdsFor(rt)
+    this.trimWindow(rt, th, now)
+    if (rt.windowStale || rt.timeDependent) {
+      if (rt.windowStale) rt.figures = windowFigures(rt.window)
       rt.windowStale = false
-      rt.rttMedian = median(rt.window.flatMap((s) => (s.rtt === undefined ? [] : [s.rtt])))
-      rt.jitterMedian = median(rt.window.flatMap((s) => (s.jitter === undefined ? [] : [s.jitter])))
-      const sent = rt.window.reduce((a, s) => a + s.sent, 0)
-      const received = rt.window.reduce((a, s) => a + s.received, 0)
-      rt.packets = sent
-      rt.lossRatio = sent > 0 ? Math.max(0, (sent - received) / sent) : null
+      rt.verdicts = gradeTarget({
+        kind: rt.meta.kind,
+        role: rt.meta.role,
+        intervalSeconds: rt.meta.intervalSeconds,
+        window: rt.window,
+        figures: rt.figures,
+        recent: rt.recent,
+        thresholds: th,
+        contractedBytesPerSecond: this.contractedFor(rt),
+        now,
+      })
     }
 
     let state: State
     let reason: string | null
+    let verdict: Verdict | null = null
     const silentFor = rt.lastObservedAt === null ? Infinity : now - rt.lastObservedAt
     if (silentFor > this.config.unknownAfterIntervals * rt.meta.intervalSeconds * 1000) {
       state = 'unknown'
@@ -345,29 +379,20 @@ export class StateEngine {
       state = 'down'
       reason = 'down'
     } else {
-      const th = this.thresholdsFor(rt)
-      const video = VIDEO_ROLES.has(rt.meta.role)
-      const jitterWarn = video ? th.videoJitterWarningSeconds : th.jitterWarningSeconds
-      const jitterCrit = video ? th.videoJitterCriticalSeconds : th.jitterCriticalSeconds
-      const jitterMedian = rt.jitterMedian
-      const judged: Array<[Exclude<State, 'unknown'>, string]> = [['ok', 'ok']]
-      if (rt.rttMedian !== null) {
-        if (rt.rttMedian > th.rttCriticalSeconds) judged.push(['critical', 'rtt'])
-        else if (rt.rttMedian > th.rttWarningSeconds) judged.push(['warning', 'rtt'])
+      verdict = primaryVerdict(rt.verdicts)
+      state = verdict ? (verdict.state as 'warning' | 'critical') : 'ok'
+      reason = verdict ? verdict.rule : 'ok'
+      // One or two failed rounds show (never page) until the hysteresis decides.
+      if (rt.consecutiveFailures > 0 && SEVERITY.warning > SEVERITY[state]) {
+        state = 'warning'
+        reason = `failing-${rt.consecutiveFailures}`
+        verdict = null
       }
-      if (rt.lossRatio !== null && rt.packets >= th.lossMinPackets) {
-        if (rt.lossRatio > th.lossCriticalRatio) judged.push(['critical', 'loss'])
-        else if (rt.lossRatio > th.lossWarningRatio) judged.push(['warning', 'loss'])
+      if (state === 'ok' && rt.verdicts.some((v) => v.state === 'stale')) {
+        // Its only figures are too old to judge: a gap in the data, shown as such, never ok.
+        state = 'unknown'
+        reason = 'stale'
       }
-      if (jitterMedian !== null) {
-        if (jitterMedian > jitterCrit) judged.push(['critical', 'jitter'])
-        else if (jitterMedian > jitterWarn) judged.push(['warning', 'jitter'])
-      }
-      if (rt.consecutiveFailures > 0) judged.push(['warning', `failing-${rt.consecutiveFailures}`])
-      let worst = judged[0] as [Exclude<State, 'unknown'>, string]
-      for (const j of judged) if (SEVERITY[j[0]] > SEVERITY[worst[0]]) worst = j
-      state = worst[0]
-      reason = worst[1]
     }
     if (state !== rt.state) {
       if (rt.gapSince !== null) {
@@ -380,6 +405,7 @@ export class StateEngine {
       this.recordTransition('target', rt.meta.id, state, now)
     }
     rt.reason = reason
+    rt.verdict = verdict
     if (rt.roundPending) {
       rt.roundPending = false
       rt.history.push(state)
@@ -390,32 +416,46 @@ export class StateEngine {
     }
   }
 
+  /** A key of what the published view of a target shows, to tell whether it changed. */
+  private targetKey(rt: TargetRuntime): string {
+    const v = rt.verdict
+    return `${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}|${rt.topology.unreachable}|${rt.topology.awaitingParents}|${v ? `${v.value}|${v.threshold}` : ''}`
+  }
+
   private evaluate(): void {
     if (this.dirtyTargets.size === 0 && this.dirtyCommunes.size === 0) return
     const now = this.now()
+    const before = new Map<string, string>()
     for (const id of this.dirtyTargets) {
       const rt = this.targets.get(id)
       if (!rt) continue
-      const before = `${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}`
+      before.set(id, this.targetKey(rt))
       this.evaluateTarget(rt, now)
-      if (`${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}` !== before) this.changedTargets.add(id)
       this.dirtyCommunes.add(rt.meta.communeCode)
     }
     this.dirtyTargets.clear()
-    // Unreachable needs every parent's fresh state, so it is a second pass.
+    // Topology needs every parent's fresh state, so it is a second pass over the children.
     for (const rt of this.targets.values()) {
+      if (rt.meta.parents.length === 0) continue
+      const old = before.get(rt.meta.id) ?? this.targetKey(rt)
       const parents = rt.meta.parents.flatMap((p) => {
         const pr = this.targets.get(p)
-        return pr ? [pr] : []
+        return pr ? [{ state: pr.state, consecutiveFailures: pr.consecutiveFailures, lastObservedAt: pr.lastObservedAt, intervalSeconds: pr.meta.intervalSeconds }] : []
       })
-      // Only a failing child is "unreachable": an answering one needs no explanation.
-      const failing = rt.state === 'down' || rt.state === 'unknown'
-      const unreachable = failing && parents.length > 0 && parents.every((p) => p.state === 'down')
-      if (unreachable !== rt.unreachable) {
-        rt.unreachable = unreachable
+      const wasHeld = rt.topology.held
+      updateTopology(rt.topology, rt, parents, now, this.config.downAfter)
+      rt.unreachable = rt.topology.unreachable
+      // Down behind its parents, now down on its own: its own outage (and incident) starts here.
+      if (wasHeld && !rt.topology.held && rt.state === 'down') rt.since = now
+      if (this.targetKey(rt) !== old) {
         this.changedTargets.add(rt.meta.id)
         this.dirtyCommunes.add(rt.meta.communeCode)
       }
+      before.delete(rt.meta.id)
+    }
+    for (const [id, old] of before) {
+      const rt = this.targets.get(id)
+      if (rt && this.targetKey(rt) !== old) this.changedTargets.add(id)
     }
     for (const code of this.dirtyCommunes) {
       const c = this.communes.get(code)
@@ -425,15 +465,20 @@ export class StateEngine {
     this.dirtyCommunes.clear()
   }
 
-  private evaluateCommune(c: CommuneRuntime, now: number): void {
-    const ids = this.targetsByCommune.get(c.meta.code) ?? []
-    const rts = ids.flatMap((id) => {
+  private communeTargets(code: string): TargetRuntime[] {
+    const ids = this.targetsByCommune.get(code) ?? []
+    return ids.flatMap((id) => {
       const rt = this.targets.get(id)
       return rt ? [rt] : []
     })
+  }
+
+  private evaluateCommune(c: CommuneRuntime, now: number): void {
+    const rts = this.communeTargets(c.meta.code)
     const lines = rts.filter((t) => t.meta.role === 'line')
     let state: State = 'unknown'
     let reason: string | null = rts.length === 0 ? 'no-targets' : 'no-data'
+    let verdict: Verdict | null = null
     const lineState = this.combine(lines)
     if (lines.length > 0 && lineState.state === 'unknown') {
       state = 'unknown'
@@ -448,7 +493,8 @@ export class StateEngine {
       }
       if (worst) {
         state = worst.state
-        reason = `${worst.meta.role}:${worst.unreachable ? 'unreachable' : worst.reason}`
+        reason = `${worst.meta.role}:${worst.topology.unreachable ? 'unreachable' : worst.reason}`
+        verdict = worst.verdict
       }
     }
     if (state !== c.state) {
@@ -457,8 +503,9 @@ export class StateEngine {
       this.recordTransition('commune', c.meta.code, state, now)
     }
     c.reason = reason
-    const summary = this.communeSummaryOf(c)
-    const key = JSON.stringify([summary.state, summary.reason, summary.rttSeconds, summary.lossRatio, summary.lastSeenAt, summary.openGaps])
+    c.verdict = verdict
+    const s = this.communeSummaryOf(c)
+    const key = JSON.stringify([s.state, s.reason, s.verdict?.value, s.verdict?.threshold, s.rttSeconds, s.lossRatio, s.throughput, s.utilizationRatio, s.mos, s.lastSeenAt, s.openGaps])
     if (key !== c.summaryKey) {
       c.summaryKey = key
       this.changedCommunes.add(c.meta.code)
@@ -478,14 +525,12 @@ export class StateEngine {
   }
 
   private communeSummaryOf(c: CommuneRuntime): CommuneSummary {
-    const ids = this.targetsByCommune.get(c.meta.code) ?? []
-    const rts = ids.flatMap((id) => {
-      const rt = this.targets.get(id)
-      return rt ? [rt] : []
-    })
+    const rts = this.communeTargets(c.meta.code)
     const lines = rts.filter((t) => t.meta.role === 'line')
     const mcus = rts.filter((t) => t.meta.role === 'mcu')
-    const line = lines[0]
+    // The line's packet check is what RTT and loss mean; a throughput or SNMP target is also a line.
+    const line = lines.find((t) => PACKET_KINDS.has(t.meta.kind)) ?? lines.find((t) => t.figures.rttMedian !== null)
+    const lineFresh = line !== undefined && line.state !== 'down' && line.state !== 'unknown'
     let lastSeen: number | null = null
     for (const t of rts) if (t.lastObservedAt !== null && (lastSeen === null || t.lastObservedAt > lastSeen)) lastSeen = t.lastObservedAt
     return {
@@ -499,13 +544,54 @@ export class StateEngine {
       state: c.state,
       since: iso(c.since),
       reason: c.reason,
+      verdict: c.verdict,
       lineState: this.combine(lines).state,
       mcuState: this.combine(mcus).state,
-      rttSeconds: line?.rttMedian ?? null,
-      lossRatio: line?.lossRatio ?? null,
+      rttSeconds: lineFresh ? line.figures.rttMedian : null,
+      lossRatio: lineFresh ? line.figures.lossRatio : null,
+      throughput: this.throughputOf(c, rts),
+      utilizationRatio: this.utilizationOf(rts),
+      mos: this.mosOf(mcus),
       lastSeenAt: iso(lastSeen),
       openGaps: c.meta.openGaps,
     }
+  }
+
+  private throughputOf(c: CommuneRuntime, rts: readonly TargetRuntime[]): CommuneSummary['throughput'] {
+    const t = rts.find((x) => x.meta.kind === 'throughput' && x.meta.role === 'line') ?? rts.find((x) => x.meta.kind === 'throughput')
+    if (!t) return null
+    const tv = t.verdicts.filter((v) => v.rule === 'throughput')
+    if (tv.length === 0) return null
+    const down = tv.find((v) => v.part === 'download')
+    const up = tv.find((v) => v.part === 'upload')
+    const rank = { stale: 3, critical: 2, warning: 1, ok: 0 } as const
+    let state: NonNullable<CommuneSummary['throughput']>['state'] = 'ok'
+    for (const v of tv) if (rank[v.state] > rank[state]) state = v.state
+    return {
+      downloadBytesPerSecond: down?.value ?? null,
+      uploadBytesPerSecond: up?.value ?? null,
+      contractedBytesPerSecond: tv[0]?.contracted ?? (c.meta.contractedMbps * 1e6) / 8,
+      state,
+      testedAt: tv[0]?.at ?? null,
+    }
+  }
+
+  private utilizationOf(rts: readonly TargetRuntime[]): number | null {
+    let best: number | null = null
+    for (const t of rts) {
+      if (t.state === 'down' || t.state === 'unknown') continue
+      for (const v of t.verdicts) if (v.rule === 'utilization' && v.value !== null && (best === null || v.value > best)) best = v.value
+    }
+    return best
+  }
+
+  private mosOf(mcus: readonly TargetRuntime[]): number | null {
+    let worst: number | null = null
+    for (const t of mcus) {
+      if (t.state === 'down' || t.state === 'unknown') continue
+      for (const v of t.verdicts) if (v.rule === 'mos' && v.value !== null && (worst === null || v.value < worst)) worst = v.value
+    }
+    return worst
   }
 
   private targetStatusOf(rt: TargetRuntime): TargetStatus {
@@ -520,6 +606,7 @@ export class StateEngine {
       intervalSeconds: rt.meta.intervalSeconds,
       state: rt.state,
       unreachable: rt.unreachable,
+      awaitingParents: rt.topology.awaitingParents,
       since: iso(rt.since),
       reason: rt.reason,
       lastResultAt: iso(rt.lastObservedAt),
@@ -527,7 +614,9 @@ export class StateEngine {
       consecutiveFailures: rt.consecutiveFailures,
       flapping: rt.flapping,
       measurements: rt.measurements,
-      window: { rttMedianSeconds: rt.rttMedian, lossRatio: rt.lossRatio, packets: rt.packets },
+      window: { rttMedianSeconds: rt.figures.rttMedian, lossRatio: rt.figures.lossRatio, packets: rt.figures.sent, asOf: iso(rt.figures.newestAt) },
+      verdict: rt.verdict,
+      verdicts: rt.verdicts,
     }
   }
 
@@ -573,7 +662,7 @@ export class StateEngine {
   }
 
   /** Every commune's metadata and state, in inventory order (a fresh array of the live objects). */
-  communeViews(): Array<{ readonly meta: CommuneMeta; readonly state: State }> {
+  communeViews(): Array<{ readonly meta: CommuneMeta; readonly state: State; readonly reason: string | null; readonly verdict: Verdict | null }> {
     return [...this.communes.values()]
   }
 

@@ -240,6 +240,22 @@ export class Store {
     }))
   }
 
+  /**
+   * The latest `n` successful results of each target observed before `beforeMs`, oldest first
+   * (warms the throughput median, whose tests are hours apart).
+   */
+  latestOkResults(targetIds: readonly string[], n: number, beforeMs: number): Array<{ targetId: string; observedAt: number; ok: boolean; error: string | null; measurements: Record<string, number> }> {
+    const stmt = this.sqlite.prepare(
+      'SELECT target_id, observed_at, measurements FROM results WHERE target_id = ? AND observed_at < ? AND ok = 1 ORDER BY observed_at DESC LIMIT ?',
+    )
+    const out: Array<{ targetId: string; observedAt: number; ok: boolean; error: string | null; measurements: Record<string, number> }> = []
+    for (const id of targetIds) {
+      const rows = stmt.all(id, beforeMs, n) as Array<{ target_id: string; observed_at: number; measurements: string }>
+      for (const r of rows.reverse()) out.push({ targetId: r.target_id, observedAt: r.observed_at, ok: true, error: null, measurements: JSON.parse(r.measurements) as Record<string, number> })
+    }
+    return out
+  }
+
   // ---- communes ----
 
   listCommunes(): CommuneRow[] {
@@ -309,6 +325,7 @@ export class Store {
       parents: spec.parents,
       probeId: input.probeId,
       enabled: input.enabled,
+      ...(input.thresholds !== undefined ? { thresholds: input.thresholds } : {}),
       updatedAt: Date.now(),
     }
     this.db.insert(targets).values(values).onConflictDoUpdate({ target: targets.id, set: values }).run()

@@ -253,4 +253,29 @@ describe('scheduler: parent re-check', () => {
     expect(scheduler.stats().parentRechecks).toBeGreaterThanOrEqual(1)
     await scheduler.stop()
   })
+
+  it('runs the children at once when a failing parent answers again', async () => {
+    const runsOf: Array<[string, number]> = []
+    let lineUp = false
+    const { clock, scheduler } = setup(async (t) => {
+      runsOf.push([t.id, clock.now()])
+      return t.id === 'line' && !lineUp ? { ok: false, error: 'timeout after 5s waiting for 10.0.0.2:8620', measurements: {} } : okOutcome
+    }, { random: () => 0 })
+    const line = makeTarget('tcp', { id: 'line', port: 1, intervalSeconds: 15, timeoutSeconds: 5 })
+    const sip = { ...makeTarget('tcp', { id: 'sip', port: 1, intervalSeconds: 300, timeoutSeconds: 5 }), parents: ['line'] }
+    scheduler.setTargets([line, sip])
+    await clock.advance(200_000)
+    const before = runsOf.filter(([id]) => id === 'sip').length
+    lineUp = true
+    await clock.advance(15_000)
+    const backAt = runsOf.filter(([id]) => id === 'line').at(-1)?.[1] as number
+    const sipRuns = runsOf.filter(([id, at]) => id === 'sip' && at >= backAt)
+    expect(runsOf.filter(([id]) => id === 'sip').length).toBe(before + 1)
+    expect(sipRuns[0]?.[1]).toBe(backAt) // not 300 s later: right after the line answered
+    expect(scheduler.stats().childRechecks).toBe(1)
+    // Later good rounds of the line re-check nobody.
+    await clock.advance(30_000)
+    expect(scheduler.stats().childRechecks).toBe(1)
+    await scheduler.stop()
+  })
 })

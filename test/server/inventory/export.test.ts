@@ -41,9 +41,9 @@ describe('exportInventory', () => {
   it('writes CSV with a BOM, CRLF and English headers', () => {
     loadAll()
     const csv = exportInventory(store, 'communes', 'csv')
-    expect(csv.startsWith('\uFEFFcode,name,kind,district_cluster,lat,lon,contracted_mbps,priority,notes\r\n')).toBe(true)
-    expect(csv).toContain('NA-01,Xã Diễn Châu,xa,Cụm Bắc,18.9712345,105.5923,100,2,"trạm BTS, ""cột"" 30 m"\r\n')
-    expect(csv).toContain('NA-03,Phường Bến Thủy,phuong,,18.65,-105.7,1000,9,\r\n')
+    expect(csv.startsWith('\uFEFFcode,name,kind,district_cluster,lat,lon,contracted_mbps,priority,notes,thresholds\r\n')).toBe(true)
+    expect(csv).toContain('NA-01,Xã Diễn Châu,xa,Cụm Bắc,18.9712345,105.5923,100,2,"trạm BTS, ""cột"" 30 m",\r\n')
+    expect(csv).toContain('NA-03,Phường Bến Thủy,phuong,,18.65,-105.7,1000,9,,\r\n')
   })
 
   it('keeps names byte-identical from import through export', () => {

@@ -1,0 +1,26 @@
+/**
+ * Flap detection (SPEC §4): a weighted share of state changes over the last rounds.
+ * @module
+ */
+import type { State } from '../../protocol'
+
+/**
+ * Weighted share of state changes over a window of `rounds` rounds (Nagios/Icinga model):
+ * the newest possible change weighs 1.25, the oldest 0.75, so recent changes count more.
+ * The denominator is always the full window, so a short history cannot look like flapping;
+ * changes to or from `unknown` are data gaps, not flapping. 0 = stable, 1 = changes every round.
+ */
+export function flapRatio(history: readonly State[], rounds: number): number {
+  const slots = rounds - 1
+  if (slots < 1 || history.length < 2) return 0
+  const offset = rounds - history.length
+  let weighted = 0
+  for (let i = 1; i < history.length; i++) {
+    const a = history[i - 1]
+    const b = history[i]
+    if (a === b || a === 'unknown' || b === 'unknown') continue
+    const slot = offset + i // 1 … slots, newest = slots
+    weighted += slots === 1 ? 1 : 0.75 + (0.5 * (slot - 1)) / (slots - 1)
+  }
+  return weighted / slots
+}

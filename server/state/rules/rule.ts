@@ -1,0 +1,146 @@
+/**
+ * The grading-rule contract (SPEC §4), modelled on blackbox_exporter's prober registry: one
+ * file per rule, one typed map of them (`./index.ts`), and a caller (the state engine) that owns
+ * windows, clocks, hysteresis and composition. A rule is a pure function of a target's recent
+ * results and its thresholds; it never sees another target, a clock of its own or I/O.
+ * @module
+ */
+import type { CheckKind, TargetRole, Thresholds, Verdict } from '../../../protocol'
+
+/**
+ * The figures of one successful round that some rule reads, in base units. Every field is
+ * always present (undefined when the check does not measure it), so all samples share one shape.
+ */
+export interface Sample {
+  /** When the round was observed (ms). */
+  readonly t: number
+  /** Median (else average) round-trip time, or the TCP connect time of tcp/h323. */
+  readonly rtt: number | undefined
+  readonly sent: number
+  readonly received: number
+  readonly jitter: number | undefined
+  readonly download: number | undefined
+  readonly upload: number | undefined
+  /** SNMP interface traffic, bytes per second. */
+  readonly inBps: number | undefined
+  readonly outBps: number | undefined
+  /** SIP final response code and time. */
+  readonly statusCode: number | undefined
+  readonly responseSeconds: number | undefined
+}
+
+/** Builds the sample of one successful result from its measurements. */
+export function toSample(t: number, m: Readonly<Record<string, number>>): Sample {
+  return {
+    t,
+    rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
+    sent: m.sent ?? 0,
+    received: m.received ?? 0,
+    jitter: m.jitter_seconds,
+    download: m.download_bytes_per_second,
+    upload: m.upload_bytes_per_second,
+    inBps: m.in_bytes_per_second,
+    outBps: m.out_bytes_per_second,
+    statusCode: m.status_code,
+    responseSeconds: m.response_seconds,
+  }
+}
+
+/** Aggregates of a window that several rules share (computed once per window change). */
+export interface WindowFigures {
+  rttMedian: number | null
+  jitterMedian: number | null
+  sent: number
+  received: number
+  /** (sent − received) ÷ sent over the window; null without packets. */
+  lossRatio: number | null
+  /** Observed time of the newest sample; null for an empty window. */
+  newestAt: number | null
+}
+
+/** Median of numbers (null when empty). Sorts a copy. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
+/** The shared aggregates of a window of samples. */
+export function windowFigures(window: readonly Sample[]): WindowFigures {
+  const rtts: number[] = []
+  const jitters: number[] = []
+  let sent = 0
+  let received = 0
+  for (const s of window) {
+    if (s.rtt !== undefined) rtts.push(s.rtt)
+    if (s.jitter !== undefined) jitters.push(s.jitter)
+    sent += s.sent
+    received += s.received
+  }
+  return {
+    rttMedian: median(rtts),
+    jitterMedian: median(jitters),
+    sent,
+    received,
+    lossRatio: sent > 0 ? Math.max(0, (sent - received) / sent) : null,
+    newestAt: window.length > 0 ? (window[window.length - 1] as Sample).t : null,
+  }
+}
+
+/** What a rule is given about one target. */
+export interface RuleInput {
+  kind: CheckKind
+  role: TargetRole
+  intervalSeconds: number
+  /** Successful rounds inside the engine's window, oldest first (failed rounds are outages, judged by hysteresis). */
+  window: readonly Sample[]
+  /** Aggregates of `window`. */
+  figures: WindowFigures
+  /** The latest successful rounds whatever their age, oldest first (at most `thresholds.throughputTests`). */
+  recent: readonly Sample[]
+  /** Defaults, then the commune's overrides, then the target's. */
+  thresholds: Thresholds
+  /** The line's contracted rate (bytes/s): the commune's, or the target's own option when set. */
+  contractedBytesPerSecond: number
+  now: number
+}
+
+/** A verdict before the engine stamps the rule name on it. */
+export type RuleVerdict = Omit<Verdict, 'rule'>
+
+/** One grading rule. */
+export interface GradingRule {
+  /** One line for the README's state section: what is judged and against what. */
+  readonly summary: string
+  /** The thresholds it reads (the README lists their defaults; a test checks the list). */
+  readonly thresholds: readonly (keyof Thresholds)[]
+  /** Whether the verdict can change with time alone (staleness), so the engine re-grades on every tick. */
+  readonly timeDependent?: boolean
+  /** Whether it judges this target at all. */
+  appliesTo(target: { kind: CheckKind; role: TargetRole }): boolean
+  /** Verdicts about the input's figures; empty when there is nothing to judge yet. */
+  grade(input: RuleInput): RuleVerdict[]
+}
+
+/** Roles whose targets are video paths (SPEC §4 "video" thresholds). */
+export const VIDEO_ROLES: ReadonlySet<TargetRole> = new Set(['mcu'])
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+
+/**
+ * Grades a figure where higher is worse: critical above `critical`, warning above `warning`.
+ * The reported threshold is the one crossed (the warning one while ok).
+ */
+export function above(value: number, warning: number, critical: number, base: Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }): RuleVerdict {
+  const state = value > critical ? 'critical' : value > warning ? 'warning' : 'ok'
+  return { ...base, state, value, threshold: state === 'critical' ? critical : warning, bad: 'above', at: iso(base.at) }
+}
+
+/** Grades a figure where lower is worse: critical below `critical`, warning below `warning`. */
+export function below(value: number, warning: number, critical: number, base: Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }): RuleVerdict {
+  const state = value < critical ? 'critical' : value < warning ? 'warning' : 'ok'
+  return { ...base, state, value, threshold: state === 'critical' ? critical : warning, bad: 'below', at: iso(base.at) }
+}
+
+export { iso as isoTime }

@@ -1,0 +1,47 @@
+/**
+ * `throughput`: per direction, the median of the latest `throughputTests` (3) successful tests
+ * against the contracted rate (SPEC §4, QCVN 34:2022/BTTTT: at least 0.8 of nominal): below
+ * 0.8 × contracted warning, below 0.5 × critical. Without a successful test within
+ * `throughputStaleIntervals` (2) × the target's interval the figures are **stale**: shown with
+ * their age, never taken as ok.
+ * @module
+ */
+import { median, below, isoTime, type GradingRule, type RuleVerdict, type Sample } from './rule'
+
+const DIRECTIONS = [
+  ['download', (s: Sample) => s.download],
+  ['upload', (s: Sample) => s.upload],
+] as const
+
+export const throughputRule: GradingRule = {
+  summary: 'median of the last throughputTests tests per direction vs the contracted rate; stale without a test within throughputStaleIntervals × interval (throughput)',
+  thresholds: ['throughputWarningRatio', 'throughputCriticalRatio', 'throughputTests', 'throughputStaleIntervals'],
+  timeDependent: true,
+  appliesTo: ({ kind }) => kind === 'throughput',
+  grade({ recent, thresholds: th, contractedBytesPerSecond: contracted, intervalSeconds, now }) {
+    const tests = recent.slice(-th.throughputTests)
+    const newest = tests[tests.length - 1]
+    if (!newest) return []
+    const stale = now - newest.t > th.throughputStaleIntervals * intervalSeconds * 1000
+    const out: RuleVerdict[] = []
+    for (const [part, read] of DIRECTIONS) {
+      const values = tests.flatMap((s) => {
+        const v = read(s)
+        return v === undefined ? [] : [v]
+      })
+      const value = median(values)
+      if (value === null) continue
+      const base = { part, unit: 'bytes_per_second', contracted, samples: values.length, at: newest.t } as const
+      const v = below(value, th.throughputWarningRatio * contracted, th.throughputCriticalRatio * contracted, base)
+      v.factor = v.threshold / contracted
+      if (stale) {
+        v.state = 'stale'
+        v.threshold = th.throughputWarningRatio * contracted
+        v.factor = th.throughputWarningRatio
+        v.at = isoTime(newest.t)
+      }
+      out.push(v)
+    }
+    return out
+  },
+}
