@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { CommuneCode, TargetId, TargetRole } from './targets'
+import { Verdict } from './verdict'
 
 export const Severity = z.enum(['critical', 'warning', 'info'])
 export type Severity = z.infer<typeof Severity>
@@ -169,6 +170,14 @@ export const IncidentView = z.strictObject({
   communeName: z.string().nullable(),
   cluster: z.string().nullable(),
   role: z.string().nullable(),
+  /** The target's name (or id) and check kind: two incidents of one commune are told apart by them. */
+  targetName: z.string().nullable(),
+  kind: z.string().nullable(),
+  /** The current cause (`down`, a rule name…) and, for a degradation, its figure vs threshold. */
+  reason: z.string().nullable(),
+  verdict: Verdict.nullable(),
+  /** The latest error of a down target. */
+  error: z.string().nullable(),
   summary: z.string(),
   labels: z.record(z.string(), z.string()),
   /** Communes cut off behind this target (topology), itself included when it is a commune's line. */

@@ -3,8 +3,9 @@
  * @module
  */
 
-/** The IANA zone every local time of Xanh is in. */
-export const LOCAL_TIME_ZONE = 'Asia/Ho_Chi_Minh'
+import { LOCAL_TIME_ZONE } from '../protocol/time-zone'
+
+export { LOCAL_TIME_ZONE }
 
 // Built once: constructing a DateTimeFormat is far more expensive than using it.
 const OFFSET_FORMAT = new Intl.DateTimeFormat('en-US', {

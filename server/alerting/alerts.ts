@@ -95,6 +95,7 @@ export function evaluateAlerts(s: AlertSnapshot): { alerts: Alert[]; unknownTarg
       alertname,
       severity,
       target: t.id,
+      target_name: t.name ?? t.id,
       commune_code: t.communeCode,
       commune: commune?.name ?? t.communeCode,
       cluster: commune?.cluster ?? '',
@@ -103,10 +104,17 @@ export function evaluateAlerts(s: AlertSnapshot): { alerts: Alert[]; unknownTarg
       province: s.province,
     }
     const annotations: Record<string, string> = { state: t.state, reason: t.reason ?? '' }
-    if (t.lastError) annotations.error = t.lastError
-    if (t.window.rttMedianSeconds !== null) annotations.rtt_median_seconds = String(t.window.rttMedianSeconds)
-    if (t.window.lossRatio !== null) annotations.loss_ratio = String(t.window.lossRatio)
-    if (t.measurements.jitter_seconds !== undefined) annotations.jitter_seconds = String(t.measurements.jitter_seconds)
+    if (t.state === 'down' && t.lastError) annotations.error = t.lastError
+    const v = t.state === 'down' ? null : t.verdict
+    if (v) {
+      // The figure and the threshold it crossed, machine-readable (webhooks) and whole (messages).
+      annotations.verdict = JSON.stringify(v)
+      annotations.rule = v.rule
+      if (v.part) annotations.part = v.part
+      if (v.value !== null) annotations.value = String(v.value)
+      annotations.threshold = String(v.threshold)
+      annotations.unit = v.unit
+    }
     alerts.push({
       fingerprint: `target:${t.id}`,
       alertname,

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { and, desc, eq, inArray } from 'drizzle-orm'
-import type { AlertingConfig, Thresholds } from '../config'
+import type { AlertingConfig } from '../config'
 import { incidents, notificationLog, type IncidentRow } from '../store/schema'
 import type { Store } from '../store/store'
 import type { IncidentChanges, IncidentStore } from './incidents'
@@ -21,7 +21,6 @@ export interface DispatcherDeps {
   incidents: IncidentStore
   outbox: Outbox
   config: AlertingConfig
-  thresholds: Thresholds
   publicUrl: () => string
   groups: () => readonly RouteGroup[]
   /** True when a silence matches the labels now. */
@@ -96,7 +95,6 @@ export function createDispatcher(deps: DispatcherDeps) {
         resolved: resolved.map(messageAlert),
         now: now(),
         publicUrl: deps.publicUrl(),
-        thresholds: deps.thresholds,
         ...extra,
       },
       { idempotencyKey, threadKey: `${group.name}|${groupKey}`, fingerprintOf: (a) => shortHash(a.fingerprint) },

@@ -6,7 +6,7 @@
  * @module
  */
 import { and, desc, eq, inArray, ne } from 'drizzle-orm'
-import type { IncidentEvent, IncidentView } from '../../protocol'
+import { Verdict as VerdictSchema, describeVerdict, type IncidentEvent, type IncidentView, type Verdict } from '../../protocol'
 import { AppError } from '../errors'
 import { incidentEvents, incidents, type IncidentRow } from '../store/schema'
 import type { Store } from '../store/store'
@@ -61,7 +61,7 @@ export class IncidentStore {
     return row
   }
 
-  update(id: number, patch: Partial<Pick<IncidentRow, 'severity' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'summary'>>): void {
+  update(id: number, patch: Partial<Pick<IncidentRow, 'alertname' | 'severity' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'summary'>>): void {
     this.store.db.update(incidents).set(patch).where(eq(incidents.id, id)).run()
   }
 
@@ -116,6 +116,16 @@ export class IncidentStore {
   }
 }
 
+function parseVerdict(json: string | undefined): Verdict | null {
+  if (json === undefined) return null
+  try {
+    const v = VerdictSchema.safeParse(JSON.parse(json))
+    return v.success ? v.data : null
+  } catch {
+    return null
+  }
+}
+
 /** The API view of an incident row. */
 export function incidentView(row: IncidentRow, timeline?: IncidentEvent[]): IncidentView {
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -130,6 +140,11 @@ export function incidentView(row: IncidentRow, timeline?: IncidentEvent[]): Inci
     communeName: row.labels.commune ?? null,
     cluster: row.labels.cluster ?? null,
     role: row.labels.role ?? null,
+    targetName: row.labels.target_name ?? row.targetId,
+    kind: row.labels.kind ?? null,
+    reason: row.annotations.reason ?? null,
+    verdict: parseVerdict(row.annotations.verdict),
+    error: row.annotations.error ?? null,
     summary: row.summary,
     labels: row.labels,
     affectedCommunes: row.affectedCommunes,
@@ -151,10 +166,19 @@ export interface IncidentChanges {
   flappingStopped: IncidentRow[]
 }
 
-function summaryOf(a: Alert): string {
-  const where = `${a.labels.role ?? ''} ${a.labels.commune ?? ''} (${a.labels.commune_code ?? ''})`.trim()
+/**
+ * One line for logs, webhooks and the incident list: which target (its name and check kind, so
+ * a commune's two MCU incidents differ), where, and what now — kept current as the state moves.
+ * E.g. `mcu "Điểm cầu SIP" (sip) Xã Mường Lống (KS-ML): down — timeout after 5s …` or
+ * `line "Đo tốc độ" (throughput) …: warning (throughput) — Download 57 Mbit/s < 80 Mbit/s (…)`.
+ */
+export function summaryOf(a: Pick<Alert, 'alertname' | 'severity' | 'labels' | 'annotations'>): string {
+  const target = a.labels.target_name ?? a.labels.target ?? ''
+  const where = `${a.labels.role ?? ''} "${target}" (${a.labels.kind ?? ''}) ${a.labels.commune ?? ''} (${a.labels.commune_code ?? ''})`.trim()
   const what = a.alertname === 'XanhTargetDown' ? 'down' : `${a.severity} (${a.annotations.reason ?? ''})`
-  return `${where}: ${what}${a.annotations.error ? ` — ${a.annotations.error}` : ''}`.slice(0, 500)
+  const verdict = parseVerdict(a.annotations.verdict)
+  const detail = a.annotations.error ?? (verdict ? describeVerdict(verdict, 'en') : undefined)
+  return `${where}: ${what}${detail ? ` — ${detail}` : ''}`.slice(0, 500)
 }
 
 /**
@@ -181,9 +205,12 @@ export function syncIncidents(inc: IncidentStore, alerts: Alert[], unknownTarget
       continue
     }
     const patch: Parameters<IncidentStore['update']>[1] = {}
-    if (existing.severity !== a.severity) {
+    if (existing.severity !== a.severity || existing.alertname !== a.alertname) {
+      // The incident follows its target: down → degraded (or back) changes its name and severity.
       patch.severity = a.severity
-      inc.event(existing.id, 'severity', null, `${existing.severity} → ${a.severity}`)
+      patch.alertname = a.alertname
+      const label = (name: string, sev: string): string => (name === 'XanhTargetDown' ? 'down' : sev)
+      inc.event(existing.id, 'severity', null, `${label(existing.alertname, existing.severity)} → ${label(a.alertname, a.severity)}${a.annotations.reason && a.alertname !== 'XanhTargetDown' ? ` (${a.annotations.reason})` : ''}`)
     }
     if (existing.affectedCommunes !== a.affectedCommunes) patch.affectedCommunes = a.affectedCommunes
     if (existing.flapping !== a.flapping) {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Language, Severity } from '../../protocol'
-import type { Thresholds } from '../config'
+import { Verdict as VerdictSchema, describeVerdict, type Verdict } from '../../protocol'
 import { LOCAL_TIME_ZONE } from '../local-time'
 import type { OutgoingMessage, WebhookAlert } from './notifier'
 
@@ -35,7 +35,6 @@ export interface RenderInput {
   resolved: MessageAlert[]
   now: number
   publicUrl: string
-  thresholds: Thresholds
   /** For escalations: the group that did not acknowledge. */
   escalatedFrom?: string
 }
@@ -59,9 +58,6 @@ const T = {
     error: 'lỗi',
     affected: (n: number) => `ảnh hưởng ${n} xã, phường`,
     role: { line: 'Đường truyền', mcu: 'Điểm cầu truyền hình (MCU)', service: 'Dịch vụ', router: 'Bộ định tuyến', uplink: 'Tuyến trục' } as Record<string, string>,
-    rtt: (v: string, t: string) => `RTT trung vị ${v} > ngưỡng ${t}`,
-    loss: (v: string, t: string) => `mất gói ${v} > ngưỡng ${t}`,
-    jitter: (v: string, t: string) => `jitter ${v} > ngưỡng ${t}`,
     downFor: 'không trả lời',
     flapping: 'trạng thái thay đổi liên tục; tạm ngừng báo từng lần đổi cho đến khi ổn định',
     stable: 'đã ổn định trở lại',
@@ -88,9 +84,6 @@ const T = {
     error: 'error',
     affected: (n: number) => `${n} communes affected`,
     role: { line: 'Line', mcu: 'Video endpoint (MCU)', service: 'Service', router: 'Router', uplink: 'Uplink' } as Record<string, string>,
-    rtt: (v: string, t: string) => `median RTT ${v} > threshold ${t}`,
-    loss: (v: string, t: string) => `loss ${v} > threshold ${t}`,
-    jitter: (v: string, t: string) => `jitter ${v} > threshold ${t}`,
     downFor: 'not answering',
     flapping: 'state keeps changing; per-change messages paused until it settles',
     stable: 'stable again',
@@ -111,29 +104,36 @@ function fmtTime(ms: number, lang: Language): string {
   return `${parts.hour}:${parts.minute} ${parts.day}/${parts.month}${lang === 'en' ? ' (ICT)' : ''}`
 }
 
-function fmtNum(v: number, digits: number, lang: Language): string {
-  return v.toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: digits })
+/** "how bad": the measured value against the threshold it crossed (the verdict), or the error of a down target. */
+function howBad(a: MessageAlert, lang: Language): string {
+  const t = T[lang]
+  const verdict = verdictOf(a.annotations.verdict)
+  if (verdict && a.alertname !== 'XanhTargetDown') return describeVerdict(verdict, lang)
+  if (a.annotations.error) return `${t.downFor}: ${a.annotations.error}`
+  return a.annotations.reason ?? ''
 }
 
-/** "how bad": the measured value against the threshold it crossed. */
-function howBad(a: MessageAlert, th: Thresholds, lang: Language): string {
-  const t = T[lang]
-  const reason = a.annotations.reason ?? ''
-  const crit = a.severity === 'critical'
-  const ms = (s: number): string => `${fmtNum(s * 1000, 0, lang)} ms`
-  const pct = (r: number): string => `${fmtNum(r * 100, 2, lang)} %`
-  const rtt = Number(a.annotations.rtt_median_seconds)
-  const loss = Number(a.annotations.loss_ratio)
-  const jitter = Number(a.annotations.jitter_seconds)
-  if (reason === 'rtt' && Number.isFinite(rtt)) return t.rtt(ms(rtt), ms(crit ? th.rttCriticalSeconds : th.rttWarningSeconds))
-  if (reason === 'loss' && Number.isFinite(loss)) return t.loss(pct(loss), pct(crit ? th.lossCriticalRatio : th.lossWarningRatio))
-  if (reason === 'jitter' && Number.isFinite(jitter)) {
-    const video = a.labels.role === 'mcu'
-    const limit = video ? (crit ? th.videoJitterCriticalSeconds : th.videoJitterWarningSeconds) : crit ? th.jitterCriticalSeconds : th.jitterWarningSeconds
-    return t.jitter(ms(jitter), ms(limit))
+function verdictOf(json: string | undefined): Verdict | null {
+  if (json === undefined) return null
+  try {
+    const v = VerdictSchema.safeParse(JSON.parse(json))
+    return v.success ? v.data : null
+  } catch {
+    return null
   }
-  if (a.annotations.error) return `${t.downFor}: ${a.annotations.error}`
-  return reason
+}
+
+/** Words for check kinds in a message ("[SIP]"): a commune has several MCU checks. */
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  icmp: 'ping',
+  udp_echo: 'UDP echo',
+  tcp: 'TCP',
+  http: 'HTTP',
+  dns: 'DNS',
+  sip: 'SIP',
+  h323: 'H.323',
+  throughput: 'throughput',
+  snmp: 'SNMP',
 }
 
 function headline(a: MessageAlert, lang: Language): string {
@@ -145,10 +145,11 @@ function headline(a: MessageAlert, lang: Language): string {
 
 function where(a: MessageAlert, lang: Language): string {
   const role = T[lang].role[a.labels.role ?? ''] ?? a.labels.role ?? ''
+  const kind = a.labels.kind ? ` [${lang === 'vi' && a.labels.kind === 'throughput' ? 'đo tốc độ' : (KIND_WORDS[a.labels.kind] ?? a.labels.kind)}]` : ''
   const commune = a.labels.commune ?? a.labels.commune_code ?? ''
   const code = a.labels.commune_code ? ` (${a.labels.commune_code}${a.labels.cluster ? `, ${a.labels.cluster}` : ''})` : ''
   if (!a.labels.target) return a.annotations.summary ?? a.labels.alertname ?? ''
-  return `${role} ${commune}${code}`.trim()
+  return `${role}${kind} ${commune}${code}`.trim()
 }
 
 function escapeHtml(s: string): string {
@@ -162,7 +163,7 @@ function line(a: MessageAlert, input: RenderInput, resolved: boolean): string {
   const parts = [`${resolved ? t.resolved : headline(a, lang)}: ${where(a, lang)}`]
   parts.push(`${t.since} ${fmtTime(a.startsAt, lang)} (${t.for} ${t.minutes(minutes)})`)
   if (!resolved) {
-    const bad = howBad(a, input.thresholds, lang)
+    const bad = howBad(a, lang)
     if (bad) parts.push(bad)
   }
   if (a.affectedCommunes > 1 || (a.affectedCommunes === 1 && a.labels.role !== 'line')) parts.push(t.affected(a.affectedCommunes))

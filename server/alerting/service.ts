@@ -87,7 +87,6 @@ export function createAlerting(deps: AlertingDeps) {
     incidents,
     outbox,
     config: config.alerting,
-    thresholds: config.thresholds,
     publicUrl: deps.publicUrl,
     groups: () => groups,
     silenced: (labels) => findSilence(silences, labels, now()) !== undefined,

@@ -4,10 +4,11 @@
  * phone calls in local time.
  * @module
  */
+import { LOCAL_TIME_ZONE } from '../../protocol'
 import { LOCALES, isMessageKey, type Lang, type Translate } from './i18n'
 
 /** The dashboard's display time zone (SPEC §8). */
-export const TIME_ZONE = 'Asia/Ho_Chi_Minh'
+export const TIME_ZONE = LOCAL_TIME_ZONE
 
 // Formatters are costly to build; the table formats thousands of cells, so cache them.
 const dateTimeParts = new Intl.DateTimeFormat('en-GB', {

@@ -100,7 +100,6 @@ describe('topology-aware alerting', () => {
 
   it('the message is in Vietnamese, names the commune, the cluster and the affected count', async () => {
     const { renderMessage } = await import('../../../server/alerting/messages')
-    const { Thresholds } = await import('../../../server/config')
     const m = renderMessage(
       {
         language: 'vi',
@@ -125,7 +124,6 @@ describe('topology-aware alerting', () => {
         resolved: [],
         now: Date.parse('2026-11-24T19:29:00Z'),
         publicUrl: 'https://xanh.example',
-        thresholds: Thresholds.parse({}),
       },
       { idempotencyKey: 'k', threadKey: 't', fingerprintOf: () => 'f' },
     )
