@@ -14,7 +14,7 @@
  * @module
  */
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { STATES, type CheckKind, type CoverageGapKind, type State } from '../protocol'
+import { RuleName, STATES, TargetRole, type CheckKind, type CoverageGapKind, type State, type VerdictState } from '../protocol'
 import type { CommuneMeta, StateEngine, TargetMeta, TargetView } from './state/engine'
 import { RETENTION_TABLES } from './store/retention'
 
@@ -284,6 +284,26 @@ const PACKET_COUNTERS: ReadonlyArray<{ name: string; help: string; read: (t: Tar
   { name: 'xanh_packets_reordered_total', help: 'Echo replies that arrived out of order since the server started (udp_echo).', read: (t) => t.packetsReordered, kinds: new Set(['udp_echo']) },
 ]
 
+const VERDICT_SEVERITY: Readonly<Record<VerdictState, number>> = { ok: 0, warning: 1, critical: 2, stale: -1 }
+
+/** Reasons as a bounded label set: rule names and a few conditions; `failing-2` → `failing`. */
+const REASON_LABELS: ReadonlySet<string> = new Set([...RuleName.options, 'ok', 'down', 'failing', 'unreachable', 'silent', 'no_data', 'stale', 'no_targets'])
+function reasonLabel(reason: string | null): string {
+  const r = (reason ?? 'no_data').replace(/^failing-\d+$/, 'failing').replace(/-/g, '_')
+  return REASON_LABELS.has(r) ? r : 'other'
+}
+function targetReasonLabel(t: TargetView): string {
+  if (t.unreachable) return 'unreachable'
+  return reasonLabel(t.reason)
+}
+/** `line:throughput` → role `line`, reason `throughput`; `no-targets` → role ``, reason `no_targets`. */
+function communeReasonLabels(reason: string | null): [string, string] {
+  const i = (reason ?? '').indexOf(':')
+  if (i < 0) return ['', reasonLabel(reason)]
+  const role = (reason as string).slice(0, i)
+  return [TargetRole.options.includes(role as never) ? role : 'other', reasonLabel((reason as string).slice(i + 1))]
+}
+
 const STATE_LABEL: Readonly<Record<State, string>> = Object.fromEntries(STATES.map((s) => [s, `state="${s}"`])) as Record<State, string>
 
 /**
@@ -366,6 +386,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       for (const s of STATES) w.sample('xanh_commune_state', `{${l},${STATE_LABEL[s]}}`, s === state ? 1 : 0)
       await w.maybeYield()
     }
+    w.family('xanh_commune_reason', 'gauge', "Why the commune is in its state: 1 for the current cause, the role of the target that set it and its reason (as xanh_target_reason).")
+    for (const c of communes) {
+      const [role, reason] = communeReasonLabels(c.reason)
+      w.sample('xanh_commune_reason', `{${communeLabelOf(c.meta)},role="${role}",reason="${reason}"}`, 1)
+      await w.maybeYield()
+    }
     w.family('xanh_link_contracted_bytes_per_second', 'gauge', 'Contracted line rate of the commune (bytes; × 8 for bit/s).')
     for (const { meta: c } of communes) {
       w.sample('xanh_link_contracted_bytes_per_second', `{${communeLabelOf(c)}}`, (c.contractedMbps * 1e6) / 8)
@@ -395,6 +421,28 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     w.family('xanh_target_unreachable', 'gauge', '1 when the target fails and every topology parent is down (it does not page; the parent does).')
     for (const t of targets) {
       w.sample('xanh_target_unreachable', `{${labelsOf(t.meta)}}`, t.unreachable ? 1 : 0)
+      await w.maybeYield()
+    }
+    w.family('xanh_target_reason', 'gauge', 'Why the target is in its state: 1 for the current reason (ok, a rule name, down, failing, unreachable, silent, no_data, stale).')
+    for (const t of targets) {
+      w.sample('xanh_target_reason', `{${labelsOf(t.meta)},reason="${targetReasonLabel(t)}"}`, 1)
+      await w.maybeYield()
+    }
+    w.family('xanh_verdict_value', 'gauge', 'The figure a grading rule judged (window median RTT, loss over the window, median of the last throughput tests, sustained utilization, MOS…), in the unit of the rule: seconds, ratio, bytes per second, MOS, status code.')
+    for (const t of targets) {
+      for (const v of t.verdicts) if (v.value !== null) w.sample('xanh_verdict_value', `{${labelsOf(t.meta)},rule="${v.rule}",part="${v.part ?? ''}"}`, v.value)
+      await w.maybeYield()
+    }
+    w.family('xanh_verdict_threshold', 'gauge', 'The threshold the verdict was judged against: the one crossed, or the warning one while ok (per-commune and per-target overrides applied).')
+    for (const t of targets) {
+      for (const v of t.verdicts) w.sample('xanh_verdict_threshold', `{${labelsOf(t.meta)},rule="${v.rule}",part="${v.part ?? ''}"}`, v.threshold)
+      await w.maybeYield()
+    }
+    w.family('xanh_verdict_severity', 'gauge', 'What a grading rule concluded: 0 ok, 1 warning, 2 critical, -1 stale (no recent figure). Absent while the target is down or silent.')
+    for (const t of targets) {
+      // A stale throughput target is unknown but its verdicts (-1) are exactly what to show.
+      const judged = t.state !== 'down' && (t.state !== 'unknown' || t.reason === 'stale')
+      if (judged) for (const v of t.verdicts) w.sample('xanh_verdict_severity', `{${labelsOf(t.meta)},rule="${v.rule}",part="${v.part ?? ''}"}`, VERDICT_SEVERITY[v.state])
       await w.maybeYield()
     }
     w.family('xanh_target_last_result_timestamp_seconds', 'gauge', 'When the newest result of the target was observed (unix time).')

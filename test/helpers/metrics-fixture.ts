@@ -58,7 +58,7 @@ export async function startMetricsFixture(env: Record<string, string> = {}): Pro
     result('ok1-web', now - 2000, { kind: 'http', measurements: { status_code: 200, http_dns_seconds: 0.001, http_connect_seconds: 0.004, http_ttfb_seconds: 0.03, http_transfer_seconds: 0.002, body_bytes: 5120 } }),
     result('ok1-tcp', now - 2000, { kind: 'tcp', measurements: { connect_seconds: 0.004, tls_seconds: 0.02, cert_expiry_timestamp_seconds: 1_830_000_000 } }),
     result('ok1-dns', now - 2000, { kind: 'dns', measurements: { lookup_seconds: 0.008, answers: 2 } }),
-    result('ok1-tput', now - 2000, { kind: 'throughput', measurements: { download_bytes_per_second: 11.2e6, upload_bytes_per_second: 9.1e6, loaded_rtt_seconds: 0.041, download_bytes: 9e7, upload_bytes: 7e7 } }),
+    result('ok1-tput', now - 2000, { kind: 'throughput', measurements: { download_bytes_per_second: 11.2e6, upload_bytes_per_second: 11.0e6, loaded_rtt_seconds: 0.041, download_bytes: 9e7, upload_bytes: 7e7 } }),
     result('ok1-snmp', now - 2000, { kind: 'snmp', measurements: { in_bytes_per_second: 4.1e6, out_bytes_per_second: 0.9e6, utilization_ratio_in: 0.33, utilization_ratio_out: 0.07, oper_status: 1 } }),
     ...[3, 2, 1].flatMap((k) => [
       result('down2-line', now - k * 15_000, { ok: false, error: '100% loss to 127.0.0.1 (50 sent)', m: { received: 0, loss_ratio: 1 } }),

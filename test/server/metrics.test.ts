@@ -260,3 +260,24 @@ describe('a large render does not hold up ingest', () => {
     expect(ingestMs).toBeLessThan(renderMs)
   })
 })
+
+describe('verdicts on /metrics', () => {
+  it('a line below contract exports its reason, the judged median, the threshold and the severity', async () => {
+    s = fullServer()
+    const t0 = s.clock.now
+    await ingest(s, [result('c1-line', t0 - 1000), result('c1-tput', t0 - 1000, { kind: 'throughput', m: { download_bytes_per_second: 57.1e6 / 8, upload_bytes_per_second: 40e6 / 8 } })])
+    s.runtime.tick()
+    const { text } = await scrape(s)
+    const tput = { target: 'c1-tput', commune_code: 'C1', kind: 'throughput', role: 'line' }
+    expect(valueOf(text, 'xanh_target_reason', { ...tput, reason: 'throughput' })).toBe(1)
+    expect(valueOf(text, 'xanh_verdict_value', { ...tput, rule: 'throughput', part: 'download' })).toBeCloseTo(57.1e6 / 8, 0)
+    expect(valueOf(text, 'xanh_verdict_threshold', { ...tput, rule: 'throughput', part: 'download' })).toBe(80e6 / 8)
+    expect(valueOf(text, 'xanh_verdict_severity', { ...tput, rule: 'throughput', part: 'download' })).toBe(1)
+    expect(valueOf(text, 'xanh_verdict_severity', { ...tput, rule: 'throughput', part: 'upload' })).toBe(2)
+    expect(valueOf(text, 'xanh_verdict_threshold', { ...tput, rule: 'throughput', part: 'upload' })).toBe(50e6 / 8)
+    expect(valueOf(text, 'xanh_commune_reason', { commune_code: 'C1', role: 'line', reason: 'throughput' })).toBe(1)
+    // Reasons are a bounded label set: the line that answers says ok, the silent commune no_data.
+    expect(valueOf(text, 'xanh_target_reason', { target: 'c1-line', reason: 'ok' })).toBe(1)
+    expect(valueOf(text, 'xanh_commune_reason', { commune_code: 'C2', reason: 'no_data' })).toBe(1)
+  })
+})
