@@ -12,7 +12,9 @@ export type ReportMonth = z.infer<typeof ReportMonth>
 
 /**
  * Minutes (fractional) of the reported period by what the state log says. Maintenance wins
- * over any state; `up` includes degraded (warning, critical) time; the four add up to the period.
+ * over any state; `up` includes degraded (warning, critical) time; the four add up to the
+ * monitored part of the period (from `monitoredFrom`: time before a commune was monitored is
+ * not counted at all, not even as unknown).
  */
 export const SlaMinutes = z.strictObject({
   up: z.number().nonnegative(),
@@ -34,7 +36,13 @@ export const SlaFigures = z.strictObject({
 })
 export type SlaFigures = z.infer<typeof SlaFigures>
 
-export const SlaCommuneRow = SlaFigures.extend({ code: z.string(), name: z.string(), cluster: z.string() })
+export const SlaCommuneRow = SlaFigures.extend({
+  code: z.string(),
+  name: z.string(),
+  cluster: z.string(),
+  /** Start of the counted period: the month's start, or when monitoring of the commune began (its creation, or its first target's). */
+  monitoredFrom: IsoTime,
+})
 export type SlaCommuneRow = z.infer<typeof SlaCommuneRow>
 
 export const SlaClusterRow = SlaFigures.extend({ cluster: z.string(), communes: z.number().int().nonnegative() })

@@ -3,10 +3,11 @@
  * integrated from the state log: exact, time-weighted intervals, months on calendar boundaries
  * in Asia/Ho_Chi_Minh.
  *
- * Each instant of the month falls in exactly one bucket: **maintenance** (a window covering
+ * Each monitored instant of the month falls in exactly one bucket: **maintenance** (a window covering
  * the commune, its cluster or every one of its targets, inherited through the topology), else
  * by the commune's logged state: **up** (ok, warning, critical: degraded still serves), **down**,
- * or **unknown** (a data gap, the server not running, or before the commune was monitored).
+ * or **unknown** (a data gap, the server not running). Time before a commune was first monitored
+ * (its first state-log row) is not counted at all.
  * Availability = up / (up + down): unknown and maintenance time are reported, never counted.
  * @module
  */
@@ -122,6 +123,15 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
     if (row.communeCode !== null) incidentCounts.set(row.communeCode, (incidentCounts.get(row.communeCode) ?? 0) + 1)
   }
 
+  // Monitoring of a commune starts with its first state-log row: the engine logs every commune
+  // as unknown the moment it learns of it (its creation, on the server's clock). Time before
+  // that is not counted at all — a commune created today has no "no data" for the days before.
+  const firstLogged = new Map(
+    (
+      store.sqlite.prepare("SELECT entity_id AS id, min(at) AS at FROM state_log WHERE entity = 'commune' GROUP BY entity_id").all() as Array<{ id: string; at: number }>
+    ).map((r) => [r.id, r.at]),
+  )
+
   const communeRows: SlaCommuneRow[] = []
   for (const c of communes) {
     const minutes = emptyMinutes()
@@ -130,7 +140,8 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
     let outages = 0
     let li = 0
     let bi = 0
-    let t = from
+    const start = Math.min(to, Math.max(from, firstLogged.get(c.code) ?? to))
+    let t = start
     while (t < to) {
       // Apply every change at t (the last one wins), then run to the next change or breakpoint.
       while (li < log.length && (log[li] as { at: number }).at <= t) {
@@ -147,7 +158,7 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
       minutes[bucket] += (end - t) / 60_000
       t = end
     }
-    communeRows.push({ code: c.code, name: c.name, cluster: c.districtCluster, ...figures(minutes, incidentCounts.get(c.code) ?? 0, outages) })
+    communeRows.push({ code: c.code, name: c.name, cluster: c.districtCluster, monitoredFrom: new Date(start).toISOString(), ...figures(minutes, incidentCounts.get(c.code) ?? 0, outages) })
   }
 
   const byCluster = new Map<string, { minutes: SlaMinutes; communes: number; incidents: number; outages: number }>()
@@ -182,10 +193,15 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
 
 /** Column headers of the CSV export, per language. */
 const CSV_HEADERS = {
-  vi: ['Cấp', 'Mã', 'Tên', 'Cụm', 'Số xã', 'Khả dụng (%)', 'Phút hoạt động', 'Phút gián đoạn', 'Phút không rõ', 'Phút bảo trì', 'Sự cố', 'Lần gián đoạn'],
-  en: ['level', 'code', 'name', 'cluster', 'communes', 'availability_percent', 'up_minutes', 'down_minutes', 'unknown_minutes', 'maintenance_minutes', 'incidents', 'outages'],
+  vi: ['Cấp', 'Mã', 'Tên', 'Cụm', 'Số xã', 'Khả dụng (%)', 'Phút hoạt động', 'Phút gián đoạn', 'Phút không rõ', 'Phút bảo trì', 'Sự cố', 'Lần gián đoạn', 'Theo dõi từ'],
+  en: ['level', 'code', 'name', 'cluster', 'communes', 'availability_percent', 'up_minutes', 'down_minutes', 'unknown_minutes', 'maintenance_minutes', 'incidents', 'outages', 'monitored_from'],
 } as const
 const LEVELS = { vi: { province: 'tỉnh', cluster: 'cụm', commune: 'xã' }, en: { province: 'province', cluster: 'cluster', commune: 'commune' } } as const
+
+/** `YYYY-MM-DD HH:mm` in Asia/Ho_Chi_Minh (Excel reads it as a date-time). */
+function localMinute(ms: number): string {
+  return new Date(ms + zoneOffsetMs(ms)).toISOString().slice(0, 16).replace('T', ' ')
+}
 
 /** Minutes with two decimals; percentages with three (99.999 % is 26 s a month). */
 const fmtMinutes = (m: number): string => (Math.round(m * 100) / 100).toFixed(2)
@@ -196,7 +212,7 @@ const fmtPercent = (a: number | null): string => (a === null ? '' : (a * 100).to
  * communes (a `level` column tells them apart). Unknown availability is an empty cell.
  */
 export function slaReportCsv(report: SlaReport, lang: 'vi' | 'en'): string {
-  const row = (level: keyof (typeof LEVELS)['en'], code: string, name: string, cluster: string, communes: number | '', f: SlaFigures): string[] => [
+  const row = (level: keyof (typeof LEVELS)['en'], code: string, name: string, cluster: string, communes: number | '', f: SlaFigures, monitoredFrom = ''): string[] => [
     LEVELS[lang][level],
     code,
     name,
@@ -209,11 +225,12 @@ export function slaReportCsv(report: SlaReport, lang: 'vi' | 'en'): string {
     fmtMinutes(f.minutes.maintenance),
     String(f.incidents),
     String(f.outages),
+    monitoredFrom,
   ]
   return writeCsv([
     [...CSV_HEADERS[lang]],
     row('province', report.province.code, report.province.name, '', report.communes.length, report.province),
     ...report.clusters.map((k) => row('cluster', '', k.cluster, k.cluster, k.communes, k)),
-    ...report.communes.map((c) => row('commune', c.code, c.name, c.cluster, '', c)),
+    ...report.communes.map((c) => row('commune', c.code, c.name, c.cluster, '', c, localMinute(Date.parse(c.monitoredFrom)))),
   ])
 }

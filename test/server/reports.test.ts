@@ -51,8 +51,10 @@ describe('SLA from a known state log', () => {
    * Maintenance: every Sunday 01:00–03:00 for A (5 × 120 = 600) and Nov 10 14:00–15:30 for
    *   the whole cluster (90): A has 690 maintenance minutes.
    * → A: down 150, unknown 300, maintenance 690, up 43,200 − 1,140 = 42,060.
-   * Commune B (Cụm A) never logged: unknown all month except the cluster window (90).
-   * Commune C (Cụm B) first monitored Nov 10 00:00, ok since: unknown 9 days, up 21 days.
+   * Commune B (Cụm A) monitored since October, never reported: unknown all month except the
+   *   cluster window (90).
+   * Commune C (Cụm B) first monitored Nov 10 00:00 (created then), ok since: up 21 days, and the
+   *   9 days before it existed are not counted at all (not as unknown).
    */
   function seeded(): TestServer {
     const t = makeTestServer({
@@ -73,6 +75,8 @@ describe('SLA from a known state log', () => {
     logState(t, 'commune', 'A', '2026-11-15T02:00:00', 'ok')
     logState(t, 'commune', 'A', '2026-11-30T23:00:00', 'critical')
     logState(t, 'commune', 'A', '2026-12-01T00:00:00', 'down') // next month: ignored
+    logState(t, 'commune', 'B', '2026-10-20T00:00:00', 'unknown')
+    logState(t, 'commune', 'C', '2026-11-10T00:00:00', 'unknown')
     logState(t, 'commune', 'C', '2026-11-10T00:00:00', 'ok')
     createMaintenance(t.runtime.store, {
       scope: { communes: ['A'], clusters: [], targets: [] },
@@ -115,16 +119,18 @@ describe('SLA from a known state log', () => {
       availability: 42_060 / 42_210,
       incidents: 2,
       outages: 2,
+      monitoredFrom: '2026-10-31T17:00:00.000Z',
     })
     expect(byCode.get('B')).toMatchObject({ minutes: { up: 0, down: 0, unknown: 43_110, maintenance: 90 }, availability: null, incidents: 0, outages: 0 })
-    expect(byCode.get('C')).toMatchObject({ minutes: { up: 30_240, down: 0, unknown: 12_960, maintenance: 0 }, availability: 1 })
+    expect(byCode.get('C')).toMatchObject({ minutes: { up: 30_240, down: 0, unknown: 0, maintenance: 0 }, availability: 1, monitoredFrom: '2026-11-09T17:00:00.000Z' })
     expect(r.clusters).toEqual([
       { cluster: 'Cụm A', communes: 2, minutes: { up: 42_060, down: 150, unknown: 43_410, maintenance: 780 }, availability: 42_060 / 42_210, incidents: 2, outages: 2 },
-      { cluster: 'Cụm B', communes: 1, minutes: { up: 30_240, down: 0, unknown: 12_960, maintenance: 0 }, availability: 1, incidents: 0, outages: 0 },
+      { cluster: 'Cụm B', communes: 1, minutes: { up: 30_240, down: 0, unknown: 0, maintenance: 0 }, availability: 1, incidents: 0, outages: 0 },
     ])
-    expect(r.province.minutes).toEqual({ up: 72_300, down: 150, unknown: 56_370, maintenance: 780 })
+    expect(r.province.minutes).toEqual({ up: 72_300, down: 150, unknown: 43_410, maintenance: 780 })
     expect(r.province.availability).toBe(72_300 / 72_450)
-    for (const c of r.communes) expect(c.minutes.up + c.minutes.down + c.minutes.unknown + c.minutes.maintenance).toBe(43_200)
+    // The buckets add up to the monitored part of the month.
+    for (const c of r.communes) expect(c.minutes.up + c.minutes.down + c.minutes.unknown + c.minutes.maintenance).toBe((Date.parse(r.to) - Date.parse(c.monitoredFrom)) / 60_000)
   })
 
   it('exports CSV for Excel: BOM, CRLF, province then clusters then communes', async () => {
@@ -136,14 +142,14 @@ describe('SLA from a known state log', () => {
     const bytes = new Uint8Array(await res.arrayBuffer())
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const lines = new TextDecoder().decode(bytes.slice(3)).split('\r\n')
-    expect(lines[0]).toBe('Cấp,Mã,Tên,Cụm,Số xã,Khả dụng (%),Phút hoạt động,Phút gián đoạn,Phút không rõ,Phút bảo trì,Sự cố,Lần gián đoạn')
-    expect(lines[1]).toBe('tỉnh,VN,Tỉnh,,3,99.793,72300.00,150.00,56370.00,780.00,2,2')
-    expect(lines[2]).toBe('cụm,,Cụm A,Cụm A,2,99.645,42060.00,150.00,43410.00,780.00,2,2')
-    expect(lines).toContain('xã,A,Xã An,Cụm A,,99.645,42060.00,150.00,300.00,690.00,2,2')
-    expect(lines).toContain('xã,B,Xã Bình,Cụm A,,,0.00,0.00,43110.00,90.00,0,0')
+    expect(lines[0]).toBe('Cấp,Mã,Tên,Cụm,Số xã,Khả dụng (%),Phút hoạt động,Phút gián đoạn,Phút không rõ,Phút bảo trì,Sự cố,Lần gián đoạn,Theo dõi từ')
+    expect(lines[1]).toBe('tỉnh,VN,Tỉnh,,3,99.793,72300.00,150.00,43410.00,780.00,2,2,')
+    expect(lines[2]).toBe('cụm,,Cụm A,Cụm A,2,99.645,42060.00,150.00,43410.00,780.00,2,2,')
+    expect(lines).toContain('xã,A,Xã An,Cụm A,,99.645,42060.00,150.00,300.00,690.00,2,2,2026-11-01 00:00')
+    expect(lines).toContain('xã,B,Xã Bình,Cụm A,,,0.00,0.00,43110.00,90.00,0,0,2026-11-01 00:00')
     expect(lines.at(-1)).toBe('')
     const en = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv&lang=en')).arrayBuffer())
-    expect(en.split('\r\n')[0]).toBe('\uFEFFlevel,code,name,cluster,communes,availability_percent,up_minutes,down_minutes,unknown_minutes,maintenance_minutes,incidents,outages')
+    expect(en.split('\r\n')[0]).toBe('\uFEFFlevel,code,name,cluster,communes,availability_percent,up_minutes,down_minutes,unknown_minutes,maintenance_minutes,incidents,outages,monitored_from')
   })
 
   it('validates the month and defaults to the current one, up to now', async () => {
@@ -251,5 +257,40 @@ describe('state log across a crash', () => {
     ])
     // Repeating the current state writes nothing.
     expect(next.append([{ entity: 'commune', id: 'Q', state: 'unknown', at: t0 + 9000 }])).toBe(0)
+  })
+})
+
+describe('no data before monitoring began (issue 10)', () => {
+  it('a commune created today has no "no data" time for the days before it existed, in the report and for the gaps page', async () => {
+    s = makeTestServer({ communes: [commune('OLD', { name: 'Xã Diễn Châu' })], targets: [udpTarget('old-line', 'OLD')] })
+    const t = s
+    t.clock.now = local('2026-11-24T10:00:00')
+    t.runtime.tick()
+    // An admin adds a commune at 10:00 local; its line answers from the first round on.
+    t.runtime.store.upsertCommune(commune('NEW', { name: 'Xã Mường Lống', districtCluster: 'Cụm Kỳ Sơn' }))
+    t.runtime.store.upsertTarget({ ...udpTarget('new-line', 'NEW'), probeId: t.probeId })
+    t.runtime.reloadInventory()
+    const created = t.clock.now
+    for (let i = 1; i <= 8; i++) {
+      t.clock.now = created + i * 15_000
+      t.runtime.engine.ingest([{ targetId: 'new-line', observedAt: t.clock.now, ok: true, error: null, measurements: { rtt_median_seconds: 0.01, sent: 50, received: 50 } }])
+      t.runtime.tick()
+    }
+    t.clock.now = created + 2 * HOUR
+    for (let i = 0; i < 2 * 240; i++) {
+      t.runtime.engine.ingest([{ targetId: 'new-line', observedAt: created + 2 * MIN + i * 15_000, ok: true, error: null, measurements: { rtt_median_seconds: 0.01, sent: 50, received: 50 } }])
+    }
+    t.runtime.tick()
+    const r = await report(t, 'month=2026-11')
+    const row = r.communes.find((c) => c.code === 'NEW')
+    expect(row?.monitoredFrom).toBe(new Date(created).toISOString())
+    // Only the seconds before its first result are a gap: not the 23 days since the 1st.
+    expect(row?.minutes.unknown).toBeLessThan(1)
+    expect(row?.minutes.up).toBeGreaterThan(119)
+    const monitored = (Date.parse(r.to) - Date.parse(row?.monitoredFrom as string)) / MIN
+    expect((row?.minutes.up ?? 0) + (row?.minutes.unknown ?? 0) + (row?.minutes.down ?? 0) + (row?.minutes.maintenance ?? 0)).toBeCloseTo(monitored, 6)
+    // What the signal-gaps page lists: communes with unknown time, as a share of the monitored time.
+    const { unknownByCommune } = await import('../../web/src/models/gaps')
+    expect(unknownByCommune(r).find((c) => c.code === 'NEW')?.minutes.unknown ?? 0).toBeLessThan(1)
   })
 })

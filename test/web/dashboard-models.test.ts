@@ -149,7 +149,7 @@ describe('signal gaps', () => {
 
 describe('data gaps over a month', () => {
   const fig = (unknown: number) => ({ minutes: { up: 100, down: 0, unknown, maintenance: 0 }, availability: 1, incidents: 0, outages: 0 })
-  const row = (code: string, unknown: number): SlaCommuneRow => ({ code, name: code, cluster: 'Cụm 1', ...fig(unknown) })
+  const row = (code: string, unknown: number): SlaCommuneRow => ({ code, name: code, cluster: 'Cụm 1', monitoredFrom: '2026-11-01T00:00:00+07:00', ...fig(unknown) })
   const report = (month: string): SlaReport => ({
     month,
     timeZone: 'Asia/Ho_Chi_Minh',

@@ -19,6 +19,7 @@ const row = (code: string, availability: number | null, down = 0, unknown = 0, c
   availability,
   incidents: 0,
   outages: 0,
+  monitoredFrom: '2026-11-01T00:00:00+07:00',
 })
 
 function report(month: string, communes: SlaCommuneRow[]): SlaReport {

@@ -139,7 +139,7 @@ function PeriodCard({ byCode }: { byCode: ReadonlyMap<string, CommuneSummary> })
   }, [])
   const report = period.data
   const rows = report ? unknownByCommune(report) : []
-  const periodMinutes = report ? (Date.parse(report.to) - Date.parse(report.from)) / 60_000 : 0
+  const periodEnd = report ? Date.parse(report.to) : 0
   return (
     <section class="card" aria-labelledby="period-title">
       <div class="card__head">
@@ -176,7 +176,9 @@ function PeriodCard({ byCode }: { byCode: ReadonlyMap<string, CommuneSummary> })
           ) : (
             <ol class="period-list">
               {rows.slice(0, PERIOD_SHOWN).map((c) => {
-                const share = periodMinutes > 0 ? c.minutes.unknown / periodMinutes : 0
+                // A share of the time the commune was monitored, not of the whole month.
+                const monitoredMinutes = (periodEnd - Date.parse(c.monitoredFrom)) / 60_000
+                const share = monitoredMinutes > 0 ? c.minutes.unknown / monitoredMinutes : 0
                 return (
                   <li key={c.code}>
                     <a href={communeHref(c.code)} class="period-row">
