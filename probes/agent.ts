@@ -10,6 +10,7 @@ import { createCheckers, unsupportedReasons } from './checks/index'
 import type { Clock } from './clock'
 import type { QuietWindow } from './quiet-windows'
 import { createConfigClient } from './config-client'
+import { createRunNowClient } from './run-now-client'
 import { createScheduler, type SchedulerStats } from './scheduler'
 import { createIngestClient } from './ship/client'
 import { createMemorySpool } from './ship/memory-spool'
@@ -49,6 +50,8 @@ export interface AgentTiming {
   spoolMaxBatches: number
   /** Local times (Asia/Ho_Chi_Minh) when heavy checks (throughput) are postponed, e.g. meetings. */
   quietWindows: readonly QuietWindow[]
+  /** How long one "Đo ngay" long poll may wait at the server; 0 turns on-demand tests off. */
+  runNowWaitSeconds: number
 }
 
 /** Defaults: SPEC §3 batching (≤ 1000 results or 2 s), a minute between config polls. */
@@ -68,6 +71,7 @@ export const DEFAULT_AGENT_TIMING: Readonly<AgentTiming> = {
   spoolMaxBytes: 64 * 1024 * 1024,
   spoolMaxBatches: 10_000,
   quietWindows: [],
+  runNowWaitSeconds: 25,
 }
 
 export interface AgentOptions {
@@ -162,6 +166,21 @@ export function createAgent(opts: AgentOptions): Agent {
     alignedKinds: coalescedIcmp,
     ...(opts.clock && { clock: opts.clock }),
   })
+  const runNow = createRunNowClient({
+    serverUrl: opts.serverUrl,
+    token: opts.token,
+    log: log.child({ component: 'run-now' }),
+    waitSeconds: timing.runNowWaitSeconds,
+    marginSeconds: timing.configTimeoutSeconds,
+    retryBaseMs: timing.backoffBaseMs,
+    notSupportedRetryMs: timing.configPollSeconds * 10_000,
+    onRequest: (r) => {
+      const outcome = scheduler.runNow(r.targetId)
+      if (outcome === 'unknown') log.warn({ targetId: r.targetId }, 'run-now: not a target of this probe (yet); the next config poll may bring it')
+    },
+    ...(opts.fetch && { fetch: opts.fetch }),
+    ...(opts.clock && { clock: opts.clock }),
+  })
   const configClient = createConfigClient({
     serverUrl: opts.serverUrl,
     token: opts.token,
@@ -188,10 +207,12 @@ export function createAgent(opts: AgentOptions): Agent {
       log.info({ server: opts.serverUrl, version: opts.version, fping: opts.tools.fping ?? null, ping: opts.tools.ping ?? null }, 'probe agent starting')
       shipper.start()
       await configClient.start()
+      runNow.start()
     },
     stop(stopOpts) {
       stopping ??= (async () => {
         configClient.stop()
+        await runNow.stop()
         await scheduler.stop()
         await checkers.close()
         await shipper.stop({ drainTimeoutMs: stopOpts?.drainTimeoutMs ?? 0 })

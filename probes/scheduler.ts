@@ -69,6 +69,8 @@ export interface SchedulerStats {
   parentRechecks: number
   /** Extra runs of children because their parent answered again after failing. */
   childRechecks: number
+  /** Runs asked for by an operator ("Đo ngay"). */
+  manualRuns: number
 }
 
 /** What `setTargets` changed, by target id. */
@@ -81,6 +83,13 @@ export interface TargetDiff {
 export interface Scheduler {
   /** Replaces the target list; unchanged targets keep their phase, changed ones their id. */
   setTargets(targets: readonly TargetSpec[]): TargetDiff
+  /**
+   * Runs a target now, on an operator's request ("Đo ngay"): queued in its lane at once (heavy
+   * checks still one at a time), past any quiet window — the operator chose the moment. A run
+   * already in progress started before the request, so the target runs again after it.
+   * @returns what happened: `queued`, `after-current` or `unknown` (not a target of this probe)
+   */
+  runNow(targetId: string): 'queued' | 'after-current' | 'unknown'
   stats(): SchedulerStats
   /**
    * Stops scheduling, aborts running checks and resolves when they have settled. Results of
@@ -111,6 +120,10 @@ interface Entry {
   lastStartMs?: number
   /** Whether the latest run succeeded (a failing parent that answers again re-checks its children). */
   lastOk?: boolean
+  /** An operator asked for a run while one was in progress: run again when it ends. */
+  rerun?: boolean
+  /** The queued run was asked for by an operator: it ignores quiet windows. */
+  manual?: boolean
 }
 
 /**
@@ -139,7 +152,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   // Every in-flight check links to the shutdown signal (and unlinks when done), so hundreds of
   // concurrent listeners are normal here, not a leak.
   setMaxListeners(0, shutdown.signal)
-  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0, parentRechecks: 0, childRechecks: 0 }
+  const counters = { overruns: 0, postponed: 0, internalErrors: 0, completed: 0, parentRechecks: 0, childRechecks: 0, manualRuns: 0 }
 
   /**
    * A failing child makes its parents run now (Nagios' on-demand host check): whether the
@@ -184,8 +197,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return now + random() * intervalMs
   }
 
-  /** End of the quiet window `e` must wait for now, if it is heavy and one is on. */
-  const quietUntil = (e: Entry): number | undefined => (quiet && serial.has(e.spec.kind) ? quiet.quietUntil(clock.now()) : undefined)
+  /** End of the quiet window `e` must wait for now, if it is heavy and one is on (never for an operator's run). */
+  const quietUntil = (e: Entry): number | undefined => (quiet && serial.has(e.spec.kind) && !e.manual ? quiet.quietUntil(clock.now()) : undefined)
 
   const enqueue = (e: Entry): void => {
     const until = quietUntil(e)
@@ -278,6 +291,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       linked.dispose()
     }
     e.state = 'idle'
+    e.manual = false
     if (e.removed || shutdown.signal.aborted) return
     counters.completed++
     const result: CheckResult = {
@@ -298,6 +312,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (!result.ok && spec.parents.length > 0) recheckParents(spec)
     if (result.ok && e.lastOk === false) recheckChildren(spec)
     e.lastOk = result.ok
+    if (e.rerun) {
+      e.rerun = false
+      e.manual = true
+      enqueue(e)
+    }
   }
 
   const remove = (e: Entry): void => {
@@ -309,6 +328,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   return {
+    runNow(targetId) {
+      const e = entries.get(targetId)
+      if (!e || e.removed || shutdown.signal.aborted) return 'unknown'
+      counters.manualRuns++
+      if (e.state === 'running') {
+        e.rerun = true
+        return 'after-current'
+      }
+      e.manual = true
+      if (e.state === 'queued') return 'queued'
+      if (e.state === 'postponed') {
+        e.cancelPostpone?.()
+        e.cancelPostpone = undefined
+        e.state = 'idle'
+      }
+      enqueue(e)
+      return 'queued'
+    },
     setTargets(targets) {
       const diff: TargetDiff = { added: [], removed: [], changed: [] }
       if (shutdown.signal.aborted) return diff

@@ -25,6 +25,8 @@ import { maintenanceRoutes } from './routes/maintenance'
 import { settingsRoutes } from './routes/settings'
 import { metricsRoutes } from './routes/metrics'
 import { staticRoutes } from './routes/static'
+import { testRunRoutes } from './routes/test-runs'
+import type { TestRuns } from './test-runs'
 
 /** Everything the routes need, injected. */
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   engine: StateEngine
   metrics: Metrics
   alerting: Alerting
+  /** On-demand line tests ("Đo ngay"). */
+  testRuns: TestRuns
   log: Logger
   config: ServerConfig
   isDemo: () => boolean
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', ingestRoutes(deps))
   app.route('/api/v1', probeConfigRoutes(deps))
   app.route('/api/v1', speedtestRoutes(deps))
+  app.route('/api/v1', testRunRoutes(deps))
   // Inventory first: its /communes/import and /communes/export must win over /communes/:code.
   app.route('/api/v1', inventoryRoutes(deps))
   app.route('/api/v1', silenceRoutes(deps))

@@ -152,6 +152,15 @@ export const ServerConfig = z.strictObject({
       maxConcurrent: z.number().int().positive().max(64).default(8),
     })
     .default({ maxBytes: 2 * 1024 * 1024 * 1024, maxSeconds: 30, maxConcurrent: 8 }),
+  /** "Đo ngay" on-demand line tests. */
+  testRuns: z
+    .strictObject({
+      /** Added to the sum of the tested targets' timeouts before a run's unfinished targets expire. */
+      graceSeconds: z.number().min(1).max(3600).default(60),
+      /** Longest a probe's run-now long poll is held open (agents ask for less, e.g. 25 s). */
+      maxWaitSeconds: z.number().min(0).max(300).default(30),
+    })
+    .default({ graceSeconds: 60, maxWaitSeconds: 30 }),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),

@@ -16,6 +16,7 @@ import type { OpenedDb } from './store/db'
 import { Retention, retentionCutoffs } from './store/retention'
 import { Rollups, rollupFilter } from './store/rollups'
 import { Store } from './store/store'
+import { createTestRuns, type TestRuns } from './test-runs'
 import type { Hono } from 'hono'
 import type { CheckKind, CommuneKind, CoverageGapKind, TargetRole } from '../protocol'
 
@@ -25,6 +26,7 @@ export interface ServerRuntime {
   metrics: Metrics
   hub: LiveHub
   alerting: Alerting
+  testRuns: TestRuns
   app: Hono<AppEnv>
   /** Rollups (fold new results) and retention (delete expired rows); `main.ts` runs them on timers. */
   storage: { rollups: Rollups; retention: Retention }
@@ -146,6 +148,8 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     onDelivery: (channel, outcome) => metrics.notifications.inc({ channel, result: outcome }),
   })
 
+  const testRuns = createTestRuns({ now, graceSeconds: config.testRuns.graceSeconds })
+
   let reloadTimer: NodeJS.Timeout | undefined
   const reloadInventory = (): void => {
     loadInventory()
@@ -157,6 +161,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     engine,
     metrics,
     alerting,
+    testRuns,
     log,
     config,
     isDemo,
@@ -186,6 +191,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     metrics,
     hub,
     alerting,
+    testRuns,
     app,
     storage: { rollups, retention },
     stateLog,

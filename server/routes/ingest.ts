@@ -32,15 +32,15 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     const receivedAt = now()
     const outcome = store.insertResults(probe.id, batch.results, receivedAt)
     store.touchProbe(probe.id, receivedAt, batch.status?.version ?? probe.version, batch.status?.spoolBatches ?? null)
-    engine.ingest(
-      outcome.inserted.map((r) => ({
-        targetId: r.targetId,
-        observedAt: Date.parse(r.observedAt),
-        ok: r.ok,
-        error: r.error ?? null,
-        measurements: { ...r.measurements, duration_seconds: r.durationSeconds },
-      })),
-    )
+    const facts = outcome.inserted.map((r) => ({
+      targetId: r.targetId,
+      observedAt: Date.parse(r.observedAt),
+      ok: r.ok,
+      error: r.error ?? null,
+      measurements: { ...r.measurements, duration_seconds: r.durationSeconds },
+    }))
+    engine.ingest(facts)
+    deps.testRuns.observe(facts)
     metrics.ingestBatches.inc({ result: 'accepted' })
     metrics.ingestResults.inc({ result: 'accepted' }, outcome.accepted)
     metrics.ingestResults.inc({ result: 'duplicate' }, outcome.duplicates)

@@ -69,6 +69,10 @@ export async function startFakeIngest(): Promise<FakeIngest> {
       res.writeHead(status, { 'content-type': 'application/json', etag })
       return res.end(status === 200 ? body : undefined)
     }
+    if (req.method === 'GET' && req.url?.includes('/api/v1/probe/run-now')) {
+      // This fake plays a server without on-demand tests (the real one is tested in run-now tests).
+      return res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"E_NOT_FOUND","message":"no route"}}')
+    }
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {

@@ -25,11 +25,21 @@ export interface TestServer {
 }
 
 /** A runtime with a manual clock, one probe, and the given inventory. */
-export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string> } = {}): TestServer {
+export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean } = {}): TestServer {
   const dir = mkdtempSync(join(tmpdir(), 'xanh-test-'))
   const opened = openDatabase(join(dir, 'xanh.db'))
   const config = loadServerConfig({ XANH_DATA_DIR: dir, ...(opts.env ?? {}) })
-  const clock = { now: Date.parse('2026-11-24T03:00:00Z') }
+  // realTime: a server whose clock is the wall clock, for tests with real agents and sockets.
+  const clock: { now: number } = opts.realTime
+    ? {
+        get now() {
+          return Date.now()
+        },
+        set now(_v: number) {
+          throw new Error('a realTime test server has no manual clock')
+        },
+      }
+    : { now: Date.parse('2026-11-24T03:00:00Z') }
   const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now })
   for (const c of opts.communes ?? []) runtime.store.upsertCommune(c)
   const { probe, token } = runtime.store.createProbe('test-probe', 'test')
