@@ -28,6 +28,8 @@ Usage: npm run probe -- --server URL --token TOKEN [options]
   --batch-max-wait-seconds N
                              longest a result waits for its batch (env XANH_BATCH_MAX_WAIT_SECONDS,
                              default 2; a batch also closes at 1000 results)
+  --run-now-wait-seconds N   how long one "Đo ngay" (test now) long poll waits at the server for an
+                             operator's request (env XANH_RUN_NOW_WAIT_SECONDS, default 25; 0 = off)
   --reflector-port P         also answer udp_echo checks of other agents on UDP port P, so
                              communes can measure to each other (env XANH_REFLECTOR_PORT, 0 = off,
                              the default; the server's reflector listens on 8620)
@@ -55,6 +57,7 @@ const SOURCES: Record<string, string> = {
   spoolMaxMb: '--spool-max-mb (or XANH_SPOOL_MAX_MB)',
   configPollSeconds: '--config-poll-seconds (or XANH_CONFIG_POLL_SECONDS)',
   batchMaxWaitSeconds: '--batch-max-wait-seconds (or XANH_BATCH_MAX_WAIT_SECONDS)',
+  runNowWaitSeconds: '--run-now-wait-seconds (or XANH_RUN_NOW_WAIT_SECONDS)',
   reflectorPort: '--reflector-port (or XANH_REFLECTOR_PORT)',
   reflectorHost: '--reflector-host (or XANH_REFLECTOR_HOST)',
 }
@@ -71,6 +74,7 @@ const CliConfig = z.strictObject({
   spoolMaxMb: z.coerce.number().positive().max(1_000_000).default(64),
   configPollSeconds: z.coerce.number().min(1).max(86_400).default(DEFAULT_AGENT_TIMING.configPollSeconds),
   batchMaxWaitSeconds: z.coerce.number().min(0.01).max(60).default(DEFAULT_AGENT_TIMING.batchMaxWaitMs / 1000),
+  runNowWaitSeconds: z.coerce.number().min(0).max(300).default(DEFAULT_AGENT_TIMING.runNowWaitSeconds),
   reflectorPort: z.coerce.number().int().min(0).max(65535).default(0),
   reflectorHost: z.string().min(1, 'must not be empty').default('0.0.0.0'),
 })
@@ -97,6 +101,7 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
         'spool-max-mb': { type: 'string' },
         'config-poll-seconds': { type: 'string' },
         'batch-max-wait-seconds': { type: 'string' },
+        'run-now-wait-seconds': { type: 'string' },
         'reflector-port': { type: 'string' },
         'reflector-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -117,6 +122,7 @@ function readConfig(argv: string[], env: NodeJS.ProcessEnv): CliConfig | 'help' 
     spoolMaxMb: values['spool-max-mb'] ?? env.XANH_SPOOL_MAX_MB,
     configPollSeconds: values['config-poll-seconds'] ?? env.XANH_CONFIG_POLL_SECONDS,
     batchMaxWaitSeconds: values['batch-max-wait-seconds'] ?? env.XANH_BATCH_MAX_WAIT_SECONDS,
+    runNowWaitSeconds: values['run-now-wait-seconds'] ?? env.XANH_RUN_NOW_WAIT_SECONDS,
     reflectorPort: values['reflector-port'] ?? env.XANH_REFLECTOR_PORT,
     reflectorHost: values['reflector-host'] ?? env.XANH_REFLECTOR_HOST,
   })
@@ -189,7 +195,7 @@ async function main(): Promise<void> {
     version: packageVersion(),
     tools,
     spool,
-    timing: { configPollSeconds: cfg.configPollSeconds, batchMaxWaitMs: cfg.batchMaxWaitSeconds * 1000 },
+    timing: { configPollSeconds: cfg.configPollSeconds, batchMaxWaitMs: cfg.batchMaxWaitSeconds * 1000, runNowWaitSeconds: cfg.runNowWaitSeconds },
   })
 
   let reflector: UdpEchoReflector | undefined

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { CommuneKind, CoverageGapKind } from './inventory'
 import { State } from './states'
 import { CheckKind, TargetRole } from './targets'
-import { Verdict } from './verdict'
+import { Verdict, VerdictState } from './verdict'
 
 const IsoTime = z.iso.datetime({ offset: true })
 
@@ -39,9 +39,12 @@ export const CommuneSummary = z.strictObject({
     .strictObject({
       downloadBytesPerSecond: z.number().nullable(),
       uploadBytesPerSecond: z.number().nullable(),
+      /** Each direction's verdict (null when that direction has no figure). */
+      downloadState: VerdictState.nullable(),
+      uploadState: VerdictState.nullable(),
       contractedBytesPerSecond: z.number(),
       /** Worst of the two directions' verdicts (`stale`: no recent test). */
-      state: z.enum(['ok', 'warning', 'critical', 'stale']),
+      state: VerdictState,
       testedAt: IsoTime.nullable(),
     })
     .nullable(),

@@ -570,6 +570,8 @@ export class StateEngine {
     return {
       downloadBytesPerSecond: down?.value ?? null,
       uploadBytesPerSecond: up?.value ?? null,
+      downloadState: down?.state ?? null,
+      uploadState: up?.state ?? null,
       contractedBytesPerSecond: tv[0]?.contracted ?? (c.meta.contractedMbps * 1e6) / 8,
       state,
       testedAt: tv[0]?.at ?? null,

@@ -328,11 +328,23 @@ describe('format', () => {
   })
 
   it('describes Xanh incidents in the UI language and keeps other alerts as sent', () => {
-    expect(describeIncident(incident(1), t)).toEqual({ what: 'Đường truyền: suy giảm — mất gói', error: null })
-    expect(describeIncident(incident(2, { alertname: 'XanhTargetDown', summary: 'line Xã A (A): down — 100% loss to 10.0.0.1 (50 sent)' }), t)).toEqual({
-      what: 'Đường truyền: mất kết nối',
+    expect(describeIncident(incident(1), t)).toEqual({ what: 'Đường truyền · Đường truyền [UDP echo]: suy giảm — mất gói', error: null })
+    expect(describeIncident(incident(2, { alertname: 'XanhTargetDown', targetName: 'Đường truyền Xã A', reason: 'down', error: '100% loss to 10.0.0.1 (50 sent)' }), t)).toEqual({
+      what: 'Đường truyền · Đường truyền Xã A [UDP echo]: mất kết nối',
       error: '100% loss to 10.0.0.1 (50 sent)',
     })
+    // A degradation names its figure against the threshold; two MCU checks of a commune differ by name and kind.
+    const sip = incident(4, {
+      role: 'mcu',
+      targetName: 'Điểm cầu Mường Lống',
+      kind: 'sip',
+      reason: 'sip',
+      verdict: { rule: 'sip', part: 'status', state: 'warning', value: 404, threshold: 200, unit: 'status_code', bad: 'not', at: null },
+    })
+    expect(describeIncident(sip, t).what).toBe('Điểm cầu (MCU) · Điểm cầu Mường Lống [SIP]: suy giảm — SIP trả lời 404 (cần 2xx)')
+    expect(describeIncident({ ...sip, kind: 'h323', verdict: null, reason: 'rtt' }, t).what).toBe('Điểm cầu (MCU) · Điểm cầu Mường Lống [H.323]: suy giảm — độ trễ cao')
+    // An old summary without structured fields still reads.
+    expect(describeIncident({ alertname: 'XanhTargetDown', role: 'line', severity: 'critical', summary: 'line Xã A (A): down — 100% loss' }, t)).toEqual({ what: 'Đường truyền: mất kết nối', error: '100% loss' })
     expect(describeIncident(incident(3, { alertname: 'HighCpu', role: null, summary: 'CPU above 90 %' }), t).what).toBe('CPU above 90 %')
   })
 })

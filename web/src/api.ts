@@ -13,6 +13,7 @@ import {
   Overview,
   ProbeCreated,
   Series,
+  TestRunView,
   type CommuneInput,
   type CoverageGapInput,
   type ErrorCode,
@@ -110,6 +111,10 @@ export interface Api {
   incident(id: number, signal?: AbortSignal): Promise<ApiResult<IncidentView>>
   /** `POST /api/v1/alerts/:id/ack` (operator); the comment is required. */
   ack(id: number, comment: string): Promise<ApiResult<IncidentView>>
+  /** `POST /api/v1/communes/:code/test-runs` (operator): "Đo ngay", or the run already going. */
+  startTestRun(code: string): Promise<ApiResult<TestRunView>>
+  /** `GET /api/v1/test-runs/:id`. */
+  testRun(id: string, signal?: AbortSignal): Promise<ApiResult<TestRunView>>
 
   /** `GET /api/v1/session`: who is signed in (`E_UNAUTHORIZED` when nobody). */
   session(signal?: AbortSignal): Promise<ApiResult<SessionUser>>
@@ -255,6 +260,8 @@ export function createApi(fetchFn: FetchLike, baseUrl = ''): Api {
     incidents: (state, limit, signal) => pick(get(`/api/v1/alerts?state=${state}&limit=${limit}`, IncidentList, signal), (d) => d.incidents),
     incident: (id, signal) => get(`/api/v1/alerts/${id}`, IncidentView, signal),
     ack: (id, comment) => send('POST', `/api/v1/alerts/${id}/ack`, IncidentView, { comment }),
+    startTestRun: (code) => send('POST', `/api/v1/communes/${enc(code)}/test-runs`, TestRunView, {}),
+    testRun: (id, signal) => get(`/api/v1/test-runs/${enc(id)}`, TestRunView, signal),
 
     session: (signal) => get('/api/v1/session', SessionUser, signal),
     signIn: (username, password) => send('POST', '/api/v1/session', SessionUser, { username, password }),

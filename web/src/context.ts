@@ -20,6 +20,7 @@ import type { ReportsModel } from './models/reports'
 import type { RouterModel } from './models/router'
 import type { SessionModel } from './models/session'
 import type { SettingsModel } from './models/settings'
+import type { TestRunModel } from './models/test-run'
 
 /** Every model of the running app. */
 export interface AppModels {
@@ -29,6 +30,8 @@ export interface AppModels {
   overview: OverviewModel
   table: CommuneTableModel
   commune: CommuneModel
+  /** "Đo ngay" of the commune page. */
+  testRun: TestRunModel
   session: SessionModel
   alerts: AlertsModel
   gaps: GapsModel

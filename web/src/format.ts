@@ -4,7 +4,7 @@
  * phone calls in local time.
  * @module
  */
-import { LOCAL_TIME_ZONE } from '../../protocol'
+import { LOCAL_TIME_ZONE, describeVerdict, type Verdict } from '../../protocol'
 import { LOCALES, isMessageKey, type Lang, type Translate } from './i18n'
 
 /** The dashboard's display time zone (SPEC §8). */
@@ -128,7 +128,7 @@ export function formatLossPct(ratio: number | null, lang: Lang): string {
   return formatNumber(pct, lang, pct < 1 ? 2 : 1)
 }
 
-function describeCause(cause: string, t: Translate): string {
+function causeWords(cause: string, t: Translate): string {
   const failing = /^failing-(\d+)$/.exec(cause)
   if (failing) return t('cause.failing', { n: failing[1] ?? '?' })
   const key = `cause.${cause}`
@@ -142,10 +142,23 @@ function describeCause(cause: string, t: Translate): string {
 export function describeReason(reason: string | null, t: Translate): string | null {
   if (reason === null || reason === '') return null
   const i = reason.indexOf(':')
-  if (i < 0) return describeCause(reason, t)
+  if (i < 0) return causeWords(reason, t)
   const role = reason.slice(0, i)
   const roleKey = `role.${role}`
-  return `${isMessageKey(roleKey) ? t(roleKey) : role}: ${describeCause(reason.slice(i + 1), t)}`
+  return `${isMessageKey(roleKey) ? t(roleKey) : role}: ${causeWords(reason.slice(i + 1), t)}`
+}
+
+/**
+ * Why a commune (or target) is not green, with the figure: "Đường truyền: Tải xuống 57 Mbit/s <
+ * 80 Mbit/s (0,8 × hợp đồng 100 Mbit/s)" when a grading rule decided it, else the cause in words.
+ */
+export function describeCause(reason: string | null, verdict: Verdict | null, t: Translate, lang: Lang): string | null {
+  if (!verdict) return describeReason(reason, t)
+  const i = reason?.indexOf(':') ?? -1
+  const role = i > 0 ? (reason as string).slice(0, i) : null
+  const roleKey = `role.${role ?? ''}`
+  const text = describeVerdict(verdict, lang)
+  return role ? `${isMessageKey(roleKey) ? t(roleKey) : role}: ${text}` : text
 }
 
 /** `YYYY-MM-DDTHH:mm` in Asia/Ho_Chi_Minh, the value of a `datetime-local` input. */
@@ -177,24 +190,52 @@ export function formatDate(isoDate: string): string {
 }
 
 /**
- * Words for an incident of Xanh's own rules in the UI language ("Đường truyền: nghiêm trọng —
- * mất gói"), read from its fields and the machine part of its summary (`role name (code): what`
- * then an optional ` — error`). Alerts from elsewhere (Alertmanager input) keep their summary.
+ * Words for an incident of Xanh's own rules in the UI language: the role, the target's name and
+ * check kind (a commune's SIP and H.323 incidents differ), its current state and, for a
+ * degradation, the figure against its threshold ("Điểm cầu (MCU) · Điểm cầu Mường Lống [SIP]:
+ * suy giảm — SIP trả lời 404 (cần 2xx)"). Without the structured fields (an old timeline entry)
+ * the machine part of the summary is read instead. Alerts from elsewhere keep their summary.
  */
 export function describeIncident(
-  i: { alertname: string; role: string | null; severity: string; summary: string },
+  i: {
+    alertname: string
+    role: string | null
+    severity: string
+    summary: string
+    targetName?: string | null
+    kind?: string | null
+    reason?: string | null
+    verdict?: Verdict | null
+    error?: string | null
+  },
   t: Translate,
+  lang: Lang = 'vi',
 ): { what: string; error: string | null } {
   const own = i.alertname === 'XanhTargetDown' || i.alertname === 'XanhTargetDegraded'
   const dash = i.summary.indexOf(' — ')
-  const error = dash >= 0 ? i.summary.slice(dash + 3) : null
+  const summaryError = dash >= 0 ? i.summary.slice(dash + 3) : null
   if (!own) return { what: i.summary, error: null }
   const roleKey = `role.${i.role ?? ''}`
   const role = isMessageKey(roleKey) ? t(roleKey) : (i.role ?? '')
-  if (i.alertname === 'XanhTargetDown') return { what: `${role}: ${t('state.down').toLowerCase()}`, error }
-  const head = dash >= 0 ? i.summary.slice(0, dash) : i.summary
-  const cause = /\(([a-z0-9:-]+)\)$/.exec(head)?.[1]
+  const kindKey = `check.${i.kind ?? ''}`
+  const kind = i.kind ? ` [${isMessageKey(kindKey) ? t(kindKey) : i.kind}]` : ''
+  const who = i.targetName ? `${role} · ${i.targetName}${kind}` : `${role}${kind}`
+  if (i.alertname === 'XanhTargetDown') return { what: `${who}: ${t('state.down').toLowerCase()}`, error: i.error ?? summaryError }
   const sevKey = `state.${i.severity}`
   const sev = isMessageKey(sevKey) ? t(sevKey).toLowerCase() : i.severity
-  return { what: `${role}: ${sev}${cause ? ` — ${describeCause(cause, t)}` : ''}`, error }
+  if (i.verdict) return { what: `${who}: ${sev} — ${describeVerdict(i.verdict, lang)}`, error: null }
+  const head = dash >= 0 ? i.summary.slice(0, dash) : i.summary
+  const cause = i.reason ?? /\(([a-z0-9:_-]+)\)$/.exec(head)?.[1]
+  return { what: `${who}: ${sev}${cause ? ` — ${causeWords(cause, t)}` : ''}`, error: summaryError }
+}
+
+/** A severity event's change in words: "down → warning (rtt)" → "Mất kết nối → Suy giảm (độ trễ cao)". */
+export function describeStateChange(detail: string, t: Translate): string {
+  const m = /^(\w+) → (\w+)(?: \(([a-z0-9_:-]+)\))?$/.exec(detail)
+  if (!m) return detail
+  const word = (s: string): string => {
+    const key = `state.${s}`
+    return isMessageKey(key) ? t(key) : s
+  }
+  return `${word(m[1] as string)} → ${word(m[2] as string)}${m[3] ? ` (${causeWords(m[3], t)})` : ''}`
 }

@@ -10,6 +10,7 @@ import { ModelsContext, type AppModels } from './context'
 import { AlertsModel } from './models/alerts'
 import { createSystemClock } from './models/clock'
 import { CommuneModel } from './models/commune'
+import { TestRunModel } from './models/test-run'
 import { CommuneTableModel } from './models/commune-table'
 import { GapsModel } from './models/gaps'
 import { ImportModel } from './models/import'
@@ -59,6 +60,7 @@ const alerts = new AlertsModel({ api, clock, onUnauthorized })
 // batch keeps 100 changes/s free of long tasks.
 const overview = new OverviewModel({ api, flapping: alerts.flappingCommunes, clock, coalesceMs: 250 })
 const commune = new CommuneModel({ api, clock })
+const testRun = new TestRunModel({ api, clock, onUnauthorized })
 const table = new CommuneTableModel({ communes: overview.communes, locale: prefs.locale })
 const gaps = new GapsModel({ api, clock, onUnauthorized, fetchSla: (month, signal) => fetchSlaReport((url, init) => fetch(url, init), month, signal) })
 const map = new MapModel({ api, onUnauthorized })
@@ -78,7 +80,7 @@ const live = new LiveModel({
   },
 })
 
-const models: AppModels = { prefs, router, live, overview, table, commune, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports }
+const models: AppModels = { prefs, router, live, overview, table, commune, testRun, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports }
 
 void overview.load()
 void alerts.loadOpen()

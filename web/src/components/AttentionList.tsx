@@ -1,6 +1,6 @@
 import type { CommuneSummary } from '../../../protocol'
 import { useI18n } from '../context'
-import { describeReason, formatDuration, formatShortDateTime, toMs } from '../format'
+import { describeCause, formatDuration, formatShortDateTime, toMs } from '../format'
 import { communeHref } from '../models/router'
 import { StateBadge } from './StateBadge'
 
@@ -23,7 +23,7 @@ export function AttentionList({
   flapping: ReadonlySet<string>
   onShowAll: () => void
 }) {
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
   const shown = items.slice(0, MAX_ITEMS)
   return (
     <section class="card attention" aria-labelledby="attention-title">
@@ -55,7 +55,7 @@ export function AttentionList({
                   <span class="attention__meta">
                     <span class="mono">{c.code}</span>
                     {c.cluster && <span> · {c.cluster}</span>}
-                    {c.reason && <span> · {describeReason(c.reason, t)}</span>}
+                    {c.reason && <span class="attention__cause"> · {describeCause(c.reason, c.verdict, t, lang)}</span>}
                   </span>
                   <span class="attention__since" title={since !== null ? formatShortDateTime(since, nowMs) : undefined}>
                     {since !== null ? t('attention.for', { duration: formatDuration((nowMs - since) / 1000, t) }) : t('value.none')}

@@ -22,7 +22,11 @@ const COLUMNS: readonly Column[] = [
   { key: 'cluster', label: 'col.cluster', width: 170 },
   { key: 'rtt', label: 'col.rtt', width: 96, numeric: true },
   { key: 'loss', label: 'col.loss', width: 112, numeric: true },
+  { key: 'download', label: 'col.download', width: 150, numeric: true },
+  { key: 'upload', label: 'col.upload', width: 140, numeric: true },
   { key: 'contracted', label: 'col.contracted', width: 150, numeric: true },
+  { key: 'utilization', label: 'col.utilization', width: 130, numeric: true },
+  { key: 'mos', label: 'col.mos', width: 80, numeric: true },
   { key: 'gaps', label: 'col.gaps', width: 104, numeric: true },
   { key: 'since', label: 'col.since', width: 140 },
   { key: 'lastSeen', label: 'col.lastSeen', width: 130 },
@@ -221,10 +225,45 @@ function Row({ commune: c, index, nowMs, t, lang }: { commune: CommuneSummary; i
       </td>
       <td class="num">{formatRttMs(c.rttSeconds, lang)}</td>
       <td class="num">{formatLossPct(c.lossRatio, lang)}</td>
+      <td class="num">
+        <Throughput c={c} dir="download" t={t} lang={lang} nowMs={nowMs} />
+      </td>
+      <td class="num">
+        <Throughput c={c} dir="upload" t={t} lang={lang} nowMs={nowMs} />
+      </td>
       <td class="num">{formatNumber(c.contractedMbps, lang, 0)}</td>
+      <td class="num">{c.utilizationRatio === null ? <span class="muted">—</span> : `${formatNumber(c.utilizationRatio * 100, lang, 0)} %`}</td>
+      <td class="num">{c.mos === null ? <span class="muted">—</span> : formatNumber(c.mos, lang, 2)}</td>
       <td class="num">{c.openGaps > 0 ? <span class="gap-count">{formatNumber(c.openGaps, lang, 0)}</span> : <span class="muted">0</span>}</td>
       <td title={since !== null ? formatDateTime(since) : undefined}>{since !== null ? formatDuration((nowMs - since) / 1000, t) : t('value.none')}</td>
       <td title={seen !== null ? formatDateTime(seen) : undefined}>{seen !== null ? formatShortDateTime(seen, nowMs) : t('value.never')}</td>
     </tr>
+  )
+}
+
+/**
+ * One direction of the line's throughput: the median of the latest tests in Mbit/s, and its
+ * share of the contract. Below the limit it is marked with a sign as well as a colour; a stale
+ * figure says so (and when it was measured, on hover).
+ */
+function Throughput({ c, dir, t, lang, nowMs }: { c: CommuneSummary; dir: 'download' | 'upload'; t: Translate; lang: Lang; nowMs: number }) {
+  const tp = c.throughput
+  const bps = dir === 'download' ? tp?.downloadBytesPerSecond : tp?.uploadBytesPerSecond
+  const state = dir === 'download' ? tp?.downloadState : tp?.uploadState
+  if (!tp || bps === null || bps === undefined || !state) return <span class="muted">—</span>
+  const mbit = (bps * 8) / 1e6
+  const share = bps / tp.contractedBytesPerSecond
+  const tested = toMs(tp.testedAt)
+  const title =
+    state === 'stale' && tested !== null
+      ? t('throughput.staleTitle', { time: formatShortDateTime(tested, nowMs) })
+      : t('throughput.vsContract', { value: formatNumber(mbit, lang, 0), contract: formatNumber((tp.contractedBytesPerSecond * 8) / 1e6, lang, 0), pct: `${formatNumber(share * 100, lang, 0)} %` })
+  return (
+    <span class={`fig fig--${state}`} title={title} data-state={state}>
+      {(state === 'warning' || state === 'critical') && <span aria-hidden="true">▼ </span>}
+      {formatNumber(mbit, lang, mbit < 10 ? 1 : 0)}
+      <span class="fig__share"> · {formatNumber(share * 100, lang, 0)} %</span>
+      {state === 'stale' && <span class="fig__stale"> ({t('throughput.stale')})</span>}
+    </span>
   )
 }

@@ -6,7 +6,7 @@
 import { ATTENTION_RANK, STATES, type CommuneSummary, type State } from '../../../protocol'
 
 /** Sortable columns of the commune table. */
-export type SortKey = 'state' | 'name' | 'code' | 'cluster' | 'rtt' | 'loss' | 'contracted' | 'gaps' | 'since' | 'lastSeen'
+export type SortKey = 'state' | 'name' | 'code' | 'cluster' | 'rtt' | 'loss' | 'download' | 'upload' | 'contracted' | 'utilization' | 'mos' | 'gaps' | 'since' | 'lastSeen'
 
 /** Sort direction. */
 export type SortDir = 'asc' | 'desc'
@@ -150,8 +150,17 @@ export function sortCommunes(
         return c.rttSeconds
       case 'loss':
         return c.lossRatio
+      case 'download':
+        // Share of the contract: a 57 Mbit/s line on 100 sorts below 150 on 200.
+        return c.throughput?.downloadBytesPerSecond != null ? c.throughput.downloadBytesPerSecond / c.throughput.contractedBytesPerSecond : null
+      case 'upload':
+        return c.throughput?.uploadBytesPerSecond != null ? c.throughput.uploadBytesPerSecond / c.throughput.contractedBytesPerSecond : null
       case 'contracted':
         return c.contractedMbps
+      case 'utilization':
+        return c.utilizationRatio
+      case 'mos':
+        return c.mos
       case 'gaps':
         return c.openGaps
       case 'since':

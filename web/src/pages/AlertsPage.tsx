@@ -2,7 +2,7 @@ import { useSignal } from '@preact/signals'
 import { useEffect, useRef } from 'preact/hooks'
 import type { IncidentEvent, IncidentView } from '../../../protocol'
 import { useModels, useI18n } from '../context'
-import { describeIncident, formatDateTime, formatDuration, formatNumber, formatShortDateTime, fromLocalInput, toLocalInput, toMs } from '../format'
+import { describeIncident, describeStateChange, formatDateTime, formatDuration, formatNumber, formatShortDateTime, fromLocalInput, toLocalInput, toMs } from '../format'
 import type { MessageKey } from '../i18n'
 import { FormError } from '../components/FormError'
 import { SearchField } from '../components/SearchField'
@@ -174,7 +174,7 @@ function IncidentCard({ incident: i, operator }: { incident: IncidentView; opera
   const selected = alerts.selected.value
   const showTimeline = selected?.id === i.id
   const formId = `ack-${i.id}`
-  const described = describeIncident(i, t)
+  const described = describeIncident(i, t, lang)
   const textarea = useRef<HTMLTextAreaElement>(null)
   useEffect(() => {
     if (acking.value) textarea.current?.focus()
@@ -291,11 +291,14 @@ const EVENT_KEYS: Record<IncidentEvent['type'], MessageKey> = {
 }
 
 function Timeline({ detail, loading, error }: { detail: IncidentView | null; loading: boolean; error: ApiError | null }) {
-  const { t } = useI18n()
-  // "opened"/"severity" events carry the incident summary of that moment: say it in words.
+  const { t, lang } = useI18n()
+  // "opened" events carry the incident summary of that moment, "severity" events the change
+  // ("down → warning (rtt)"): say both in words, without today's figures.
   const detailText = (e: IncidentEvent): string => {
-    if ((e.type !== 'opened' && e.type !== 'severity') || !detail) return e.detail
-    const d = describeIncident({ ...detail, summary: e.detail }, t)
+    if (!detail) return e.detail
+    if (e.type === 'severity') return describeStateChange(e.detail, t)
+    if (e.type !== 'opened') return e.detail
+    const d = describeIncident({ alertname: detail.alertname, role: detail.role, severity: detail.severity, summary: e.detail, targetName: detail.targetName, kind: detail.kind }, t, lang)
     return d.error ? `${d.what} — ${d.error}` : d.what
   }
   if (error) return <LoadError error={error} />
@@ -318,7 +321,7 @@ function Timeline({ detail, loading, error }: { detail: IncidentView | null; loa
 
 function History() {
   const { alerts, live } = useModels()
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
   const history = alerts.history.value
   const nowMs = live.now.value
   const filter = useSignal('')
@@ -363,7 +366,7 @@ function History() {
                     <IncidentStateBadge state={i.state} /> <SeverityBadge severity={i.severity} />
                   </td>
                   <th scope="row">{i.communeCode ? <a href={communeHref(i.communeCode)}>{i.communeName ?? i.communeCode}</a> : i.alertname}</th>
-                  <td class="cell-wrap">{describeIncident(i, t).what}</td>
+                  <td class="cell-wrap">{describeIncident(i, t, lang).what}</td>
                   <td title={formatDateTime(opened)}>{formatShortDateTime(opened, nowMs)}</td>
                   <td>{formatDuration((end - opened) / 1000, t)}</td>
                   <td class="cell-wrap">{i.ackedBy ? `${i.ackedBy}${i.ackComment ? `: ${i.ackComment}` : ''}` : t('value.none')}</td>

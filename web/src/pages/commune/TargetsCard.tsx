@@ -1,0 +1,102 @@
+/**
+ * Every target of the commune with its state, the figures it was judged on and each rule's
+ * verdict (value vs threshold). A down or silent target's window figures are from before the
+ * outage: they are shown greyed, with the time they were true.
+ * @module
+ */
+import type { TargetStatus } from '../../../../protocol'
+import { useI18n } from '../../context'
+import { formatDateTime, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../../format'
+import { StateBadge } from '../../components/StateBadge'
+import { formatAddress } from './address'
+import { VerdictList } from './VerdictList'
+
+const ROLE_ORDER: Record<TargetStatus['role'], number> = { line: 0, mcu: 1, router: 2, uplink: 3, service: 4 }
+
+/** Whether a target's window figures describe now (not a down or silent target's past). */
+export function figuresAreCurrent(tg: Pick<TargetStatus, 'state'>): boolean {
+  return tg.state !== 'down' && tg.state !== 'unknown'
+}
+
+/** The targets table. */
+export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus[]; nowMs: number }) {
+  const { t, lang } = useI18n()
+  const sorted = [...targets].sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.id.localeCompare(b.id))
+  return (
+    <section class="card" aria-labelledby="targets-title">
+      <div class="card__head">
+        <h2 id="targets-title" class="card__title">
+          {t('targets.title')}
+        </h2>
+      </div>
+      {sorted.length === 0 ? (
+        <p class="card__empty">{t('targets.none')}</p>
+      ) : (
+        <div class="hscroll">
+          <table class="simple targets">
+            <thead>
+              <tr>
+                <th scope="col">{t('targets.role')}</th>
+                <th scope="col">{t('targets.kind')}</th>
+                <th scope="col">{t('targets.address')}</th>
+                <th scope="col">{t('targets.state')}</th>
+                <th scope="col">{t('commune.verdicts')}</th>
+                <th scope="col">{t('targets.unreachable')}</th>
+                <th scope="col">{t('targets.lastError')}</th>
+                <th scope="col">{t('targets.lastResult')}</th>
+                <th scope="col" class="num">
+                  {t('targets.rtt')}
+                </th>
+                <th scope="col" class="num">
+                  {t('targets.loss')}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {sorted.map((tg) => {
+                const last = toMs(tg.lastResultAt)
+                const current = figuresAreCurrent(tg)
+                const asOf = toMs(tg.window.asOf)
+                const asOfTitle = !current && asOf !== null ? t('commune.figuresAsOf', { time: formatShortDateTime(asOf, nowMs) }) : undefined
+                return (
+                  <tr key={tg.id} class={`row--${tg.state}`} data-target={tg.id}>
+                    <th scope="row">
+                      <span class="target-role">{t(`role.${tg.role}`)}</span>
+                      <span class="muted target-id mono">{tg.name ?? tg.id}</span>
+                    </th>
+                    <td class="mono">{tg.kind}</td>
+                    <td class="mono">{formatAddress(tg.host, tg.port)}</td>
+                    <td>
+                      <StateBadge state={tg.state} compact />
+                    </td>
+                    <td class="cell-wrap">{current || tg.reason === 'stale' ? <VerdictList verdicts={tg.verdicts} /> : <span class="muted small">{asOfTitle ?? t('value.none')}</span>}</td>
+                    <td>
+                      {tg.unreachable ? (
+                        <span class="flag">{t('targets.unreachable.yes')}</span>
+                      ) : tg.awaitingParents ? (
+                        <span class="flag">{t('commune.awaitingParents')}</span>
+                      ) : (
+                        t('value.none')
+                      )}
+                    </td>
+                    <td class={tg.lastError ? 'cell-error' : undefined} title={tg.lastError ?? undefined}>
+                      {tg.lastError ?? t('value.none')}
+                    </td>
+                    <td title={last !== null ? formatDateTime(last) : undefined}>{last !== null ? formatShortDateTime(last, nowMs) : t('value.never')}</td>
+                    <td class={`num${current ? '' : ' stale-figure'}`} title={asOfTitle}>
+                      {tg.window.rttMedianSeconds === null ? t('value.none') : `${formatRttMs(tg.window.rttMedianSeconds, lang)} ms`}
+                    </td>
+                    <td class={`num${current ? '' : ' stale-figure'}`} title={asOfTitle}>
+                      {tg.window.lossRatio === null ? t('value.none') : `${formatLossPct(tg.window.lossRatio, lang)} %`}
+                      {tg.window.packets > 0 && <span class="muted small"> ({t('targets.packets', { n: formatNumber(tg.window.packets, lang, 0) })})</span>}
+                    </td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  )
+}
