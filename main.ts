@@ -233,6 +233,7 @@ async function main(): Promise<void> {
     const remoteLog = log.child({ component: 'probe', probe: DEMO_REMOTE_PROBE, demo: true })
     simulation = new DemoSimulation({
       addresses: demo.addresses,
+      contractedMbps: new Map(store.listCommunes().map((c) => [c.code, c.contractedMbps])),
       log: log.child({ component: 'demo' }),
       onRemoteAgent: (online) => {
         // The simulated commune-office agent loses power on a script: its communes go silent.

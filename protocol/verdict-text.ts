@@ -133,6 +133,7 @@ export function describeVerdict(v: Verdict, lang: VerdictLanguage): string {
     }
     case 'sip':
       if (v.part === 'status') return value === null ? w.sipStatus : `${w.sipStatus} ${value}${v.state === 'ok' ? '' : ` (${w.sipWants})`}`
-      return value === null ? w.sipSlow : `${w.sipSlow} ${num(value, lang, value < 10 ? 1 : 0)} s ${sign(v)} ${num(v.threshold, lang, 1)} s`
+      if (value === null) return w.sipSlow
+      return `${w.sipSlow} ${value < 1 ? ms(value, lang) : `${num(value, lang, value < 10 ? 1 : 0)} s`} ${sign(v)} ${num(v.threshold, lang, 1)} s`
   }
 }

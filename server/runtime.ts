@@ -209,6 +209,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     },
     close() {
       if (reloadTimer) clearTimeout(reloadTimer)
+      testRuns.close()
       try {
         stateLog.append(engine.drainTransitions())
         stateLog.markDowntime(now())

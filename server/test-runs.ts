@@ -74,6 +74,8 @@ export interface TestRuns {
   wait(probeId: string, waitMs: number, signal: AbortSignal): Promise<RunNowRequest[]>
   /** Feeds ingested results: a result of a target observed after its run began completes it. */
   observe(results: readonly ObservedResult[]): void
+  /** Ends every open long poll with no requests (shutdown: the server must not wait for them). */
+  close(): void
 }
 
 /** Creates the in-memory registry of test runs. */
@@ -81,6 +83,7 @@ export function createTestRuns(opts: TestRunOptions): TestRuns {
   const runs = new Map<string, Run>()
   const keep = opts.keep ?? 200
   const waiters = new Map<string, Set<() => void>>()
+  let closed = false
 
   const expire = (run: Run): void => {
     if (opts.now() < run.expiresAt) return
@@ -170,7 +173,7 @@ export function createTestRuns(opts: TestRunOptions): TestRuns {
     claim,
     wait(probeId, waitMs, signal) {
       const ready = claim(probeId)
-      if (ready.length > 0 || waitMs <= 0 || signal.aborted) return Promise.resolve(ready)
+      if (ready.length > 0 || waitMs <= 0 || signal.aborted || closed) return Promise.resolve(ready)
       return new Promise((resolve) => {
         const set = waiters.get(probeId) ?? new Set<() => void>()
         waiters.set(probeId, set)
@@ -186,6 +189,10 @@ export function createTestRuns(opts: TestRunOptions): TestRuns {
         signal.addEventListener('abort', onAbort, { once: true })
         set.add(done)
       })
+    },
+    close() {
+      closed = true
+      for (const probeId of [...waiters.keys()]) wake(probeId)
     },
     observe(results) {
       if (runs.size === 0) return

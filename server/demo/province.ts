@@ -70,14 +70,19 @@ export interface DemoInventory {
 }
 
 /**
- * Ports the demo responders use: H.323's real 1720; the echo one above the server's own
- * reflector (8620, bound on every address), so both can run at once.
+ * Ports the demo responders use: H.323's real 1720; the echo ones above the server's own
+ * reflector (8620, bound on every address), so both can run at once; the line's simulated
+ * speedtest far end on 8680.
  */
-export const DEMO_PORTS = { udpEcho: 8621, h323: 1720, sip: 5060 } as const
+export const DEMO_PORTS = { udpEcho: 8621, videoEcho: 8622, h323: 1720, sip: 5060, speedtest: 8680 } as const
+
+/** Demo throughput tests: short (2 × 2.5 s), hourly, so a demo shows figures within the hour without loading the machine. */
+export const DEMO_THROUGHPUT = { intervalSeconds: 3600, timeoutSeconds: 30, options: { mode: 'http', streams: 2, warmupSeconds: 0.5, durationSeconds: 2 } } as const
 
 /**
- * Builds the demo inventory: `count` communes, each with a line (udp_echo to its reflector)
- * and an MCU endpoint (SIP OPTIONS and the H.323 port), and a few coverage gaps.
+ * Builds the demo inventory: `count` communes, each with a line (udp_echo to its reflector, and
+ * an hourly throughput test against its simulated far end), an MCU endpoint (SIP OPTIONS, the
+ * H.323 port, and a udp_echo video path whose MOS is graded), and a few coverage gaps.
  * @param demoNet second octet of the 127.X.Y.Z responder addresses
  */
 export function buildDemoInventory(demoNet: number, count = 130): DemoInventory {
@@ -130,6 +135,36 @@ export function buildDemoInventory(demoNet: number, count = 130): DemoInventory 
       timeoutSeconds: 5,
       parents: [],
       options: { packets: 50, ratePps: 20, payloadBytes: 64 },
+      probeId: null,
+      enabled: true,
+    })
+    targets.push({
+      id: `${slug}-speed`,
+      communeCode: code,
+      name: `Đo tốc độ ${name}`,
+      kind: 'throughput',
+      host: address,
+      port: DEMO_PORTS.speedtest,
+      role: 'line',
+      intervalSeconds: DEMO_THROUGHPUT.intervalSeconds,
+      timeoutSeconds: DEMO_THROUGHPUT.timeoutSeconds,
+      parents: [`${slug}-line`],
+      options: { ...DEMO_THROUGHPUT.options },
+      probeId: null,
+      enabled: true,
+    })
+    targets.push({
+      id: `${slug}-video`,
+      communeCode: code,
+      name: `Đường hình hội nghị ${name}`,
+      kind: 'udp_echo',
+      host: address,
+      port: DEMO_PORTS.videoEcho,
+      role: 'mcu',
+      intervalSeconds: 15,
+      timeoutSeconds: 5,
+      parents: [`${slug}-line`],
+      options: { packets: 50, ratePps: 20, payloadBytes: 200 },
       probeId: null,
       enabled: true,
     })

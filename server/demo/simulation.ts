@@ -1,6 +1,7 @@
 /**
- * The demo's impairment script and its real local responders: one UDP echo reflector and
- * one TCP listener (standing in for an MCU's H.323 port) per commune, on 127.X.Y.Z.
+ * The demo's impairment script and its real local responders per commune, on 127.X.Y.Z: a UDP
+ * echo reflector for the line and one for the video path, a SIP OPTIONS responder and a TCP
+ * listener standing in for the MCU, and a speedtest far end capped at the line's rate.
  * Impairments (delay, jitter, loss, outages) are injected in user space on a deterministic
  * script, so the real probe measures them and the whole pipeline runs. Simulation only.
  * @module
@@ -10,6 +11,7 @@ import { createServer, type Server } from 'node:net'
 import type { Logger } from 'pino'
 import { toUdpEchoReply } from '../../protocol'
 import { DEMO_PORTS } from './province'
+import { startPacedSpeedtest, type PacedSpeedtest } from './speedtest-responder'
 
 /** Wall-clock time in ns with sub-millisecond resolution. */
 function wallClockNs(): bigint {
@@ -23,6 +25,10 @@ export interface Impairment {
   loss: number
   lineOutage: boolean
   mcuOutage: boolean
+  /** The line's capacity as a share of its contracted rate (the speedtest far end's cap). */
+  rateShare: number
+  /** Extra loss on the video path towards the MCU (on top of the line's). */
+  videoLoss: number
 }
 
 /** Length of one outage rotation (ms): a few lines go down, then come back. */
@@ -39,12 +45,16 @@ const AGENT_ONLINE_TO_MS = 420_000
  * lines down at any time (rotating every 4 minutes), one MCU down.
  */
 export function impairmentAt(index: number, count: number, elapsedMs: number): Impairment {
-  const imp: Impairment = { delayMs: 4 + (index % 7) * 1.5, jitterMs: 0.5 + (index % 3) * 0.5, loss: 0, lineOutage: false, mcuOutage: false }
+  const imp: Impairment = { delayMs: 4 + (index % 7) * 1.5, jitterMs: 0.5 + (index % 3) * 0.5, loss: 0, lineOutage: false, mcuOutage: false, rateShare: 0.93 + (index % 5) * 0.03, videoLoss: 0 }
   if (index % 10 === 3) imp.delayMs = 58 + (index % 4) * 8 // warning: RTT > 50 ms
   if (index % 17 === 5) imp.delayMs = 125 + (index % 3) * 15 // critical: RTT > 100 ms
   if (index % 23 === 7) imp.loss = 0.03 // critical: loss > 1 %
   if (index % 29 === 11) imp.loss = 0.004 // warning: loss > 0.1 %
   if (index % 31 === 13) imp.jitterMs = 18 // warning: jitter > 10 ms on a line
+  if (index % 13 === 4) imp.rateShare = 0.57 // warning: below 0.8 × contracted
+  if (index % 19 === 6) imp.rateShare = 0.42 // critical: below 0.5 × contracted
+  if (index % 37 === 9) imp.videoLoss = 0.12 // critical: MOS < 3.6 on the video path
+  if (index % 41 === 20) imp.videoLoss = 0.07 // warning: MOS < 4.0
   const epoch = Math.floor(elapsedMs / OUTAGE_WINDOW_MS)
   const inOutage = elapsedMs % OUTAGE_WINDOW_MS < OUTAGE_DURATION_MS
   for (let k = 0; k < 3; k++) if (inOutage && (epoch * 7 + k * 41 + 2) % count === index) imp.lineOutage = true
@@ -62,16 +72,22 @@ interface Responder {
   code: string
   index: number
   address: string
+  /** Contracted rate of the commune (Mbit/s): its speedtest far end runs at `rateShare` of it. */
+  contractedMbps: number
   udp: UdpSocket | undefined
+  video: UdpSocket | undefined
   sip: UdpSocket | undefined
   tcp: Server | undefined
   tcpOpen: boolean
+  speedtest: PacedSpeedtest | undefined
   imp: Impairment
 }
 
 export interface DemoSimulationOptions {
   /** Commune code → loopback address, in script order. */
   addresses: Map<string, string>
+  /** Commune code → contracted rate (Mbit/s); 100 when absent. */
+  contractedMbps?: ReadonlyMap<string, number>
   log: Logger
   now?: () => number
   /** How often the script is re-read (ms). */
@@ -97,15 +113,29 @@ export class DemoSimulation {
     this.startedAt = this.now()
     let index = 0
     for (const [code, address] of opts.addresses) {
-      this.responders.push({ code, index: index++, address, udp: undefined, sip: undefined, tcp: undefined, tcpOpen: false, imp: impairmentAt(0, 1, 0) })
+      this.responders.push({
+        code,
+        index: index++,
+        address,
+        contractedMbps: opts.contractedMbps?.get(code) ?? 100,
+        udp: undefined,
+        video: undefined,
+        sip: undefined,
+        tcp: undefined,
+        tcpOpen: false,
+        speedtest: undefined,
+        imp: impairmentAt(0, 1, 0),
+      })
     }
   }
 
   /** Binds every responder; a responder that cannot bind is logged and its targets will read down. */
   async start(): Promise<void> {
     this.step()
-    await Promise.all(this.responders.map((r) => this.bindUdp(r)))
+    await Promise.all(this.responders.map((r) => this.bindUdp(r, 'line')))
+    await Promise.all(this.responders.map((r) => this.bindUdp(r, 'video')))
     await Promise.all(this.responders.map((r) => this.bindSip(r)))
+    await Promise.all(this.responders.map((r) => this.bindSpeedtest(r)))
     await Promise.all(this.responders.map((r) => this.syncTcp(r)))
     this.timer = setInterval(() => this.step(), this.opts.stepMs ?? 1000)
     this.timer.unref()
@@ -129,11 +159,17 @@ export class DemoSimulation {
     }
   }
 
-  private bindUdp(r: Responder): Promise<void> {
+  /**
+   * The line's UDP echo reflector, or the video path's (towards the MCU: the line's impairments
+   * plus its own loss).
+   */
+  private bindUdp(r: Responder, path: 'line' | 'video'): Promise<void> {
+    const port = path === 'line' ? DEMO_PORTS.udpEcho : DEMO_PORTS.videoEcho
     return new Promise((resolve) => {
       const sock = createSocket('udp4')
       sock.on('message', (msg, rinfo) => {
         if (r.imp.lineOutage || this.random() < r.imp.loss) return
+        if (path === 'video' && (r.imp.mcuOutage || this.random() < r.imp.videoLoss)) return
         const delay = Math.max(0, r.imp.delayMs + (this.random() * 2 - 1) * r.imp.jitterMs)
         const t = setTimeout(() => {
           this.pending.delete(t)
@@ -146,11 +182,12 @@ export class DemoSimulation {
         this.pending.add(t)
       })
       sock.once('error', (err) => {
-        this.opts.log.warn({ err, address: r.address }, `demo: UDP echo responder ${r.address}:${DEMO_PORTS.udpEcho} could not start`)
+        this.opts.log.warn({ err, address: r.address }, `demo: UDP echo responder ${r.address}:${port} could not start`)
         resolve()
       })
-      sock.bind(DEMO_PORTS.udpEcho, r.address, () => {
-        r.udp = sock
+      sock.bind(port, r.address, () => {
+        if (path === 'line') r.udp = sock
+        else r.video = sock
         resolve()
       })
     })
@@ -199,6 +236,20 @@ export class DemoSimulation {
     })
   }
 
+  /** The line's speedtest far end, capped at the script's share of the contracted rate, cut during an outage. */
+  private async bindSpeedtest(r: Responder): Promise<void> {
+    try {
+      r.speedtest = await startPacedSpeedtest({
+        host: r.address,
+        port: DEMO_PORTS.speedtest,
+        rateBytesPerSecond: () => (r.imp.rateShare * r.contractedMbps * 1e6) / 8,
+        down: () => r.imp.lineOutage,
+      })
+    } catch (err) {
+      this.opts.log.warn({ err, address: r.address }, `demo: speedtest responder ${r.address}:${DEMO_PORTS.speedtest} could not start`)
+    }
+  }
+
   /** Opens or closes the MCU listener to match the script (closed = connection refused). */
   private syncTcp(r: Responder): Promise<void> {
     // A line outage cuts the MCU behind it too, as on a real commune line.
@@ -240,6 +291,10 @@ export class DemoSimulation {
             const closeTcp = (): void => (r.tcp ? (r.tcp.close(() => resolve()), undefined) : resolve())
             r.sip?.close()
             r.sip = undefined
+            r.video?.close()
+            r.video = undefined
+            void r.speedtest?.close()
+            r.speedtest = undefined
             if (r.udp) r.udp.close(closeTcp)
             else closeTcp()
             r.udp = undefined

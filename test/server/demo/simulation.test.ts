@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { decodeUdpEcho, encodeUdpEcho, UdpEchoType } from '../../../protocol'
 import { buildDemoInventory, DEMO_PORTS } from '../../../server/demo/province'
 import { DemoSimulation, impairmentAt, remoteAgentOnlineAt } from '../../../server/demo/simulation'
+import { checkThroughput } from '../../../probes/checks/throughput'
+import { makeCtx, makeTarget } from '../../helpers/probe-fixtures'
 
 describe('demo script', () => {
   const inv = buildDemoInventory(77)
@@ -21,7 +23,9 @@ describe('demo script', () => {
       expect(c.lon).toBeLessThan(105.9)
     }
     expect(inv.communes.map((c) => c.name)).toContain('Mường Típ')
-    expect(inv.targets.filter((t) => t.role === 'line')).toHaveLength(count)
+    expect(inv.targets.filter((t) => t.role === 'line' && t.kind === 'udp_echo')).toHaveLength(count)
+    expect(inv.targets.filter((t) => t.role === 'line' && t.kind === 'throughput')).toHaveLength(count)
+    expect(inv.targets.filter((t) => t.role === 'mcu' && t.kind === 'udp_echo')).toHaveLength(count)
     expect(inv.targets.filter((t) => t.role === 'mcu' && t.kind === 'sip')).toHaveLength(count)
     expect(inv.targets.filter((t) => t.role === 'mcu' && t.kind === 'h323')).toHaveLength(count)
     expect(new Set(inv.addresses.values()).size).toBe(count)
@@ -34,6 +38,11 @@ describe('demo script', () => {
       expect(imps.some((x) => x.delayMs > 50 && x.delayMs < 100)).toBe(true)
       expect(imps.some((x) => x.delayMs > 100)).toBe(true)
       expect(imps.some((x) => x.loss > 0.01)).toBe(true)
+      // Lines below their contract (warning and critical) and poor video paths.
+      expect(imps.some((x) => x.rateShare < 0.8 && x.rateShare >= 0.5)).toBe(true)
+      expect(imps.some((x) => x.rateShare < 0.5)).toBe(true)
+      expect(imps.filter((x) => x.rateShare >= 0.9).length).toBeGreaterThan(count / 2)
+      expect(imps.some((x) => x.videoLoss >= 0.1)).toBe(true)
     }
     const downAt = (t: number) => inv.communes.flatMap((_, i) => (impairmentAt(i, count, t).lineOutage ? [i] : []))
     expect(downAt(0)).toHaveLength(3)
@@ -128,5 +137,23 @@ describe('DemoSimulation responders (real sockets)', () => {
     expect(await sipStatus(addr(healthy))).toBe(200)
     expect(await sipStatus(addr(mcuDown))).toBe(503)
     expect(await sipStatus(addr(lineDown))).toBeUndefined()
+  })
+
+  it("a slow commune's speedtest far end reads its scripted share of the contract through the real throughput checker", async () => {
+    const inv = buildDemoInventory(net, 130)
+    const contracts = new Map(inv.communes.map((c) => [c.code, c.contractedMbps]))
+    sim = new DemoSimulation({ addresses: inv.addresses, contractedMbps: contracts, log: pino({ level: 'silent' }), now: () => 0, stepMs: 1000 })
+    await sim.start()
+    const codes = [...inv.addresses.keys()]
+    const slow = codes[4] as string // index % 13 === 4: 0.57 × contracted
+    const contract = contracts.get(slow) as number
+    const r = await checkThroughput(
+      makeTarget('throughput', { host: inv.addresses.get(slow) as string, port: DEMO_PORTS.speedtest, timeoutSeconds: 20, options: { mode: 'http', streams: 2, warmupSeconds: 0.3, durationSeconds: 1 } }),
+      { ...makeCtx(20), speedtest: { token: 'demo' } },
+    )
+    expect(r.ok).toBe(true)
+    const share = ((r.measurements.download_bytes_per_second ?? 0) * 8) / 1e6 / contract
+    expect(share).toBeGreaterThan(0.57 * 0.9)
+    expect(share).toBeLessThan(0.57 * 1.1)
   })
 })

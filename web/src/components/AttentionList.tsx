@@ -55,8 +55,8 @@ export function AttentionList({
                   <span class="attention__meta">
                     <span class="mono">{c.code}</span>
                     {c.cluster && <span> · {c.cluster}</span>}
-                    {c.reason && <span class="attention__cause"> · {describeCause(c.reason, c.verdict, t, lang)}</span>}
                   </span>
+                  {c.reason && <span class="attention__cause">{describeCause(c.reason, c.verdict, t, lang)}</span>}
                   <span class="attention__since" title={since !== null ? formatShortDateTime(since, nowMs) : undefined}>
                     {since !== null ? t('attention.for', { duration: formatDuration((nowMs - since) / 1000, t) }) : t('value.none')}
                   </span>
