@@ -17,6 +17,11 @@
  *
  * One file, run sequentially: two rate tests never share the 2 CPUs, and iperf3 serves one test
  * at a time anyway.
+ *
+ * Then grading (issue 10): a commune contracted at 100 Mbit/s behind caps of 60, 40 and 95
+ * Mbit/s. The real checker's result goes through a real Xanh runtime's ingest route; the API and
+ * `/metrics` must then say warning / critical / ok with reason `throughput` and the measured
+ * figure, and iperf3 in the same test must agree with the checker (±10 %).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkThroughput } from '../../probes/checks/throughput'
@@ -24,12 +29,15 @@ import { UNSUPPORTED_KINDS } from '../../probes/checks'
 import { makeCtx, makeTarget } from '../helpers/probe-fixtures'
 import { toolOrSkip } from '../helpers/system-tool'
 import { createCommune, skipUnlessTestbed, type Commune } from './netns'
+import { batch, commune as communeInput, makeTestServer, udpTarget, type TestServer } from '../helpers/server'
+import { randomUUID } from 'node:crypto'
+import type { CommuneDetail } from '../../protocol'
 import { startIperf3Server, startSpeedtestServer, type FarService, type FarSpeedtest } from './services'
 
 /** Goodput / tbf rate for full-size TCP segments with timestamps over a 1500-byte-MTU Ethernet veth. */
 const GOODPUT_PER_L2_BYTE = 1448 / 1514
 const TOLERANCE = 0.1
-const CAPS_MBIT = [20, 100] as const
+const CAPS_MBIT = [20, 100, 300] as const
 /** Short but past slow start and queue build-up: 1 s warm-up discarded, 5 s measured, per direction. */
 const OPTIONS = { streams: 4, warmupSeconds: 1, durationSeconds: 5 }
 const TIMEOUT_SECONDS = 30
@@ -120,4 +128,83 @@ describe.skipIf(!gate.run || !iperf3 || !implemented).sequential('testbed: throu
       // itself (end.sum_received) is right. Assert `iperfWire.up >= upload_bytes` once fixed.
     })
   }
+
+  describe.sequential('grading against a 100 Mbit/s contract', () => {
+    let xanh: TestServer
+    const GRADE_OPTIONS = { streams: 4, warmupSeconds: 1, durationSeconds: 3 }
+    const CASES = [
+      { cap: 60, state: 'warning', severity: 1, reason: 'line:throughput' },
+      { cap: 40, state: 'critical', severity: 2, reason: 'line:throughput' },
+      { cap: 95, state: 'ok', severity: 0, reason: 'line:ok' },
+    ] as const
+    beforeAll(() => {
+      xanh = makeTestServer({
+        realTime: true,
+        communes: CASES.map((c) => communeInput(`KS-${c.cap}`, { name: `Xã Mường Lống ${c.cap}`, districtCluster: 'Cụm Kỳ Sơn', contractedMbps: 100 })),
+        targets: CASES.map((c) =>
+          udpTarget(`ks-${c.cap}-speed`, `KS-${c.cap}`, 'line', { kind: 'throughput', host: commune.farAddr, port: speedtest.port, intervalSeconds: 21600, timeoutSeconds: 30, options: { mode: 'http', ...GRADE_OPTIONS } }),
+        ),
+      })
+    })
+    afterAll(() => xanh?.close())
+
+    for (const c of CASES) {
+      it(`cap ${c.cap} Mbit/s → ${c.state} (reason and figure in the API and /metrics); iperf3 agrees ±10 %`, { timeout: 60_000 }, async () => {
+        await commune.rateLimit(c.cap)
+        const observedAt = new Date().toISOString()
+        const http = await checkThroughput(
+          makeTarget('throughput', { host: commune.farAddr, port: speedtest.port, timeoutSeconds: TIMEOUT_SECONDS, options: { mode: 'http', ...GRADE_OPTIONS } }),
+          { ...makeCtx(TIMEOUT_SECONDS), speedtest: { token: speedtest.token } },
+        )
+        const viaIperf = await checkThroughput(
+          makeTarget('throughput', { host: commune.farAddr, port: iperf.port, timeoutSeconds: TIMEOUT_SECONDS, options: { mode: 'iperf3', ...GRADE_OPTIONS } }),
+          makeCtx(TIMEOUT_SECONDS, { iperf3 }),
+        )
+        expect(http, http.error).toMatchObject({ ok: true })
+        expect(viaIperf, viaIperf.error).toMatchObject({ ok: true })
+        const down = http.measurements.download_bytes_per_second ?? NaN
+        const up = http.measurements.upload_bytes_per_second ?? NaN
+        console.info(
+          `grading cap ${c.cap}: http ${((down * 8) / 1e6).toFixed(1)} / ${((up * 8) / 1e6).toFixed(1)} Mbit/s, iperf3 ${(((viaIperf.measurements.download_bytes_per_second ?? NaN) * 8) / 1e6).toFixed(1)} / ${(((viaIperf.measurements.upload_bytes_per_second ?? NaN) * 8) / 1e6).toFixed(1)}`,
+        )
+        for (const key of ['download_bytes_per_second', 'upload_bytes_per_second'] as const) {
+          const ratio = (http.measurements[key] ?? NaN) / (viaIperf.measurements[key] ?? NaN)
+          expect(ratio, `http / iperf3 ${key}`).toBeGreaterThanOrEqual(1 - TOLERANCE)
+          expect(ratio, `http / iperf3 ${key}`).toBeLessThanOrEqual(1 + TOLERANCE)
+        }
+
+        // The measured result goes through Xanh's own ingest, as an agent would ship it.
+        const id = `ks-${c.cap}-speed`
+        const res = await xanh.runtime.app.request('/api/v1/ingest', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${xanh.token}` },
+          body: JSON.stringify(batch(xanh.probeId, [{ id: randomUUID(), targetId: id, kind: 'throughput', observedAt, durationSeconds: 10, ok: true, measurements: http.measurements }])),
+        })
+        expect(res.status).toBe(202)
+        xanh.runtime.tick()
+
+        const detail = (await (await xanh.runtime.app.request(`/api/v1/communes/KS-${c.cap}`)).json()) as CommuneDetail
+        expect(detail.commune.state).toBe(c.state)
+        expect(detail.commune.reason).toBe(c.reason)
+        const target = detail.targets.find((t) => t.id === id)
+        expect(target?.state).toBe(c.state)
+        const dl = target?.verdicts.find((v) => v.rule === 'throughput' && v.part === 'download')
+        expect(dl?.value).toBeCloseTo(down, 0)
+        expect(dl?.contracted).toBe(100e6 / 8)
+        if (c.state !== 'ok') {
+          expect(detail.commune.verdict).toMatchObject({ rule: 'throughput', state: c.state, threshold: c.state === 'warning' ? 80e6 / 8 : 50e6 / 8 })
+          expect(detail.commune.throughput?.state).toBe(c.state)
+        }
+
+        const metrics = await (await xanh.runtime.app.request('/metrics')).text()
+        const labels = `target="${id}",commune_code="KS-${c.cap}",kind="throughput",role="line"`
+        expect(metrics).toContain(`xanh_target_reason{${labels},reason="${c.state === 'ok' ? 'ok' : 'throughput'}"} 1`)
+        expect(metrics).toContain(`xanh_commune_reason{commune_code="KS-${c.cap}",role="line",reason="${c.state === 'ok' ? 'ok' : 'throughput'}"} 1`)
+        const value = new RegExp(`^xanh_verdict_value\\{${labels.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')},rule="throughput",part="download"\\} (\\S+)$`, 'm').exec(metrics)
+        expect(Number(value?.[1])).toBeCloseTo(down, 0)
+        const worst = Math.max(...(['download', 'upload'] as const).map((p) => Number(new RegExp(`^xanh_verdict_severity\\{[^}]*target="${id}"[^}]*part="${p}"\\} (\\S+)$`, 'm').exec(metrics)?.[1])))
+        expect(worst).toBe(c.severity)
+      })
+    }
+  })
 })
