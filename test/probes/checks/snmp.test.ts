@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createSocket } from 'node:dgram'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { counterDelta, createSnmpChecker } from '../../../probes/checks/snmp'
 import { makeCtx, makeTarget } from '../../helpers/probe-fixtures'
 import { closedUdpPort } from '../../helpers/probe-listen'
+import { startSnmpd, type RunningSnmpd } from '../../helpers/snmpd'
 import { toolOrSkip } from '../../helpers/system-tool'
 
 const COMMUNITY = 'xanh-test-ro'
@@ -37,40 +35,15 @@ async function loopbackTraffic(bytes: number): Promise<void> {
 }
 
 describe.skipIf(!snmpd)('snmp checker against a real snmpd on 127.0.0.1', () => {
-  let agent: ChildProcess
-  let dir = ''
+  let agent: RunningSnmpd | undefined
   let port = 0
   const ifIndex = loopbackIfIndex()
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'xanh-snmpd-'))
-    port = await closedUdpPort()
-    writeFileSync(
-      join(dir, 'snmpd.conf'),
-      [
-        `agentAddress udp:127.0.0.1:${port}`,
-        `rocommunity ${COMMUNITY} 127.0.0.1`,
-        `createUser ${V3.user} SHA "${V3.authPassword}" AES "${V3.privPassword}"`,
-        `rouser ${V3.user} priv`,
-        '',
-      ].join('\n'),
-    )
-    // -C: only this config, never the system one; its own persistent dir for the v3 user.
-    agent = spawn(snmpd ?? 'snmpd', ['-f', '-C', '-c', join(dir, 'snmpd.conf'), '-p', join(dir, 'snmpd.pid'), '-Lf', join(dir, 'snmpd.log')], {
-      env: { ...process.env, SNMP_PERSISTENT_DIR: join(dir, 'persist'), MIBS: '' },
-      stdio: 'ignore',
-    })
-    const check = createSnmpChecker()
-    const probe = makeTarget('snmp', { port, timeoutSeconds: 0.3, options: { community: COMMUNITY, ifIndex } })
-    for (let i = 0; i < 50; i++) {
-      if ((await check(probe, makeCtx(0.3))).ok) return
-    }
-    throw new Error(`snmpd did not answer on 127.0.0.1:${port}: ${readFileSync(join(dir, 'snmpd.log'), 'utf8').slice(-500)}`)
+    agent = await startSnmpd({ binary: snmpd ?? 'snmpd', community: COMMUNITY, v3: V3, ifIndex })
+    port = agent.port
   })
-  afterAll(() => {
-    agent.kill('SIGKILL')
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => agent?.stop())
 
   const v2c = (over: Record<string, unknown> = {}, timeoutSeconds = 2) =>
     makeTarget('snmp', { id: 'router-v2c', port, timeoutSeconds, intervalSeconds: 60, options: { community: COMMUNITY, ifIndex, ...over } })
