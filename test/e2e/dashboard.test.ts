@@ -28,6 +28,7 @@ import {
   targetsCsv,
   type GeneratedCommune,
 } from '../../scripts/generate-inventory'
+import { startPacedSpeedtest, type PacedSpeedtest } from '../../server/demo/speedtest-responder'
 import { toolOrSkip } from '../helpers/system-tool'
 import { ROOT, adminApi, breakableService, feedingProbe, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
 
@@ -36,6 +37,8 @@ const PASSWORD = 'e2e-admin-password'
 const SHOTS = join(ROOT, 'test-results', 'screenshots')
 const DESKTOP = { width: 1440, height: 900 }
 const PHONE = { width: 360, height: 780 }
+/** The slow commune's line rate (Mbit/s) against its 100 Mbit/s contract: warning (< 0.8 ×). */
+const SLOW_MBIT = 57
 
 type Result = Omit<CheckResult, 'id' | 'durationSeconds'>
 
@@ -51,10 +54,14 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
   let fail: GeneratedCommune
   let steady: GeneratedCommune
   let charted: GeneratedCommune
+  let slow: GeneratedCommune
+  let slowLine: PacedSpeedtest
   let breakFailing: () => Promise<void>
   const foreign: string[] = []
   const consoleErrors: string[] = []
   const timings: Record<string, number> = {}
+
+  const slowTarget = (): string => `${slow.code.toLowerCase()}-tput`
 
   function watch(p: Page): void {
     p.on('console', (m) => {
@@ -113,9 +120,14 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     admin = adminApi(server.base, PASSWORD)
     communes = generateCommunes()
     ;[fail, steady, charted] = [40, 41, 42].map((i) => Object.assign(communes[i] as GeneratedCommune, { planned: 'ok' as const })) as [GeneratedCommune, GeneratedCommune, GeneratedCommune]
+    // A commune whose line runs at 57 % of its 100 Mbit/s contract: its far end is a speedtest
+    // responder paced at 57 Mbit/s that the embedded probe measures for real (only on "Đo ngay":
+    // the target's 6-hour phase is hours away).
+    slow = Object.assign(communes[43] as GeneratedCommune, { planned: 'ok' as const, contractedMbps: 100 })
+    slowLine = await startPacedSpeedtest({ host: '127.0.0.1', port: 0, rateBytesPerSecond: () => (SLOW_MBIT * 1e6) / 8 })
     const probe = (await admin.call('POST', '/api/v1/probes', { name: 'e2e-agent', location: 'test process' })) as ProbeCreated
     await admin.importCsv('communes', communesCsv(communes))
-    const live = new Set([fail.code, steady.code])
+    const live = new Set([fail.code, steady.code, slow.code])
     await admin.importCsv('targets', targetsCsv(communes.filter((c) => !live.has(c.code)), probe.id))
     await admin.importCsv('gaps', gapsCsv(communes, Date.now()))
     await admin.call('PUT', '/api/v1/settings/boundary', generateOutline())
@@ -126,6 +138,18 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     ] as const) {
       await admin.call('POST', '/api/v1/targets', { id: `${c.code.toLowerCase()}-tcp`, communeCode: c.code, name: `Cáp quang ${c.name}`, kind: 'tcp', host: '127.0.0.1', port: svc.port, role: 'line', intervalSeconds: 1, timeoutSeconds: 0.5 })
     }
+    await admin.call('POST', '/api/v1/targets', {
+      id: slowTarget(),
+      communeCode: slow.code,
+      name: `Đo tốc độ ${slow.name}`,
+      kind: 'throughput',
+      host: '127.0.0.1',
+      port: slowLine.port,
+      role: 'line',
+      intervalSeconds: 6 * 3600,
+      timeoutSeconds: 30,
+      options: { mode: 'http', streams: 2, warmupSeconds: 1, durationSeconds: 3 },
+    })
     // The charted commune also has its video endpoint, router (SNMP) and throughput test.
     const id = charted.code.toLowerCase()
     await admin.call('POST', '/api/v1/targets', { id: `${id}-mcu`, communeCode: charted.code, kind: 'h323', host: '10.99.0.1', role: 'mcu', intervalSeconds: 300, probeId: probe.id })
@@ -144,7 +168,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await waitFor(
       'the engine to know the new targets',
       async () => {
-        const known = await Promise.all([lastLine, `${id}-mcu`, `${id}-snmp`, `${id}-tput`].map(async (t) => (await fetch(`${server.base}/api/v1/targets/${t}/status`)).status === 200))
+        const known = await Promise.all([lastLine, `${id}-mcu`, `${id}-snmp`, `${id}-tput`, slowTarget()].map(async (t) => (await fetch(`${server.base}/api/v1/targets/${t}/status`)).status === 200))
         return known.every(Boolean)
       },
       15_000,
@@ -170,9 +194,13 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
       const busy = 0.5 + 0.4 * Math.sin((t / 3600_000) * 1.3)
       results.push({ targetId: lineTargetId(charted.code), kind: 'udp_echo', observedAt: at, ...measurementsFor(r() < 0.04 ? 'warning' : 'ok', r) })
       results.push({ targetId: `${id}-mcu`, kind: 'h323', observedAt: at, ok: true, measurements: { connect_seconds: 0.012 + r() * 0.006 } })
-      results.push({ targetId: `${id}-snmp`, kind: 'snmp', observedAt: at, ok: true, measurements: { utilization_ratio_in: busy * 0.8 + r() * 0.05, utilization_ratio_out: busy * 0.35 + r() * 0.04 } })
+      // A busy but uncongested link (below 70 % of the contract) and tests above 0.8 × contract:
+      // the charted commune stays ok, so the test below can watch it.
+      const contract = charted.contractedMbps * 125_000
+      const [uIn, uOut] = [busy * 0.7 + r() * 0.05, busy * 0.35 + r() * 0.04]
+      results.push({ targetId: `${id}-snmp`, kind: 'snmp', observedAt: at, ok: true, measurements: { in_bytes_per_second: uIn * contract, out_bytes_per_second: uOut * contract, utilization_ratio_in: uIn, utilization_ratio_out: uOut } })
       if (Math.round((now - t) / 60_000) % 45 === 0) {
-        const down = (78 + r() * 18) * 125_000
+        const down = (0.9 + r() * 0.08) * contract
         results.push({ targetId: `${id}-tput`, kind: 'throughput', observedAt: at, ok: true, measurements: { download_bytes_per_second: down, upload_bytes_per_second: down * 0.92, loaded_rtt_seconds: 0.03 } })
       }
     }
@@ -214,6 +242,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await browser?.close().catch(() => undefined)
     await server?.stop()
     await proxy?.close()
+    await slowLine?.close()
     if (dir) rmSync(dir, { recursive: true, force: true })
     console.log(`dashboard e2e timings (ms): ${JSON.stringify(timings)}`)
   })
@@ -297,6 +326,42 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await card.getByRole('button', { name: 'Diễn biến' }).click()
     await card.locator('.timeline__item--ack').waitFor({ timeout: 10_000 })
     await page.locator('main').screenshot({ path: join(SHOTS, 'alerts-ack-desktop.png') })
+  }, 60_000)
+
+  it('"Đo ngay" measures a slow line now; its page, the table and needs-attention name the figure against the contract', async () => {
+    // Signed in as admin by the test above (an operator may run a test).
+    await open(`#/commune/${slow.code}`, '.test-run button:not([disabled])')
+    const t0 = Date.now()
+    await page.click('.test-run button')
+    const done = page.locator(`.test-run__targets li[data-target="${slowTarget()}"][data-state="done"]`)
+    // 2 × (1 s warm-up + 3 s) of test, plus the long poll, the batch and the page's refresh.
+    await done.waitFor({ timeout: 30_000 })
+    timings.testRunMs = Date.now() - t0
+    const figures = (await done.textContent()) ?? ''
+    const down = Number(/Tải xuống \(Mbit\/s\) (\d+)/.exec(figures)?.[1])
+    expect(down, figures).toBeGreaterThan(SLOW_MBIT * 0.9)
+    expect(down, figures).toBeLessThan(SLOW_MBIT * 1.1)
+    await page.locator('.test-run__result[data-state="done"]').waitFor({ timeout: 5000 })
+    // The fresh figure grades the line: warning, with the figure and the limit in the header.
+    const cause = page.locator('.commune-cause')
+    await expect.poll(() => cause.textContent(), { timeout: 10_000 }).toMatch(/Tải xuống \d+ Mbit\/s < 80 Mbit\/s \(0,8 × hợp đồng 100 Mbit\/s\)/)
+    expect(await page.locator('.commune-state--warning').count()).toBe(1)
+    await page.locator('main').screenshot({ path: join(SHOTS, 'commune-test-run-desktop.png') })
+
+    await open('#/', '.map__svg[data-points]')
+    const unfold = page.locator('.attention__more button')
+    if ((await unfold.getAttribute('aria-expanded')) === 'false') await unfold.click()
+    const item = page.locator('.attention__item', { hasText: slow.name })
+    await item.waitFor({ timeout: 5000 })
+    expect(await item.locator('.attention__cause').textContent()).toMatch(/^Đường truyền: Tải xuống \d+ Mbit\/s < 80 Mbit\/s/)
+    await unfold.click()
+    await page.fill('.field--search input', slow.name)
+    const row = page.locator('table.grid tr.row', { hasText: slow.name })
+    await expect.poll(() => row.count(), { timeout: 3000 }).toBe(1)
+    const cell = row.locator('.fig[data-state="warning"]').first()
+    expect(await cell.getAttribute('title')).toMatch(/^\d+ \/ 100 Mbit\/s \(\d+ % hợp đồng\)$/)
+    expect(await cell.textContent()).toMatch(/▼ \d+ · \d+ %/)
+    await page.fill('.field--search input', '')
   }, 60_000)
 
   it('a coverage-gap CSV with bad rows lists every bad row and writes nothing', async () => {

@@ -41,6 +41,8 @@ const vi = {
   'attention.none': 'Tất cả xã, phường đang bình thường.',
   'attention.showAll': 'Xem tất cả {n} trong bảng',
   'attention.more': 'và {n} xã, phường khác',
+  'attention.unfold': 'Hiện thêm {n} xã, phường',
+  'attention.fold': 'Thu gọn',
   'attention.for': 'đã {duration}',
 
   'table.title': 'Tất cả xã, phường',
@@ -552,6 +554,8 @@ const en: Record<MessageKey, string> = {
   'attention.none': 'All communes are OK.',
   'attention.showAll': 'Show all {n} in the table',
   'attention.more': 'and {n} more communes',
+  'attention.unfold': 'Show {n} more communes',
+  'attention.fold': 'Show fewer',
   'attention.for': 'for {duration}',
 
   'table.title': 'All communes',

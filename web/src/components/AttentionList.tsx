@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks'
 import type { CommuneSummary } from '../../../protocol'
 import { useI18n } from '../context'
 import { describeCause, formatDuration, formatShortDateTime, toMs } from '../format'
@@ -9,7 +10,9 @@ const MAX_ITEMS = 9
 
 /**
  * "Cần chú ý": the most urgent communes (down, critical, unknown, warning, then flapping),
- * each a link to its page with how long it has been in that state.
+ * each a link to its page with its cause (the figure against its threshold) and how long it
+ * has been in that state. The first {@link MAX_ITEMS} show; the rest unfold in the card (a
+ * degraded line is often behind dozens of down ones) or filter the table.
  */
 export function AttentionList({
   items,
@@ -24,7 +27,9 @@ export function AttentionList({
   onShowAll: () => void
 }) {
   const { t, lang } = useI18n()
-  const shown = items.slice(0, MAX_ITEMS)
+  // Whether the card lists every item: a view-only toggle, reset when the page is left.
+  const [unfolded, setUnfolded] = useState(false)
+  const shown = unfolded ? items : items.slice(0, MAX_ITEMS)
   return (
     <section class="card attention" aria-labelledby="attention-title">
       <div class="card__head">
@@ -66,7 +71,13 @@ export function AttentionList({
           })}
         </ul>
       )}
-      {items.length > MAX_ITEMS && <p class="attention__more muted">{t('attention.more', { n: items.length - MAX_ITEMS })}</p>}
+      {items.length > MAX_ITEMS && (
+        <p class="attention__more">
+          <button type="button" class="btn btn--link" aria-expanded={unfolded} onClick={() => setUnfolded(!unfolded)}>
+            {unfolded ? t('attention.fold') : t('attention.unfold', { n: items.length - MAX_ITEMS })}
+          </button>
+        </p>
+      )}
     </section>
   )
 }

@@ -21,7 +21,7 @@ export function GapsCard({ gaps }: { gaps: readonly CoverageGapView[] }) {
       {open.length === 0 ? (
         <p class="card__empty">{t('gaps.none')}</p>
       ) : (
-        <div class="hscroll">
+        <div class="hscroll" tabIndex={0} role="region" aria-labelledby="gaps-title">
           <table class="simple">
             <thead>
               <tr>

@@ -32,7 +32,7 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
       {sorted.length === 0 ? (
         <p class="card__empty">{t('targets.none')}</p>
       ) : (
-        <div class="hscroll">
+        <div class="hscroll" tabIndex={0} role="region" aria-labelledby="targets-title">
           <table class="simple targets">
             <thead>
               <tr>
