@@ -51,3 +51,18 @@ export async function startSpeedtestServer(c: Commune, timeoutMs = 30_000): Prom
   const port = Number(m[1])
   return { port, token: m[2] ?? '', baseUrl: `http://${c.farAddr}:${port}`, child, stop: () => stopChild(child) }
 }
+
+/** The far-end stand-in MCU: a SIP OPTIONS responder and an H.323 TCP port. */
+export interface FarMcu {
+  sipPort: number
+  h323Port: number
+  child: ChildProcess
+  stop(): Promise<void>
+}
+
+/** Starts test/testbed/mcu.ts in the namespace; resolves once both ports are bound. */
+export async function startMcu(c: Commune, timeoutMs = 15_000): Promise<FarMcu> {
+  const child = c.spawnIn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test/testbed/mcu.ts'), '--host', c.farAddr], { cwd: REPO_ROOT })
+  const m = await waitForLine(child, /"ready":true,"sip":(\d+),"h323":(\d+)/, timeoutMs)
+  return { sipPort: Number(m[1]), h323Port: Number(m[2]), child, stop: () => stopChild(child) }
+}
