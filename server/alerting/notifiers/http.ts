@@ -41,6 +41,13 @@ export async function postOnce(
   headers: Record<string, string>,
 ): Promise<HttpAnswer> {
   if (ctx.signal.aborted) throw abortError(ctx, target)
+  // A request that cannot be built (a header value outside Latin-1, a malformed URL) would fail
+  // the same way on every retry: a permanent failure of this message, never a network error.
+  const problem = requestProblem(url, headers)
+  if (problem !== undefined) {
+    ctx.log.error({ destination: target.destination, err: redact(problem, target.secrets) }, 'notification request cannot be built: given up (a bug or a bad channel setting)')
+    throw failure(target, `request cannot be built: ${problem}`, { retryable: false })
+  }
   let res: Response
   try {
     res = await ctx.fetch(url, { method: 'POST', headers, body, signal: ctx.signal, redirect: 'manual' })
@@ -51,6 +58,21 @@ export async function postOnce(
     return { status: res.status, headers: res.headers, text: await readCapped(res) }
   } catch (err) {
     throw ctx.signal.aborted ? abortError(ctx, target, err) : networkError(target, err, 'reading the answer')
+  }
+}
+
+/**
+ * Why fetch would refuse this request before sending it, or undefined: the Fetch standard's own
+ * checks, run by constructing the Request (a header value that is not a ByteString — undici's
+ * "Cannot convert argument to a ByteString" —, a bad header name, a URL that does not parse or
+ * carries credentials).
+ */
+export function requestProblem(url: string, headers: Readonly<Record<string, string>>): string | undefined {
+  try {
+    new Request(url, { method: 'POST', headers })
+    return undefined
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err)
   }
 }
 

@@ -4,7 +4,7 @@
  * secret is configured (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
  * @module
  */
-import { createHmac } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import type { WebhookChannel } from '../../../protocol'
 import type { NotifierDefinition, OutgoingMessage, WebhookAlert } from '../notifier'
 import { detail, failure, isRetryableStatus, parseRetryAfter, postOnce, type Target } from './http'
@@ -50,6 +50,16 @@ function originOf(link: string | undefined): string {
 }
 
 /**
+ * The `webhook-id` of a message: `msg_` + the first 24 bytes of SHA-256 of its idempotency key,
+ * base64url. The key holds group labels (Vietnamese cluster names), and header values must be
+ * ASCII-safe; the hash is, it carries no user text, and it is the same on every retry of the
+ * message, so receivers can drop a repeat (Standard Webhooks: the id is the idempotency key).
+ */
+export function webhookId(idempotencyKey: string): string {
+  return `msg_${createHash('sha256').update(idempotencyKey, 'utf8').digest().subarray(0, 24).toString('base64url')}`
+}
+
+/**
  * The Standard Webhooks `webhook-signature` value:
  * `v1,` + base64(HMAC-SHA256(base64-decoded secret after `whsec_`, `${id}.${timestamp}.${body}`)).
  */
@@ -72,7 +82,13 @@ export const webhook: NotifierDefinition<WebhookChannel> = {
   create(config) {
     const url = new URL(config.url)
     const destination = `webhook ${url.origin}`
-    const secrets = [config.secret, config.secret?.replace(/^whsec_/, ''), url.password ? decodeURIComponent(url.password) : undefined]
+    const secrets = [config.secret, config.secret?.replace(/^whsec_/, ''), url.password ? decodeURIComponent(url.password) : undefined, url.password || undefined]
+    // fetch refuses a URL with credentials: they become HTTP Basic (UTF-8, RFC 7617) instead.
+    const authorization = url.username || url.password ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`, 'utf8').toString('base64')}` : undefined
+    if (authorization) secrets.push(authorization.slice('Basic '.length))
+    url.username = ''
+    url.password = ''
+    const endpoint = url.toString()
     const target: Target = { destination, secrets: secrets.filter((s): s is string => s !== undefined && s.length > 0) }
     return {
       type: 'webhook',
@@ -80,13 +96,15 @@ export const webhook: NotifierDefinition<WebhookChannel> = {
       async send(message, ctx) {
         const body = JSON.stringify(buildWebhookBody(message))
         const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'Xanh-Alerting' }
+        if (authorization) headers.authorization = authorization
         if (config.secret !== undefined) {
           const timestamp = Math.floor(ctx.now() / 1000)
-          headers['webhook-id'] = message.idempotencyKey
+          const id = webhookId(message.idempotencyKey)
+          headers['webhook-id'] = id
           headers['webhook-timestamp'] = String(timestamp)
-          headers['webhook-signature'] = signStandardWebhook(config.secret, message.idempotencyKey, timestamp, body)
+          headers['webhook-signature'] = signStandardWebhook(config.secret, id, timestamp, body)
         }
-        const answer = await postOnce(ctx, target, config.url, body, headers)
+        const answer = await postOnce(ctx, target, endpoint, body, headers)
         if (answer.status >= 200 && answer.status < 300) return {}
         const retryable = isRetryableStatus(answer.status)
         const retryAfter = parseRetryAfter(answer.headers.get('retry-after'), ctx.now())

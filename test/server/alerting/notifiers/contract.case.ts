@@ -50,21 +50,22 @@ export function makeCtx(opts: { timeoutMs?: number; signal?: AbortSignal; now?: 
 export function sampleMessage(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
   const link = 'https://xanh.example.vn/#/commune/26734'
   return {
-    idempotencyKey: 'ntf-7f3a2c-1',
-    threadKey: 'grp-{}:{cluster="Bắc Ninh"}',
+    // As the dispatcher builds them: receiver and group labels, Vietnamese names included.
+    idempotencyKey: 'n:Tổ hỗ trợ Kỳ Sơn|{alertname="XanhTargetDown",cluster="Cụm Kỳ Sơn"}|q2V0aGFz|AAAAAAAA|0#0',
+    threadKey: 'Tổ hỗ trợ Kỳ Sơn|{alertname="XanhTargetDown",cluster="Cụm Kỳ Sơn"}',
     status: 'firing',
     title: '🔴 Mất kết nối: Xã Tân Phú (26734)',
-    text: `Cụm: Bắc Ninh · Vai trò: Đường truyền\nTừ 09:58 (24/11), mất gói 100% (ngưỡng 20%)\nẢnh hưởng: 3 xã\nMở: ${link}`,
-    html: `<b>🔴 Mất kết nối: Xã Tân Phú (26734)</b>\nCụm: Bắc Ninh · Vai trò: Đường truyền\nTừ 09:58 (24/11), mất gói 100% (ngưỡng 20%) &amp; trễ &gt; 500 ms\nẢnh hưởng: 3 xã\n<a href="${link}">Mở trang xã</a>`,
+    text: `Cụm: Cụm Kỳ Sơn · Vai trò: Đường truyền\nTừ 09:58 (24/11), mất gói 100% (ngưỡng 20%)\nẢnh hưởng: 3 xã\nMở: ${link}`,
+    html: `<b>🔴 Mất kết nối: Xã Tân Phú (26734)</b>\nCụm: Cụm Kỳ Sơn · Vai trò: Đường truyền\nTừ 09:58 (24/11), mất gói 100% (ngưỡng 20%) &amp; trễ &gt; 500 ms\nẢnh hưởng: 3 xã\n<a href="${link}">Mở trang xã</a>`,
     link,
-    receiver: 'to-truc-bac-ninh',
-    groupKey: '{}:{cluster="Bắc Ninh"}',
-    groupLabels: { cluster: 'Bắc Ninh' },
-    commonLabels: { alertname: 'CommuneLineDown', cluster: 'Bắc Ninh', severity: 'critical' },
+    receiver: 'Tổ hỗ trợ Kỳ Sơn',
+    groupKey: '{alertname="XanhTargetDown",cluster="Cụm Kỳ Sơn"}',
+    groupLabels: { alertname: 'XanhTargetDown', cluster: 'Cụm Kỳ Sơn' },
+    commonLabels: { alertname: 'XanhTargetDown', cluster: 'Cụm Kỳ Sơn', severity: 'critical' },
     alerts: [
       {
         status: 'firing',
-        labels: { alertname: 'CommuneLineDown', cluster: 'Bắc Ninh', commune: '26734', severity: 'critical' },
+        labels: { alertname: 'XanhTargetDown', cluster: 'Cụm Kỳ Sơn', commune: 'Xã Tân Phú', commune_code: '26734', severity: 'critical' },
         annotations: { summary: 'Mất kết nối: Xã Tân Phú' },
         startsAt: '2026-11-24T02:58:00Z',
         endsAt: '0001-01-01T00:00:00Z',

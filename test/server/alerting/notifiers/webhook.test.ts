@@ -84,7 +84,9 @@ describe('webhook: Alertmanager v4 body and Standard Webhooks signature', () => 
     await webhook.create(channel(`${fake.url}/hooks/xanh`)).send(m, makeCtx())
     const req = fake.accepted.at(-1)
     expect(req?.headers['content-type']).toBe('application/json')
-    expect(req?.headers['webhook-id']).toBe(m.idempotencyKey)
+    // The id is ASCII whatever the names in the key (here "Tổ hỗ trợ Kỳ Sơn", "Cụm Kỳ Sơn")…
+    expect(m.idempotencyKey).toMatch(/Kỳ Sơn/)
+    expect(req?.headers['webhook-id']).toMatch(/^msg_[A-Za-z0-9_-]{32}$/)
     expect(req?.headers['webhook-timestamp']).toBe(String(Math.floor(NOW_MS / 1000)))
     expect(req?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/)
     expect(JSON.parse(req?.body ?? '')).toEqual({
@@ -101,13 +103,36 @@ describe('webhook: Alertmanager v4 body and Standard Webhooks signature', () => 
     })
   })
 
-  it('the test receiver itself refuses an altered body and a stale timestamp', () => {
+  it('keeps the webhook-id of a retried message and gives another message another id', async () => {
+    const n = webhook.create(channel(`${fake.url}/hooks/xanh`))
     const m = sampleMessage()
+    await n.send(m, makeCtx())
+    await n.send(m, makeCtx({ now: NOW_MS + 60_000 }))
+    await n.send(sampleMessage({ idempotencyKey: `${m.idempotencyKey.slice(0, -1)}1` }), makeCtx())
+    const ids = fake.accepted.slice(-3).map((r) => r.headers['webhook-id'])
+    expect(ids[0]).toBe(ids[1])
+    expect(ids[2]).not.toBe(ids[0])
+  })
+
+  it('sends the credentials of a URL (fetch refuses them there) as HTTP Basic, UTF-8', async () => {
+    const plain = await listenFake((_req, res) => res.writeHead(204).end())
+    try {
+      const port = new URL(plain.url).port
+      await webhook.create(channel(`http://t%E1%BB%95-ky-son:m%E1%BA%ADt-kh%E1%BA%A9u@127.0.0.1:${port}/x`, null)).send(sampleMessage(), makeCtx())
+      const auth = plain.requests.at(-1)?.headers.authorization
+      expect(typeof auth === 'string' ? Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString('utf8') : auth).toBe('tổ-ky-son:mật-khẩu')
+    } finally {
+      await plain.close()
+    }
+  })
+
+  it('the test receiver itself refuses an altered body and a stale timestamp', () => {
     const good = { method: 'POST', path: '/hooks/xanh', body: '{"a":1}', headers: {} as FakeRequest['headers'] }
     // A second, unknown signature first: receivers must accept any one that matches (key rotation).
     const ts = Math.floor(NOW_MS / 1000)
-    const sig = `v1,${createHmac('sha256', KEY).update(`${m.idempotencyKey}.${ts}.${good.body}`).digest('base64')}`
-    good.headers = { 'webhook-id': m.idempotencyKey, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,bm9wZQ== ${sig}` }
+    const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W'
+    const sig = `v1,${createHmac('sha256', KEY).update(`${id}.${ts}.${good.body}`).digest('base64')}`
+    good.headers = { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,bm9wZQ== ${sig}` }
     expect(verifyStandardWebhook(good, SECRET, ts)).toBeUndefined()
     expect(verifyStandardWebhook({ ...good, body: '{"a":2}' }, SECRET, ts)).toBe('no matching signature')
     expect(verifyStandardWebhook(good, SECRET, ts + 301)).toBe('timestamp outside tolerance')
