@@ -19,6 +19,8 @@ export const ErrorCode = z.enum([
   'E_IMPORT_INVALID',
   'E_RATE_LIMITED',
   'E_UNAVAILABLE',
+  /** A third-party service (Zalo, Telegram…) refused or failed what Xanh asked of it. */
+  'E_UPSTREAM',
   'E_INTERNAL',
 ])
 export type ErrorCode = z.infer<typeof ErrorCode>

@@ -21,6 +21,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   E_IMPORT_INVALID: 422,
   E_RATE_LIMITED: 429,
   E_UNAVAILABLE: 503,
+  E_UPSTREAM: 502,
   E_INTERNAL: 500,
 }
 

@@ -144,6 +144,39 @@ export const supportGroups = sqliteTable('support_groups', {
   escalation: text('escalation', { mode: 'json' }).$type<unknown[]>().notNull(),
 })
 
+/**
+ * What Xanh knows about each channel of each support group beyond its config: delivery health
+ * (last success, last error and what it needs, consecutive failures, next retry), whether it was
+ * disabled by the receiver (410 Gone), and credentials the provider rotates (a Zalo OA token
+ * pair: the refresh token is single-use, so the new pair must outlive a crash). `configHash`
+ * ties the row to the channel config it was written for: a changed channel starts afresh.
+ */
+export const channelState = sqliteTable(
+  'channel_state',
+  {
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => supportGroups.id, { onDelete: 'cascade' }),
+    channelIndex: integer('channel_index').notNull(),
+    configHash: text('config_hash').notNull(),
+    lastAttemptAt: integer('last_attempt_at'),
+    lastSuccessAt: integer('last_success_at'),
+    lastErrorAt: integer('last_error_at'),
+    lastError: text('last_error'),
+    /** What the last error needs: `retry` (it will pass), `admin` (a person must act), `permanent`. */
+    lastErrorAction: text('last_error_action', { enum: ['retry', 'admin', 'permanent'] }),
+    /** A stable code of the cause (`zalo_token_expired`, `http_410`…), explained in the UI's language. */
+    lastErrorCode: text('last_error_code'),
+    consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+    nextRetryAt: integer('next_retry_at'),
+    disabledAt: integer('disabled_at'),
+    disabledReason: text('disabled_reason'),
+    credentials: text('credentials', { mode: 'json' }).$type<Record<string, unknown>>(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.channelIndex] })],
+)
+
 export const users = sqliteTable('users', {
   username: text('username').primaryKey(),
   passwordHash: text('password_hash').notNull(),
@@ -332,5 +365,6 @@ export type MaintenanceRow = typeof maintenance.$inferSelect
 export type SilenceRow = typeof silences.$inferSelect
 export type IncidentRow = typeof incidents.$inferSelect
 export type OutboxRow = typeof outbox.$inferSelect
+export type ChannelStateRow = typeof channelState.$inferSelect
 export type StateLogRow = typeof stateLog.$inferSelect
 

@@ -18,6 +18,7 @@ import {
 } from '../../protocol'
 import { AppError } from '../errors'
 import type { Db } from './db'
+import { createChannelStateRepo, type ChannelStateRepo } from './channel-state'
 import { ROLLUP_TABLE, type SeriesResolution } from './rollups'
 import {
   auditLog,
@@ -25,6 +26,7 @@ import {
   coverageGaps,
   probes,
   settings,
+  supportGroups,
   targets,
   type CommuneRow,
   type CoverageGapRow,
@@ -126,11 +128,14 @@ export class Store {
   private readonly seriesStmt: Database.Statement
   private readonly seriesIdStmt: Database.Statement
   private readonly rollupStmt: Record<'1m' | '1h', Database.Statement>
+  /** Delivery health and rotated credentials of alert channels. */
+  readonly channels: ChannelStateRepo
 
   constructor(
     readonly sqlite: Database.Database,
     readonly db: Db,
   ) {
+    this.channels = createChannelStateRepo(db)
     this.insertResult = sqlite.prepare(
       `INSERT OR IGNORE INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -142,6 +147,13 @@ export class Store {
     this.seriesIdStmt = sqlite.prepare('SELECT id FROM rollup_series WHERE target_id = ? AND metric = ?').pluck()
     const rollupSql = (table: string): string => `SELECT t, n, sum FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? ORDER BY t`
     this.rollupStmt = { '1m': sqlite.prepare(rollupSql(ROLLUP_TABLE['1m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
+  }
+
+  // ---- support groups ----
+
+  /** Replaces a group's channel configs (a provider moved a destination); validated by the caller. */
+  setGroupChannels(groupId: number, channels: readonly unknown[]): void {
+    this.db.update(supportGroups).set({ channels: [...channels] }).where(eq(supportGroups.id, groupId)).run()
   }
 
   // ---- settings ----
