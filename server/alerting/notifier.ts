@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino'
 import type { z } from 'zod'
-import type { ChannelConfig, ChannelType } from '../../protocol'
+import type { ChannelConfig, ChannelErrorCode, ChannelType, FailureAction } from '../../protocol'
 
 /** One alert as carried in an Alertmanager v4 webhook body. */
 export interface WebhookAlert {
@@ -42,6 +42,15 @@ export interface OutgoingMessage {
   alerts: WebhookAlert[]
 }
 
+/**
+ * Credentials a provider rotates, kept by Xanh for one channel (a Zalo OA token pair). `save`
+ * is one durable write: call it before using what it saves, since a refresh token works once.
+ */
+export interface CredentialStore {
+  load(): Record<string, unknown> | undefined
+  save(value: Record<string, unknown>): void
+}
+
 /** What a notifier may use while sending. */
 export interface NotifierContext {
   /** Deadline of this delivery attempt. */
@@ -49,6 +58,18 @@ export interface NotifierContext {
   fetch: typeof fetch
   log: Logger
   now: () => number
+  /** This channel's rotated credentials; absent where nothing is kept (a one-off test send keeps them too). */
+  credentials?: CredentialStore
+}
+
+/** What an accepted delivery may tell the caller besides the provider's message id. */
+export interface SendOutcome {
+  providerMessageId?: string
+  /**
+   * The provider moved the destination and the message went to the new one (a Telegram group
+   * upgraded to a supergroup): the channel's config should say so from now on.
+   */
+  channelUpdate?: { field: 'chatId'; value: string | number; reason: string }
 }
 
 /**
@@ -60,13 +81,25 @@ export class NotifierError extends Error {
   readonly retryable: boolean
   readonly retryAfterSeconds: number | undefined
   readonly status: number | undefined
+  /** What the failure needs (shown in the channel's health): defaults from `retryable`. */
+  readonly action: FailureAction
+  /** The documented cause, explained to people by `CHANNEL_ERROR_HINTS`. */
+  readonly code: ChannelErrorCode
+  /** The receiver said the endpoint is gone for good (HTTP 410): stop using the channel. */
+  readonly disable: boolean
 
-  constructor(message: string, opts: { retryable: boolean; retryAfterSeconds?: number; status?: number; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { retryable: boolean; retryAfterSeconds?: number; status?: number; cause?: unknown; action?: FailureAction; code?: ChannelErrorCode; disable?: boolean },
+  ) {
     super(message, { cause: opts.cause })
     this.name = 'NotifierError'
     this.retryable = opts.retryable
     this.retryAfterSeconds = opts.retryAfterSeconds
     this.status = opts.status
+    this.action = opts.action ?? (opts.retryable ? 'retry' : 'permanent')
+    this.code = opts.code ?? (opts.retryable ? 'network' : 'refused')
+    this.disable = opts.disable ?? false
   }
 }
 
@@ -79,7 +112,7 @@ export interface Notifier {
    * Sends one message. Resolves when the provider accepted it; rejects with NotifierError
    * (never anything else) on refusal, timeout or network failure.
    */
-  send(message: OutgoingMessage, ctx: NotifierContext): Promise<{ providerMessageId?: string }>
+  send(message: OutgoingMessage, ctx: NotifierContext): Promise<SendOutcome>
 }
 
 /** What each file in notifiers/ exports. */

@@ -13,8 +13,9 @@ const TAG = /<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[a-zA-Z-]+(?:="[^"<>]*")?)*)\s*
 const ENTITY = /&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});/y
 
 /** The visible text of Telegram HTML, or the parse error Telegram would report. */
-export function parseTelegramHtml(html: string): { text: string } | { error: string } {
+export function parseTelegramHtml(html: string): { text: string; links: string[] } | { error: string } {
   let text = ''
+  const links: string[] = []
   const stack: string[] = []
   let i = 0
   while (i < html.length) {
@@ -29,6 +30,18 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
         if (stack.pop() !== name) return { error: `Can't parse entities: can't find end tag corresponding to start tag "${name}"` }
       } else {
         if (name === 'a' && !/\shref="[^"]+"/.test(m[3] ?? '')) return { error: 'Can\'t parse entities: a tag without href' }
+        if (name === 'a') {
+          // TDLib keeps a text link only for a URL whose host has a dot (or is an IP address);
+          // it drops any other silently, keeping the anchor text (MessageEntity.cpp, LinkManager.cpp).
+          const href = (/\shref="([^"]+)"/.exec(m[3] ?? '')?.[1] ?? '').replace(/&amp;/g, '&')
+          let host = ''
+          try {
+            host = new URL(href).hostname
+          } catch {
+            host = ''
+          }
+          if (host.includes('.')) links.push(href)
+        }
         stack.push(name)
       }
       i += m[0].length
@@ -47,7 +60,7 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
     }
   }
   if (stack.length > 0) return { error: `Can't parse entities: can't find end tag corresponding to start tag "${stack[stack.length - 1]}"` }
-  return { text }
+  return { text, links }
 }
 
 export interface TelegramSent {
@@ -55,6 +68,8 @@ export interface TelegramSent {
   text: string
   /** The text as Telegram shows it (tags removed, entities decoded). */
   visible: string
+  /** The text links Telegram kept (a dotless host is dropped). */
+  links: string[]
   parse_mode: string
   message_thread_id?: number
   link_preview_options?: unknown
@@ -64,6 +79,12 @@ export interface FakeTelegram extends FakeHttp {
   token: string
   /** Chats the bot is in; any other chat_id is "chat not found". */
   chats: Set<string>
+  /**
+   * Groups upgraded to supergroups: old id → new id. Sending to the old id answers 400 "group
+   * chat was upgraded to a supergroup chat" with `parameters.migrate_to_chat_id` (Bot API
+   * ResponseParameters; tdlib/telegram-bot-api Client.cpp).
+   */
+  migrated: Map<string, number>
   /** Chats that removed the bot (403). */
   kickedFrom: Set<string>
   sent: TelegramSent[]
@@ -74,6 +95,7 @@ export async function startFakeTelegram(token: string, chats: Array<string | num
   const sent: TelegramSent[] = []
   const chatSet = new Set(chats.map(String))
   const kickedFrom = new Set<string>()
+  const migrated = new Map<string, number>()
   let messageId = 100
   const fake = await listenFake((req, res) => {
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.path)
@@ -94,16 +116,18 @@ export async function startFakeTelegram(token: string, chats: Array<string | num
     if (parse_mode !== 'HTML') return bad('test fake expects parse_mode HTML')
     if (message_thread_id !== undefined && !(typeof message_thread_id === 'number' && Number.isInteger(message_thread_id))) return bad('invalid message_thread_id')
     if (link_preview_options !== undefined && (typeof link_preview_options !== 'object' || link_preview_options === null)) return bad('invalid link_preview_options')
+    const movedTo = migrated.get(String(chat_id))
+    if (movedTo !== undefined) return json(res, 400, { ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: movedTo } })
     if (kickedFrom.has(String(chat_id))) return json(res, 403, { ok: false, error_code: 403, description: 'Forbidden: bot was kicked from the group chat' })
     if (!chatSet.has(String(chat_id))) return bad('chat not found')
     const parsed = parseTelegramHtml(text)
     if ('error' in parsed) return bad(parsed.error)
     if (parsed.text.trim().length === 0) return bad('message text is empty')
     if (parsed.text.length > 4096) return bad('message is too long')
-    sent.push({ chat_id, text, visible: parsed.text, parse_mode, link_preview_options, ...(typeof message_thread_id === 'number' ? { message_thread_id } : {}) })
+    sent.push({ chat_id, text, visible: parsed.text, links: parsed.links, parse_mode, link_preview_options, ...(typeof message_thread_id === 'number' ? { message_thread_id } : {}) })
     json(res, 200, { ok: true, result: { message_id: ++messageId, date: 1_790_000_000, chat: { id: chat_id, type: 'supergroup' }, text: parsed.text } })
   })
-  return Object.assign(fake, { token, chats: chatSet, kickedFrom, sent })
+  return Object.assign(fake, { token, chats: chatSet, kickedFrom, migrated, sent })
 }
 
 /** Telegram's flood-control answer. */

@@ -4,6 +4,7 @@
  * with secret-free, one-line messages.
  * @module
  */
+import type { ChannelErrorCode, FailureAction } from '../../../protocol'
 import { NotifierError, type NotifierContext } from '../notifier'
 
 /** Largest response body read from a provider; the rest is dropped (we only need error text). */
@@ -46,7 +47,7 @@ export async function postOnce(
   const problem = requestProblem(url, headers)
   if (problem !== undefined) {
     ctx.log.error({ destination: target.destination, err: redact(problem, target.secrets) }, 'notification request cannot be built: given up (a bug or a bad channel setting)')
-    throw failure(target, `request cannot be built: ${problem}`, { retryable: false })
+    throw failure(target, `request cannot be built: ${problem}`, { retryable: false, action: 'admin', code: 'request_invalid' })
   }
   let res: Response
   try {
@@ -98,14 +99,14 @@ async function readCapped(res: Response): Promise<string> {
 export function abortError(ctx: NotifierContext, target: Target, cause?: unknown): NotifierError {
   const reason: unknown = ctx.signal.reason
   const timedOut = reason instanceof Error && reason.name === 'TimeoutError'
-  return failure(target, timedOut ? 'deadline exceeded' : 'aborted', { retryable: true, cause })
+  return failure(target, timedOut ? 'deadline exceeded' : 'aborted', { retryable: true, cause, code: 'timeout' })
 }
 
 /** The error for a connection that failed (refused, reset, DNS, TLS): retryable. */
 export function networkError(target: Target, err: unknown, during = 'connecting'): NotifierError {
   const code = errorCode(err)
   const text = code ?? (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err))
-  return failure(target, `network error while ${during}: ${describeCode(code) ?? text}`, { retryable: true, cause: err })
+  return failure(target, `network error while ${during}: ${describeCode(code) ?? text}`, { retryable: true, cause: err, code: 'network' })
 }
 
 const CODES: Record<string, string> = {
@@ -143,6 +144,19 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
+ * The cause and what it needs for a refused or failed HTTP status: 429 and 5xx pass by
+ * themselves, 401/403 need a new token, 410 means the endpoint is gone (Standard Webhooks:
+ * disable it), the rest is a refusal of this message.
+ */
+export function statusCause(status: number): { code: ChannelErrorCode; action: FailureAction } {
+  if (status === 429) return { code: 'rate_limited', action: 'retry' }
+  if (isRetryableStatus(status)) return { code: status >= 500 ? 'server_error' : 'timeout', action: 'retry' }
+  if (status === 401 || status === 403) return { code: 'unauthorized', action: 'admin' }
+  if (status === 410) return { code: 'gone', action: 'admin' }
+  return { code: 'refused', action: 'permanent' }
+}
+
+/**
  * Seconds to wait from an HTTP `Retry-After` header (delta-seconds or HTTP-date, RFC 9110
  * §10.2.3), or undefined when absent or unreadable.
  */
@@ -158,7 +172,7 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 export function failure(
   target: Target,
   reason: string,
-  opts: { retryable: boolean; retryAfterSeconds?: number; status?: number; cause?: unknown },
+  opts: { retryable: boolean; retryAfterSeconds?: number; status?: number; cause?: unknown; action?: FailureAction; code?: ChannelErrorCode; disable?: boolean },
 ): NotifierError {
   const message = redact(oneLine(`${target.destination}: ${reason}`), target.secrets)
   return new NotifierError(message, { ...opts, cause: safeCause(opts.cause, target.secrets) })

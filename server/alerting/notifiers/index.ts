@@ -3,6 +3,7 @@
  * channel added to the protocol without a notifier (or the reverse) fails `tsc`.
  * @module
  */
+import { createHash } from 'node:crypto'
 import type { ChannelConfig, ChannelType } from '../../../protocol'
 import type { Notifier, NotifierDefinition } from '../notifier'
 import { email } from './email'
@@ -45,6 +46,12 @@ export function createNotifier(config: ChannelConfig): Notifier {
 function createTyped<K extends ChannelType>(config: ChannelConfigOf<K>): Notifier {
   const def: NotifierDefinition<ChannelConfigOf<K>> = notifierDefinition<K>(config.type)
   return def.create(config)
+}
+
+/** A stable hash of a channel's config: its health belongs to this exact config. */
+export function channelConfigHash(config: ChannelConfig): string {
+  const sorted = Object.fromEntries(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)))
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('base64url').slice(0, 22)
 }
 
 export { email, slack, telegram, webhook, zalo, zaloConfigProblem }

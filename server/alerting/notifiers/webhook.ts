@@ -1,13 +1,15 @@
 /**
  * Generic webhook: `POST <url>` with the Alertmanager webhook v4 body (alerting.md §1.5), so
  * anything that reads Alertmanager reads Xanh; signed with Standard Webhooks headers when a
- * secret is configured (`webhook-id`, `webhook-timestamp`, `webhook-signature`).
+ * secret is configured (`webhook-id`, `webhook-timestamp`, `webhook-signature`; Standard
+ * Webhooks 1.0.0, github.com/standard-webhooks/standard-webhooks spec/standard-webhooks.md:
+ * 410 Gone disables the endpoint, `Retry-After` is honoured).
  * @module
  */
 import { createHash, createHmac } from 'node:crypto'
 import type { WebhookChannel } from '../../../protocol'
 import type { NotifierDefinition, OutgoingMessage, WebhookAlert } from '../notifier'
-import { detail, failure, isRetryableStatus, parseRetryAfter, postOnce, type Target } from './http'
+import { detail, failure, isRetryableStatus, parseRetryAfter, postOnce, statusCause, type Target } from './http'
 
 /** Alertmanager's webhook v4 body. */
 export interface AlertmanagerWebhookBody {
@@ -33,10 +35,20 @@ export function buildWebhookBody(message: OutgoingMessage): AlertmanagerWebhookB
     receiver: message.receiver,
     groupLabels: message.groupLabels,
     commonLabels: message.commonLabels,
-    commonAnnotations: {},
+    commonAnnotations: commonOf(message.alerts.map((a) => a.annotations)),
     externalURL: originOf(message.link),
     alerts: message.alerts,
   }
+}
+
+/**
+ * The key/value pairs every map shares, as Alertmanager computes `commonLabels` and
+ * `commonAnnotations` (prometheus/alertmanager template/template.go, `Data`): empty without maps.
+ */
+export function commonOf(maps: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+  const [first, ...rest] = maps
+  if (!first) return {}
+  return Object.fromEntries(Object.entries(first).filter(([k, v]) => rest.every((m) => m[k] === v)))
 }
 
 function originOf(link: string | undefined): string {
@@ -108,9 +120,12 @@ export const webhook: NotifierDefinition<WebhookChannel> = {
         if (answer.status >= 200 && answer.status < 300) return {}
         const retryable = isRetryableStatus(answer.status)
         const retryAfter = parseRetryAfter(answer.headers.get('retry-after'), ctx.now())
+        // 410 Gone: Standard Webhooks says the endpoint is to be disabled, not retried.
         throw failure(target, `${retryable ? 'failed' : 'refused'}: HTTP ${answer.status} ${detail(answer.text)}`.trimEnd(), {
           retryable,
           status: answer.status,
+          ...statusCause(answer.status),
+          disable: answer.status === 410,
           ...(retryable && retryAfter !== undefined ? { retryAfterSeconds: retryAfter } : {}),
         })
       },

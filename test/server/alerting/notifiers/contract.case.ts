@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import pino from 'pino'
-import { NotifierError, type Notifier, type NotifierContext, type OutgoingMessage } from '../../../../server/alerting/notifier'
+import { NotifierError, type CredentialStore, type Notifier, type NotifierContext, type OutgoingMessage } from '../../../../server/alerting/notifier'
 
 /** A channel under test, bound to its running fake. */
 export interface ContractHarness {
@@ -37,12 +37,13 @@ const silent = pino({ level: 'silent' })
 export const NOW_MS = Date.parse('2026-11-24T03:00:00Z')
 
 /** A notifier context with its own deadline (`timeoutMs`) or the given signal. */
-export function makeCtx(opts: { timeoutMs?: number; signal?: AbortSignal; now?: number } = {}): NotifierContext {
+export function makeCtx(opts: { timeoutMs?: number; signal?: AbortSignal; now?: number; credentials?: CredentialStore } = {}): NotifierContext {
   return {
     signal: opts.signal ?? AbortSignal.timeout(opts.timeoutMs ?? 5_000),
     fetch: globalThis.fetch,
     log: silent,
     now: () => opts.now ?? NOW_MS,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CHANNEL_TYPES, ChannelConfig } from '../../../../protocol'
-import { createNotifier, NOTIFIERS, notifierDefinition, validateChannel } from '../../../../server/alerting/notifiers'
+import { channelConfigHash, createNotifier, NOTIFIERS, notifierDefinition, validateChannel } from '../../../../server/alerting/notifiers'
 
 const CONFIGS: Record<(typeof CHANNEL_TYPES)[number], unknown> = {
   zalo: { type: 'zalo', token: '1:zalo-token-secret', chatId: 'g1' },
@@ -31,9 +31,18 @@ describe('notifiers/index', () => {
     expect(n.destination).not.toMatch(/secret|path-token/)
   })
 
-  it('reports configs the schema accepts but a notifier cannot use', () => {
-    expect(validateChannel(ChannelConfig.parse({ type: 'zalo', token: 't' }))).toBe('zalo bot mode needs chatId')
-    expect(validateChannel(ChannelConfig.parse({ type: 'zalo', mode: 'oa', token: 't', chatId: 'c' }))).toBe('zalo oa mode needs userId')
-    expect(() => createNotifier(ChannelConfig.parse({ type: 'zalo', token: 't' }))).toThrow('zalo bot mode needs chatId')
+  it('the schema refuses Zalo configs a notifier cannot use, naming the field', () => {
+    const noChat = ChannelConfig.safeParse({ type: 'zalo', token: 't' })
+    expect(noChat.error?.issues[0]).toMatchObject({ path: ['chatId'], message: 'zalo bot mode needs chatId' })
+    const oaWithChat = ChannelConfig.safeParse({ type: 'zalo', mode: 'oa', token: 't', chatId: 'c' })
+    expect(oaWithChat.error?.issues.map((i) => i.message)).toContain('zalo oa mode needs exactly one of groupId (GMF group) or userId')
+  })
+
+  it('a channel config hash ignores key order and changes with any value', () => {
+    const a = ChannelConfig.parse({ type: 'telegram', botToken: '1:x', chatId: -1 })
+    const b = ChannelConfig.parse({ chatId: -1, botToken: '1:x', type: 'telegram' })
+    const c = ChannelConfig.parse({ type: 'telegram', botToken: '1:x', chatId: -2 })
+    expect(channelConfigHash(a)).toBe(channelConfigHash(b))
+    expect(channelConfigHash(c)).not.toBe(channelConfigHash(a))
   })
 })

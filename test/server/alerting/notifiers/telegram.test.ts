@@ -92,15 +92,24 @@ describe('telegram: Bot API specifics', () => {
     }
   })
 
-  it('names the new id when a group was migrated to a supergroup', async () => {
-    fake.next.push({
-      kind: 'answer',
-      status: 400,
-      body: JSON.stringify({ ok: false, error_code: 400, description: 'Bad Request: group chat was upgraded to a supergroup chat', parameters: { migrate_to_chat_id: -1009876 } }),
-    })
-    const err = await sendFailure(telegram.create(channel(fake.url)), makeCtx())
-    expect(err.retryable).toBe(false)
-    expect(err.message).toContain('set chatId to -1009876')
+  it('a group upgraded to a supergroup: delivered to the new chat in the same attempt, and the outcome asks the config to follow', async () => {
+    fake.migrated.set('-4071234567', -1009876543210)
+    fake.chats.add('-1009876543210')
+    const res = await telegram.create(channel(fake.url, { chatId: -4071234567 })).send(sampleMessage(), makeCtx())
+    expect(fake.requests.slice(-2).map((r) => (JSON.parse(r.body) as { chat_id: number }).chat_id)).toEqual([-4071234567, -1009876543210])
+    expect(fake.sent.at(-1)?.chat_id).toBe(-1009876543210)
+    expect(res.channelUpdate).toMatchObject({ field: 'chatId', value: -1009876543210 })
+    expect(res.providerMessageId).toBeDefined()
+  })
+
+  it('shows the URL itself when its host has no dot (Telegram would drop the link and leave "Mở trang")', async () => {
+    const local = 'http://xanh-noc:8080/#/commune/26734'
+    await telegram.create(channel(fake.url)).send(sampleMessage({ html: `<b>Mất kết nối</b>\n<a href="${local}">Mở trang xã</a>`, link: local }), makeCtx())
+    expect(fake.sent.at(-1)?.visible).toContain(local)
+    expect(fake.sent.at(-1)?.visible).not.toContain('Mở trang xã')
+    // A dotted host keeps its link.
+    await telegram.create(channel(fake.url)).send(sampleMessage(), makeCtx())
+    expect(fake.sent.at(-1)?.links).toEqual([sampleMessage().link])
   })
 
   it('truncates long Vietnamese HTML to ≤ 4096 characters of valid HTML that Telegram accepts, keeping the link', async () => {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebhookChannel } from '../../../../protocol'
-import { webhook } from '../../../../server/alerting/notifiers/webhook'
+import { buildWebhookBody, webhook } from '../../../../server/alerting/notifiers/webhook'
 import { json, listenFake, refusedPort, type FakeHttp, type FakeRequest } from '../../../helpers/fake-http'
 import { NOW_MS, makeCtx, runNotifierContract, sampleMessage, sendFailure } from './contract.case'
 
@@ -97,7 +97,8 @@ describe('webhook: Alertmanager v4 body and Standard Webhooks signature', () => 
       receiver: m.receiver,
       groupLabels: m.groupLabels,
       commonLabels: m.commonLabels,
-      commonAnnotations: {},
+      // Alertmanager's rule: the annotations every alert shares (here the one alert's).
+      commonAnnotations: m.alerts[0]?.annotations,
       externalURL: 'https://xanh.example.vn',
       alerts: m.alerts,
     })
@@ -124,6 +125,23 @@ describe('webhook: Alertmanager v4 body and Standard Webhooks signature', () => 
     } finally {
       await plain.close()
     }
+  })
+
+  it('computes commonAnnotations as Alertmanager does: the pairs every alert shares', () => {
+    const a = sampleMessage().alerts[0] as (typeof sampleMessage extends () => { alerts: Array<infer A> } ? A : never)
+    const m = sampleMessage({
+      alerts: [
+        { ...a, annotations: { summary: 'Mất kết nối', runbook: 'https://wiki.example.vn/xanh/mat-ket-noi', cluster_note: 'Cụm Kỳ Sơn' } },
+        { ...a, fingerprint: 'f2', annotations: { summary: 'Suy giảm', runbook: 'https://wiki.example.vn/xanh/mat-ket-noi', cluster_note: 'Cụm Kỳ Sơn' } },
+      ],
+    })
+    expect(buildWebhookBody(m).commonAnnotations).toEqual({ runbook: 'https://wiki.example.vn/xanh/mat-ket-noi', cluster_note: 'Cụm Kỳ Sơn' })
+  })
+
+  it('410 Gone: not retried, and the channel is to be disabled (Standard Webhooks)', async () => {
+    fake.next.push({ kind: 'answer', status: 410, body: '{"error":"hook removed"}' })
+    const err = await sendFailure(webhook.create(channel(`${fake.url}/hooks/xanh`)), makeCtx())
+    expect(err).toMatchObject({ retryable: false, disable: true, code: 'gone', action: 'admin', status: 410 })
   })
 
   it('the test receiver itself refuses an altered body and a stale timestamp', () => {
