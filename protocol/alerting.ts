@@ -16,19 +16,43 @@ export type Language = z.infer<typeof Language>
 
 const HttpUrl = z.url({ protocol: /^https?$/ })
 
-/** Zalo Bot API (`{base}/bot<token>/sendMessage`) or Zalo OA v3 consultation message. */
-export const ZaloChannel = z.strictObject({
-  type: z.literal('zalo'),
-  mode: z.enum(['bot', 'oa']).default('bot'),
-  /** Bot: https://bot-api.zaloplatforms.com; OA: https://openapi.zalo.me */
-  baseUrl: HttpUrl.optional(),
-  /** Bot token ("bot_id:access_token") or OA access token. */
-  token: z.string().min(1).max(500),
-  /** Bot mode: chat id of the group or user. */
-  chatId: z.string().min(1).max(100).optional(),
-  /** OA mode: user id scoped to the OA. */
-  userId: z.string().min(1).max(100).optional(),
-})
+/**
+ * Zalo, in one of two modes (docs/alerting-channels.md says what a province sets up for each):
+ * - `bot`: Zalo Bot Platform `sendMessage` to a 1:1 chat (`chatId`; bots cannot join groups);
+ * - `oa`: Official Account Open API v3 with the OA's access token: a group message (GMF) to
+ *   `groupId`, or a consultation message to a follower's `userId`. With `appId`, `secretKey`
+ *   and `refreshToken` the access token (25 h) is refreshed before it expires and on the
+ *   expiry errors, and the rotated pair is kept by Xanh (the refresh token is single-use).
+ */
+export const ZaloChannel = z
+  .strictObject({
+    type: z.literal('zalo'),
+    mode: z.enum(['bot', 'oa']).default('bot'),
+    /** Bot: https://bot-api.zaloplatforms.com; OA: https://openapi.zalo.me */
+    baseUrl: HttpUrl.optional(),
+    /** OA token endpoint base: https://oauth.zaloapp.com */
+    oauthBaseUrl: HttpUrl.optional(),
+    /** Bot token ("bot_id:access_token") or the OA access token. */
+    token: z.string().min(1).max(2000),
+    /** Bot mode: chat id of the user (from the bot's updates). */
+    chatId: z.string().min(1).max(100).optional(),
+    /** OA mode: user id scoped to the OA (consultation message, 7-day interaction window). */
+    userId: z.string().min(1).max(100).optional(),
+    /** OA mode: GMF group id (a group the OA created; verified OA with a GMF package). */
+    groupId: z.string().min(1).max(100).optional(),
+    /** OA mode, token refresh: the app's id, its secret key and the current refresh token. */
+    appId: z.string().min(1).max(100).optional(),
+    secretKey: z.string().min(1).max(500).optional(),
+    refreshToken: z.string().min(1).max(2000).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.mode === 'bot' && c.chatId === undefined) ctx.addIssue({ code: 'custom', path: ['chatId'], message: 'zalo bot mode needs chatId' })
+    if (c.mode === 'bot' && (c.userId ?? c.groupId) !== undefined) ctx.addIssue({ code: 'custom', path: ['chatId'], message: 'zalo bot mode sends to chatId only' })
+    if (c.mode === 'oa' && (c.userId === undefined) === (c.groupId === undefined)) ctx.addIssue({ code: 'custom', path: ['groupId'], message: 'zalo oa mode needs exactly one of groupId (GMF group) or userId' })
+    const pair = [c.appId, c.secretKey, c.refreshToken].filter((v) => v !== undefined).length
+    if (pair !== 0 && pair !== 3) ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'token refresh needs appId, secretKey and refreshToken together' })
+    if (c.mode === 'bot' && pair > 0) ctx.addIssue({ code: 'custom', path: ['refreshToken'], message: 'token refresh is for oa mode' })
+  })
 export const TelegramChannel = z.strictObject({
   type: z.literal('telegram'),
   baseUrl: HttpUrl.default('https://api.telegram.org'),
@@ -153,7 +177,7 @@ export type IncidentState = z.infer<typeof IncidentState>
 
 export const IncidentEvent = z.strictObject({
   at: z.iso.datetime({ offset: true }),
-  type: z.enum(['opened', 'severity', 'flapping_start', 'flapping_stop', 'notified', 'notify_failed', 'ack', 'escalated', 'reminder', 'resolved', 'note']),
+  type: z.enum(['opened', 'severity', 'flapping_start', 'flapping_stop', 'notified', 'notify_failed', 'notify_overdue', 'ack', 'escalated', 'reminder', 'resolved', 'note']),
   actor: z.string().nullable(),
   detail: z.string(),
 })
@@ -196,13 +220,65 @@ export const AckInput = z.strictObject({
   comment: z.string().trim().min(1).max(1000),
 })
 
-/** One alert of Alertmanager's `POST /api/v2/alerts` body. */
-export const ExternalAlert = z.strictObject({
-  labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string().max(1000)).refine((l) => typeof l.alertname === 'string' && l.alertname.length > 0, 'labels.alertname is required'),
-  annotations: z.record(z.string(), z.string().max(4000)).default({}),
+/**
+ * Limits of `POST /api/v2/alerts`, sized to what Prometheus sends: its `generatorURL` is the
+ * rule's whole expression, URL-escaped (prometheus/prometheus rules/manager.go SendAlerts →
+ * strutil.TableLinkForExpression), so a rule with a long regex matcher sends 5–16 KB.
+ * Alertmanager itself sets no such limits; these only bound what one request can store.
+ */
+export const EXTERNAL_ALERT_LIMITS = {
+  /** Alerts in one request (Prometheus sends at most `--alertmanager.notification-batch-size`, 256). */
+  alerts: 10_000,
+  /** Characters of a label or annotation name. */
+  nameChars: 1024,
+  /** Characters of a label value; a longer one refuses the alert (labels are its identity). */
+  labelValueChars: 16 * 1024,
+  /** Characters of an annotation value kept; a longer one is cut (annotations are only shown). */
+  annotationValueChars: 16 * 1024,
+  /** Characters of a `generatorURL` kept as the incident's `generator_url`; a longer one is dropped, the alert kept. */
+  generatorUrlChars: 32 * 1024,
+} as const
+
+/** A JS string is valid UTF-8 unless it holds a lone UTF-16 surrogate (`"\ud800"` in JSON). */
+const isUtf8 = (s: string): boolean => !/\p{Cs}/u.test(s)
+
+/**
+ * Whether Alertmanager (≥ 0.27, default mode) accepts a label or annotation name: any non-empty
+ * valid UTF-8 (prometheus/alertmanager matcher/compat/parse.go isValidUTF8LabelName), so
+ * Prometheus 3's UTF-8 names such as `tỉnh` pass. Xanh adds a length cap.
+ */
+export function isValidLabelName(name: string): boolean {
+  return name.length > 0 && name.length <= EXTERNAL_ALERT_LIMITS.nameChars && isUtf8(name)
+}
+
+/** A label set as Alertmanager validates it (alert/validate.go validateLs): names as above, values valid UTF-8. */
+function externalLabelSet(maxValueChars: number) {
+  return z.record(z.string(), z.string()).superRefine((set, ctx) => {
+    for (const [name, value] of Object.entries(set)) {
+      if (!isValidLabelName(name)) {
+        ctx.addIssue({ code: 'custom', message: `invalid name ${JSON.stringify(name.slice(0, 100))}: 1–${EXTERNAL_ALERT_LIMITS.nameChars} characters of valid UTF-8` })
+      } else if (!isUtf8(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'invalid value: not valid UTF-8' })
+      } else if (value.length > maxValueChars) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `value of ${value.length} characters is longer than ${maxValueChars}` })
+      }
+    }
+  })
+}
+
+/**
+ * One alert of `POST /api/v2/alerts` (Alertmanager's postableAlert, api/v2/openapi.yaml): its
+ * shape, names and values. The server applies the rest of Alertmanager's handling (empty label
+ * values dropped, Go's zero time `0001-01-01T00:00:00Z` taken as unset, at least one label,
+ * endsAt not before startsAt). Unknown fields are ignored, as Go's JSON decoding ignores them.
+ */
+export const ExternalAlert = z.object({
+  labels: externalLabelSet(EXTERNAL_ALERT_LIMITS.labelValueChars),
+  annotations: externalLabelSet(Number.POSITIVE_INFINITY).default({}),
   startsAt: z.iso.datetime({ offset: true }).optional(),
   endsAt: z.iso.datetime({ offset: true }).optional(),
-  generatorURL: z.string().max(2000).optional(),
+  generatorURL: z.string().optional(),
 })
 export type ExternalAlert = z.infer<typeof ExternalAlert>
-export const ExternalAlertBatch = z.array(ExternalAlert).min(1).max(1000)
+/** The body: a JSON array. Each element is checked on its own ({@link ExternalAlert}), so one bad alert does not refuse the others. */
+export const ExternalAlertBatch = z.array(z.unknown()).max(EXTERNAL_ALERT_LIMITS.alerts)

@@ -44,6 +44,8 @@ export const AlertingConfig = z.strictObject({
   sendTimeoutSeconds: z.number().positive().max(120).default(10),
   backoffBaseSeconds: z.number().positive().max(3600).default(5),
   backoffMaxSeconds: z.number().positive().max(86400).default(600),
+  /** A message still pending this long after it was queued is surfaced (incident timeline, channel health, /metrics, log). */
+  overdueSeconds: z.number().min(30).max(7 * 86400).default(900),
   /** Attempts before a notification is given up (status dead, visible in the timeline). */
   maxAttempts: z.number().int().min(1).max(1000).default(50),
   /** Deliveries in flight at once across all destinations. */

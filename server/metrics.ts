@@ -92,6 +92,20 @@ export interface Metrics {
   render(format: ExpositionFormat): Promise<Buffer>
 }
 
+/** One alert channel's delivery health, as `/metrics` exports it. */
+export interface AlertChannelFact {
+  /** `<group id>-<channel index>`: bounded and stable, unlike the group's name. */
+  channelId: string
+  type: string
+  group: string
+  healthy: boolean
+  disabled: boolean
+  consecutiveFailures: number
+  lastSuccessAt: number | null
+  pending: number
+  oldestPendingAt: number | null
+}
+
 export interface MetricsDeps {
   engine: StateEngine
   /** True while the demo province is loaded: exported as `xanh_demo 1`. */
@@ -101,6 +115,8 @@ export interface MetricsDeps {
   /** Open coverage gaps per commune and kind (kinds absent count 0). */
   coverageGaps?: () => ReadonlyMap<string, Readonly<Partial<Record<CoverageGapKind, number>>>>
   storage?: () => StorageFacts
+  /** Delivery health of every alert channel (support group × channel). */
+  alertChannels?: () => readonly AlertChannelFact[]
   /** Seconds a rendered exposition is reused (0: render every scrape). Default 5. */
   cacheSeconds?: number
   now?: () => number
@@ -502,6 +518,27 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       w.family(c.name, 'counter', c.help)
       for (const [labels, v] of c.entries()) w.sample(c.name, labels, v)
     }
+    // ---- alert channels: deliveries that are not getting out must show here, not only in logs ----
+    const channels = deps.alertChannels?.() ?? []
+    const ch = (c: AlertChannelFact): string => labelString([
+      ['channel_id', c.channelId],
+      ['channel_type', c.type],
+    ])
+    w.family('xanh_alert_channel_info', 'gauge', 'Alert channels of support groups; the group name is here only.')
+    for (const c of channels) w.sample('xanh_alert_channel_info', labelString([['channel_id', c.channelId], ['channel_type', c.type], ['group', c.group]]), 1)
+    w.family('xanh_alert_channel_healthy', 'gauge', '1 when the channel delivered its last message (or never failed), 0 while it fails or is disabled.')
+    for (const c of channels) w.sample('xanh_alert_channel_healthy', ch(c), c.healthy ? 1 : 0)
+    w.family('xanh_alert_channel_disabled', 'gauge', '1 when the receiver said the endpoint is gone (HTTP 410): nothing is sent until an admin re-enables it.')
+    for (const c of channels) w.sample('xanh_alert_channel_disabled', ch(c), c.disabled ? 1 : 0)
+    w.family('xanh_alert_channel_consecutive_failures', 'gauge', 'Delivery attempts that failed in a row on the channel.')
+    for (const c of channels) w.sample('xanh_alert_channel_consecutive_failures', ch(c), c.consecutiveFailures)
+    w.family('xanh_alert_channel_last_success_timestamp_seconds', 'gauge', 'When the channel last delivered a message (unix time).')
+    for (const c of channels) if (c.lastSuccessAt !== null) w.sample('xanh_alert_channel_last_success_timestamp_seconds', ch(c), c.lastSuccessAt / 1000)
+    w.family('xanh_alert_channel_pending_messages', 'gauge', 'Messages waiting in the outbox for the channel.')
+    for (const c of channels) w.sample('xanh_alert_channel_pending_messages', ch(c), c.pending)
+    w.family('xanh_alert_channel_oldest_pending_age_seconds', 'gauge', 'How long the oldest waiting message of the channel has waited (0 when none).')
+    for (const c of channels) w.sample('xanh_alert_channel_oldest_pending_age_seconds', ch(c), c.oldestPendingAt === null ? 0 : Math.max(0, (at - c.oldestPendingAt) / 1000))
+
     const storage = deps.storage?.()
     if (storage) {
       w.family('xanh_db_size_bytes', 'gauge', 'Size of the SQLite database file at the last retention run.')

@@ -132,6 +132,8 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     probes: () => probeCache.map((p) => ({ name: p.name, lastSeenAt: p.lastSeenAt, spoolBatches: p.spoolBatches })),
     coverageGaps: () => gapsByKind,
     storage: () => retention.facts(),
+    // Called at scrape time, after `alerting` exists.
+    alertChannels: () => alerting.channelFacts(),
     cacheSeconds: config.metrics.cacheSeconds,
     now,
   })

@@ -13,6 +13,7 @@ import { incidents, notificationLog, type IncidentRow } from '../store/schema'
 import type { Store } from '../store/store'
 import type { IncidentChanges, IncidentStore } from './incidents'
 import { renderMessage, type MessageAlert, type MessageKind } from './messages'
+import type { OutgoingMessage } from './notifier'
 import type { Outbox } from './outbox'
 import { routeOf, type RouteGroup } from './routing'
 
@@ -83,8 +84,8 @@ export function createDispatcher(deps: DispatcherDeps) {
       .run()
   }
 
-  function send(group: RouteGroup, kind: MessageKind, idempotencyKey: string, groupKey: string, groupLabels: Record<string, string>, firing: IncidentRow[], resolved: IncidentRow[], extra: { escalatedFrom?: string } = {}): void {
-    const message = renderMessage(
+  function render(group: RouteGroup, kind: MessageKind, idempotencyKey: string, groupKey: string, groupLabels: Record<string, string>, firing: IncidentRow[], resolved: IncidentRow[], extra: { escalatedFrom?: string } = {}): OutgoingMessage {
+    return renderMessage(
       {
         language: group.language,
         kind,
@@ -99,6 +100,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       },
       { idempotencyKey, threadKey: `${group.name}|${groupKey}`, fingerprintOf: (a) => shortHash(a.fingerprint) },
     )
+  }
+
+  function send(group: RouteGroup, kind: MessageKind, idempotencyKey: string, groupKey: string, groupLabels: Record<string, string>, firing: IncidentRow[], resolved: IncidentRow[], extra: { escalatedFrom?: string } = {}): void {
+    const message = render(group, kind, idempotencyKey, groupKey, groupLabels, firing, resolved, extra)
     const incidentIds = [...firing, ...resolved].map((r) => r.id)
     group.channels.forEach((channel, channelIndex) => {
       deps.outbox.enqueue({ idempotencyKey: `${idempotencyKey}#${channelIndex}`, groupName: group.name, channelIndex, channel, message: { ...message, idempotencyKey: `${idempotencyKey}#${channelIndex}` }, incidentIds })
@@ -203,12 +208,12 @@ export function createDispatcher(deps: DispatcherDeps) {
     })
   }
 
-  /** Sends a test message to one group's channels (the "send test message" action). */
-  function sendTest(group: RouteGroup): void {
-    send(group, 'test', `test:${group.name}:${now()}`, '{}', {}, [], [])
+  /** The test message of a group (the "send test message" action sends it to every channel at once). */
+  function testMessage(group: RouteGroup): OutgoingMessage {
+    return render(group, 'test', `test:${group.name}:${now()}`, '{}', {}, [], [])
   }
 
-  return { tick, sendTest }
+  return { tick, testMessage }
 }
 
 export type Dispatcher = ReturnType<typeof createDispatcher>

@@ -15,13 +15,21 @@ import type { AlertingConfig } from '../config'
 import { outbox, type OutboxRow } from '../store/schema'
 import type { Store } from '../store/store'
 import { digestOf } from './messages'
-import { NotifierError, type Notifier, type OutgoingMessage } from './notifier'
+import { NotifierError, type CredentialStore, type Notifier, type OutgoingMessage, type SendOutcome } from './notifier'
 
 /** Where a row goes: the group's channel at the time of delivery (secrets are not copied into rows). */
 export interface Destination {
   notifier: Notifier
   perMinute: number
   language: Language
+  groupId: number
+  channelIndex: number
+  /** Hash of the channel's config: its health is kept per config. */
+  configHash: string
+  /** The channel's rotated credentials (a Zalo OA token pair). */
+  credentials: CredentialStore
+  /** Set when the receiver said the endpoint is gone (410): nothing is attempted. */
+  disabledReason: string | null
 }
 
 export interface OutboxDeps {
@@ -34,6 +42,10 @@ export interface OutboxDeps {
   destination: (groupName: string, channelIndex: number) => Destination | undefined
   /** Told about each outcome (timeline events, metrics). */
   onOutcome: (row: OutboxRow, outcome: 'sent' | 'retry' | 'dead' | 'collapsed', error?: string) => void
+  /** The provider moved the destination (a Telegram supergroup): the channel's config must follow. */
+  onChannelUpdate: (dest: Destination, update: NonNullable<SendOutcome['channelUpdate']>) => void
+  /** A message still pending `alerting.overdueSeconds` after it was queued: surfaced once, not only retried. */
+  onOverdue: (row: OutboxRow, ageSeconds: number) => void
 }
 
 export interface EnqueueInput {
@@ -135,32 +147,69 @@ export function createOutbox(deps: OutboxDeps) {
     })
   }
 
+  function markDead(row: OutboxRow, attempts: number, error: string): void {
+    store.db.update(outbox).set({ status: 'dead', attempts, lastError: error }).where(eq(outbox.id, row.id)).run()
+    deps.onOutcome(row, 'dead', error)
+  }
+
   async function attempt(row: OutboxRow, dest: Destination, budget: Budget): Promise<void> {
     const message = JSON.parse(row.message) as OutgoingMessage
     const signal = AbortSignal.timeout(config.sendTimeoutSeconds * 1000)
+    const channels = store.channels
     try {
-      await dest.notifier.send(message, { signal, fetch: deps.fetch, log, now })
+      const outcome = await dest.notifier.send(message, { signal, fetch: deps.fetch, log, now, credentials: dest.credentials })
       // Only accepted messages spend the provider's budget; refused connections do not.
       budget.tokens -= 1
       store.db.update(outbox).set({ status: 'sent', sentAt: now(), attempts: row.attempts + 1, lastError: null }).where(eq(outbox.id, row.id)).run()
+      channels.recordSuccess(dest.groupId, dest.channelIndex, dest.configHash, now())
       deps.onOutcome(row, 'sent')
+      if (outcome.channelUpdate) deps.onChannelUpdate(dest, outcome.channelUpdate)
     } catch (e) {
-      const err = e instanceof NotifierError ? e : new NotifierError(`internal: ${(e as Error).message}`, { retryable: true })
+      const err = e instanceof NotifierError ? e : new NotifierError(`internal: ${(e as Error).message}`, { retryable: true, code: 'provider_error' })
       const attempts = row.attempts + 1
       if (err.retryAfterSeconds !== undefined) {
         budget.pausedUntil = now() + err.retryAfterSeconds * 1000
         budget.tokens = 0
       }
+      const failure = { at: now(), error: err.message, action: err.action, code: err.code }
+      if (err.disable) {
+        channels.recordFailure(dest.groupId, dest.channelIndex, dest.configHash, { ...failure, nextRetryAt: null })
+        channels.disable(dest.groupId, dest.channelIndex, dest.configHash, now(), err.message)
+        dest.disabledReason = err.message
+        log.error({ destination: row.destination, err: err.message }, 'alert channel disabled by its receiver: an admin must fix and re-enable it')
+        markDead(row, attempts, err.message)
+        return
+      }
       if (!err.retryable || attempts >= config.maxAttempts) {
-        store.db.update(outbox).set({ status: 'dead', attempts, lastError: err.message }).where(eq(outbox.id, row.id)).run()
-        deps.onOutcome(row, 'dead', err.message)
-        log.warn({ destination: row.destination, err: err.message }, 'notification given up')
+        channels.recordFailure(dest.groupId, dest.channelIndex, dest.configHash, { ...failure, nextRetryAt: null })
+        markDead(row, attempts, err.message)
+        log.warn({ destination: row.destination, err: err.message, action: err.action }, 'notification given up')
         return
       }
       const wait = Math.max(backoff(attempts), (err.retryAfterSeconds ?? 0) * 1000)
+      channels.recordFailure(dest.groupId, dest.channelIndex, dest.configHash, { ...failure, nextRetryAt: now() + wait })
       store.db.update(outbox).set({ attempts, lastError: err.message, nextAttemptAt: now() + wait }).where(eq(outbox.id, row.id)).run()
       deps.onOutcome(row, 'retry', err.message)
     }
+  }
+
+  /** Pending messages older than `overdueSeconds`, each told to `onOverdue` once per process. */
+  const surfaced = new Set<number>()
+  function surfaceOverdue(): void {
+    const limit = now() - config.overdueSeconds * 1000
+    const rows = store.db.select().from(outbox).where(and(eq(outbox.status, 'pending'), lte(outbox.createdAt, limit))).limit(500).all()
+    for (const row of rows) {
+      if (surfaced.has(row.id)) continue
+      surfaced.add(row.id)
+      log.warn({ destination: row.destination, ageSeconds: Math.round((now() - row.createdAt) / 1000), err: row.lastError }, 'notification overdue: still not delivered')
+      deps.onOverdue(row, (now() - row.createdAt) / 1000)
+    }
+  }
+
+  /** Pending messages per destination (`group#index`): how many, and since when the oldest waits. */
+  function pendingByDestination(): Map<string, { pending: number; oldestAt: number }> {
+    const rows = store.sqlite.prepare("SELECT destination, count(*) AS n, min(created_at) AS oldest FROM outbox WHERE status = 'pending' GROUP BY destination").all() as Array<{ destination: string; n: number; oldest: number }>
+    return new Map(rows.map((r) => [r.destination, { pending: r.n, oldestAt: r.oldest }]))
   }
 
   /**
@@ -176,6 +225,7 @@ export function createOutbox(deps: OutboxDeps) {
   }
 
   async function deliverRound(): Promise<number> {
+    surfaceOverdue()
     {
       const byDest = new Map<string, OutboxRow[]>()
       for (const row of due()) {
@@ -192,6 +242,10 @@ export function createOutbox(deps: OutboxDeps) {
             store.db.update(outbox).set({ status: 'dead', lastError: 'destination no longer configured' }).where(eq(outbox.id, r.id)).run()
             deps.onOutcome(r, 'dead', 'destination no longer configured')
           }
+          continue
+        }
+        if (dest.disabledReason !== null) {
+          for (const r of rows) markDead(r, r.attempts, `channel disabled: ${dest.disabledReason}`)
           continue
         }
         const budget = budgetOf(destination, dest.perMinute)
@@ -232,7 +286,7 @@ export function createOutbox(deps: OutboxDeps) {
     return out
   }
 
-  return { enqueue, deliverDue, counts }
+  return { enqueue, deliverDue, counts, pendingByDestination }
 }
 
 export type Outbox = ReturnType<typeof createOutbox>

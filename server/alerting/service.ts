@@ -4,18 +4,21 @@
  * @module
  */
 import type { Logger } from 'pino'
-import type { ExternalAlert, IncidentView, Severity } from '../../protocol'
-import { Severity as SeveritySchema } from '../../protocol'
+import { performance } from 'node:perf_hooks'
+import { ChannelErrorCode, type ChannelConfig, type ChannelHealth, type ChannelTestResult, type IncidentView } from '../../protocol'
 import type { ServerConfig } from '../config'
+import type { AlertChannelFact } from '../metrics'
 import type { StateEngine } from '../state/engine'
 import type { OutboxRow } from '../store/schema'
 import type { Store } from '../store/store'
-import { evaluateAlerts, labelsFingerprint } from './alerts'
+import { evaluateAlerts } from './alerts'
 import { createDispatcher } from './dispatcher'
-import { IncidentStore, incidentView, syncIncidents, type IncidentChanges } from './incidents'
+import { createExternalAlerts } from './external'
+import { IncidentStore, incidentView, syncIncidents } from './incidents'
 import { createMaintenanceIndex, listMaintenance, type MaintenanceIndex } from './maintenance'
-import { createNotifier, notifierDefinition } from './notifiers/index'
-import { createOutbox } from './outbox'
+import { NotifierError, type SendOutcome } from './notifier'
+import { channelConfigHash, createNotifier, notifierDefinition } from './notifiers/index'
+import { createOutbox, type Destination } from './outbox'
 import { loadRouteGroups, type RouteGroup } from './routing'
 import { findSilence, listSilences, type Silence } from './silences'
 import { AppError } from '../errors'
@@ -45,7 +48,6 @@ export function createAlerting(deps: AlertingDeps) {
   let maintenance: MaintenanceIndex = createMaintenanceIndex([], { targets: [], communes: [] })
   let parents = new Map<string, string[]>()
   let communes = new Map<string, { name: string; cluster: string }>()
-  const externalEnds = new Map<string, number>()
 
   /** Re-reads groups, silences, maintenance and topology (after any inventory or settings change). */
   function reload(): void {
@@ -69,9 +71,7 @@ export function createAlerting(deps: AlertingDeps) {
     fetch: deps.fetch,
     destination(groupName, channelIndex) {
       const g = groups.find((x) => x.name === groupName)
-      const channel = g?.channels[channelIndex]
-      if (!g || !channel) return undefined
-      return { notifier: createNotifier(channel), perMinute: notifierDefinition(channel.type).perMinute, language: g.language }
+      return g ? destinationOf(g, channelIndex) : undefined
     },
     onOutcome(row: OutboxRow, outcome, error) {
       deps.onDelivery?.(row.channelType, outcome)
@@ -80,7 +80,141 @@ export function createAlerting(deps: AlertingDeps) {
         incidents.event(id, outcome === 'sent' ? 'notified' : 'notify_failed', null, outcome === 'sent' ? row.destination : `${row.destination}: ${error ?? ''}`)
       }
     },
+    onChannelUpdate: (dest, update) => updateChannel(dest.groupId, dest.channelIndex, update),
+    onOverdue(row, ageSeconds) {
+      for (const id of row.incidentIds) {
+        incidents.event(id, 'notify_overdue', null, `${row.destination}: ${Math.round(ageSeconds / 60)} min${row.lastError ? ` — ${row.lastError}` : ''}`)
+      }
+    },
   })
+
+  /** The live destination of a group's channel: its notifier, its rotated credentials and its health key. */
+  function destinationOf(g: RouteGroup, channelIndex: number): Destination | undefined {
+    const channel = g.channels[channelIndex]
+    if (!channel) return undefined
+    const configHash = channelConfigHash(channel)
+    const state = store.channels.get(g.id, channelIndex, configHash)
+    return {
+      notifier: createNotifier(channel),
+      perMinute: notifierDefinition(channel.type).perMinute,
+      language: g.language,
+      groupId: g.id,
+      channelIndex,
+      configHash,
+      credentials: {
+        load: () => store.channels.credentials(g.id, channelIndex),
+        save: (value) => store.channels.saveCredentials(g.id, channelIndex, configHash, value, now()),
+      },
+      disabledReason: state?.disabledAt != null ? (state.disabledReason ?? 'disabled') : null,
+    }
+  }
+
+  /**
+   * Follows a provider's move of a destination (a Telegram group upgraded to a supergroup): the
+   * stored channel config changes, audited as done by Xanh, and its health carries over.
+   */
+  function updateChannel(groupId: number, channelIndex: number, update: NonNullable<SendOutcome['channelUpdate']>): void {
+    const g = groups.find((x) => x.id === groupId)
+    const channel = g?.channels[channelIndex]
+    if (!g || !channel || !(update.field in channel)) return
+    const before = channel[update.field as keyof typeof channel]
+    const next = { ...channel, [update.field]: update.value } as ChannelConfig
+    const channels = g.channels.map((c, i) => (i === channelIndex ? next : c))
+    store.transaction(() => {
+      store.setGroupChannels(groupId, channels)
+      const health = store.channels.get(groupId, channelIndex, channelConfigHash(channel))
+      if (health) store.channels.recordSuccess(groupId, channelIndex, channelConfigHash(next), now())
+      store.audit('xanh', 'channel-update', 'group', String(groupId), { channel: channelIndex, field: update.field, before, after: update.value, reason: update.reason })
+    })
+    log.warn({ group: g.name, channel: channelIndex, field: update.field, before, after: update.value }, `alert channel updated: ${update.reason}`)
+    reload()
+  }
+
+  /** Delivery health of every channel of a group, in channel order. */
+  function channelHealth(groupId: number): ChannelHealth[] {
+    const g = groups.find((x) => x.id === groupId)
+    if (!g) return []
+    const pending = outbox.pendingByDestination()
+    const iso = (ms: number | null | undefined): string | null => (ms == null ? null : new Date(ms).toISOString())
+    return g.channels.map((channel, i) => {
+      const st = store.channels.get(g.id, i, channelConfigHash(channel))
+      const p = pending.get(`${g.name}#${i}`)
+      const overdue = p !== undefined && now() - p.oldestAt >= config.alerting.overdueSeconds * 1000
+      const status: ChannelHealth['status'] =
+        st?.disabledAt != null ? 'disabled' : st === undefined || st.lastAttemptAt === null ? (overdue ? 'failing' : 'unused') : st.consecutiveFailures === 0 ? (overdue ? 'failing' : 'ok') : st.lastErrorAction === 'retry' ? 'failing' : 'needs_admin'
+      const code = ChannelErrorCode.safeParse(st?.lastErrorCode)
+      return {
+        status,
+        lastAttemptAt: iso(st?.lastAttemptAt),
+        lastSuccessAt: iso(st?.lastSuccessAt),
+        lastErrorAt: iso(st?.lastErrorAt),
+        lastError: st?.lastError ?? null,
+        lastErrorAction: st?.lastErrorAction ?? null,
+        lastErrorCode: code.success ? code.data : null,
+        consecutiveFailures: st?.consecutiveFailures ?? 0,
+        nextRetryAt: iso(st?.nextRetryAt),
+        disabledAt: iso(st?.disabledAt),
+        disabledReason: st?.disabledReason ?? null,
+        pending: p?.pending ?? 0,
+        oldestPendingAt: iso(p?.oldestAt),
+        overdue,
+      }
+    })
+  }
+
+  /** Every channel's health with its group, for `/metrics`. */
+  function channelFacts(): AlertChannelFact[] {
+    return groups.flatMap((g) =>
+      channelHealth(g.id).map((h, i) => ({
+        channelId: `${g.id}-${i}`,
+        type: g.channels[i]?.type ?? 'unknown',
+        group: g.name,
+        healthy: h.status === 'ok' || h.status === 'unused',
+        disabled: h.status === 'disabled',
+        consecutiveFailures: h.consecutiveFailures,
+        lastSuccessAt: h.lastSuccessAt === null ? null : Date.parse(h.lastSuccessAt),
+        pending: h.pending,
+        oldestPendingAt: h.oldestPendingAt === null ? null : Date.parse(h.oldestPendingAt),
+      })),
+    )
+  }
+
+  /** Re-enables a channel its receiver disabled (410). @returns whether it was disabled */
+  function enableChannel(groupId: number, channelIndex: number): boolean {
+    return store.channels.enable(groupId, channelIndex)
+  }
+
+  /**
+   * Sends a test message to every channel of a group now, bypassing the outbox, and returns
+   * each service's real answer (its message id, or its error with what it needs) within the
+   * send deadline. The outcome counts in each channel's health like any delivery.
+   */
+  async function testGroup(groupId: number): Promise<ChannelTestResult[]> {
+    const g = groups.find((x) => x.id === groupId)
+    if (!g) throw new AppError('E_NOT_FOUND', `no support group ${groupId}`)
+    const message = dispatcher.testMessage(g)
+    return Promise.all(
+      g.channels.map(async (channel, index): Promise<ChannelTestResult> => {
+        const dest = destinationOf(g, index) as Destination
+        const started = performance.now()
+        const base = { index, type: channel.type, destination: dest.notifier.destination }
+        try {
+          const outcome = await dest.notifier.send(
+            { ...message, idempotencyKey: `${message.idempotencyKey}#${index}` },
+            { signal: AbortSignal.timeout(config.alerting.sendTimeoutSeconds * 1000), fetch: deps.fetch, log, now, credentials: dest.credentials },
+          )
+          store.channels.recordSuccess(g.id, index, dest.configHash, now())
+          if (outcome.channelUpdate) updateChannel(g.id, index, outcome.channelUpdate)
+          return { ...base, ok: true, providerMessageId: outcome.providerMessageId ?? null, error: null, errorCode: null, action: null, milliseconds: performance.now() - started }
+        } catch (e) {
+          const err = e instanceof NotifierError ? e : new NotifierError(`internal: ${(e as Error).message}`, { retryable: true, code: 'provider_error' })
+          store.channels.recordFailure(g.id, index, dest.configHash, { at: now(), error: err.message, action: err.action, code: err.code, nextRetryAt: null })
+          if (err.disable) store.channels.disable(g.id, index, dest.configHash, now(), err.message)
+          return { ...base, ok: false, providerMessageId: null, error: err.message, errorCode: err.code, action: err.action, milliseconds: performance.now() - started }
+        }
+      }),
+    )
+  }
 
   const dispatcher = createDispatcher({
     store,
@@ -94,18 +228,19 @@ export function createAlerting(deps: AlertingDeps) {
     now,
   })
 
-  /** External (Prometheus) alerts whose end passed are resolved. */
-  function expireExternal(changes: IncidentChanges): void {
-    for (const [key, row] of incidents.active()) {
-      if (!key.startsWith('ext:')) continue
-      const ends = externalEnds.get(key) ?? row.openedAt + EXTERNAL_RESOLVE_TIMEOUT_MS
-      if (ends <= now()) {
-        incidents.resolve(row.id, 'alert ended (endsAt passed or not re-sent)')
-        externalEnds.delete(key)
-        changes.resolved.push(row)
-      }
-    }
-  }
+  const external = createExternalAlerts({
+    store,
+    incidents,
+    // reload() refreshes the cache after inventory edits (debounced); a commune created a moment ago is read directly.
+    commune: (code) => {
+      const cached = communes.get(code)
+      if (cached) return cached
+      const row = store.getCommune(code)
+      return row ? { name: row.name, cluster: row.districtCluster } : undefined
+    },
+    now,
+    resolveTimeoutMs: EXTERNAL_RESOLVE_TIMEOUT_MS,
+  })
 
   /** One evaluation round; deliveries run in the background. */
   function tick(): void {
@@ -120,7 +255,7 @@ export function createAlerting(deps: AlertingDeps) {
     const flapping = new Set(statuses.filter((t) => t.flapping).map((t) => t.id))
     const changes = store.transaction(() => {
       const c = syncIncidents(incidents, alerts, unknownTargets, flapping)
-      expireExternal(c)
+      external.expire(c)
       return c
     })
     dispatcher.tick(changes)
@@ -128,51 +263,10 @@ export function createAlerting(deps: AlertingDeps) {
   }
 
   /**
-   * Accepts Alertmanager-style alerts (`POST /api/v2/alerts`): each opens or refreshes an
-   * incident routed like Xanh's own; `endsAt` in the past resolves it.
+   * Accepts Alertmanager-style alerts (`POST /api/v2/alerts`), each element checked on its own:
+   * valid ones open, refresh or resolve incidents routed like Xanh's own (see external.ts).
    */
-  function receiveExternal(batch: ExternalAlert[]): { accepted: number } {
-    store.transaction(() => {
-      const active = incidents.active()
-      for (const a of batch) {
-        const labels = { ...a.labels }
-        const commune = labels.commune_code ? communes.get(labels.commune_code) : undefined
-        if (commune) {
-          labels.commune ??= commune.name
-          labels.cluster ??= commune.cluster
-        }
-        const key = `ext:${labelsFingerprint(a.labels)}`
-        const startsAt = a.startsAt ? Date.parse(a.startsAt) : now()
-        const endsAt = a.endsAt ? Date.parse(a.endsAt) : now() + EXTERNAL_RESOLVE_TIMEOUT_MS
-        const sev = SeveritySchema.safeParse(labels.severity)
-        const severity: Severity = sev.success ? sev.data : 'warning'
-        const existing = active.get(key)
-        if (endsAt <= now()) {
-          if (existing) incidents.resolve(existing.id, 'resolved by the sender')
-          externalEnds.delete(key)
-          continue
-        }
-        externalEnds.set(key, endsAt)
-        if (existing) continue
-        incidents.open(
-          {
-            fingerprint: key,
-            alertname: labels.alertname ?? 'external',
-            severity,
-            targetId: null,
-            communeCode: labels.commune_code ?? null,
-            labels,
-            annotations: a.annotations,
-            affectedCommunes: 0,
-            flapping: false,
-            startsAt,
-          },
-          (a.annotations.summary ?? a.annotations.description ?? labels.alertname ?? 'external alert').slice(0, 500),
-        )
-      }
-    })
-    return { accepted: batch.length }
-  }
+  const receiveExternal = external.receive
 
   function list(state: 'open' | 'all', limit: number): IncidentView[] {
     return incidents.list({ state, limit }).map((r) => incidentView(r))
@@ -189,16 +283,9 @@ export function createAlerting(deps: AlertingDeps) {
     return incidentView(row, incidents.timeline(id))
   }
 
-  /** Queues a test message to every channel of the named group. */
-  function sendTest(groupName: string): void {
-    const g = groups.find((x) => x.name === groupName)
-    if (!g) throw new AppError('E_NOT_FOUND', `no support group ${groupName}`)
-    dispatcher.sendTest(g)
-    void outbox.deliverDue()
-  }
 
   reload()
-  return { tick, reload, receiveExternal, list, get, ack, sendTest, outbox, incidents }
+  return { tick, reload, receiveExternal, list, get, ack, testGroup, channelHealth, channelFacts, enableChannel, outbox, incidents }
 }
 
 export type Alerting = ReturnType<typeof createAlerting>

@@ -2,12 +2,14 @@ import { timingSafeEqual } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { Hono, type Context, type Next } from 'hono'
 import { z } from 'zod'
-import { AckInput, ExternalAlertBatch, SupportGroupInput, type ChannelConfig } from '../../protocol'
+import { AckInput, ExternalAlertBatch, SupportGroupInput, ZaloBotChatsInput, type ChannelConfig, type ChannelHealth, type GroupTestAnswer } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { requireRole } from '../auth'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
+import { NotifierError } from '../alerting/notifier'
 import { validateChannel } from '../alerting/notifiers/index'
+import { listZaloBotChats } from '../alerting/notifiers/zalo'
 import { supportGroups, type SupportGroupRow } from '../store/schema'
 
 const LIMITS = { maxBodyBytes: 4 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 }
@@ -17,7 +19,7 @@ const ListQuery = z.strictObject({
 })
 
 /** Channel fields that are secrets: shown as "***" by the API. */
-const SECRET_FIELDS = ['token', 'botToken', 'password', 'secret'] as const
+const SECRET_FIELDS = ['token', 'botToken', 'password', 'secret', 'secretKey', 'refreshToken'] as const
 
 function redact(channel: ChannelConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { ...channel }
@@ -26,7 +28,7 @@ function redact(channel: ChannelConfig): Record<string, unknown> {
   return out
 }
 
-function groupView(row: SupportGroupRow) {
+function groupView(row: SupportGroupRow, health: ChannelHealth[]) {
   return {
     id: row.id,
     name: row.name,
@@ -38,6 +40,8 @@ function groupView(row: SupportGroupRow) {
     language: row.language,
     sendResolved: row.sendResolved,
     escalation: row.escalation,
+    /** Delivery health per channel, in channel order. */
+    health,
   }
 }
 
@@ -96,7 +100,7 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       store.audit(c.get('actor'), 'ack', 'incident', String(view.id), { comment: input.comment })
       return c.json(view)
     })
-    .get('/groups', admin, (c) => c.json({ groups: store.db.select().from(supportGroups).all().map(groupView) }))
+    .get('/groups', admin, (c) => c.json({ groups: store.db.select().from(supportGroups).all().map((r) => groupView(r, alerting.channelHealth(r.id))) }))
     .post('/groups', admin, async (c) => {
       const input = await parse(c, SupportGroupInput)
       checkChannels(input)
@@ -105,7 +109,7 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       }
       const row = store.db.insert(supportGroups).values(rowValues(input)).returning().get()
       changed(c, 'create', String(row.id))
-      return c.json(groupView(row), 201)
+      return c.json(groupView(row, alerting.channelHealth(row.id)), 201)
     })
     .put('/groups/:id{[0-9]+}', admin, async (c) => {
       const id = Number(c.req.param('id'))
@@ -114,7 +118,7 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       const row = store.db.update(supportGroups).set(rowValues(input)).where(eq(supportGroups.id, id)).returning().get()
       if (!row) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
       changed(c, 'update', String(id))
-      return c.json(groupView(row))
+      return c.json(groupView(row, alerting.channelHealth(id)))
     })
     .delete('/groups/:id{[0-9]+}', admin, (c) => {
       const id = Number(c.req.param('id'))
@@ -122,15 +126,35 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       changed(c, 'delete', String(id))
       return c.body(null, 204)
     })
-    .post('/groups/:id{[0-9]+}/test', admin, (c) => {
+    .post('/groups/:id{[0-9]+}/test', admin, async (c) => {
       const id = Number(c.req.param('id'))
+      const results = await alerting.testGroup(id)
+      store.audit(c.get('actor'), 'test-message', 'group', String(id), { results: results.map((r) => ({ index: r.index, ok: r.ok, error: r.error })) })
+      const body: GroupTestAnswer = { results }
+      return c.json(body)
+    })
+    .post('/groups/:id{[0-9]+}/channels/:index{[0-9]+}/enable', admin, (c) => {
+      const id = Number(c.req.param('id'))
+      const index = Number(c.req.param('index'))
       const row = store.db.select().from(supportGroups).where(eq(supportGroups.id, id)).get()
-      if (!row) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
-      alerting.sendTest(row.name)
-      store.audit(c.get('actor'), 'test-message', 'group', String(id))
-      return c.json({ queued: (row.channels as unknown[]).length }, 202)
+      if (!row || index >= (row.channels as unknown[]).length) throw new AppError('E_NOT_FOUND', `no channel ${index} in support group ${id}`)
+      const was = alerting.enableChannel(id, index)
+      store.audit(c.get('actor'), 'channel-enable', 'group', String(id), { channel: index, wasDisabled: was })
+      return c.json({ health: alerting.channelHealth(id)[index] })
+    })
+    // Finding a Zalo bot's chat id: the chats that recently wrote to the bot (getUpdates).
+    .post('/channels/zalo/chats', admin, async (c) => {
+      const input = await parse(c, ZaloBotChatsInput)
+      const answer = await listZaloBotChats(input, { signal: AbortSignal.timeout(deps.config.alerting.sendTimeoutSeconds * 1000 * 3), fetch, log: deps.log, now: deps.now ?? Date.now }).catch((e: unknown) => {
+        if (e instanceof NotifierError) throw new AppError('E_UPSTREAM', e.message)
+        throw e
+      })
+      return c.json(answer)
     })
 
+  // Prometheus posts up to 256 alerts at once (--alertmanager.notification-batch-size), each with
+  // a generatorURL of up to 32 KiB kept: the v1 limit would refuse such a batch whole.
+  const V2_LIMITS = { maxBodyBytes: 16 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 }
   // Prometheus/Alertmanager clients send a bearer token; admins may use Basic.
   const alertsAuth = async (c: Context<AppEnv>, next: Next): Promise<Response | void> => {
     const token = deps.config.alerting.alertsToken
@@ -148,9 +172,16 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
     return admin(c, next)
   }
   const v2 = new Hono<AppEnv>().post('/alerts', alertsAuth, async (c) => {
-    const batch = await parse(c, ExternalAlertBatch)
-    const r = alerting.receiveExternal(batch)
-    return c.json(r, 200)
+    // A body that is not an array of alerts is refused whole; its elements are checked one by one.
+    const body = ExternalAlertBatch.safeParse(await readJsonBody(c, V2_LIMITS))
+    if (!body.success) throw AppError.fromZod(body.error)
+    const receipt = alerting.receiveExternal(body.data)
+    const first = receipt.issues[0]
+    if (!first) return c.json({ accepted: receipt.accepted }, 200)
+    // As Alertmanager (prometheus/alertmanager api/v2/api.go postAlertsHandler): the valid alerts
+    // are stored, and the answer is 400 with what was wrong with the others.
+    const message = `${receipt.rejected} of ${body.data.length} alerts invalid (${receipt.accepted} stored); ${first.path}: ${first.message}`
+    return c.json(new AppError('E_VALIDATION', message, receipt.issues).toBody(), 400)
   })
   return { v1, v2 }
 }

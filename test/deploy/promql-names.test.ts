@@ -38,7 +38,7 @@ describe('PromQL in deploy/ against a live /metrics', () => {
   const dashboardExprs = shippedDashboardExprs()
 
   it('finds the expressions (rules and dashboard panels and variables)', () => {
-    expect(ruleExprs.length).toBe(19)
+    expect(ruleExprs.length).toBe(20)
     expect(recorded.size).toBe(7)
     expect(dashboardExprs.length).toBeGreaterThan(20)
   })

@@ -29,6 +29,7 @@ import {
   type GeneratedCommune,
 } from '../../scripts/generate-inventory'
 import { startPacedSpeedtest, type PacedSpeedtest } from '../../server/demo/speedtest-responder'
+import { json, listenFake } from '../helpers/fake-http'
 import { toolOrSkip } from '../helpers/system-tool'
 import { ROOT, adminApi, breakableService, feedingProbe, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
 
@@ -386,6 +387,51 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await shot('signal-gaps-desktop-full')
   }, 60_000)
 
+  it("Settings shows each alert channel's health and a test send's real answer", async () => {
+    // Signed in as admin (above). Two local receivers: one accepts, one says the hook is gone.
+    const ok = await listenFake((_req, res) => res.writeHead(204).end())
+    const gone = await listenFake((_req, res) => json(res, 410, { error: 'this hook was removed' }))
+    try {
+      // A cluster without communes here: only the test message goes to these channels.
+      await admin.call('POST', '/api/v1/groups', {
+        name: 'Tổ hỗ trợ Kỳ Sơn',
+        clusters: ['Cụm Kỳ Sơn'],
+        channels: [
+          { type: 'webhook', url: `${ok.url}/xanh`, secret: `whsec_${Buffer.from('e2e-standard-webhooks-key-0001').toString('base64')}` },
+          { type: 'webhook', url: `${gone.url}/xanh` },
+        ],
+      })
+      await open('#/settings/groups', '.group[data-group="Tổ hỗ trợ Kỳ Sơn"]')
+      const group = page.locator('.group[data-group="Tổ hỗ trợ Kỳ Sơn"]')
+      expect(await group.locator('.channel').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['unused', 'unused'])
+      const t0 = Date.now()
+      await group.getByRole('button', { name: 'Gửi thử' }).click()
+      await group.locator('.channel[data-channel="1"][data-status="disabled"]').waitFor({ timeout: 10_000 })
+      timings.testSendMs = Date.now() - t0
+      await group.locator('.channel[data-channel="0"][data-status="ok"]').waitFor({ timeout: 5_000 })
+      expect(await group.locator('.channel[data-channel="0"] .channel__test').textContent()).toMatch(/^Gửi thử: dịch vụ đã nhận/)
+      const goneRow = group.locator('.channel[data-channel="1"]')
+      expect(await goneRow.locator('.channel__status').textContent()).toBe('Đã tắt')
+      expect(await goneRow.locator('.channel__hint').textContent()).toContain('410 Gone')
+      expect(await goneRow.locator('.channel__test').textContent()).toMatch(/Gửi thử thất bại: .*HTTP 410/)
+      expect(await goneRow.getByRole('button', { name: 'Bật lại' }).count()).toBe(1)
+      // The test message, signed.
+      expect(ok.requests).toHaveLength(1)
+      expect(ok.requests[0]?.headers['webhook-signature']).toMatch(/^v1,/)
+      expect(ok.requests[0]?.body).toContain('"receiver":"Tổ hỗ trợ Kỳ Sơn"')
+      await group.screenshot({ path: join(SHOTS, 'settings-channel-health.png') })
+      // The same in /metrics, for the Prometheus rule that says alerts are not getting out.
+      // (polled: a scrape is cached for metrics.cacheSeconds)
+      let text = ''
+      await expect.poll(async () => (text = await (await fetch(`${server.base}/metrics`)).text()), { timeout: 10_000, interval: 1000 }).toMatch(/xanh_alert_channel_disabled\{/)
+      expect(text).toMatch(/xanh_alert_channel_disabled\{channel_id="\d+-1",channel_type="webhook"\} 1/)
+      expect(text).toMatch(/xanh_alert_channel_info\{channel_id="\d+-0",channel_type="webhook",group="Tổ hỗ trợ Kỳ Sơn"\} 1/)
+    } finally {
+      await ok.close()
+      await gone.close()
+    }
+  }, 60_000)
+
   it('the language toggle switches every visible label', async () => {
     // Texts that exist only in Vietnamese: a fragment of one visible in English is a missed label.
     const vi = DICTIONARIES.vi
@@ -415,6 +461,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
       ['#/alerts', '.incidents'],
       ['#/gaps', '.registry'],
       ['#/settings/probes', '.tabs'],
+      ['#/settings/groups', '.group'],
     ] as const) {
       await open(hash, ready, page, true)
       expect(await page.locator('html').getAttribute('lang')).toBe('vi')

@@ -25,10 +25,10 @@ export interface TestServer {
 }
 
 /** A runtime with a manual clock, one probe, and the given inventory. */
-export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean } = {}): TestServer {
+export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string } = {}): TestServer {
   const dir = mkdtempSync(join(tmpdir(), 'xanh-test-'))
   const opened = openDatabase(join(dir, 'xanh.db'))
-  const config = loadServerConfig({ XANH_DATA_DIR: dir, ...(opts.env ?? {}) })
+  const config = loadServerConfig({ XANH_DATA_DIR: dir, ...(opts.env ?? {}) }, opts.configYaml)
   // realTime: a server whose clock is the wall clock, for tests with real agents and sockets.
   const clock: { now: number } = opts.realTime
     ? {

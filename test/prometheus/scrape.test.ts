@@ -149,7 +149,7 @@ describe.skipIf(!prometheusBin)('a real Prometheus scraping Xanh', () => {
     const groups = await until('rules to be evaluated', async () => {
       const data = await api<{ groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string; lastEvaluation: string }> }> }>('/api/v1/rules')
       const rules = data.groups.flatMap((g) => g.rules)
-      return rules.length === 19 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? data.groups : undefined
+      return rules.length === 20 && rules.every((r) => !r.lastEvaluation.startsWith('0001')) ? data.groups : undefined
     })
     for (const r of groups.flatMap((g) => g.rules)) expect({ rule: r.name, health: r.health, error: r.lastError ?? '' }).toEqual({ rule: r.name, health: 'ok', error: '' })
     const recorded = await until('a recorded sample', async () => {

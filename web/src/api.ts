@@ -9,11 +9,13 @@ import { z } from 'zod'
 import {
   CommuneDetail,
   ErrorBody,
+  GroupTestAnswer,
   IncidentView,
   Overview,
   ProbeCreated,
   Series,
   TestRunView,
+  ZaloBotChatsAnswer,
   type CommuneInput,
   type CoverageGapInput,
   type ErrorCode,
@@ -133,7 +135,11 @@ export interface Api {
   groups(signal?: AbortSignal): Promise<ApiResult<GroupView[]>>
   createGroup(input: SupportGroupInput): Promise<ApiResult<GroupView>>
   deleteGroup(id: number): Promise<ApiResult<null>>
-  testGroup(id: number): Promise<ApiResult<null>>
+  /** Sends a test message to every channel now; each service's real answer. */
+  testGroup(id: number): Promise<ApiResult<GroupTestAnswer>>
+  enableChannel(groupId: number, index: number): Promise<ApiResult<null>>
+  /** The chats that recently wrote to a Zalo bot (to find a chat id). */
+  zaloChats(token: string, baseUrl?: string): Promise<ApiResult<ZaloBotChatsAnswer>>
 
   targets(signal?: AbortSignal): Promise<ApiResult<TargetRowView[]>>
   createTarget(input: TargetInput): Promise<ApiResult<null>>
@@ -277,7 +283,9 @@ export function createApi(fetchFn: FetchLike, baseUrl = ''): Api {
     groups: (signal) => pick(get('/api/v1/groups', GroupList, signal), (d) => d.groups),
     createGroup: (input) => send('POST', '/api/v1/groups', GroupView, input),
     deleteGroup: (id) => send('DELETE', `/api/v1/groups/${id}`, Ignored),
-    testGroup: (id) => send('POST', `/api/v1/groups/${id}/test`, Ignored),
+    testGroup: (id) => send('POST', `/api/v1/groups/${id}/test`, GroupTestAnswer),
+    enableChannel: (groupId, index) => send('POST', `/api/v1/groups/${groupId}/channels/${index}/enable`, Ignored),
+    zaloChats: (token, baseUrl) => send('POST', '/api/v1/channels/zalo/chats', ZaloBotChatsAnswer, { token, ...(baseUrl ? { baseUrl } : {}) }),
 
     targets: (signal) => pick(get('/api/v1/targets', TargetList, signal), (d) => d.targets),
     createTarget: (input) => send('POST', '/api/v1/targets', Ignored, input),

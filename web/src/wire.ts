@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod'
-import { BoundaryAnswer, CoverageGapView, ErrorIssue, IncidentView, Matcher, ProvinceBoundary, TargetRole, boundaryGeometries } from '../../protocol'
+import { BoundaryAnswer, ChannelHealth, CoverageGapView, ErrorIssue, IncidentView, Matcher, ProvinceBoundary, TargetRole, boundaryGeometries } from '../../protocol'
 
 const IsoTime = z.iso.datetime({ offset: true })
 
@@ -79,6 +79,8 @@ export const GroupView = z.object({
   language: z.string(),
   sendResolved: z.boolean(),
   escalation: z.array(z.object({ afterMinutes: z.number(), group: z.string() })),
+  /** Delivery health per channel, in channel order. */
+  health: z.array(ChannelHealth),
 })
 export type GroupView = z.infer<typeof GroupView>
 export const GroupList = z.object({ groups: z.array(GroupView) })

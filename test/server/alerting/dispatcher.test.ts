@@ -120,11 +120,10 @@ describe('dispatcher', () => {
 
   it('bad inputs get 4xx with a code and change nothing', async () => {
     const before = JSON.stringify(s.opened.sqlite.prepare('SELECT count(*) n FROM incidents').get())
-    const noName = await api('POST', '/api/v2/alerts', [{ labels: { severity: 'critical' } }], { authorization: 'Bearer prometheus-token-0123456789' })
-    expect(noName.status).toBe(422)
-    expect(((await noName.json()) as { error: { code: string } }).error.code).toBe('E_VALIDATION')
-    const partlyBad = await api('POST', '/api/v2/alerts', [{ labels: { alertname: 'A' } }, { labels: { alertname: 'B' }, startsAt: 'yesterday' }], { authorization: 'Bearer prometheus-token-0123456789' })
-    expect(partlyBad.status).toBe(422)
+    // Alertmanager answers 400 to a batch with invalid alerts (test/server/routes/alerts-v2.test.ts: the valid ones are stored).
+    const noLabels = await api('POST', '/api/v2/alerts', [{ labels: {} }, { labels: { alertname: 'B' }, startsAt: 'yesterday' }], { authorization: 'Bearer prometheus-token-0123456789' })
+    expect(noLabels.status).toBe(400)
+    expect(((await noLabels.json()) as { error: { code: string } }).error.code).toBe('E_VALIDATION')
     expect(JSON.stringify(s.opened.sqlite.prepare('SELECT count(*) n FROM incidents').get())).toBe(before)
     const wrongToken = await api('POST', '/api/v2/alerts', [{ labels: { alertname: 'A' } }], { authorization: 'Bearer nope' })
     expect(wrongToken.status).toBe(401)

@@ -5,7 +5,7 @@
  * @module
  */
 import { createModel, signal, type ReadonlySignal } from '@preact/signals'
-import type { CommuneInput, ProbeCreated, SupportGroupInput, TargetInput } from '../../../protocol'
+import type { ChannelTestResult, CommuneInput, ProbeCreated, SupportGroupInput, TargetInput, ZaloBotChatsAnswer } from '../../../protocol'
 import type { Api, ApiError, ApiResult } from '../api'
 import type { GroupView, ProbeView, TargetRowView } from '../wire'
 import { IDLE, loadInto, type ActionResult, type Loaded } from './alerts'
@@ -43,7 +43,14 @@ export interface SettingsState {
   dismissToken: () => void
   createGroup: (input: SupportGroupInput) => Promise<ActionResult>
   deleteGroup: (id: number) => Promise<ActionResult>
+  /** Sends a test message to a group's channels; the answers stay in `testResults` until the next test. */
   testGroup: (id: number) => Promise<ActionResult>
+  /** The last test of each group: each channel's real answer. */
+  testResults: ReadonlySignal<ReadonlyMap<number, readonly ChannelTestResult[]>>
+  testing: ReadonlySignal<number | null>
+  enableChannel: (groupId: number, index: number) => Promise<ActionResult>
+  /** Looks up the chats that wrote to a Zalo bot (for its chat id). */
+  zaloChats: (token: string) => Promise<ApiResult<ZaloBotChatsAnswer>>
 }
 
 /** Settings model. */
@@ -54,6 +61,8 @@ export const SettingsModel = createModel((deps: SettingsDeps): SettingsState => 
   const groups = signal<Loaded<GroupView[]>>(IDLE, { name: 'settings-groups' })
   const newToken = signal<ProbeCreated | null>(null, { name: 'settings-new-token' })
   const communeDraft = signal<{ isNew: boolean; loaded: Loaded<CommuneInput> } | null>(null, { name: 'settings-commune-draft' })
+  const testResults = signal<ReadonlyMap<number, readonly ChannelTestResult[]>>(new Map(), { name: 'settings-test-results' })
+  const testing = signal<number | null>(null, { name: 'settings-testing' })
 
   const loadTargets = () => loadInto(targets, () => api.targets())
   const loadProbes = () => loadInto(probes, () => api.probes())
@@ -145,7 +154,22 @@ export const SettingsModel = createModel((deps: SettingsDeps): SettingsState => 
     },
     createGroup: (input) => act(api.createGroup(input), () => void loadGroups()),
     deleteGroup: (id) => act(api.deleteGroup(id), () => void loadGroups()),
-    testGroup: (id) => act(api.testGroup(id)),
+    testResults,
+    testing,
+    testGroup: async (id) => {
+      testing.value = id
+      try {
+        return await act(api.testGroup(id), (answer) => {
+          testResults.value = new Map([...testResults.peek(), [id, answer.results]])
+          // The test counts in each channel's health: show it.
+          void loadGroups()
+        })
+      } finally {
+        testing.value = null
+      }
+    },
+    enableChannel: (groupId, index) => act(api.enableChannel(groupId, index), () => void loadGroups()),
+    zaloChats: (token) => api.zaloChats(token),
   }
 })
 

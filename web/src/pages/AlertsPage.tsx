@@ -283,6 +283,7 @@ const EVENT_KEYS: Record<IncidentEvent['type'], MessageKey> = {
   flapping_stop: 'event.flapping_stop',
   notified: 'event.notified',
   notify_failed: 'event.notify_failed',
+  notify_overdue: 'event.notify_overdue',
   ack: 'event.ack',
   escalated: 'event.escalated',
   reminder: 'event.reminder',
