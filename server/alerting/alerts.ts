@@ -38,6 +38,9 @@ export interface AlertSnapshot {
   communes: ReadonlyMap<string, CommuneFacts>
   province: string
   inMaintenance: (targetId: string) => boolean
+  /** Evaluation time and the engine's window (ms): a child's figures cover that much history. */
+  now?: number
+  windowMs?: number
 }
 
 /**
@@ -55,6 +58,29 @@ function rootCauses(id: string, byId: ReadonlyMap<string, TargetStatus>, parents
     else out.push(p)
   }
   return out
+}
+
+/**
+ * Whether a *degraded* child is explained by its parents (the engine's topology covers failing
+ * children): all parents down → unreachable; a parent down or failing → wait for it; parents
+ * back, but the child's degradation began before they recovered and its window still holds
+ * rounds from their trouble (a video path's loss while its line was going down) → wait until the
+ * window has turned over. A degradation that begins with the parents up pages as usual.
+ */
+function parentTrouble(t: TargetStatus, byId: ReadonlyMap<string, TargetStatus>, s: AlertSnapshot): 'unreachable' | 'awaiting-parents' | null {
+  const ps = (s.parents.get(t.id) ?? []).flatMap((id) => {
+    const p = byId.get(id)
+    return p ? [p] : []
+  })
+  if (ps.length === 0) return null
+  if (ps.every((p) => p.state === 'down')) return 'unreachable'
+  if (ps.some((p) => p.state === 'down' || p.consecutiveFailures > 0)) return 'awaiting-parents'
+  const childSince = t.since ? Date.parse(t.since) : null
+  if (childSince === null || s.now === undefined || s.windowMs === undefined) return null
+  const now = s.now
+  const windowMs = s.windowMs
+  const recentRecovery = ps.some((p) => p.state === 'ok' && p.since !== null && Date.parse(p.since) >= childSince && now - Date.parse(p.since) < windowMs)
+  return recentRecovery ? 'awaiting-parents' : null
 }
 
 /**
@@ -126,7 +152,15 @@ export function evaluateAlerts(s: AlertSnapshot): { alerts: Alert[]; unknownTarg
       communeCode: t.communeCode,
       flapping: t.flapping,
       affectedCommunes: affected.get(t.id)?.size ?? 0,
-      suppressed: t.unreachable ? 'unreachable' : t.awaitingParents ? 'awaiting-parents' : s.inMaintenance(t.id) ? 'maintenance' : null,
+      suppressed: t.unreachable
+        ? 'unreachable'
+        : t.awaitingParents
+          ? 'awaiting-parents'
+          : alertname === ALERT_TARGET_DEGRADED && parentTrouble(t, byId, s) !== null
+            ? parentTrouble(t, byId, s)
+            : s.inMaintenance(t.id)
+              ? 'maintenance'
+              : null,
     })
   }
   return { alerts, unknownTargets }

@@ -251,6 +251,8 @@ export function createAlerting(deps: AlertingDeps) {
       communes,
       province: deps.province().code,
       inMaintenance: (id) => maintenance.targetInMaintenance(id, now()) !== undefined,
+      now: now(),
+      windowMs: config.state.windowSeconds * 1000,
     })
     const flapping = new Set(statuses.filter((t) => t.flapping).map((t) => t.id))
     const changes = store.transaction(() => {

@@ -105,3 +105,50 @@ describe('topology whatever the order of rounds', () => {
     expect(childIncidents().map((i) => i.targetId)).toEqual(['ml-sip'])
   })
 })
+
+describe('a degraded video path behind a line in trouble (seen in a 10-minute demo run)', () => {
+  let v: TestServer
+  let t0 = 0
+  beforeEach(() => {
+    v = makeTestServer({
+      communes: [commune('KS-QQ', { name: 'Xã Quỳnh Quang', districtCluster: 'Cụm Quỳnh Lưu' })],
+      targets: [udpTarget('qq-line', 'KS-QQ', 'line'), udpTarget('qq-video', 'KS-QQ', 'mcu', { parents: ['qq-line'] })],
+    })
+    t0 = v.clock.now
+  })
+  afterEach(() => v.close())
+
+  /** One round of each at `at` s: the line and the video path answer with `lineLoss`/`videoLoss` of 200 packets, or not at all. */
+  function round(at: number, line: number | null, video: number | null): void {
+    v.clock.now = t0 + at * 1000
+    const m = (loss: number) => ({ rtt_median_seconds: 0.02, jitter_seconds: 0.002, sent: 200, received: Math.round(200 * (1 - loss)) })
+    v.runtime.engine.ingest([
+      { targetId: 'qq-line', observedAt: v.clock.now, ok: line !== null, error: line === null ? '100% loss to 127.78.0.86:8621 (50 sent)' : null, measurements: line === null ? { sent: 50, received: 0 } : m(line) },
+      { targetId: 'qq-video', observedAt: v.clock.now + 1, ok: video !== null, error: video === null ? 'timeout' : null, measurements: video === null ? { sent: 200, received: 0 } : m(video) },
+    ])
+    v.runtime.tick()
+  }
+  const videoIncidents = () => v.runtime.alerting.list('all', 50).filter((i) => i.targetId === 'qq-video')
+
+  it('the loss of a line going down degrades its video path: no video incident during the outage nor from its window after it', () => {
+    for (let t = 0; t < 300; t += 15) round(t, 0, 0)
+    // The line fails; the video path's rounds, a moment later on the dying line, still get some
+    // answers back: its MOS falls while the line is failing but not yet down.
+    round(300, null, 0.1)
+    round(315, null, 0.12)
+    expect(v.runtime.engine.targetStatus('qq-video')?.state).toMatch(/warning|critical/)
+    for (let t = 330; t < 420; t += 15) round(t, null, null)
+    expect(v.runtime.engine.targetStatus('qq-line')?.state).toBe('down')
+    expect(videoIncidents().map((i) => `${i.alertname}@${(Date.parse(i.openedAt) - t0) / 1000}`)).toEqual([])
+    // Back; the video path's window still holds the lossy rounds for 15 minutes.
+    for (let t = 420; t < 700; t += 15) round(t, 0, 0)
+    expect(v.runtime.engine.targetStatus('qq-line')?.state).toBe('ok')
+    expect(videoIncidents()).toEqual([])
+  })
+
+  it('a video path degrading on its own, with its line up, pages', () => {
+    for (let t = 0; t < 300; t += 15) round(t, 0, 0)
+    for (let t = 300; t < 400; t += 15) round(t, 0, 0.08)
+    expect(videoIncidents().map((i) => i.alertname)).toEqual(['XanhTargetDegraded'])
+  })
+})
