@@ -61,6 +61,12 @@ export const probes = sqliteTable('probes', {
   spoolBatches: integer('spool_batches'),
   revokedAt: integer('revoked_at'),
   createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
+  /** The token before the last rotation, accepted until `previousTokenValidUntil` (grace for the agent to switch). */
+  previousTokenHash: text('previous_token_hash'),
+  previousTokenValidUntil: integer('previous_token_valid_until'),
+  /** The agent's clock minus the server's, from the last batch's `sentAt` (ms), and when it was measured. */
+  clockOffsetMs: integer('clock_offset_ms'),
+  clockOffsetAt: integer('clock_offset_at'),
 })
 
 export const targets = sqliteTable(
@@ -182,7 +188,33 @@ export const users = sqliteTable('users', {
   passwordHash: text('password_hash').notNull(),
   role: text('role', { enum: ['viewer', 'operator', 'admin'] }).notNull(),
   createdAt: integer('created_at').notNull().default(sql`(unixepoch('subsec') * 1000)`),
+  /** A person's name as colleagues know it (Vietnamese with diacritics). */
+  displayName: text('display_name').notNull().default(''),
+  /** Disabled users cannot sign in; their sessions end at once. */
+  disabledAt: integer('disabled_at'),
+  passwordChangedAt: integer('password_changed_at'),
 })
+
+/**
+ * Dashboard sessions: the cookie holds a random id, the table its SHA-256, so a session can be
+ * listed and revoked, and a stolen database does not hand out live cookies.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    username: text('username')
+      .notNull()
+      .references(() => users.username, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    address: text('address').notNull().default(''),
+    userAgent: text('user_agent').notNull().default(''),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.username)],
+)
 
 /** Every inventory change: who, what, when. */
 export const auditLog = sqliteTable('audit_log', {
@@ -193,6 +225,11 @@ export const auditLog = sqliteTable('audit_log', {
   entity: text('entity').notNull(),
   entityId: text('entity_id'),
   detail: text('detail'),
+  /** The actor's role at the time, where the request came from, and the entity before → after (JSON). */
+  role: text('role'),
+  address: text('address'),
+  before: text('before'),
+  after: text('after'),
 })
 
 /** Scheduled maintenance (one-off or weekly recurring in Asia/Ho_Chi_Minh), inherited by children. */
@@ -360,6 +397,8 @@ export type ProbeRow = typeof probes.$inferSelect
 export type CoverageGapRow = typeof coverageGaps.$inferSelect
 export type ResultRow = typeof results.$inferSelect
 export type UserRow = typeof users.$inferSelect
+export type SessionRow = typeof sessions.$inferSelect
+export type AuditRow = typeof auditLog.$inferSelect
 export type SupportGroupRow = typeof supportGroups.$inferSelect
 export type MaintenanceRow = typeof maintenance.$inferSelect
 export type SilenceRow = typeof silences.$inferSelect
