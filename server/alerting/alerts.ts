@@ -62,10 +62,11 @@ function rootCauses(id: string, byId: ReadonlyMap<string, TargetStatus>, parents
 
 /**
  * Whether a *degraded* child is explained by its parents (the engine's topology covers failing
- * children): all parents down → unreachable; a parent down or failing → wait for it; parents
- * back, but the child's degradation began before they recovered and its window still holds
- * rounds from their trouble (a video path's loss while its line was going down) → wait until the
- * window has turned over. A degradation that begins with the parents up pages as usual.
+ * children): all parents down → unreachable; a parent down, failing or itself degraded → the
+ * parent's incident speaks for both (a lossy line makes its video path lossy: one root cause, one
+ * page); parents back, but the child's degradation began before they recovered and its window
+ * still holds rounds from their trouble → wait until the window has turned over. A degradation
+ * that begins while the parents are healthy pages as usual.
  */
 function parentTrouble(t: TargetStatus, byId: ReadonlyMap<string, TargetStatus>, s: AlertSnapshot): 'unreachable' | 'awaiting-parents' | null {
   const ps = (s.parents.get(t.id) ?? []).flatMap((id) => {
@@ -74,7 +75,7 @@ function parentTrouble(t: TargetStatus, byId: ReadonlyMap<string, TargetStatus>,
   })
   if (ps.length === 0) return null
   if (ps.every((p) => p.state === 'down')) return 'unreachable'
-  if (ps.some((p) => p.state === 'down' || p.consecutiveFailures > 0)) return 'awaiting-parents'
+  if (ps.some((p) => p.state !== 'ok' && p.state !== 'unknown')) return 'awaiting-parents'
   const childSince = t.since ? Date.parse(t.since) : null
   if (childSince === null || s.now === undefined || s.windowMs === undefined) return null
   const now = s.now

@@ -146,6 +146,14 @@ describe('a degraded video path behind a line in trouble (seen in a 10-minute de
     expect(videoIncidents()).toEqual([])
   })
 
+  it('a lossy line and its video path equally lossy: one incident, the line\'s', () => {
+    for (let t = 0; t < 300; t += 15) round(t, 0, 0)
+    for (let t = 300; t < 500; t += 15) round(t, 0.05, 0.05)
+    expect(v.runtime.engine.targetStatus('qq-line')?.state).toMatch(/warning|critical/)
+    expect(v.runtime.engine.targetStatus('qq-video')?.state).toMatch(/warning|critical/)
+    expect(v.runtime.alerting.list('all', 50).map((i) => `${i.targetId}:${i.alertname}`)).toEqual(['qq-line:XanhTargetDegraded'])
+  })
+
   it('a video path degrading on its own, with its line up, pages', () => {
     for (let t = 0; t < 300; t += 15) round(t, 0, 0)
     for (let t = 300; t < 400; t += 15) round(t, 0, 0.08)
