@@ -45,6 +45,29 @@ const AGENT_ONLINE_TO_MS = 420_000
  * lines down at any time (rotating every 4 minutes), one MCU down.
  */
 export function impairmentAt(index: number, count: number, elapsedMs: number): Impairment {
+  const epoch = Math.floor(elapsedMs / OUTAGE_WINDOW_MS)
+  const imp = lineImpairmentAt(index, count, elapsedMs)
+  imp.mcuOutage = mcuOutageIndex(epoch, count, elapsedMs) === index
+  return imp
+}
+
+/**
+ * The commune whose MCU is down this epoch: the first from a rotating start whose line is
+ * healthy, so the demo shows an endpoint failing on its own (with a slow or cut line behind it,
+ * its failure would read as the line's).
+ */
+function mcuOutageIndex(epoch: number, count: number, elapsedMs: number): number {
+  const start = (epoch * 13 + 5) % count
+  for (let k = 0; k < count; k++) {
+    const i = (start + k) % count
+    const l = lineImpairmentAt(i, count, elapsedMs)
+    if (!l.lineOutage && l.loss === 0 && l.delayMs < 50 && l.jitterMs < 10) return i
+  }
+  return start
+}
+
+/** Everything but the MCU outage. */
+function lineImpairmentAt(index: number, count: number, elapsedMs: number): Impairment {
   const imp: Impairment = { delayMs: 4 + (index % 7) * 1.5, jitterMs: 0.5 + (index % 3) * 0.5, loss: 0, lineOutage: false, mcuOutage: false, rateShare: 0.93 + (index % 5) * 0.03, videoLoss: 0 }
   if (index % 10 === 3) imp.delayMs = 58 + (index % 4) * 8 // warning: RTT > 50 ms
   if (index % 17 === 5) imp.delayMs = 125 + (index % 3) * 15 // critical: RTT > 100 ms
@@ -58,7 +81,6 @@ export function impairmentAt(index: number, count: number, elapsedMs: number): I
   const epoch = Math.floor(elapsedMs / OUTAGE_WINDOW_MS)
   const inOutage = elapsedMs % OUTAGE_WINDOW_MS < OUTAGE_DURATION_MS
   for (let k = 0; k < 3; k++) if (inOutage && (epoch * 7 + k * 41 + 2) % count === index) imp.lineOutage = true
-  if ((epoch * 13 + 5) % count === index) imp.mcuOutage = true
   return imp
 }
 

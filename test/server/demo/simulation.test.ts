@@ -124,8 +124,11 @@ describe('DemoSimulation responders (real sockets)', () => {
     const healthy = 0
     const slow = 3 // index % 10 === 3: ~58 ms
     const lineDown = 2 // (0*7 + 0*41 + 2) % 130: down in the first outage window
-    const mcuDown = 5
+    const mcuDown = 6 // the first index from (0 * 13 + 5) whose line is healthy (5 is slow: index % 17 === 5)
     expect(sim.impairmentOf(codes[lineDown] as string)?.lineOutage).toBe(true)
+    // The scripted MCU outage sits behind a healthy line: it reads as the endpoint's own failure.
+    expect(sim.impairmentOf(codes[mcuDown] as string)).toMatchObject({ mcuOutage: true, lineOutage: false, loss: 0 })
+    expect(sim.impairmentOf(codes[mcuDown] as string)?.delayMs).toBeLessThan(50)
     const fast = await echo(addr(healthy))
     const slowRtt = await echo(addr(slow))
     expect(fast).toBeDefined()
