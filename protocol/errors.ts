@@ -15,6 +15,10 @@ export const ErrorCode = z.enum([
   'E_BAD_ENCODING',
   'E_UNSUPPORTED_MEDIA_TYPE',
   'E_PROBE_MISMATCH',
+  /** A probe token used for a target that is not assigned to that probe, or for a resource it has no use for. */
+  'E_PROBE_SCOPE',
+  /** A result dated later than the server's clock allows (`ingest.maxClockSkewSeconds`): the probe's clock is wrong. */
+  'E_CLOCK_SKEW',
   'E_CONFLICT',
   'E_IMPORT_INVALID',
   'E_RATE_LIMITED',

@@ -67,6 +67,11 @@ export const ProbeCreated = z.strictObject({
   id: z.string(),
   name: z.string(),
   token: z.string(),
+  /**
+   * After a rotation: until when the old token still works (the grace to give the agent the new
+   * one), or null when it stopped at once. Absent when the probe was created.
+   */
+  previousTokenValidUntil: z.iso.datetime({ offset: true }).nullable().optional(),
 })
 export type ProbeCreated = z.infer<typeof ProbeCreated>
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from 'hono'
+import type { AppEnv } from './app-env'
 import type { Logger } from 'pino'
 import { AppError } from './errors'
 import type { ServerConfig } from './config'
@@ -11,6 +12,9 @@ import type { Metrics } from './metrics'
 import type { Alerting } from './alerting/service'
 import { alertRoutes } from './routes/alerts'
 import { sessionRoutes } from './routes/session'
+import { userRoutes } from './routes/users'
+import { accessGate, currentAuditContext } from './access'
+import { securityHeaders } from './security-headers'
 import type { StateEngine } from './state/engine'
 import type { Store } from './store/store'
 import { healthRoutes } from './routes/health'
@@ -26,6 +30,7 @@ import { settingsRoutes } from './routes/settings'
 import { metricsRoutes } from './routes/metrics'
 import { staticRoutes } from './routes/static'
 import { testRunRoutes } from './routes/test-runs'
+import { buildOpenApi } from './openapi'
 import type { TestRuns } from './test-runs'
 
 /** Everything the routes need, injected. */
@@ -47,8 +52,7 @@ export interface AppDeps {
   now?: () => number
 }
 
-/** The variables routes may set on the context. */
-export type AppEnv = { Variables: { actor: string } }
+export type { AppEnv } from './app-env'
 
 /**
  * Builds the HTTP app.
@@ -65,10 +69,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(new AppError('E_INTERNAL', 'internal error').toBody(), 500)
   })
   app.notFound((c) => c.json(new AppError('E_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`).toBody(), 404))
+  app.use('*', securityHeaders({ publicUrl: deps.config.publicUrl, trustProxy: deps.config.trustProxy }))
+  // One gate in front of every route: the access table decides who may call what.
+  app.use('*', accessGate({ store: deps.store, publicRead: deps.config.publicRead, trustProxy: deps.config.trustProxy, ...(deps.now ? { now: deps.now } : {}) }))
+  deps.store.auditContext = currentAuditContext
 
   app.route('/', healthRoutes(deps))
   app.route('/', metricsRoutes(deps))
   app.route('/api/v1', sessionRoutes(deps))
+  app.route('/api/v1', userRoutes(deps))
   app.route('/api/v1', ingestRoutes(deps))
   app.route('/api/v1', probeConfigRoutes(deps))
   app.route('/api/v1', speedtestRoutes(deps))
@@ -83,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v2', alerts.v2)
   app.route('/api/v1', viewRoutes(deps))
   app.route('/api/v1', reportRoutes(deps))
+  app.get('/api/openapi.json', (c) => c.json(buildOpenApi()))
   app.route('/', staticRoutes(deps))
   return app
 }

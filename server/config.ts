@@ -9,6 +9,11 @@ import { z } from 'zod'
 import { AppError } from './errors'
 import { Thresholds } from '../protocol/thresholds'
 
+/** Default of `probes.rotationGraceSeconds` (a day: time to reach a commune agent), also the CLI's. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86400
+/** Default of `ingest.maxClockSkewSeconds`: NTP keeps clocks within milliseconds; minutes mean a wrong clock. */
+export const DEFAULT_MAX_CLOCK_SKEW_SECONDS = 120
+
 const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
 
 /** Grading thresholds of SPEC §4 (base units): defined in protocol/ so inventory overrides and the dashboard share them. */
@@ -127,6 +132,17 @@ export const ServerConfig = z.strictObject({
   /** First admin password; generated and printed once when absent. */
   adminPassword: z.string().min(12).optional(),
   embeddedProbe: z.boolean().default(true),
+  /**
+   * A wallboard (a NOC's TV showing the overview): anonymous reads of what a viewer may read.
+   * Off by default: the dashboard's data needs a signed-in user.
+   */
+  publicRead: z.boolean().default(false),
+  /**
+   * Behind a reverse proxy: take the client's address from `X-Forwarded-For` and TLS from
+   * `X-Forwarded-Proto` (sign-in throttling, audit, HSTS). Never set it when clients reach the
+   * server directly: they could then choose their own address.
+   */
+  trustProxy: z.boolean().default(false),
   /** Timing of the embedded probe (remote agents take the same settings as flags). */
   embeddedProbeTiming: z
     .strictObject({
@@ -142,8 +158,24 @@ export const ServerConfig = z.strictObject({
     .strictObject({
       maxBodyBytes: z.number().int().positive().default(2 * 1024 * 1024),
       maxDecompressedBytes: z.number().int().positive().default(16 * 1024 * 1024),
+      /**
+       * A result observed later than the server's clock plus this is refused (E_CLOCK_SKEW): one
+       * future-dated result would pin its target's `lastResultAt` ahead, and every true result
+       * after it would count as a late replay that never moves the state.
+       */
+      maxClockSkewSeconds: z.number().min(1).max(86400).default(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
     })
-    .default({ maxBodyBytes: 2 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 }),
+    .default({ maxBodyBytes: 2 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024, maxClockSkewSeconds: DEFAULT_MAX_CLOCK_SKEW_SECONDS }),
+  /** Probe tokens. */
+  probes: z
+    .strictObject({
+      /**
+       * After a rotation the old token keeps working this long, so the agent can be given the new
+       * one without losing results; 0 ends it at once. Revoking a probe ends both tokens at once.
+       */
+      rotationGraceSeconds: z.number().int().min(0).max(30 * 86400).default(DEFAULT_ROTATION_GRACE_SECONDS),
+    })
+    .default({ rotationGraceSeconds: DEFAULT_ROTATION_GRACE_SECONDS }),
   /** UDP echo reflector (TWAMP-light) for udp_echo checks towards the province; 0 = off. */
   udpEchoPort: z.number().int().min(0).max(65535).default(8620),
   /** Bounds of the throughput test endpoints (/api/v1/speedtest/*). */
@@ -195,6 +227,8 @@ const Env = z.object({
   XANH_ALERTS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   XANH_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   XANH_UDP_ECHO_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  XANH_PUBLIC_READ: bool.optional(),
+  XANH_TRUST_PROXY: bool.optional(),
   XANH_PROVINCE_CODE: z.string().min(1).max(20).optional(),
   XANH_PROVINCE_NAME: z.string().min(1).max(100).optional(),
 })
@@ -215,6 +249,8 @@ export const ENV_DOC: ReadonlyArray<[string, string, string]> = [
   ['XANH_ALERTS_TOKEN', '—', 'bearer token for POST /api/v2/alerts (Prometheus/Alertmanager input)'],
   ['XANH_METRICS_TOKEN', '—', '/metrics requires this bearer token (or HTTP Basic with it as the password)'],
   ['XANH_UDP_ECHO_PORT', '8620', 'UDP echo reflector port for udp_echo checks (0 = off)'],
+  ['XANH_PUBLIC_READ', '0', '1: anyone may read what a viewer reads (a wallboard); writes still need a user'],
+  ['XANH_TRUST_PROXY', '0', '1: behind a reverse proxy, trust X-Forwarded-For / -Proto (client address, HSTS)'],
   ['XANH_PROVINCE_CODE / _NAME', 'from data', 'province shown in the dashboard'],
 ]
 
@@ -259,6 +295,8 @@ export function loadServerConfig(env: Record<string, string | undefined>, fileTe
     adminPassword: e.XANH_ADMIN_PASSWORD ?? c.adminPassword,
     embeddedProbe: e.XANH_EMBEDDED_PROBE ?? c.embeddedProbe,
     udpEchoPort: e.XANH_UDP_ECHO_PORT ?? c.udpEchoPort,
+    publicRead: e.XANH_PUBLIC_READ ?? c.publicRead,
+    trustProxy: e.XANH_TRUST_PROXY ?? c.trustProxy,
     alerting: { ...c.alerting, ...(e.XANH_ALERTS_TOKEN !== undefined ? { alertsToken: e.XANH_ALERTS_TOKEN } : {}) },
     metrics: { ...c.metrics, ...(e.XANH_METRICS_TOKEN !== undefined ? { token: e.XANH_METRICS_TOKEN } : {}) },
     provinceCode: e.XANH_PROVINCE_CODE ?? c.provinceCode,

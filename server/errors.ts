@@ -17,6 +17,10 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   E_BAD_ENCODING: 400,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_PROBE_MISMATCH: 403,
+  // Authenticated, but not allowed for this target: the same answer as a batch naming another probe.
+  E_PROBE_SCOPE: 403,
+  // The batch is well-formed but a time in it cannot be true; like E_VALIDATION, never retried.
+  E_CLOCK_SKEW: 422,
   E_CONFLICT: 409,
   E_IMPORT_INVALID: 422,
   E_RATE_LIMITED: 429,

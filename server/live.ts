@@ -17,6 +17,11 @@ export interface LiveHubOptions {
   heartbeatMs: number
   /** Clients that fall this far behind (bytes queued) are dropped rather than buffered without bound. */
   maxBufferedBytes?: number
+  /**
+   * Whether an upgrade request may listen (a viewer's session, or a public wallboard); refused
+   * upgrades get 401 (or 403 for another origin) before any data. Default: everyone.
+   */
+  authorize?: (req: IncomingMessage) => 'ok' | 'unauthorized' | 'forbidden'
 }
 
 /** Fan-out of engine changes to every connected dashboard. */
@@ -78,6 +83,11 @@ export function createLiveHub(opts: LiveHubOptions): LiveHub {
         const path = (req.url ?? '').split('?')[0]
         if (path !== '/api/v1/live') {
           socket.destroy()
+          return
+        }
+        const verdict = opts.authorize?.(req) ?? 'ok'
+        if (verdict !== 'ok') {
+          socket.end(verdict === 'forbidden' ? 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
           return
         }
         wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))

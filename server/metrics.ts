@@ -29,6 +29,14 @@ export const EXPOSITION_CONTENT_TYPE: Readonly<Record<ExpositionFormat, string>>
 /** Coverage-gap kinds, pre-initialised per commune so `xanh_coverage_gaps` exists at 0. */
 export const COVERAGE_GAP_KINDS: readonly CoverageGapKind[] = ['no_mobile', 'no_power', 'no_internet', 'weak_mobile']
 
+/**
+ * Why ingest refused a batch, pre-initialised at 0 (a bounded label): `scope` (a target not
+ * assigned to the token's probe, or a batch naming another probe), `clock_skew` (a result dated
+ * in the future), `validation` (anything else about the body).
+ */
+export const INGEST_REJECT_REASONS = ['scope', 'clock_skew', 'validation'] as const
+export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number]
+
 /** Notification channel types and outcomes, pre-initialised at 0. */
 const CHANNELS = ['zalo', 'telegram', 'email', 'webhook', 'slack'] as const
 const DELIVERY_RESULTS = ['sent', 'retry', 'dead', 'collapsed'] as const
@@ -82,6 +90,8 @@ export interface Metrics {
   registry: Registry
   ingestResults: LabelledCounter<'result'>
   ingestBatches: LabelledCounter<'result'>
+  /** Results of refused batches, by why the batch was refused ({@link INGEST_REJECT_REASONS}). */
+  ingestRejectedResults: LabelledCounter<'reason'>
   notifications: LabelledCounter<'channel' | 'result'>
   /**
    * The exposition for a scrape (UTF-8): the cached render when it is younger than
@@ -111,7 +121,8 @@ export interface MetricsDeps {
   /** True while the demo province is loaded: exported as `xanh_demo 1`. */
   demo: () => boolean
   province: () => { code: string; name: string }
-  probes: () => Array<{ name: string; lastSeenAt: number | null; spoolBatches: number | null }>
+  /** `clockOffsetMs`: the probe's clock minus the server's at its last batch; null before one. */
+  probes: () => Array<{ name: string; lastSeenAt: number | null; spoolBatches: number | null; clockOffsetMs: number | null }>
   /** Open coverage gaps per commune and kind (kinds absent count 0). */
   coverageGaps?: () => ReadonlyMap<string, Readonly<Partial<Record<CoverageGapKind, number>>>>
   storage?: () => StorageFacts
@@ -348,6 +359,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   for (const channel of CHANNELS) for (const result of DELIVERY_RESULTS) notifications.inc({ channel, result }, 0)
   for (const result of ['accepted', 'duplicate', 'rejected']) ingestResults.inc({ result }, 0)
   for (const result of ['accepted', 'rejected']) ingestBatches.inc({ result }, 0)
+  const ingestRejectedResults = new LabelledCounter(
+    'xanh_ingest_rejected_results_total',
+    'Results in batches ingest refused (nothing of such a batch is stored), by reason (scope, clock_skew, validation).',
+    ['reason'],
+  )
+  for (const reason of INGEST_REJECT_REASONS) ingestRejectedResults.inc({ reason }, 0)
 
   // Rendered label strings, cached per metadata object: inventory reloads replace the objects.
   const targetLabels = new WeakMap<TargetMeta, string>()
@@ -513,8 +530,10 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     for (const p of probes) if (p.lastSeenAt !== null) w.sample('xanh_probe_last_seen_timestamp_seconds', labelString([['probe', p.name]]), p.lastSeenAt / 1000)
     w.family('xanh_probe_spool_batches', 'gauge', 'Batches waiting in the probe spool, as last reported by the probe.')
     for (const p of probes) if (p.spoolBatches !== null) w.sample('xanh_probe_spool_batches', labelString([['probe', p.name]]), p.spoolBatches)
+    w.family('xanh_probe_clock_offset_seconds', 'gauge', "The probe's clock minus the server's, from its last batch's sentAt (positive: the probe is ahead; includes the request's transit time).")
+    for (const p of probes) if (p.clockOffsetMs !== null) w.sample('xanh_probe_clock_offset_seconds', labelString([['probe', p.name]]), p.clockOffsetMs / 1000)
 
-    for (const c of [ingestResults, ingestBatches, notifications] as const) {
+    for (const c of [ingestResults, ingestBatches, ingestRejectedResults, notifications] as const) {
       w.family(c.name, 'counter', c.help)
       for (const [labels, v] of c.entries()) w.sample(c.name, labels, v)
     }
@@ -583,5 +602,5 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return p
   }
 
-  return { registry, ingestResults, ingestBatches, notifications, scrape, render }
+  return { registry, ingestResults, ingestBatches, ingestRejectedResults, notifications, scrape, render }
 }

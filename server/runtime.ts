@@ -9,6 +9,7 @@ import { createAlerting, type Alerting } from './alerting/service'
 import type { ServerConfig } from './config'
 import { DEMO_SETTING } from './demo/seed'
 import { createLiveHub, type LiveHub } from './live'
+import { cookieValue, SESSION_COOKIE, sessionIdentity } from './auth'
 import { createMetrics, type Metrics } from './metrics'
 import { StateLog } from './reports/state-log'
 import { StateEngine, type CommuneMeta, type TargetMeta } from './state/engine'
@@ -124,12 +125,32 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     engine.setInventory(communes, targets)
   }
 
-  const hub = createLiveHub({ log, isDemo, now, heartbeatMs: 5000 })
+  const hub = createLiveHub({
+    log,
+    isDemo,
+    now,
+    heartbeatMs: 5000,
+    // The live feed carries what the overview shows: a viewer's session (or a public wallboard),
+    // from this origin (a page elsewhere must not listen with the user's cookie).
+    authorize(req) {
+      const origin = req.headers.origin
+      if (origin && origin !== 'null') {
+        try {
+          if (new URL(origin).host !== (req.headers['x-forwarded-host'] ?? req.headers.host)) return 'forbidden'
+        } catch {
+          return 'forbidden'
+        }
+      }
+      if (config.publicRead) return 'ok'
+      const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE)
+      return cookie !== undefined && sessionIdentity(store, cookie, now()) ? 'ok' : 'unauthorized'
+    },
+  })
   const metrics = createMetrics({
     engine,
     demo: isDemo,
     province: () => province,
-    probes: () => probeCache.map((p) => ({ name: p.name, lastSeenAt: p.lastSeenAt, spoolBatches: p.spoolBatches })),
+    probes: () => probeCache.map((p) => ({ name: p.name, lastSeenAt: p.lastSeenAt, spoolBatches: p.spoolBatches, clockOffsetMs: p.clockOffsetMs })),
     coverageGaps: () => gapsByKind,
     storage: () => retention.facts(),
     // Called at scrape time, after `alerting` exists.

@@ -54,6 +54,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** The first admin (XANH_ADMIN_PASSWORD above): reads need a signed-in user. */
+const ADMIN = { authorization: `Basic ${Buffer.from('admin:correct-horse-battery').toString('base64')}` }
+
 describe('npm start (main.ts) with the demo province', () => {
   it('serves the dashboard and the health routes', async () => {
     const page = await fetch(`${base}/`)
@@ -67,7 +70,7 @@ describe('npm start (main.ts) with the demo province', () => {
     let states = new Set<string>()
     let overview: Overview | undefined
     while (Date.now() < deadline) {
-      overview = Overview.parse(await (await fetch(`${base}/api/v1/overview`)).json())
+      overview = Overview.parse(await (await fetch(`${base}/api/v1/overview`, { headers: ADMIN })).json())
       states = new Set(overview.communes.map((c) => c.state))
       if (states.size >= 3 && states.has('ok')) break
       await new Promise((r) => setTimeout(r, 2000))

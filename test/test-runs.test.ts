@@ -79,7 +79,7 @@ describe('"Đo ngay": an operator tests a commune line now', () => {
     let view = run
     while (view.state === 'running' && Date.now() - started < 15_000) {
       await new Promise((r) => setTimeout(r, 200))
-      view = TestRunView.parse(await (await fetch(`${base}/api/v1/test-runs/${run.id}`)).json())
+      view = TestRunView.parse(await (await fetch(`${base}/api/v1/test-runs/${run.id}`, { headers: viewer })).json())
     }
     const seconds = (Date.now() - started) / 1000
     expect(view.state).toBe('done')
@@ -93,7 +93,7 @@ describe('"Đo ngay": an operator tests a commune line now', () => {
     expect(line).toMatchObject({ state: 'done', ok: true })
     expect(line?.measurements?.received).toBe(100)
     // The fresh figures are the target's state now (what the commune page shows).
-    const detail = (await (await fetch(`${base}/api/v1/communes/KS-ML`)).json()) as { targets: Array<{ id: string; lastResultAt: string | null; verdicts: unknown[] }> }
+    const detail = (await (await fetch(`${base}/api/v1/communes/KS-ML`, { headers: viewer })).json()) as { targets: Array<{ id: string; lastResultAt: string | null; verdicts: unknown[] }> }
     const t = detail.targets.find((x) => x.id === 'ml-speed')
     expect(t?.lastResultAt).toBe(speed?.resultAt)
     expect(t?.verdicts.length).toBe(2)

@@ -4,7 +4,7 @@
  */
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
-import { ErrorBody, type ResultBatch } from '../../protocol'
+import { ErrorBody, type ErrorIssue, type ResultBatch } from '../../protocol'
 import { oneLine } from '../checks/describe'
 import { linkSignals } from '../abort'
 import { parseRetryAfter } from './backoff'
@@ -16,8 +16,8 @@ export type PostOutcome =
   | { kind: 'delivered'; status: number }
   /** 5xx, 408, 429, network error or deadline: send the same batch again later. */
   | { kind: 'retry'; status?: number; retryAfterMs?: number; reason: string }
-  /** Any other 4xx: the server will never accept this batch; dead-letter it. */
-  | { kind: 'rejected'; status: number; code?: string; reason: string }
+  /** Any other 4xx: the server will never accept this batch; dead-letter it. `issues` as the server listed them. */
+  | { kind: 'rejected'; status: number; code?: string; reason: string; issues?: ErrorIssue[] }
 
 export interface IngestClientOptions {
   serverUrl: string
@@ -85,7 +85,7 @@ export function createIngestClient(opts: IngestClientOptions): IngestClient {
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now())
       return { kind: 'retry', status, reason, ...(retryAfterMs !== undefined && { retryAfterMs }) }
     }
-    return { kind: 'rejected', status, reason, ...(parsed && { code: parsed.code }) }
+    return { kind: 'rejected', status, reason, ...(parsed && { code: parsed.code }), ...(parsed?.issues && { issues: parsed.issues }) }
   }
 }
 
@@ -93,10 +93,10 @@ function ensureSlash(u: string): string {
   return u.endsWith('/') ? u : `${u}/`
 }
 
-function safeErrorBody(text: string): { code: string; message: string } | undefined {
+function safeErrorBody(text: string): { code: string; message: string; issues?: ErrorIssue[] } | undefined {
   try {
     const r = ErrorBody.safeParse(JSON.parse(text))
-    return r.success ? { code: r.data.error.code, message: r.data.error.message } : undefined
+    return r.success ? { code: r.data.error.code, message: r.data.error.message, ...(r.data.error.issues && { issues: r.data.error.issues }) } : undefined
   } catch {
     return undefined
   }

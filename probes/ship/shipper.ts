@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { MAX_BATCH_RESULTS, PROTOCOL_VERSION, type CheckResult, type ProbeStatus, type ResultBatch } from '../../protocol'
 import { sleep, systemClock, type Clock } from '../clock'
 import { backoffDelay } from './backoff'
-import type { IngestClient } from './client'
+import type { IngestClient, PostOutcome } from './client'
 import type { Spool, SpoolSize } from './spool'
 
 export interface ShipperOptions {
@@ -69,7 +69,9 @@ export interface Shipper {
  * batches go out oldest first, one request at a time; a batch leaves the spool only after a 2xx
  * (delivered) or a non-retryable 4xx (moved to the spool's dead letters, counted);
  * 5xx/408/429/network errors retry the same batch with exponential backoff and jitter, waiting at
- * least the server's Retry-After on 429/503. Every batch carries the current ProbeStatus.
+ * least the server's Retry-After on 429/503. A 403 E_PROBE_SCOPE naming targets no longer this
+ * probe's is answered by sending the batch again without them (the batch is then dead-lettered
+ * for the record). Every batch carries the current ProbeStatus.
  */
 export function createShipper(opts: ShipperOptions): Shipper {
   const clock = opts.clock ?? systemClock
@@ -184,6 +186,34 @@ export function createShipper(opts: ShipperOptions): Shipper {
     }
   }
 
+  /**
+   * A 403 E_PROBE_SCOPE names, at `results.<i>.targetId`, targets this probe may no longer report:
+   * moved to another probe or deleted while their results waited here. The server stores nothing
+   * of such a batch, so the named targets' results are left out and the rest is sent again (the
+   * server names at most 100 targets per answer: repeated while it names more). One reassignment
+   * then costs only the moved target's results, not the whole batch's.
+   * @returns the last outcome, and the batch it was the answer to
+   */
+  const resendInScope = async (batch: ResultBatch, first: PostOutcome): Promise<{ out: PostOutcome; sent: ResultBatch }> => {
+    let out = first
+    let sent = batch
+    const foreign = new Set<string>()
+    while (out.kind === 'rejected' && out.code === 'E_PROBE_SCOPE' && !hardStop.signal.aborted) {
+      const before = foreign.size
+      for (const issue of out.issues ?? []) {
+        const index = /^results\.(\d+)\.targetId$/.exec(issue.path)?.[1]
+        const targetId = index === undefined ? undefined : sent.results[Number(index)]?.targetId
+        if (targetId !== undefined) foreign.add(targetId)
+      }
+      const rest = sent.results.filter((r) => !foreign.has(r.targetId))
+      // Nothing new named, or nothing left to send: the refusal stands.
+      if (foreign.size === before || rest.length === 0) break
+      sent = { ...sent, sentAt: new Date(clock.now()).toISOString(), results: rest }
+      out = await opts.client.post(sent, hardStop.signal)
+    }
+    return { out, sent }
+  }
+
   const loop = async (): Promise<void> => {
     let attempt = 0
     // A disk spool may reopen with batches from before a restart: report them from the first send.
@@ -203,12 +233,26 @@ export function createShipper(opts: ShipperOptions): Shipper {
       }
       sending = true
       const batch: ResultBatch = { ...entry.batch, sentAt: new Date(clock.now()).toISOString(), status: status() }
-      const out = await opts.client.post(batch, hardStop.signal)
+      const first = await opts.client.post(batch, hardStop.signal)
+      const { out, sent } = await resendInScope(batch, first)
       if (hardStop.signal.aborted) {
         sending = false
         return
       }
-      if (out.kind === 'delivered') {
+      if (out.kind === 'delivered' && sent !== batch) {
+        // Delivered without the results of targets no longer this probe's: the whole batch, as
+        // spooled, goes to the dead letters, so what the server refused can still be looked at.
+        const refused = batch.results.length - sent.results.length
+        const reason = `${refused} result(s) for targets not assigned to this probe (moved or deleted) refused by the server; the other ${sent.results.length} delivered`
+        await opts.spool.deadLetter(entry.key, { status: 403, code: 'E_PROBE_SCOPE', reason })
+        counters.deadLetteredBatches++
+        counters.deliveredBatches++
+        counters.deliveredResults += sent.results.length
+        lastContactMs = clock.now()
+        lastDeliveryMs = lastContactMs
+        attempt = 0
+        log.warn({ key: entry.key, refused, delivered: sent.results.length }, 'server refused results for targets no longer assigned to this probe; the rest delivered, the batch kept in the dead letters')
+      } else if (out.kind === 'delivered') {
         await opts.spool.remove(entry.key)
         counters.deliveredBatches++
         counters.deliveredResults += batch.results.length
@@ -220,7 +264,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
         await opts.spool.deadLetter(entry.key, { status: out.status, reason: out.reason, ...(out.code !== undefined && { code: out.code }) })
         counters.deadLetteredBatches++
         attempt = 0
-        log.error({ key: entry.key, status: out.status, code: out.code, reason: out.reason, results: batch.results.length }, 'server rejected a batch; dead-lettered (not retried)')
+        log.error({ key: entry.key, status: out.status, code: out.code, reason: out.reason, results: sent.results.length }, 'server rejected a batch; dead-lettered (not retried)')
       } else {
         counters.retries++
         const backoff = backoffDelay(attempt++, { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs }, random)

@@ -1,14 +1,17 @@
 /**
- * The `xanh` admin command line: inventory import/export and probe registration, against the
+ * The `xanh` admin command line: inventory import/export, probe registration and users, against the
  * SQLite file in the data directory. Everything but argv, env and the process streams comes
  * through {@link CliContext}, so tests run it in-process.
  * @module
  */
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
-import { ProbeInput } from '../../protocol'
+import { Password, ProbeInput, UserRole, Username } from '../../protocol'
+import { hashPassword } from '../auth'
+import { DEFAULT_ROTATION_GRACE_SECONDS } from '../config'
 import { AppError } from '../errors'
 import { detectFormat, detectKind } from '../inventory/detect'
 import { exportInventory } from '../inventory/export'
@@ -49,6 +52,12 @@ Commands:
   export            write one inventory table as CSV or YAML
   probe add NAME    register a probe and print its token (shown only once)
   probe list        list registered probes
+  probe rotate P    give probe P (name or id) a new token; the old one works for a grace
+  probe revoke P    stop probe P's tokens at once
+  user add NAME     create a dashboard user (viewer, operator or admin)
+  user list         list users, their roles and whether they can sign in
+  user passwd NAME  set a user's password (ends their sessions)
+  user disable NAME stop a user at once ("user enable" undoes it)
   db stats          rows and size of every table
   db backup FILE    consistent copy of the database, safe while the server runs
 
@@ -94,14 +103,48 @@ Options:
 `,
   probe: `Usage: xanh probe add NAME [--location L]
        xanh probe list
+       xanh probe rotate NAME|ID [--grace-seconds N]
+       xanh probe revoke NAME|ID
 
   probe add NAME    register a remote probe; prints its id and bearer token. The token is shown
                     only this once (the server keeps a hash): put it in the probe's config.
   probe list        name, id, location, last seen, version and status of every probe
+  probe rotate P    prints a new token for probe P (shown only this once). The old token keeps
+                    working for the grace (--grace-seconds), so the agent can be switched without
+                    losing results; then only the new one works. A revoked probe becomes active
+                    again with the new token; its old token never comes back.
+  probe revoke P    both of probe P's tokens (the current one, and an old one still in its
+                    grace) stop working at once; "probe rotate" gives it a new one
 
 Options:
   --location L      where the probe runs (a province data centre or a commune); default empty
+  --grace-seconds N how long the old token keeps working after "rotate"; default ${DEFAULT_ROTATION_GRACE_SECONDS}
+                    (a day; the CLI does not read the server's YAML, so pass the value of
+                    probes.rotationGraceSeconds if you changed it); 0 = the old token stops now
   --data-dir DIR    see "xanh --help"
+`,
+  user: `Usage: xanh user add NAME --role viewer|operator|admin [--display-name "Họ Tên"] [--password-file F]
+       xanh user list
+       xanh user passwd NAME [--password-file F]
+       xanh user disable NAME
+       xanh user enable NAME
+
+  user add NAME     a dashboard user: NAME of letters a-z, digits, ".", "_" or "-"; the role says
+                    what they may do (viewer reads, operator also acknowledges and silences, admin
+                    administers). Without --password-file a password is generated and printed
+                    once: give it to the person through a private channel.
+  user list         name, role, full name, disabled or not, live sessions
+  user passwd NAME  a new password (from --password-file, else generated and printed once); the
+                    user's sessions end
+  user disable NAME the user cannot sign in any more and their sessions end at once; the last
+                    active admin cannot be disabled
+  user enable NAME  undoes "disable"
+
+Options:
+  --role R            viewer, operator or admin (user add)
+  --display-name N    the person's name as colleagues know it, Vietnamese with diacritics
+  --password-file F   read the password (12+ characters, first line) from F; "-" reads stdin
+  --data-dir DIR      see "xanh --help"
 `,
   db: `Usage: xanh db stats
        xanh db backup FILE [--force]
@@ -154,6 +197,12 @@ const DbFlags = z.strictObject({
 })
 const ProbeFlags = z.strictObject({
   location: z.string().max(200).optional(),
+  'grace-seconds': z.coerce
+    .number()
+    .int('a whole number of seconds')
+    .min(0)
+    .max(30 * 86400)
+    .optional(),
   'data-dir': DataDirFlag,
   help: z.boolean().default(false),
 })
@@ -284,8 +333,108 @@ function runExport(args: string[], ctx: CliContext, globalDir: string | undefine
   return EXIT.ok
 }
 
+const UserFlags = z.strictObject({
+  role: UserRole.optional(),
+  'display-name': z.string().trim().max(100).optional(),
+  'password-file': z.string().min(1).optional(),
+  'data-dir': DataDirFlag,
+  help: z.boolean().default(false),
+})
+
+/** The password of `--password-file` (first line; "-" = stdin), or a generated one to print. */
+function passwordFrom(ctx: CliContext, file: string | undefined): { password: string; generated: boolean } {
+  if (file === undefined) return { password: randomBytes(12).toString('base64url'), generated: true }
+  let text: string
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(resolve(ctx.cwd, file), 'utf8')
+  } catch (e) {
+    throw new AppError('E_NOT_FOUND', `cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  const password = (text.split(/\r?\n/)[0] ?? '').replace(/^\ufeff/, '')
+  const ok = Password.safeParse(password)
+  if (!ok.success) throw new UsageError('--password-file', `the password: ${ok.error.issues[0]?.message ?? 'invalid'}`, 'user')
+  return { password, generated: false }
+}
+
+function runUser(args: string[], ctx: CliContext, globalDir: string | undefined): number {
+  const { flags, positionals } = parseFlags(args, { role: { type: 'string' }, 'display-name': { type: 'string' }, 'password-file': { type: 'string' } }, UserFlags, 'user')
+  const [sub, ...rest] = positionals
+  if (flags.help) {
+    ctx.stdout(HELP.user)
+    return EXIT.ok
+  }
+  if (sub === undefined) {
+    ctx.stderr(HELP.user)
+    return EXIT.usage
+  }
+  const dir = flags['data-dir'] ?? globalDir
+  const nameArg = (): string => {
+    if (rest.length !== 1) throw new UsageError('NAME', rest.length === 0 ? 'required: the user name' : 'one name only', 'user')
+    const name = Username.safeParse(rest[0])
+    if (!name.success) throw new UsageError('NAME', name.error.issues[0]?.message ?? 'invalid', 'user')
+    return name.data
+  }
+  const now = Date.now()
+  switch (sub) {
+    case 'add': {
+      const username = nameArg()
+      if (!flags.role) throw new UsageError('--role', 'required: viewer, operator or admin', 'user')
+      const role = flags.role
+      const { password, generated } = passwordFrom(ctx, flags['password-file'])
+      return withStore(ctx, dir, (store) => {
+        if (!store.users.create({ username, displayName: flags['display-name'] ?? '', role, passwordHash: hashPassword(password) }, now)) {
+          throw new AppError('E_CONFLICT', `user ${username} exists`)
+        }
+        store.audit(ctx.actor, 'create', 'user', username, undefined, { after: { username, displayName: flags['display-name'] ?? '', role, disabled: false } })
+        ctx.stdout(`user ${username} created (${role})${generated ? `\npassword: ${password}` : ''}\n`)
+        if (generated) ctx.stderr('warning: this password is shown only now; give it to the person through a private channel\n')
+        return EXIT.ok
+      })
+    }
+    case 'list': {
+      if (rest.length > 0) throw new UsageError(rest[0] ?? '', 'unexpected argument', 'user')
+      return withStore(ctx, dir, (store) => {
+        const rows = store.users.list()
+        for (const u of rows) {
+          const live = store.users.sessions(u.username, now).length
+          ctx.stdout(`${u.username}\t${u.role}\t${u.disabledAt === null ? 'active' : 'disabled'}\t${live} sessions\t${u.displayName}\n`)
+        }
+        if (rows.length === 0) ctx.stderr('no users yet: the server creates "admin" at its first start\n')
+        return EXIT.ok
+      })
+    }
+    case 'passwd': {
+      const username = nameArg()
+      const { password, generated } = passwordFrom(ctx, flags['password-file'])
+      return withStore(ctx, dir, (store) => {
+        if (!store.users.setPassword(username, hashPassword(password), now)) throw new AppError('E_NOT_FOUND', `no user ${username}`)
+        const ended = store.users.revokeAllSessions(username, now)
+        store.audit(ctx.actor, 'reset-password', 'user', username, { endedSessions: ended })
+        ctx.stdout(`password of ${username} set; ${ended} sessions ended${generated ? `\npassword: ${password}` : ''}\n`)
+        return EXIT.ok
+      })
+    }
+    case 'disable':
+    case 'enable': {
+      const username = nameArg()
+      return withStore(ctx, dir, (store) => {
+        const u = store.users.get(username)
+        if (!u) throw new AppError('E_NOT_FOUND', `no user ${username}`)
+        if (sub === 'disable' && u.role === 'admin' && u.disabledAt === null && store.users.activeAdmins() <= 1) throw new AppError('E_CONFLICT', `${username} is the last active admin`)
+        store.users.update(username, { disabledAt: sub === 'disable' ? (u.disabledAt ?? now) : null })
+        const ended = sub === 'disable' ? store.users.revokeAllSessions(username, now) : 0
+        store.audit(ctx.actor, sub, 'user', username, sub === 'disable' ? { endedSessions: ended } : undefined)
+        ctx.stdout(`user ${username} ${sub}d${sub === 'disable' ? `; ${ended} sessions ended` : ''}\n`)
+        return EXIT.ok
+      })
+    }
+    default:
+      throw new UsageError(sub, 'unknown user command (add, list, passwd, disable, enable)', 'user')
+  }
+}
+
 function runProbe(args: string[], ctx: CliContext, globalDir: string | undefined): number {
-  const { flags, positionals } = parseFlags(args, { location: { type: 'string' } }, ProbeFlags, 'probe')
+  const { flags, positionals } = parseFlags(args, { location: { type: 'string' }, 'grace-seconds': { type: 'string' } }, ProbeFlags, 'probe')
   const [sub, ...rest] = positionals
   if (flags.help) {
     ctx.stdout(HELP.probe)
@@ -332,7 +481,36 @@ function runProbe(args: string[], ctx: CliContext, globalDir: string | undefined
       return EXIT.ok
     })
   }
-  throw new UsageError(sub, 'unknown probe command (add, list)', 'probe')
+  if (sub === 'rotate' || sub === 'revoke') {
+    if (rest.length !== 1) throw new UsageError('NAME|ID', rest.length === 0 ? 'required: the probe name or id' : 'one probe only', 'probe')
+    if (sub === 'revoke' && flags['grace-seconds'] !== undefined) throw new UsageError('--grace-seconds', 'only for "probe rotate"', 'probe')
+    const which = rest[0] ?? ''
+    return withStore(ctx, dir, (store) => {
+      const probe = store.getProbeByName(which) ?? store.getProbe(which)
+      if (!probe) throw new AppError('E_NOT_FOUND', `no probe named ${which} or with that id (see "xanh probe list")`)
+      // The embedded probe's token lives in the server's memory and is replaced at every start.
+      if (probe.builtin) throw new AppError('E_CONFLICT', `${probe.name} is the server's embedded probe: its token is replaced at every start (turn it off with embeddedProbe: false)`)
+      const now = Date.now()
+      if (sub === 'revoke') {
+        store.revokeProbe(probe.id, now)
+        store.audit(ctx.actor, 'revoke', 'probe', probe.id)
+        ctx.stdout(`probe ${probe.name} revoked: its tokens stop working now ("xanh probe rotate ${probe.name}" gives it a new one)\n`)
+        return EXIT.ok
+      }
+      const graceSeconds = flags['grace-seconds'] ?? DEFAULT_ROTATION_GRACE_SECONDS
+      const token = store.rotateProbeToken(probe.id, graceSeconds * 1000, now)
+      const until = store.getProbe(probe.id)?.previousTokenValidUntil ?? null
+      store.audit(ctx.actor, 'rotate-token', 'probe', probe.id, { graceSeconds })
+      ctx.stdout(`probe ${probe.name} has a new token, id ${probe.id}\ntoken: ${token}\n`)
+      ctx.stderr(
+        until === null
+          ? 'the old token stops working now; this one is shown only now: put it in the probe config\n'
+          : `the old token keeps working until ${new Date(until).toISOString()}; put this one (shown only now) in the probe config before then\n`,
+      )
+      return EXIT.ok
+    })
+  }
+  throw new UsageError(sub, 'unknown probe command (add, list, rotate, revoke)', 'probe')
 }
 
 async function runDb(args: string[], ctx: CliContext, globalDir: string | undefined): Promise<number> {
@@ -421,7 +599,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       return EXIT.ok
     }
     // `xanh --help import` reads as `xanh import --help`.
-    if (help && (command === 'import' || command === 'export' || command === 'probe' || command === 'db')) {
+    if (help && (command === 'import' || command === 'export' || command === 'probe' || command === 'user' || command === 'db')) {
       ctx.stdout(HELP[command])
       return EXIT.ok
     }
@@ -432,10 +610,12 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         return runExport(rest, ctx, globalDir)
       case 'probe':
         return runProbe(rest, ctx, globalDir)
+      case 'user':
+        return runUser(rest, ctx, globalDir)
       case 'db':
         return await runDb(rest, ctx, globalDir)
       default:
-        throw new UsageError(command, 'unknown command (import, export, probe, db)', 'main')
+        throw new UsageError(command, 'unknown command (import, export, probe, user, db)', 'main')
     }
   } catch (e) {
     if (e instanceof UsageError) {

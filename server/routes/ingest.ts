@@ -1,37 +1,89 @@
 import { Hono } from 'hono'
-import { ResultBatch, type IngestResponse } from '../../protocol'
+import { ResultBatch, type ErrorIssue, type IngestResponse } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
+import type { IngestRejectReason } from '../metrics'
+import type { ProbeRow } from '../store/schema'
+import { probeOwnsTarget, type Store } from '../store/store'
 import { probeFromBearer } from './probe-auth'
 
 /**
- * `POST /api/v1/ingest`: a probe's ResultBatch (gzip allowed). Validated as a whole: a
- * rejected batch stores nothing. Idempotent on result id.
+ * `POST /api/v1/ingest`: a probe's ResultBatch (gzip allowed). Judged as a whole: a rejected
+ * batch stores nothing, an accepted one is stored in one transaction. Idempotent on result id.
+ *
+ * Refused, besides a malformed body (`E_VALIDATION` and the body errors):
+ * - 403 `E_PROBE_MISMATCH`: the batch names another probe than its token's;
+ * - 403 `E_PROBE_SCOPE`: a result for a target not assigned to the token's probe (or no target
+ *   at all), one issue per such target at its first result (`results.<i>.targetId`);
+ * - 422 `E_CLOCK_SKEW`: a result observed later than the server's clock plus
+ *   `ingest.maxClockSkewSeconds`, one issue per such result (`results.<i>.observedAt`).
+ *
+ * Every authenticated, well-formed batch (refused ones too) records the probe's clock offset,
+ * `sentAt` minus the time the request arrived, so a wrong clock shows before it does harm.
  */
 export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   const { store, engine, metrics } = deps
   const now = deps.now ?? Date.now
+  const maxSkewMs = deps.config.ingest.maxClockSkewSeconds * 1000
+
+  /** Counts a refused batch and its results (those that could be counted) by reason. */
+  const refused = (reason: IngestRejectReason, results: number): void => {
+    metrics.ingestBatches.inc({ result: 'rejected' })
+    metrics.ingestResults.inc({ result: 'rejected' }, results)
+    metrics.ingestRejectedResults.inc({ reason }, results)
+  }
+
   return new Hono<AppEnv>().post('/ingest', async (c) => {
-    const probe = probeFromBearer(c, store)
+    // Taken before the body is read: sentAt is stamped just before the agent sends, so the
+    // upload time of a large batch on a slow line does not count as clock offset.
+    const arrivedAt = now()
+    const probe = probeFromBearer(c, store, now)
+    let body: unknown
     let batch: ResultBatch
     try {
-      const body = await readJsonBody(c, deps.config.ingest)
+      body = await readJsonBody(c, deps.config.ingest)
       const parsed = ResultBatch.safeParse(body)
       if (!parsed.success) throw AppError.fromZod(parsed.error)
       batch = parsed.data
-      if (batch.probeId !== probe.id) {
-        throw new AppError('E_PROBE_MISMATCH', `batch says probe ${batch.probeId} but the token belongs to ${probe.id}`, [
-          { path: 'probeId', message: 'does not match the token' },
-        ])
-      }
     } catch (e) {
-      metrics.ingestBatches.inc({ result: 'rejected' })
+      refused('validation', countResults(body))
       throw e
     }
-    const receivedAt = now()
-    const outcome = store.insertResults(probe.id, batch.results, receivedAt)
-    store.touchProbe(probe.id, receivedAt, batch.status?.version ?? probe.version, batch.status?.spoolBatches ?? null)
+    if (batch.probeId !== probe.id) {
+      refused('scope', batch.results.length)
+      throw new AppError('E_PROBE_MISMATCH', `batch says probe ${batch.probeId} but the token belongs to ${probe.id}`, [
+        { path: 'probeId', message: 'does not match the token' },
+      ])
+    }
+    const clockOffsetMs = Date.parse(batch.sentAt) - arrivedAt
+
+    const scope = outOfScope(store, probe, batch)
+    const skew = scope.length === 0 ? futureResults(batch, arrivedAt, maxSkewMs) : []
+    if (scope.length > 0 || skew.length > 0) {
+      store.recordClockOffset(probe.id, clockOffsetMs, arrivedAt)
+      if (scope.length > 0) {
+        refused('scope', batch.results.length)
+        const ids = scope.map((i) => i.targetId)
+        deps.log.warn({ probe: probe.name, targets: ids.slice(0, 20), results: batch.results.length }, 'ingest: batch refused, results for targets not assigned to the probe')
+        throw new AppError(
+          'E_PROBE_SCOPE',
+          `${ids.length} target(s) in this batch are not assigned to probe ${probe.name} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}); nothing was stored`,
+          scope.map((i) => ({ path: i.path, message: i.message })),
+        )
+      }
+      refused('clock_skew', batch.results.length)
+      const first = skew[0] as SkewedResult
+      deps.log.warn({ probe: probe.name, results: skew.length, clockOffsetSeconds: clockOffsetMs / 1000 }, 'ingest: batch refused, results dated in the future (probe clock?)')
+      throw new AppError(
+        'E_CLOCK_SKEW',
+        `result ${first.index} was observed at ${first.observedAt}, ${Math.round(first.aheadMs / 1000)} s after the server's clock (${new Date(arrivedAt).toISOString()}; at most ${deps.config.ingest.maxClockSkewSeconds} s allowed): check the probe's clock (NTP); nothing was stored`,
+        skew.map((r) => ({ path: `results.${r.index}.observedAt`, message: `${r.observedAt} is ${Math.round(r.aheadMs / 1000)} s ahead of the server's clock` })),
+      )
+    }
+
+    const outcome = store.insertResults(probe.id, batch.results, arrivedAt)
+    store.touchProbe(probe.id, arrivedAt, batch.status?.version ?? probe.version, batch.status?.spoolBatches ?? null, clockOffsetMs)
     const facts = outcome.inserted.map((r) => ({
       targetId: r.targetId,
       observedAt: Date.parse(r.observedAt),
@@ -39,6 +91,9 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
       error: r.error ?? null,
       measurements: { ...r.measurements, duration_seconds: r.durationSeconds },
     }))
+    // Results observed before a target's latest one (a spool replayed after an outage) are
+    // stored as history; the engine uses them for the window only, never to move the target's
+    // state or lastResultAt back (StateEngine.ingest).
     engine.ingest(facts)
     deps.testRuns.observe(facts)
     metrics.ingestBatches.inc({ result: 'accepted' })
@@ -47,4 +102,50 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     const answer: IngestResponse = { accepted: outcome.accepted, duplicates: outcome.duplicates }
     return c.json(answer, 202)
   })
+}
+
+/** How many results a body that failed validation claims to hold (0 when it is not even that). */
+function countResults(body: unknown): number {
+  if (typeof body !== 'object' || body === null || !('results' in body)) return 0
+  return Array.isArray(body.results) ? body.results.length : 0
+}
+
+/**
+ * Targets of the batch the probe does not run, each with its first result's index. A target
+ * that was moved to another probe (or deleted) while results for it waited in the agent's spool
+ * is refused too: the agent drops those results and sends the rest again (probes/ship/shipper.ts).
+ */
+function outOfScope(store: Store, probe: ProbeRow, batch: ResultBatch): Array<ErrorIssue & { targetId: string }> {
+  if (batch.results.length === 0) return []
+  const owners = store.targetOwners(batch.results.map((r) => r.targetId))
+  const seen = new Set<string>()
+  const out: Array<ErrorIssue & { targetId: string }> = []
+  batch.results.forEach((r, index) => {
+    if (seen.has(r.targetId)) return
+    seen.add(r.targetId)
+    const owner = owners.get(r.targetId)
+    if (owner !== undefined && probeOwnsTarget(probe, owner)) return
+    out.push({
+      targetId: r.targetId,
+      path: `results.${index}.targetId`,
+      message: owner === undefined ? `no target ${r.targetId}` : `target ${r.targetId} is not assigned to this probe`,
+    })
+  })
+  return out
+}
+
+interface SkewedResult {
+  index: number
+  observedAt: string
+  aheadMs: number
+}
+
+/** Results observed later than `arrivedAt + maxSkewMs`. */
+function futureResults(batch: ResultBatch, arrivedAt: number, maxSkewMs: number): SkewedResult[] {
+  const out: SkewedResult[] = []
+  batch.results.forEach((r, index) => {
+    const aheadMs = Date.parse(r.observedAt) - arrivedAt
+    if (aheadMs > maxSkewMs) out.push({ index, observedAt: r.observedAt, aheadMs })
+  })
+  return out
 }

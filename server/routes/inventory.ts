@@ -10,10 +10,13 @@ import { importInventory } from '../inventory/import'
 
 const InventoryKind = z.enum(['communes', 'targets', 'gaps'])
 const Format = z.enum(['csv', 'yaml'])
+/** `?graceSeconds=N` of a rotation: how long the old token keeps working (default `probes.rotationGraceSeconds`). */
+const RotateQuery = z.strictObject({ graceSeconds: z.coerce.number().int().min(0).max(30 * 86400).optional() })
 
 /** Inventory CRUD, imports and exports (admin). Every write is audited and reloads the engine. */
 export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
   const { store } = deps
+  const now = deps.now ?? Date.now
   const admin = requireRole(store, 'admin', deps.now)
   const limits = { maxBodyBytes: 16 * 1024 * 1024, maxDecompressedBytes: 64 * 1024 * 1024 }
 
@@ -137,20 +140,27 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
         return c.body(null, 204)
       })
       // ---- probes ----
-      .get('/probes', admin, (c) =>
-        c.json({
+      .get('/probes', admin, (c) => {
+        const at = now()
+        const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+        return c.json({
           probes: store.listProbes().map((p) => ({
             id: p.id,
             name: p.name,
             location: p.location,
             builtin: p.builtin,
             version: p.version,
-            lastSeenAt: p.lastSeenAt === null ? null : new Date(p.lastSeenAt).toISOString(),
+            lastSeenAt: iso(p.lastSeenAt),
             spoolBatches: p.spoolBatches,
             revoked: p.revokedAt !== null,
+            // The probe's clock minus the server's at its last batch (positive: ahead), and when.
+            clockOffsetSeconds: p.clockOffsetMs === null ? null : p.clockOffsetMs / 1000,
+            clockOffsetAt: iso(p.clockOffsetAt),
+            // Until when the token before the last rotation still works (null: it does not).
+            previousTokenValidUntil: p.revokedAt === null && p.previousTokenValidUntil !== null && p.previousTokenValidUntil > at ? iso(p.previousTokenValidUntil) : null,
           })),
-        }),
-      )
+        })
+      })
       .post('/probes', admin, async (c) => {
         const input = await parsed(c, ProbeInput)
         const { probe, token } = store.createProbe(input.name, input.location)
@@ -160,11 +170,29 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
       })
       .post('/probes/:id/rotate', admin, (c) => {
         const id = c.req.param('id')
-        const token = store.rotateProbeToken(id)
+        const q = RotateQuery.safeParse(c.req.query())
+        if (!q.success) throw AppError.fromZod(q.error, 'query')
+        const before = store.getProbe(id)
+        if (!before) throw new AppError('E_NOT_FOUND', `no probe ${id}`)
+        // Its token lives only in the server process's memory and is replaced at every start.
+        if (before.builtin) throw new AppError('E_CONFLICT', "the embedded probe's token cannot be rotated (the server makes a new one at every start)")
+        const graceSeconds = q.data.graceSeconds ?? deps.config.probes.rotationGraceSeconds
+        const token = store.rotateProbeToken(id, graceSeconds * 1000, now())
         const probe = store.getProbe(id)
-        changed(c, 'rotate-token', 'probe', id)
-        const body: ProbeCreated = { id, name: probe?.name ?? id, token }
+        changed(c, 'rotate-token', 'probe', id, { graceSeconds })
+        const validUntil = probe?.previousTokenValidUntil ?? null
+        const body: ProbeCreated = { id, name: probe?.name ?? id, token, previousTokenValidUntil: validUntil === null ? null : new Date(validUntil).toISOString() }
         return c.json(body)
+      })
+      // Revoking ends both tokens (the current one, and an old one in its grace) at once.
+      .post('/probes/:id/revoke', admin, (c) => {
+        const id = c.req.param('id')
+        const probe = store.getProbe(id)
+        if (!probe) throw new AppError('E_NOT_FOUND', `no probe ${id}`)
+        if (probe.builtin) throw new AppError('E_CONFLICT', 'the embedded probe cannot be revoked (stop it with XANH_EMBEDDED_PROBE=0)')
+        store.revokeProbe(id)
+        changed(c, 'revoke', 'probe', id)
+        return c.body(null, 204)
       })
       .delete('/probes/:id', admin, (c) => {
         const id = c.req.param('id')

@@ -4,11 +4,14 @@ import type { ProbeConfig } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { probeFromBearer } from './probe-auth'
 
-/** `GET /api/v1/probe/config`: the calling probe's targets, with an ETag so polls are cheap. */
+/**
+ * `GET /api/v1/probe/config`: the calling probe's targets (and only those: the probe comes from
+ * the token, never from the request), with an ETag so polls are cheap.
+ */
 export function probeConfigRoutes(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now
   return new Hono<AppEnv>().get('/probe/config', (c) => {
-    const probe = probeFromBearer(c, deps.store)
+    const probe = probeFromBearer(c, deps.store, now)
     const targets = deps.store.targetsForProbe(probe)
     const etag = `"${createHash('sha256').update(probe.id).update(JSON.stringify(targets)).digest('base64url').slice(0, 27)}"`
     deps.store.touchProbe(probe.id, now(), probe.version, probe.spoolBatches)

@@ -1,5 +1,7 @@
 /**
- * `/api/v1/speedtest/*`: the far end of HTTP throughput checks (SPEC §3). Probe token required;
+ * `/api/v1/speedtest/*`: the far end of HTTP throughput checks (SPEC §3). A probe token is
+ * required, of a probe that runs at least one enabled `throughput` target (else 403
+ * E_PROBE_SCOPE: a token leaked from a probe that has no use for them cannot load the uplink);
  * every stream is bounded by `config.speedtest` (bytes, seconds, streams at once).
  * @module
  */
@@ -28,6 +30,15 @@ export function speedtestRoutes(deps: AppDeps): Hono<AppEnv> {
   const maxMs = maxSeconds * 1000
   let block: Buffer | undefined
   let active = 0
+  const now = deps.now ?? Date.now
+
+  /** Refuses a caller that may not use the speedtest: a valid probe token, of a probe that runs a throughput target. */
+  const allowed = (c: Context<AppEnv>): void => {
+    const probe = probeFromBearer(c, deps.store, now)
+    if (!deps.store.probeRunsKind(probe, 'throughput')) {
+      throw new AppError('E_PROBE_SCOPE', `probe ${probe.name} runs no throughput target, so it has no use for the speedtest endpoints`)
+    }
+  }
 
   /** Takes a stream slot, or answers 503; the returned release is idempotent. */
   const acquire = (c: Context<AppEnv>): (() => void) | Response => {
@@ -46,7 +57,7 @@ export function speedtestRoutes(deps: AppDeps): Hono<AppEnv> {
 
   return new Hono<AppEnv>()
     .get('/speedtest/download', (c) => {
-      probeFromBearer(c, deps.store)
+      allowed(c)
       const parsed = SpeedtestDownloadQuery.safeParse(c.req.query())
       if (!parsed.success) throw AppError.fromZod(parsed.error, 'query')
       const total = Math.min(parsed.data.bytes, maxBytes)
@@ -98,7 +109,7 @@ export function speedtestRoutes(deps: AppDeps): Hono<AppEnv> {
       })
     })
     .post('/speedtest/upload', async (c) => {
-      probeFromBearer(c, deps.store)
+      allowed(c)
       const parsed = SpeedtestUploadQuery.safeParse(c.req.query())
       if (!parsed.success) throw AppError.fromZod(parsed.error, 'query')
       const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase()

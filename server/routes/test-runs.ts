@@ -54,12 +54,16 @@ export function testRunRoutes(deps: AppDeps): Hono<AppEnv> {
       return c.json(run)
     })
     .get('/probe/run-now', async (c) => {
-      const probe = probeFromBearer(c, store)
+      // The probe comes from the token: a probe only ever waits for, and claims, its own requests.
+      const probe = probeFromBearer(c, store, now)
       const q = WaitQuery.safeParse(c.req.query())
       if (!q.success) throw AppError.fromZod(q.error)
       store.touchProbe(probe.id, now(), probe.version, probe.spoolBatches)
       const waitMs = Math.min(q.data.waitSeconds, deps.config.testRuns.maxWaitSeconds) * 1000
       const requests = await testRuns.wait(probe.id, waitMs, c.req.raw.signal)
+      // Revoked (or past its rotation grace) while the poll was held: answer nothing to that token.
+      // Requests it claimed meanwhile expire like any unanswered one.
+      if (waitMs > 0) probeFromBearer(c, store, now)
       const body: RunNowAnswer = { requests }
       c.header('Cache-Control', 'no-store')
       return c.json(body)

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq, gt, or } from 'drizzle-orm'
 import type Database from 'better-sqlite3'
 import {
   KIND_DEFAULTS,
@@ -19,6 +19,8 @@ import {
 import { AppError } from '../errors'
 import type { Db } from './db'
 import { createChannelStateRepo, type ChannelStateRepo } from './channel-state'
+import { auditJson, createAuditRepo, type AuditContext, type AuditRepo } from './audit'
+import { createUserRepo, type UserRepo } from './users'
 import { ROLLUP_TABLE, type SeriesResolution } from './rollups'
 import {
   auditLog,
@@ -33,6 +35,15 @@ import {
   type ProbeRow,
   type TargetRow,
 } from './schema'
+
+/**
+ * Whether a probe runs a target assigned to `targetProbeId`: its own, and for the builtin
+ * (embedded) probe also those assigned to no probe. The one rule behind a probe's config and
+ * what it may ingest.
+ */
+export function probeOwnsTarget(probe: Pick<ProbeRow, 'id' | 'builtin'>, targetProbeId: string | null): boolean {
+  return targetProbeId === probe.id || (probe.builtin && targetProbeId === null)
+}
 
 /** Outcome of an idempotent batch insert. */
 export interface InsertOutcome {
@@ -128,14 +139,27 @@ export class Store {
   private readonly seriesStmt: Database.Statement
   private readonly seriesIdStmt: Database.Statement
   private readonly rollupStmt: Record<'1m' | '1h', Database.Statement>
+  private readonly targetOwnersStmt: Database.Statement
+  private readonly probeKindStmt: Database.Statement
   /** Delivery health and rotated credentials of alert channels. */
   readonly channels: ChannelStateRepo
+  /** Users and their dashboard sessions. */
+  readonly users: UserRepo
+  /** The audit log (written by {@link Store.audit}). */
+  readonly auditLog: AuditRepo
+  /**
+   * The role and address of whoever causes the current write (the HTTP layer sets this to read
+   * its per-request context); null outside a request (CLI, demo, the server's own actions).
+   */
+  auditContext: () => AuditContext | undefined = () => undefined
 
   constructor(
     readonly sqlite: Database.Database,
     readonly db: Db,
   ) {
     this.channels = createChannelStateRepo(db)
+    this.users = createUserRepo(db)
+    this.auditLog = createAuditRepo(db)
     this.insertResult = sqlite.prepare(
       `INSERT OR IGNORE INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -147,6 +171,8 @@ export class Store {
     this.seriesIdStmt = sqlite.prepare('SELECT id FROM rollup_series WHERE target_id = ? AND metric = ?').pluck()
     const rollupSql = (table: string): string => `SELECT t, n, sum FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? ORDER BY t`
     this.rollupStmt = { '1m': sqlite.prepare(rollupSql(ROLLUP_TABLE['1m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
+    this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
+    this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
   }
 
   // ---- support groups ----
@@ -354,8 +380,22 @@ export class Store {
    */
   targetsForProbe(probe: ProbeRow): TargetSpec[] {
     return this.listTargets()
-      .filter((t) => t.enabled && (t.probeId === probe.id || (probe.builtin && t.probeId === null)))
+      .filter((t) => t.enabled && probeOwnsTarget(probe, t.probeId))
       .map(targetSpecFromRow)
+  }
+
+  /**
+   * The probe each of `ids` is assigned to (null: the embedded probe), enabled or not; ids of no
+   * target are absent. One statement however many ids (ingest asks once per batch).
+   */
+  targetOwners(ids: readonly string[]): Map<string, string | null> {
+    const rows = this.targetOwnersStmt.all(JSON.stringify([...new Set(ids)])) as Array<{ id: string; probe_id: string | null }>
+    return new Map(rows.map((r) => [r.id, r.probe_id]))
+  }
+
+  /** True when the probe runs at least one enabled target of this kind (see {@link Store.targetsForProbe}). */
+  probeRunsKind(probe: ProbeRow, kind: string): boolean {
+    return this.probeKindStmt.get(kind, probe.id, probe.builtin ? 1 : 0) !== undefined
   }
 
   // ---- probes ----
@@ -372,9 +412,18 @@ export class Store {
     return this.db.select().from(probes).where(eq(probes.name, name)).get()
   }
 
-  /** Finds a non-revoked probe by its bearer token. */
-  probeByToken(token: string): ProbeRow | undefined {
-    const row = this.db.select().from(probes).where(eq(probes.tokenHash, hashToken(token))).get()
+  /**
+   * Finds a non-revoked probe by its bearer token: the current one, or the one before the last
+   * rotation while its grace lasts (`previousTokenValidUntil` > `now`). Read from the database
+   * on every call, never cached, so a revocation or the end of a grace applies to the next request.
+   */
+  probeByToken(token: string, now: number = Date.now()): ProbeRow | undefined {
+    const hash = hashToken(token)
+    const row = this.db
+      .select()
+      .from(probes)
+      .where(or(eq(probes.tokenHash, hash), and(eq(probes.previousTokenHash, hash), gt(probes.previousTokenValidUntil, now))))
+      .get()
     return row && row.revokedAt === null ? row : undefined
   }
 
@@ -392,25 +441,49 @@ export class Store {
     return { probe, token }
   }
 
-  /** Replaces a probe's token (the old one stops working at once). */
-  rotateProbeToken(id: string): string {
+  /**
+   * Replaces a probe's token and returns the new one. The old token keeps working for `graceMs`
+   * (0, the default: it stops at once), so an agent can be switched without losing results; the
+   * token before it stops now (one grace at a time). A revoked probe gets a new token and is
+   * active again, but its old token stays dead: a revoked token never comes back.
+   * @throws AppError E_NOT_FOUND when there is no such probe
+   */
+  rotateProbeToken(id: string, graceMs = 0, now: number = Date.now()): string {
+    const probe = this.getProbe(id)
+    if (!probe) throw new AppError('E_NOT_FOUND', `no probe ${id}`)
     const token = newProbeToken()
-    const changed = this.db.update(probes).set({ tokenHash: hashToken(token), revokedAt: null }).where(eq(probes.id, id)).run().changes
-    if (changed === 0) throw new AppError('E_NOT_FOUND', `no probe ${id}`)
+    const keepOld = graceMs > 0 && probe.revokedAt === null
+    this.db
+      .update(probes)
+      .set({
+        tokenHash: hashToken(token),
+        revokedAt: null,
+        previousTokenHash: keepOld ? probe.tokenHash : null,
+        previousTokenValidUntil: keepOld ? now + graceMs : null,
+      })
+      .where(eq(probes.id, id))
+      .run()
     return token
   }
 
-  revokeProbe(id: string): boolean {
-    return this.db.update(probes).set({ revokedAt: Date.now() }).where(eq(probes.id, id)).run().changes > 0
+  /** Revokes a probe: its token, and a previous one still in its rotation grace, stop working at once. */
+  revokeProbe(id: string, now: number = Date.now()): boolean {
+    return this.db.update(probes).set({ revokedAt: now, previousTokenHash: null, previousTokenValidUntil: null }).where(eq(probes.id, id)).run().changes > 0
+  }
+
+  /** Stores the probe's clock offset (its clock minus the server's, ms) measured at `at`. */
+  recordClockOffset(id: string, offsetMs: number, at: number): void {
+    this.db.update(probes).set({ clockOffsetMs: Math.round(offsetMs), clockOffsetAt: at }).where(eq(probes.id, id)).run()
   }
 
   deleteProbe(id: string): boolean {
     return this.db.delete(probes).where(eq(probes.id, id)).run().changes > 0
   }
 
-  /** Records a heartbeat. */
-  touchProbe(id: string, at: number, version: string | null, spoolBatches: number | null): void {
-    this.db.update(probes).set({ lastSeenAt: at, version, spoolBatches }).where(eq(probes.id, id)).run()
+  /** Records a heartbeat, and the probe's clock offset (ms) when the caller measured one (a batch's sentAt). */
+  touchProbe(id: string, at: number, version: string | null, spoolBatches: number | null, clockOffsetMs?: number): void {
+    const clock = clockOffsetMs === undefined ? {} : { clockOffsetMs: Math.round(clockOffsetMs), clockOffsetAt: at }
+    this.db.update(probes).set({ lastSeenAt: at, version, spoolBatches, ...clock }).where(eq(probes.id, id)).run()
   }
 
   // ---- coverage gaps ----
@@ -436,11 +509,24 @@ export class Store {
 
   // ---- audit ----
 
-  audit(actor: string, action: string, entity: string, entityId: string | null, detail?: unknown): void {
-    this.db
-      .insert(auditLog)
-      .values({ at: Date.now(), actor, action, entity, entityId, detail: detail === undefined ? null : JSON.stringify(detail) })
-      .run()
+  /**
+   * Records a write: who, what, which entity, optional detail and the entity before → after.
+   * The actor's role and address come from {@link Store.auditContext}.
+   */
+  audit(actor: string, action: string, entity: string, entityId: string | null, detail?: unknown, change?: { before?: unknown; after?: unknown }): void {
+    const ctx = this.auditContext()
+    this.auditLog.write({
+      at: Date.now(),
+      actor,
+      action,
+      entity,
+      entityId,
+      detail: auditJson(detail),
+      role: ctx?.role ?? null,
+      address: ctx?.address ?? null,
+      before: auditJson(change?.before),
+      after: auditJson(change?.after),
+    })
   }
 
   /** Runs `fn` in one transaction: all of it is written or none. */

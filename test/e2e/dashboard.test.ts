@@ -35,6 +35,8 @@ import { ROOT, adminApi, breakableService, feedingProbe, launchChromium, refusin
 
 const chromiumPath = toolOrSkip('chromium', 'the dashboard e2e')
 const PASSWORD = 'e2e-admin-password'
+/** HTTP Basic of the first admin, for the test's own reads (the API needs a signed-in user). */
+const adminAuth = (): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` })
 const SHOTS = join(ROOT, 'test-results', 'screenshots')
 const DESKTOP = { width: 1440, height: 900 }
 const PHONE = { width: 360, height: 780 }
@@ -81,9 +83,41 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await p.waitForSelector(ready, { timeout: 20_000 })
   }
 
+  /** Every request the pages of `ctx` make passes here: same origin continues, anything else is recorded and aborted. */
+  async function guard(ctx: BrowserContext): Promise<void> {
+    await ctx.route('**/*', (route) => {
+      const url = route.request().url()
+      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
+      foreign.push(url)
+      return route.abort()
+    })
+  }
+
+  /** A browser of someone else: no cookies, same guards; signs in through the form the app shows. */
+  async function personSignsIn(username: string, password: string): Promise<{ ctx: BrowserContext; p: Page }> {
+    const ctx = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1 })
+    await guard(ctx)
+    const p = await ctx.newPage()
+    watch(p)
+    await p.goto(`${server.base}/#/alerts`, { timeout: 20_000 })
+    // Not signed in: the sign-in form stands in for the page asked for.
+    await p.waitForSelector('form.signin input[name="username"]', { timeout: 20_000 })
+    await p.fill('input[name="username"]', username)
+    await p.fill('input[name="password"]', password)
+    await p.click('form.signin button[type="submit"]')
+    try {
+      await p.waitForSelector('.user-menu', { timeout: 10_000 })
+    } catch (e) {
+      await p.screenshot({ path: join(SHOTS, `signin-failed-${username}.png`) })
+      throw e
+    }
+    return { ctx, p }
+  }
+
   async function axeSerious(p: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
-    await p.addScriptTag({ content: axeSource })
+    // Evaluated through the DevTools protocol: the page's CSP (no inline script) must stay on.
+    await p.evaluate(axeSource)
     const violations = await p.evaluate(async () => {
       const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }> }> } }).axe
       const r = await axe.run(document, { resultTypes: ['violations'] })
@@ -169,7 +203,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await waitFor(
       'the engine to know the new targets',
       async () => {
-        const known = await Promise.all([lastLine, `${id}-mcu`, `${id}-snmp`, `${id}-tput`, slowTarget()].map(async (t) => (await fetch(`${server.base}/api/v1/targets/${t}/status`)).status === 200))
+        const known = await Promise.all([lastLine, `${id}-mcu`, `${id}-snmp`, `${id}-tput`, slowTarget()].map(async (t) => (await fetch(`${server.base}/api/v1/targets/${t}/status`, { headers: adminAuth() })).status === 200))
         return known.every(Boolean)
       },
       15_000,
@@ -214,7 +248,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     await waitFor(
       () => `the live communes to be measured ok (last: ${seen})`,
       async () => {
-        const ov = Overview.parse(await (await fetch(`${server.base}/api/v1/overview`)).json())
+        const ov = Overview.parse(await (await fetch(`${server.base}/api/v1/overview`, { headers: adminAuth() })).json())
         const row = (code: string) => ov.communes.find((c) => c.code === code)
         seen = JSON.stringify([ov.communes.length, ...[fail, steady, charted].map((c) => [c.code, row(c.code)?.state, row(c.code)?.reason])])
         return ov.communes.length === COMMUNE_COUNT && [fail, steady, charted].every((c) => row(c.code)?.state === 'ok')
@@ -227,12 +261,10 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1 })
     // Every request the pages make passes here: same origin continues, anything else is
     // recorded and aborted.
-    await context.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guard(context)
+    // The dashboard needs a signed-in user: the admin's session for the page (cookies are the context's).
+    const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: { username: 'admin', password: PASSWORD } })
+    expect(signIn.status()).toBe(200)
     page = await context.newPage()
     watch(page)
     timings.setupMs = Date.now() - started
@@ -302,35 +334,70 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     expect(v, JSON.stringify(v, null, 1)).toEqual([])
   }, 60_000)
 
-  it('an operator signs in and acknowledges an incident from the alerts page', async () => {
-    await open('#/signin', 'input[name="username"]')
-    await page.fill('input[name="username"]', 'admin')
-    await page.fill('input[name="password"]', PASSWORD)
-    await page.click('form.signin button[type="submit"]')
-    await page.waitForSelector('.user-menu', { timeout: 10_000 })
+  it('an admin creates an operator in Settings; the operator signs in and acknowledges; a viewer cannot; the audit log lists both', async () => {
+    // The admin (this page's session) creates the operator with the Settings form.
+    await open('#/settings/users', 'form[aria-labelledby="user-new-title"]')
+    await page.fill('input[name="new-username"]', 'huong.nt')
+    await page.fill('input[name="new-display-name"]', 'Nguyễn Thị Hương')
+    await page.selectOption('select[name="new-role"]', 'operator')
+    await page.fill('input[name="new-password"]', 'mat-khau-cua-huong')
+    await page.click('form[aria-labelledby="user-new-title"] button[type="submit"]')
+    await page.locator('tr[data-user="huong.nt"]').waitFor({ timeout: 10_000 })
+    expect(await page.locator('tr[data-user="huong.nt"]').textContent()).toContain('Nguyễn Thị Hương')
+    await page.locator('main').screenshot({ path: join(SHOTS, 'settings-users-desktop.png') })
+    await admin.call('POST', '/api/v1/users', { username: 'xem.lan', displayName: 'Trần Thị Lan', role: 'viewer', password: 'mat-khau-cua-lan' })
 
-    await open('#/alerts', '.incidents')
-    await page.evaluate(() => window.scrollTo(0, 0))
-    await shot('alerts-desktop', page, false)
-    await page.fill('.card__head .field--search input', fail.name)
-    const card = page.locator('li.incident', { hasText: fail.name })
-    await card.waitFor({ timeout: 15_000 })
-    const incidentId = Number(await card.getAttribute('data-incident'))
-    await card.getByRole('button', { name: 'Xác nhận' }).click()
-    const submit = card.locator('.ack-form button[type="submit"]')
-    expect(await submit.isDisabled()).toBe(true) // the comment is required
-    await card.locator('.ack-form textarea').fill('Đã gọi nhà mạng, kỹ thuật viên đang đến xã')
-    await submit.click()
-    await card.locator('.ibadge--acknowledged').waitFor({ timeout: 10_000 })
-    const inc = (await admin.call('GET', `/api/v1/alerts/${incidentId}`)) as IncidentView
-    expect(inc).toMatchObject({ state: 'acknowledged', ackedBy: 'admin', ackComment: 'Đã gọi nhà mạng, kỹ thuật viên đang đến xã' })
-    await card.getByRole('button', { name: 'Diễn biến' }).click()
-    await card.locator('.timeline__item--ack').waitFor({ timeout: 10_000 })
-    await page.locator('main').screenshot({ path: join(SHOTS, 'alerts-ack-desktop.png') })
-  }, 60_000)
+    // The operator, in a browser of her own, signs in through the form and acknowledges.
+    const op = await personSignsIn('huong.nt', 'mat-khau-cua-huong')
+    try {
+      const p = op.p
+      await p.waitForSelector('.incidents', { timeout: 20_000 })
+      await p.evaluate(() => window.scrollTo(0, 0))
+      await shot('alerts-desktop', p, false)
+      await p.fill('.card__head .field--search input', fail.name)
+      const card = p.locator('li.incident', { hasText: fail.name })
+      await card.waitFor({ timeout: 15_000 })
+      const incidentId = Number(await card.getAttribute('data-incident'))
+      await card.getByRole('button', { name: 'Xác nhận' }).click()
+      const submit = card.locator('.ack-form button[type="submit"]')
+      expect(await submit.isDisabled()).toBe(true) // the comment is required
+      await card.locator('.ack-form textarea').fill('Đã gọi nhà mạng, kỹ thuật viên đang đến xã')
+      await submit.click()
+      await card.locator('.ibadge--acknowledged').waitFor({ timeout: 10_000 })
+      const inc = (await admin.call('GET', `/api/v1/alerts/${incidentId}`)) as IncidentView
+      expect(inc).toMatchObject({ state: 'acknowledged', ackedBy: 'huong.nt', ackComment: 'Đã gọi nhà mạng, kỹ thuật viên đang đến xã' })
+      await card.getByRole('button', { name: 'Diễn biến' }).click()
+      await card.locator('.timeline__item--ack').waitFor({ timeout: 10_000 })
+      await p.locator('main').screenshot({ path: join(SHOTS, 'alerts-ack-desktop.png') })
+    } finally {
+      await op.ctx.close()
+    }
+
+    // A viewer sees the incidents but is offered no acknowledgement, and the server refuses one.
+    const viewer = await personSignsIn('xem.lan', 'mat-khau-cua-lan')
+    try {
+      const p = viewer.p
+      await p.waitForSelector('li.incident', { timeout: 20_000 })
+      expect(await p.getByRole('button', { name: 'Xác nhận' }).count()).toBe(0)
+      const id = Number(await p.locator('li.incident').first().getAttribute('data-incident'))
+      const refused = await p.request.post(`${server.base}/api/v1/alerts/${id}/ack`, { data: { comment: 'thử' }, headers: { origin: server.base } })
+      expect(refused.status()).toBe(403)
+    } finally {
+      await viewer.ctx.close()
+    }
+
+    // The admin's audit log lists the creation and the acknowledgement, with who and in which role.
+    await open('#/settings/audit', 'table.audit')
+    const rows = page.locator('table.audit tbody tr')
+    await expect.poll(() => page.locator('table.audit tr[data-action="ack"]').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1)
+    expect(await page.locator('table.audit tr[data-action="create"][data-entity="user"]', { hasText: 'huong.nt' }).count()).toBe(1)
+    expect(await page.locator('table.audit tr[data-action="ack"]', { hasText: 'huong.nt' }).first().textContent()).toContain('(operator)')
+    expect(await rows.count()).toBeGreaterThan(2)
+    await page.locator('main').screenshot({ path: join(SHOTS, 'settings-audit-desktop.png') })
+  }, 90_000)
 
   it('"Đo ngay" measures a slow line now; its page, the table and needs-attention name the figure against the contract', async () => {
-    // Signed in as admin by the test above (an operator may run a test).
+    // The page is the admin's (an operator may run a test too).
     await open(`#/commune/${slow.code}`, '.test-run button:not([disabled])')
     const t0 = Date.now()
     await page.click('.test-run button')
@@ -462,6 +529,9 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
       ['#/gaps', '.registry'],
       ['#/settings/probes', '.tabs'],
       ['#/settings/groups', '.group'],
+      ['#/settings/users', 'tr[data-user]'],
+      ['#/settings/audit', 'table.audit'],
+      ['#/account', '.schedule-list'],
     ] as const) {
       await open(hash, ready, page, true)
       expect(await page.locator('html').getAttribute('lang')).toBe('vi')

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import pino from 'pino'
+import { hashPassword } from '../../server/auth'
 import { loadServerConfig, type ServerConfig } from '../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
@@ -21,8 +22,16 @@ export interface TestServer {
   token: string
   probeId: string
   clock: { now: number }
+  /**
+   * HTTP Basic headers of a user with this role (created on first use: `viewer`, `operator`,
+   * `admin`, each with a 12+ character password), for `app.request()` and fetch.
+   */
+  as(role: 'viewer' | 'operator' | 'admin'): { authorization: string }
   close(): void
 }
+
+/** The password of the users {@link TestServer.as} creates. */
+export const TEST_PASSWORD = 'mat-khau-thu-nghiem-12'
 
 /** A runtime with a manual clock, one probe, and the given inventory. */
 export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string } = {}): TestServer {
@@ -53,6 +62,11 @@ export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: Targ
     token,
     probeId: probe.id,
     clock,
+    as(role) {
+      const username = `test-${role}`
+      if (!runtime.store.users.get(username)) runtime.store.users.create({ username, displayName: `Người thử (${role})`, role, passwordHash: hashPassword(TEST_PASSWORD) }, Date.now())
+      return { authorization: `Basic ${Buffer.from(`${username}:${TEST_PASSWORD}`).toString('base64')}` }
+    },
     close() {
       void runtime.close()
       opened.sqlite.close()

@@ -27,7 +27,7 @@ function logState(t: TestServer, entity: 'commune' | 'target', id: string, atIso
 }
 
 async function report(t: TestServer, query: string): Promise<SlaReport> {
-  const res = await t.runtime.app.request(`/api/v1/reports/sla?${query}`)
+  const res = await t.runtime.app.request(`/api/v1/reports/sla?${query}`, { headers: t.as('viewer') })
   expect(res.status).toBe(200)
   return SlaReport.parse(await res.json())
 }
@@ -135,7 +135,7 @@ describe('SLA from a known state log', () => {
 
   it('exports CSV for Excel: BOM, CRLF, province then clusters then communes', async () => {
     s = seeded()
-    const res = await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv')
+    const res = await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv', { headers: s.as('viewer') })
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="xanh-sla-VN-2026-11.csv"')
@@ -148,17 +148,17 @@ describe('SLA from a known state log', () => {
     expect(lines).toContain('xã,A,Xã An,Cụm A,,99.645,42060.00,150.00,300.00,690.00,2,2,2026-11-01 00:00')
     expect(lines).toContain('xã,B,Xã Bình,Cụm A,,,0.00,0.00,43110.00,90.00,0,0,2026-11-01 00:00')
     expect(lines.at(-1)).toBe('')
-    const en = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv&lang=en')).arrayBuffer())
+    const en = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv&lang=en', { headers: s.as('viewer') })).arrayBuffer())
     expect(en.split('\r\n')[0]).toBe('\uFEFFlevel,code,name,cluster,communes,availability_percent,up_minutes,down_minutes,unknown_minutes,maintenance_minutes,incidents,outages,monitored_from')
   })
 
   it('validates the month and defaults to the current one, up to now', async () => {
     s = seeded()
     for (const bad of ['month=2026-13', 'month=26-11', 'month=2026-11&format=xls', 'nope=1']) {
-      const res = await s.runtime.app.request(`/api/v1/reports/sla?${bad}`)
+      const res = await s.runtime.app.request(`/api/v1/reports/sla?${bad}`, { headers: s.as('viewer') })
       expect(res.status, bad).toBe(422)
     }
-    const future = await s.runtime.app.request('/api/v1/reports/sla?month=2027-01')
+    const future = await s.runtime.app.request('/api/v1/reports/sla?month=2027-01', { headers: s.as('viewer') })
     expect(future.status).toBe(422)
     const current = await report(s, '')
     expect(current).toMatchObject({ month: '2026-12', partial: true, from: '2026-11-30T17:00:00.000Z', to: new Date(local('2026-12-05T09:00:00')).toISOString() })

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Series, type CheckResult } from '../../protocol'
+import { hashPassword } from '../../server/auth'
 import { loadServerConfig } from '../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
@@ -52,6 +53,7 @@ beforeAll(async () => {
   opened = openDatabase(join(dir, 'xanh.db'))
   const config = loadServerConfig({ XANH_DATA_DIR: dir }, RETENTION_YAML)
   runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now })
+  runtime.store.users.create({ username: 'xem', displayName: 'Người xem', role: 'viewer', passwordHash: hashPassword(VIEWER_PASSWORD) }, Date.now())
   runtime.store.upsertCommune(commune('C1'))
   for (let i = 0; i < TARGETS; i++) runtime.store.upsertTarget(udpTarget(`t${i}`, 'C1', 'line', { intervalSeconds: INTERVAL_MS / 1000 }))
   runtime.reloadInventory()
@@ -89,11 +91,13 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+const VIEWER_PASSWORD = 'mat-khau-nguoi-xem'
+const viewer = { authorization: `Basic ${Buffer.from(`xem:${VIEWER_PASSWORD}`).toString('base64')}` }
 const count = (table: string): number => (opened.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
 
 async function series(target: string, from: number, to: number, step?: number): Promise<Series> {
   const q = new URLSearchParams({ metric: 'rtt_median_seconds', from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...(step ? { step: String(step) } : {}) })
-  const res = await runtime.app.request(`/api/v1/targets/${target}/series?${q}`)
+  const res = await runtime.app.request(`/api/v1/targets/${target}/series?${q}`, { headers: viewer })
   expect(res.status).toBe(200)
   return Series.parse(await res.json())
 }
@@ -156,7 +160,7 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
 
   it('reads a measurement the rollups do not keep from raw results, whatever the range', async () => {
     const q = new URLSearchParams({ metric: 'sent', from: new Date(START).toISOString(), to: new Date(START + DAYS * DAY).toISOString(), step: '86400' })
-    const body = Series.parse(await (await runtime.app.request(`/api/v1/targets/t5/series?${q}`)).json())
+    const body = Series.parse(await (await runtime.app.request(`/api/v1/targets/t5/series?${q}`, { headers: viewer })).json())
     expect(body.resolution).toBe('raw')
     // Raw results are kept 14 days: the first 16 days are gaps.
     expect(body.points.map(([, v]) => v)).toEqual([...Array<null>(16).fill(null), ...Array<number>(14).fill(50)])

@@ -12,6 +12,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
 import { serve } from '@hono/node-server'
+import { giveThroughputTarget } from '../helpers/probe-targets'
 import { makeTestServer } from '../helpers/server'
 
 const { values } = parseArgs({ options: { host: { type: 'string' }, port: { type: 'string', default: '0' } } })
@@ -22,6 +23,8 @@ if (!host) {
 }
 
 const ts = makeTestServer({ env: { XANH_LOG_LEVEL: 'silent' } })
+// The speedtest serves only probes that run a throughput target.
+giveThroughputTarget(ts.runtime.store, ts.probeId)
 // The runtime's clock is manual in route tests; here requests are timed for real.
 setInterval(() => {
   ts.clock.now = Date.now()

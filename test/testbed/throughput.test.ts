@@ -183,7 +183,7 @@ describe.skipIf(!gate.run || !iperf3 || !implemented).sequential('testbed: throu
         expect(res.status).toBe(202)
         xanh.runtime.tick()
 
-        const detail = (await (await xanh.runtime.app.request(`/api/v1/communes/KS-${c.cap}`)).json()) as CommuneDetail
+        const detail = (await (await xanh.runtime.app.request(`/api/v1/communes/KS-${c.cap}`, { headers: xanh.as('viewer') })).json()) as CommuneDetail
         expect(detail.commune.state).toBe(c.state)
         expect(detail.commune.reason).toBe(c.reason)
         const target = detail.targets.find((t) => t.id === id)

@@ -14,7 +14,7 @@ import { attentionOrder } from '../../web/src/models/communes'
 import { GapsModel, dataGapsByCommune, gapCountsByCommune, gapTrend, localMonth, unknownByCommune } from '../../web/src/models/gaps'
 import { ImportModel, formatOfFile } from '../../web/src/models/import'
 import { parseBoundary } from '../../web/src/models/map'
-import { SIGNED_IN_KEY, SessionModel, hasRole } from '../../web/src/models/session'
+import { SessionModel, hasRole } from '../../web/src/models/session'
 import type { ImportReport } from '../../web/src/wire'
 import { FakeClock, commune, stubApi } from './fakes'
 
@@ -225,38 +225,40 @@ describe('ImportModel', () => {
 })
 
 describe('SessionModel', () => {
-  function storage() {
-    const data = new Map<string, string>()
-    return { data, getItem: (k: string) => data.get(k) ?? null, setItem: (k: string, v: string) => void data.set(k, v) }
-  }
-
-  it('does not ask the server when this browser never signed in (no 401 in the console)', async () => {
-    let asked = 0
-    const m = new SessionModel({ api: stubApi({ session: async () => (asked++, { ok: false, error: { code: 'E_UNAUTHORIZED', message: '' } }) }), storage: storage() })
+  it('asks the server; nobody signed in on a server that needs sign-in → the sign-in form', async () => {
+    const m = new SessionModel({ api: stubApi({ session: async () => ({ ok: true, data: { signedIn: false, publicRead: false } }) }) })
+    expect(m.needsSignIn.value).toBe(false) // not before the answer: no flash of the form
     await m.check()
-    expect(asked).toBe(0)
-    expect(m.checked.value).toBe(true)
     expect(m.user.value).toBeNull()
+    expect(m.needsSignIn.value).toBe(true)
   })
 
-  it('remembers a sign-in, restores it on the next load, forgets it on sign-out', async () => {
-    const s = storage()
+  it('a wallboard (public read) needs no sign-in to look', async () => {
+    const m = new SessionModel({ api: stubApi({ session: async () => ({ ok: true, data: { signedIn: false, publicRead: true } }) }) })
+    await m.check()
+    expect(m.needsSignIn.value).toBe(false)
+  })
+
+  it('signs in (then reloads what needed it), knows the role, signs out; an E_UNAUTHORIZED later ends it', async () => {
+    let reloaded = 0
     const api = stubApi({
-      signIn: async (username) => ({ ok: true, data: { username, role: 'operator' } }),
-      session: async () => ({ ok: true, data: { username: 'op', role: 'operator' } }),
+      signIn: async (username) => ({ ok: true, data: { signedIn: true, username, role: 'operator', displayName: 'Nguyễn Thị Hương', publicRead: false } }),
+      session: async () => ({ ok: true, data: { signedIn: false, publicRead: false } }),
       signOut: async () => ({ ok: true, data: null }),
     })
-    const m = new SessionModel({ api, storage: s })
-    expect(await m.signIn('op', 'pw')).toBe(true)
-    expect(s.data.get(SIGNED_IN_KEY)).toBe('1')
-    const next = new SessionModel({ api, storage: s })
-    await next.check()
-    expect(next.user.value).toEqual({ username: 'op', role: 'operator' })
-    expect(hasRole(next.user.value, 'operator')).toBe(true)
-    expect(hasRole(next.user.value, 'admin')).toBe(false)
-    await next.signOut()
-    expect(s.data.get(SIGNED_IN_KEY)).toBe('')
-    expect(next.user.value).toBeNull()
+    const m = new SessionModel({ api, onSignedIn: () => void reloaded++ })
+    await m.check()
+    expect(await m.signIn('huong.nt', 'pw')).toBe(true)
+    expect(reloaded).toBe(1)
+    expect(m.user.value).toEqual({ username: 'huong.nt', role: 'operator', displayName: 'Nguyễn Thị Hương' })
+    expect(hasRole(m.user.value, 'operator')).toBe(true)
+    expect(hasRole(m.user.value, 'admin')).toBe(false)
+    expect(m.needsSignIn.value).toBe(false)
+    m.expired()
+    expect(m.needsSignIn.value).toBe(true)
+    await m.signIn('huong.nt', 'pw')
+    await m.signOut()
+    expect(m.user.value).toBeNull()
   })
 })
 

@@ -16,6 +16,15 @@ import {
   Series,
   TestRunView,
   ZaloBotChatsAnswer,
+  AuditList,
+  SessionAnswer,
+  SessionList,
+  UserList,
+  UserView,
+  type AuditEntry,
+  type SessionView,
+  type UserInput,
+  type UserPatch,
   type CommuneInput,
   type CoverageGapInput,
   type ErrorCode,
@@ -118,10 +127,23 @@ export interface Api {
   /** `GET /api/v1/test-runs/:id`. */
   testRun(id: string, signal?: AbortSignal): Promise<ApiResult<TestRunView>>
 
-  /** `GET /api/v1/session`: who is signed in (`E_UNAUTHORIZED` when nobody). */
-  session(signal?: AbortSignal): Promise<ApiResult<SessionUser>>
-  /** `POST /api/v1/session`: sets the HttpOnly session cookie. */
-  signIn(username: string, password: string): Promise<ApiResult<SessionUser>>
+  /** `GET /api/v1/session`: who is signed in, or nobody (and whether anonymous reading is allowed). */
+  session(signal?: AbortSignal): Promise<ApiResult<SessionAnswer>>
+  /** `POST /api/v1/session`: sets the HttpOnly session cookie (a new session id). */
+  signIn(username: string, password: string): Promise<ApiResult<SessionAnswer>>
+  /** One's own live sessions, and ending one. */
+  mySessions(signal?: AbortSignal): Promise<ApiResult<SessionView[]>>
+  revokeMySession(id: string): Promise<ApiResult<null>>
+  changePassword(current: string, password: string): Promise<ApiResult<{ endedSessions: number }>>
+
+  /** Users (admin). */
+  users(signal?: AbortSignal): Promise<ApiResult<UserView[]>>
+  createUser(input: UserInput): Promise<ApiResult<UserView>>
+  updateUser(username: string, patch: UserPatch): Promise<ApiResult<UserView>>
+  resetPassword(username: string, password: string): Promise<ApiResult<{ endedSessions: number }>>
+  revokeUserSessions(username: string): Promise<ApiResult<{ endedSessions: number }>>
+  /** The audit log (admin), newest first; the query string of `GET /api/v1/audit` (without format). */
+  audit(query: string, signal?: AbortSignal): Promise<ApiResult<AuditEntry[]>>
   /** `DELETE /api/v1/session`. */
   signOut(): Promise<ApiResult<null>>
 
@@ -195,13 +217,21 @@ interface RequestOptions {
 
 /** Schema of answers whose body is ignored (201 with a row the caller reloads, 204). */
 const Ignored = z.unknown().transform(() => null)
+/** `{endedSessions}`: what a password change or a revocation ended. */
+const Ended = z.object({ endedSessions: z.number() })
+
+/** What the client tells its owner about every answer (the session model listens for a lost session). */
+export interface ApiHooks {
+  /** A request other than sign-in answered E_UNAUTHORIZED: nobody (or an ended session) is signed in. */
+  onUnauthorized?: () => void
+}
 
 /**
  * Creates the API client.
  * @param fetchFn `fetch` (or a fake); it may reject, which becomes `E_NETWORK`.
  * @param baseUrl prefix for every path; '' for same origin.
  */
-export function createApi(fetchFn: FetchLike, baseUrl = ''): Api {
+export function createApi(fetchFn: FetchLike, baseUrl = '', hooks: ApiHooks = {}): Api {
   async function request<S extends z.ZodType>(method: Method, path: string, schema: S, opts: RequestOptions = {}): Promise<ApiResult<z.infer<S>>> {
     const { signal } = opts
     const headers: Record<string, string> = { accept: 'application/json' }
@@ -239,6 +269,7 @@ export function createApi(fetchFn: FetchLike, baseUrl = ''): Api {
       const parsed = ErrorBody.safeParse(json)
       if (parsed.success) {
         const e = parsed.data.error
+        if (e.code === 'E_UNAUTHORIZED' && !path.startsWith('/api/v1/session')) hooks.onUnauthorized?.()
         return {
           ok: false,
           error: { code: e.code, message: e.message, status: res.status, ...(e.path ? { path: e.path } : {}), ...(e.issues ? { issues: e.issues } : {}) },
@@ -269,8 +300,17 @@ export function createApi(fetchFn: FetchLike, baseUrl = ''): Api {
     startTestRun: (code) => send('POST', `/api/v1/communes/${enc(code)}/test-runs`, TestRunView, {}),
     testRun: (id, signal) => get(`/api/v1/test-runs/${enc(id)}`, TestRunView, signal),
 
-    session: (signal) => get('/api/v1/session', SessionUser, signal),
-    signIn: (username, password) => send('POST', '/api/v1/session', SessionUser, { username, password }),
+    session: (signal) => get('/api/v1/session', SessionAnswer, signal),
+    signIn: (username, password) => send('POST', '/api/v1/session', SessionAnswer, { username, password }),
+    mySessions: (signal) => pick(get('/api/v1/me/sessions', SessionList, signal), (d) => d.sessions),
+    revokeMySession: (id) => send('DELETE', `/api/v1/me/sessions/${enc(id)}`, Ignored),
+    changePassword: (current, password) => send('POST', '/api/v1/me/password', Ended, { current, password }),
+    users: (signal) => pick(get('/api/v1/users', UserList, signal), (d) => d.users),
+    createUser: (input) => send('POST', '/api/v1/users', UserView, input),
+    updateUser: (username, patch) => send('PATCH', `/api/v1/users/${enc(username)}`, UserView, patch),
+    resetPassword: (username, password) => send('POST', `/api/v1/users/${enc(username)}/password`, Ended, { password }),
+    revokeUserSessions: (username) => send('DELETE', `/api/v1/users/${enc(username)}/sessions`, Ended),
+    audit: (query, signal) => pick(get(`/api/v1/audit?${query}`, AuditList, signal), (d) => d.entries),
     signOut: () => send('DELETE', '/api/v1/session', Ignored),
 
     silences: (signal) => pick(get('/api/v1/silences', SilenceList, signal), (d) => d.silences),

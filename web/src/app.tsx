@@ -11,6 +11,7 @@ import { ReportsPage } from './pages/ReportsPage'
 import { SettingsPage } from './pages/SettingsPage'
 import { SignalGapsPage } from './pages/SignalGapsPage'
 import { SignInPage } from './pages/SignInPage'
+import { AccountPage } from './pages/AccountPage'
 
 /** Shell: skip link, sticky header with the navigation, and the page for the current hash route. */
 export function App() {
@@ -28,7 +29,7 @@ export function App() {
   const province = overview.overview.value?.province.name
   const communeName = route.name === 'commune' ? commune.detail.value?.commune.name : undefined
   const pageName =
-    route.name === 'gaps' ? t('nav.gaps') : route.name === 'alerts' ? t('nav.alerts') : route.name === 'reports' ? t('nav.reports') : route.name === 'settings' ? t('nav.settings') : route.name === 'signin' ? t('session.signIn') : undefined
+    route.name === 'gaps' ? t('nav.gaps') : route.name === 'alerts' ? t('nav.alerts') : route.name === 'reports' ? t('nav.reports') : route.name === 'settings' ? t('nav.settings') : route.name === 'signin' ? t('session.signIn') : route.name === 'account' ? t('account.title') : undefined
   useEffect(() => {
     const parts = [communeName ?? pageName ?? (route.name === 'overview' ? province : undefined), t('app.name')].filter(Boolean)
     document.title = parts.join(' · ')
@@ -60,7 +61,11 @@ export function App() {
       </button>
       <Header nav={<Nav items={nav} route={route} />} />
       <main id="main" ref={main} tabIndex={-1} class="page">
-        {route.name === 'overview' ? (
+        {/* Nothing until the server said who is here (no page reads before that); then reading needs a signed-in user
+            (unless the server is a public wallboard): the form, whatever the page. */}
+        {!session.checked.value ? null : session.needsSignIn.value && route.name !== 'signin' ? (
+          <SignInPage />
+        ) : route.name === 'overview' ? (
           <OverviewPage />
         ) : route.name === 'commune' ? (
           <CommunePage code={route.code} />
@@ -74,6 +79,8 @@ export function App() {
           <SettingsPage tab={route.tab} />
         ) : route.name === 'signin' ? (
           <SignInPage />
+        ) : route.name === 'account' ? (
+          <AccountPage />
         ) : (
           <NotFoundPage />
         )}

@@ -21,6 +21,7 @@ import type { RouterModel } from './models/router'
 import type { SessionModel } from './models/session'
 import type { SettingsModel } from './models/settings'
 import type { TestRunModel } from './models/test-run'
+import type { UsersModel } from './models/users'
 
 /** Every model of the running app. */
 export interface AppModels {
@@ -43,6 +44,8 @@ export interface AppModels {
   gapImport: ImportModel
   /** Inventory import of the settings page (any kind). */
   inventoryImport: ImportModel
+  /** Users and audit log (admin), one's own account. */
+  users: UsersModel
 }
 
 /** Provider of {@link AppModels}; `main.tsx` supplies the real ones. */

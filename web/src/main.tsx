@@ -4,7 +4,8 @@
  * @module
  */
 import { render } from 'preact'
-import { createApi } from './api'
+import { createApi, type ApiHooks } from './api'
+import { UsersModel } from './models/users'
 import { App } from './app'
 import { ModelsContext, type AppModels } from './context'
 import { AlertsModel } from './models/alerts'
@@ -43,7 +44,9 @@ function localStorageOrNull(): StorageLike | null {
 }
 
 const clock = createSystemClock()
-const api = createApi((url, init) => fetch(url, init))
+// The session model hears of every E_UNAUTHORIZED (a session that ended brings the sign-in form back).
+const apiHooks: ApiHooks = {}
+const api = createApi((url, init) => fetch(url, init), '', apiHooks)
 const storage = localStorageOrNull()
 const prefs = new PrefsModel(storage)
 const router = new RouterModel({
@@ -53,8 +56,18 @@ const router = new RouterModel({
     return () => window.removeEventListener('hashchange', fn)
   },
 })
-const session = new SessionModel({ api, storage })
+const session = new SessionModel({
+  api,
+  // What an anonymous visitor could not read loads once somebody signs in.
+  onSignedIn: () => {
+    live.start()
+    void overview.load()
+    void alerts.loadOpen()
+    void map.load()
+  },
+})
 const onUnauthorized = (): void => session.expired()
+apiHooks.onUnauthorized = onUnauthorized
 const alerts = new AlertsModel({ api, clock, onUnauthorized })
 // Deltas are applied at most 4 times a second: one re-render of 3,321 markers and rows per
 // batch keeps 100 changes/s free of long tasks.
@@ -80,13 +93,18 @@ const live = new LiveModel({
   },
 })
 
-const models: AppModels = { prefs, router, live, overview, table, commune, testRun, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports }
+const users = new UsersModel({ api, onUnauthorized })
+const models: AppModels = { prefs, router, live, overview, table, commune, testRun, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports, users }
 
-void overview.load()
-void alerts.loadOpen()
-void map.load()
-void session.check()
-live.start()
+// Nothing is read before the server says who is signed in: an anonymous visitor gets the
+// sign-in form (and no request answered 401), a signed-in one or a wallboard gets the data.
+void session.check().then(() => {
+  if (session.needsSignIn.value) return
+  live.start()
+  void overview.load()
+  void alerts.loadOpen()
+  void map.load()
+})
 
 const root = document.getElementById('app')
 if (root) {

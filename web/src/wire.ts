@@ -16,8 +16,8 @@ export type Role = z.infer<typeof Role>
 /** Rank of each role: a user may do what any lower role may. */
 export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, operator: 1, admin: 2 }
 
-/** `GET/POST /api/v1/session`. */
-export const SessionUser = z.object({ username: z.string(), role: Role })
+/** The signed-in user, from `GET/POST /api/v1/session`. */
+export const SessionUser = z.object({ username: z.string(), role: Role, displayName: z.string().optional() })
 export type SessionUser = z.infer<typeof SessionUser>
 
 /** One silent target of `GET /api/v1/gaps`. */
@@ -95,6 +95,7 @@ export const ProbeView = z.object({
   lastSeenAt: IsoTime.nullable(),
   spoolBatches: z.number().nullable(),
   revoked: z.boolean(),
+  clockOffsetSeconds: z.number().nullable().optional(),
 })
 export type ProbeView = z.infer<typeof ProbeView>
 export const ProbeList = z.object({ probes: z.array(ProbeView) })

@@ -13,6 +13,7 @@ import { loadServerConfig } from '../../../server/config'
 import { createServerRuntime } from '../../../server/runtime'
 import { openDatabase } from '../../../server/store/db'
 import { makeCtx, makeTarget, silentLog } from '../../helpers/probe-fixtures'
+import { giveThroughputTarget } from '../../helpers/probe-targets'
 import { closedTcpPort } from '../../helpers/probe-listen'
 import { toolOrSkip } from '../../helpers/system-tool'
 
@@ -28,7 +29,8 @@ async function startSpeedServer(limits: { maxBytes: number; maxSeconds: number; 
   const opened = openDatabase(join(dir, 'xanh.db'))
   const config = loadServerConfig({ XANH_DATA_DIR: dir }, `speedtest: { maxBytes: ${limits.maxBytes}, maxSeconds: ${limits.maxSeconds}, maxConcurrent: ${limits.maxConcurrent} }\n`)
   const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened })
-  const { token } = runtime.store.createProbe('tp-probe', 'test')
+  const { probe, token } = runtime.store.createProbe('tp-probe', 'test')
+  giveThroughputTarget(runtime.store, probe.id)
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: runtime.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
   })

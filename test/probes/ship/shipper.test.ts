@@ -97,6 +97,35 @@ describe('shipper against a local ingest server', () => {
     expect(ingest.received[1]?.batch?.status?.droppedBatches).toBe(1)
   })
 
+  it('answers a 403 E_PROBE_SCOPE by sending the batch again without the targets it names (repeated while more are named)', async () => {
+    const scope = (paths: string[]) => ({ status: 403, body: { error: { code: 'E_PROBE_SCOPE', message: 'not assigned', issues: paths.map((path) => ({ path, message: 'not assigned' })) } } })
+    // Targets t-1 and t-3 moved to another probe; the server names at most one per answer here.
+    ingest.script.push(scope(['results.1.targetId']), scope(['results.2.targetId']))
+    const s = make({ batchMaxWaitMs: 60_000 })
+    const pushed = [0, 1, 2, 3, 1].map((i) => result(i))
+    for (const r of pushed) s.push(r)
+    await s.flush()
+    await s.whenIdle()
+    expect(ingest.received.map((r) => [r.answeredWith, r.batch?.results.map((x) => x.targetId)])).toEqual([
+      [403, ['t-0', 't-1', 't-2', 't-3', 't-1']],
+      [403, ['t-0', 't-2', 't-3']],
+      [202, ['t-0', 't-2']],
+    ])
+    // Delivered in part: the batch as spooled is kept in the dead letters for the record.
+    expect(s.stats()).toMatchObject({ deliveredBatches: 1, deliveredResults: 2, deadLetteredBatches: 1, retries: 0 })
+  })
+
+  it('dead-letters a batch whose every target is out of scope, without sending it again', async () => {
+    ingest.script.push({ status: 403, body: { error: { code: 'E_PROBE_SCOPE', message: 'not assigned', issues: [{ path: 'results.0.targetId', message: 'not assigned' }] } } })
+    const s = make({ batchMaxWaitMs: 60_000 })
+    s.push(result(7))
+    s.push(result(7))
+    await s.flush()
+    await s.whenIdle()
+    expect(ingest.received).toHaveLength(1)
+    expect(s.stats()).toMatchObject({ deliveredBatches: 0, deadLetteredBatches: 1 })
+  })
+
   it('waits at least Retry-After on 429', async () => {
     ingest.script.push({ status: 429, headers: { 'retry-after': '1' } })
     const s = make()

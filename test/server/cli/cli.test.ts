@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, type CliContext } from '../../../server/cli/run-cli'
 import { openDatabase } from '../../../server/store/db'
+import { Store } from '../../../server/store/store'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const MAIN = join(ROOT, 'server/cli/main.ts')
@@ -189,6 +190,48 @@ describe('xanh CLI (in process)', () => {
     expect(list.stdout).not.toContain('xanh_p_')
   })
 
+  it('rotates a token with a grace (--grace-seconds, default a day) and revokes both at once', async () => {
+    const dir = tempDir()
+    const added = await xanhInProcess(dir, ['probe', 'add', 'ky-son'])
+    const first = /^token: (\S+)$/m.exec(added.stdout)?.[1] ?? ''
+    const rotated = await xanhInProcess(dir, ['probe', 'rotate', 'ky-son'])
+    expect(rotated.code).toBe(0)
+    const second = /^token: (\S+)$/m.exec(rotated.stdout)?.[1] ?? ''
+    expect(second).toMatch(/^xanh_p_/)
+    expect(rotated.stderr).toMatch(/old token keeps working until (\S+)/)
+    const until = Date.parse(/until (\S+);/.exec(rotated.stderr)?.[1] ?? '')
+    expect(Math.abs(until - (Date.now() + 86_400_000))).toBeLessThan(60_000)
+    const tokens = (): Array<string | undefined> => {
+      const { sqlite, db } = openDatabase(join(dir, 'xanh.db'))
+      try {
+        const store = new Store(sqlite, db)
+        return [first, second].map((t) => store.probeByToken(t)?.name)
+      } finally {
+        sqlite.close()
+      }
+    }
+    expect(tokens()).toEqual(['ky-son', 'ky-son'])
+    const now = await xanhInProcess(dir, ['probe', 'rotate', 'ky-son', '--grace-seconds', '0'])
+    expect(now.stderr).toContain('the old token stops working now')
+    expect(tokens()).toEqual([undefined, undefined])
+    const third = /^token: (\S+)$/m.exec(now.stdout)?.[1] ?? ''
+    await xanhInProcess(dir, ['probe', 'rotate', 'ky-son'])
+    const revoked = await xanhInProcess(dir, ['probe', 'revoke', 'ky-son'])
+    expect(revoked.code).toBe(0)
+    expect(revoked.stdout).toContain('revoked')
+    const { sqlite, db } = openDatabase(join(dir, 'xanh.db'))
+    try {
+      expect(new Store(sqlite, db).probeByToken(third)).toBeUndefined()
+    } finally {
+      sqlite.close()
+    }
+    expect((await xanhInProcess(dir, ['probe', 'list'])).stdout).toMatch(/^ky-son\s.*\srevoked$/m)
+    expect((await xanhInProcess(dir, ['probe', 'rotate', 'nobody'])).stderr).toContain('E_NOT_FOUND')
+    const bad = await xanhInProcess(dir, ['probe', 'rotate', 'ky-son', '--grace-seconds', 'soon'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--grace-seconds')
+  })
+
   it('honours --data-dir over XANH_DATA_DIR', async () => {
     const envDir = tempDir()
     const flagDir = tempDir()
@@ -196,5 +239,59 @@ describe('xanh CLI (in process)', () => {
     await xanhInProcess(envDir, ['--data-dir', flagDir, 'import', 'communes.csv'])
     expect(countCommunes(flagDir)).toBe(3)
     expect(countCommunes(envDir)).toBe(0)
+  })
+})
+
+describe('xanh user', () => {
+  it('adds an operator with a Vietnamese name and a generated password that signs in; lists, resets, disables', async () => {
+    const dir = tempDir()
+    const add = await xanhInProcess(dir, ['user', 'add', 'huong.nt', '--role', 'operator', '--display-name', 'Nguyễn Thị Hương'])
+    expect(add.code).toBe(0)
+    const password = /password: (\S+)/.exec(add.stdout)?.[1] as string
+    expect(password.length).toBeGreaterThanOrEqual(12)
+    expect(add.stderr).toMatch(/shown only now/)
+    const { checkPassword } = await import('../../../server/auth')
+    const opened = openDatabase(join(dir, 'xanh.db'))
+    try {
+      expect(checkPassword(new Store(opened.sqlite, opened.db), 'huong.nt', password)).toEqual({ username: 'huong.nt', role: 'operator' })
+    } finally {
+      opened.sqlite.close()
+    }
+    const list = await xanhInProcess(dir, ['user', 'list'])
+    expect(list.stdout).toBe('huong.nt\toperator\tactive\t0 sessions\tNguyễn Thị Hương\n')
+    // A password from a file (first line), then disabled: neither password works.
+    writeFileSync(join(dir, 'pw.txt'), 'mat-khau-tu-tep-tin\n')
+    expect((await xanhInProcess(dir, ['user', 'passwd', 'huong.nt', '--password-file', join(dir, 'pw.txt')])).code).toBe(0)
+    expect((await xanhInProcess(dir, ['user', 'disable', 'huong.nt'])).stdout).toBe('user huong.nt disabled; 0 sessions ended\n')
+    const reopened = openDatabase(join(dir, 'xanh.db'))
+    try {
+      const store = new Store(reopened.sqlite, reopened.db)
+      expect(checkPassword(store, 'huong.nt', 'mat-khau-tu-tep-tin')).toBeUndefined()
+      store.users.update('huong.nt', { disabledAt: null })
+      expect(checkPassword(store, 'huong.nt', 'mat-khau-tu-tep-tin')).toBeDefined()
+      const audit = reopened.sqlite.prepare("SELECT action FROM audit_log WHERE entity = 'user' ORDER BY id").pluck().all()
+      expect(audit).toEqual(['create', 'reset-password', 'disable'])
+    } finally {
+      reopened.sqlite.close()
+    }
+  })
+
+  it('refuses bad names, roles and short passwords with the flag, exit 2; a duplicate with exit 1', async () => {
+    const dir = tempDir()
+    const badName = await xanhInProcess(dir, ['user', 'add', 'hương', '--role', 'viewer'])
+    expect(badName.code).toBe(2)
+    expect(badName.stderr).toMatch(/^error E_VALIDATION: NAME: /)
+    const badRole = await xanhInProcess(dir, ['user', 'add', 'lan', '--role', 'chief'])
+    expect(badRole.code).toBe(2)
+    expect(badRole.stderr).toMatch(/^error E_VALIDATION: --role: /)
+    writeFileSync(join(dir, 'short.txt'), 'ngan\n')
+    const short = await xanhInProcess(dir, ['user', 'add', 'lan', '--role', 'viewer', '--password-file', join(dir, 'short.txt')])
+    expect(short.code).toBe(2)
+    expect(short.stderr).toMatch(/--password-file: the password: at least 12 characters/)
+    expect((await xanhInProcess(dir, ['user', 'add', 'lan', '--role', 'viewer'])).code).toBe(0)
+    const dup = await xanhInProcess(dir, ['user', 'add', 'lan', '--role', 'viewer'])
+    expect(dup.code).toBe(1)
+    expect(dup.stderr).toMatch(/E_CONFLICT: user lan exists/)
+    expect((await xanhInProcess(dir, ['user', '--help'])).stdout).toMatch(/^Usage: xanh user add NAME --role/)
   })
 })

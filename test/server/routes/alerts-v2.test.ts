@@ -41,7 +41,7 @@ interface ErrorAnswer {
 }
 
 async function incidents(state: 'open' | 'all' = 'all'): Promise<IncidentView[]> {
-  const res = await s.runtime.app.request(`/api/v1/alerts?state=${state}`)
+  const res = await s.runtime.app.request(`/api/v1/alerts?state=${state}`, { headers: s.as('viewer') })
   return ((await res.json()) as { incidents: IncidentView[] }).incidents
 }
 

@@ -22,14 +22,15 @@ const req = (method: string, path: string, body?: string, headers: Record<string
 const outline = { type: 'Feature', properties: { name: 'Tỉnh' }, geometry: { type: 'Polygon', coordinates: [[[104, 18], [106, 18], [106, 20], [104, 18]]] } }
 
 describe('province outline setting', () => {
-  it('is empty at first, stored by an admin, read by anyone, cleared again', async () => {
-    expect(await (await req('GET', '/api/v1/settings/boundary', undefined, {})).json()).toEqual({ boundary: null })
+  it('is empty at first, stored by an admin, read by a viewer (not anonymously), cleared again', async () => {
+    expect((await req('GET', '/api/v1/settings/boundary', undefined, {})).status).toBe(401)
+    expect(await (await req('GET', '/api/v1/settings/boundary', undefined, s.as('viewer'))).json()).toEqual({ boundary: null })
     expect((await req('PUT', '/api/v1/settings/boundary', JSON.stringify(outline), {})).status).toBe(401)
     expect((await req('PUT', '/api/v1/settings/boundary', JSON.stringify(outline))).status).toBe(204)
-    const got = (await (await req('GET', '/api/v1/settings/boundary', undefined, {})).json()) as { boundary: { type: string } }
+    const got = (await (await req('GET', '/api/v1/settings/boundary', undefined, s.as('viewer'))).json()) as { boundary: { type: string } }
     expect(got.boundary.type).toBe('Feature')
     expect((await req('DELETE', '/api/v1/settings/boundary')).status).toBe(204)
-    expect(await (await req('GET', '/api/v1/settings/boundary', undefined, {})).json()).toEqual({ boundary: null })
+    expect(await (await req('GET', '/api/v1/settings/boundary', undefined, s.as('viewer'))).json()).toEqual({ boundary: null })
   })
 
   it('refuses what is not a lon/lat outline, with the path', async () => {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AppEnv } from '../../../server/app'
+import { accessGate } from '../../../server/access'
 import { AppError } from '../../../server/errors'
 import { silenceRoutes } from '../../../server/routes/silences'
 import { ensureFirstAdmin, hashPassword } from '../../../server/auth'
@@ -32,6 +33,8 @@ beforeEach(() => {
   // The routes over the test runtime's store, with a spy for the engine signal and the app's error mapping.
   signals = 0
   app = new Hono<AppEnv>()
+  // The app's access gate in front, as createApp mounts it (reads: viewer; writes: operator).
+  app.use('*', accessGate({ store: s.runtime.store, publicRead: false, trustProxy: false, now: () => s.clock.now }))
   app.onError((err, c) => (err instanceof AppError ? c.json(err.toBody(), err.status) : c.json({ error: { code: 'E_INTERNAL', message: String(err) } }, 500)))
   app.route('/api/v1', silenceRoutes({ store: s.runtime.store, onInventoryChanged: () => void signals++, now: () => s.clock.now }))
 })

@@ -8,6 +8,7 @@ import { SpeedtestUploadResult } from '../../../protocol'
 import { loadServerConfig } from '../../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../../server/runtime'
 import { openDatabase } from '../../../server/store/db'
+import { giveThroughputTarget } from '../../helpers/probe-targets'
 
 interface Rig {
   runtime: ServerRuntime
@@ -22,7 +23,8 @@ function rig(limits: { maxBytes: number; maxSeconds: number; maxConcurrent: numb
   const yaml = `speedtest: { maxBytes: ${limits.maxBytes}, maxSeconds: ${limits.maxSeconds}, maxConcurrent: ${limits.maxConcurrent} }\n`
   const config = loadServerConfig({ XANH_DATA_DIR: dir }, yaml)
   const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened })
-  const { token } = runtime.store.createProbe('speed-probe', 'test')
+  const { probe, token } = runtime.store.createProbe('speed-probe', 'test')
+  giveThroughputTarget(runtime.store, probe.id)
   return {
     runtime,
     token,

@@ -23,16 +23,16 @@ async function ingest(results: ReturnType<typeof result>[]): Promise<void> {
 describe('read API', () => {
   it('overview: counts and one row per commune, valid against the protocol', async () => {
     await ingest([result('c1-line', s.clock.now)])
-    const body = Overview.parse(await (await s.runtime.app.request('/api/v1/overview')).json())
+    const body = Overview.parse(await (await s.runtime.app.request('/api/v1/overview', { headers: s.as('viewer') })).json())
     expect(body.demo).toBe(false)
     expect(body.counts).toEqual({ ok: 1, warning: 0, critical: 0, down: 0, unknown: 1 })
     expect(body.communes.find((c) => c.code === 'C1')).toMatchObject({ name: 'Châu Bình', state: 'ok', lineState: 'ok', rttSeconds: 0.01 })
   })
 
   it('commune detail has targets and gaps; unknown commune → 404 E_NOT_FOUND', async () => {
-    const body = CommuneDetail.parse(await (await s.runtime.app.request('/api/v1/communes/C1')).json())
+    const body = CommuneDetail.parse(await (await s.runtime.app.request('/api/v1/communes/C1', { headers: s.as('viewer') })).json())
     expect(body.targets.map((t) => t.id)).toEqual(['c1-line'])
-    const missing = await s.runtime.app.request('/api/v1/communes/NOPE')
+    const missing = await s.runtime.app.request('/api/v1/communes/NOPE', { headers: s.as('viewer') })
     expect(missing.status).toBe(404)
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('E_NOT_FOUND')
   })
@@ -43,19 +43,19 @@ describe('read API', () => {
     const rs = [0, 1, 2, 6, 7, 8, 9].map((min) => result('c1-line', from + min * 60_000 + 1000, { m: { rtt_median_seconds: 0.01 * (min + 1) } }))
     await ingest(rs)
     const q = new URLSearchParams({ metric: 'rtt_median_seconds', from: new Date(from).toISOString(), to: new Date(s.clock.now).toISOString(), step: '60' })
-    const body = Series.parse(await (await s.runtime.app.request(`/api/v1/targets/c1-line/series?${q}`)).json())
+    const body = Series.parse(await (await s.runtime.app.request(`/api/v1/targets/c1-line/series?${q}`, { headers: s.as('viewer') })).json())
     expect(body.points).toHaveLength(10)
     expect(body.points.map((p) => (p[1] === null ? null : Math.round(p[1] * 100)))).toEqual([1, 2, 3, null, null, null, 7, 8, 9, 10])
   })
 
   it('series: bad query → 422 with the field', async () => {
-    const res = await s.runtime.app.request('/api/v1/targets/c1-line/series?metric=Bad-Name')
+    const res = await s.runtime.app.request('/api/v1/targets/c1-line/series?metric=Bad-Name', { headers: s.as('viewer') })
     expect(res.status).toBe(422)
     expect(((await res.json()) as { error: { path: string } }).error.path).toBe('metric')
   })
 
   it('gaps: silent targets are data gaps', async () => {
-    const body = (await (await s.runtime.app.request('/api/v1/gaps')).json()) as { dataGaps: Array<{ targetId: string }> }
+    const body = (await (await s.runtime.app.request('/api/v1/gaps', { headers: s.as('viewer') })).json()) as { dataGaps: Array<{ targetId: string }> }
     expect(body.dataGaps.map((g) => g.targetId).sort()).toEqual(['c1-line', 'c2-line'])
   })
 

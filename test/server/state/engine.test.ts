@@ -85,6 +85,20 @@ describe('StateEngine data gaps', () => {
     expect(engine.targetStatus('line')?.consecutiveFailures).toBe(0)
     expect(engine.targetStatus('line')?.state).toBe('ok')
   })
+
+  it.each([
+    ['good rounds replayed behind a down target leave it down', '+---', true, 'down'],
+    ['failed rounds replayed behind a healthy target leave it ok', '+++', false, 'ok'],
+  ])('%s, with lastResultAt where it was (issue 12: a spool replayed after an outage)', (_name, pattern, lateOk, state) => {
+    const { engine, clock } = setup()
+    feed(engine, clock, pattern)
+    const before = engine.targetStatus('line')
+    expect(before?.state).toBe(state)
+    // A whole batch of older rounds, as a spool delivers it, more than enough to flip the state.
+    engine.ingest([5, 4, 3, 2].map((k) => round('line', clock.now - k * 15_000 - 7_000, lateOk)))
+    const after = engine.targetStatus('line')
+    expect(after).toMatchObject({ state, lastResultAt: before?.lastResultAt, consecutiveFailures: before?.consecutiveFailures, since: before?.since })
+  })
 })
 
 describe('StateEngine degradation', () => {

@@ -39,6 +39,9 @@ export function UserMenu() {
           <strong>{user.username}</strong>
           <span class="muted">{t(`role.user.${user.role}` as MessageKey)}</span>
         </p>
+        <a class="btn user-menu__account" href="#/account" onClick={close}>
+          {t('account.title')}
+        </a>
         <button
           type="button"
           class="btn user-menu__signout"

@@ -1,12 +1,12 @@
 /**
- * Hash routing (`#/`, `#/commune/:code`, `#/gaps`, `#/alerts`, `#/reports`, `#/settings/:tab`, `#/signin`): the server serves one static index.html and
+ * Hash routing (`#/`, `#/commune/:code`, `#/gaps`, `#/alerts`, `#/reports`, `#/settings/:tab`, `#/signin`, `#/account`): the server serves one static index.html and
  * needs no SPA fallback for deep links.
  * @module
  */
 import { createModel, effect, signal, type ReadonlySignal } from '@preact/signals'
 
 /** Tabs of the settings page. */
-export const SETTINGS_TABS = ['communes', 'targets', 'probes', 'groups', 'import', 'map'] as const
+export const SETTINGS_TABS = ['communes', 'targets', 'probes', 'groups', 'users', 'audit', 'import', 'map'] as const
 export type SettingsTab = (typeof SETTINGS_TABS)[number]
 
 /** A parsed route. */
@@ -18,6 +18,7 @@ export type Route =
   | { name: 'reports' }
   | { name: 'settings'; tab: SettingsTab }
   | { name: 'signin' }
+  | { name: 'account' }
   | { name: 'notFound'; path: string }
 
 function isSettingsTab(s: string): s is SettingsTab {
@@ -31,8 +32,8 @@ function isSettingsTab(s: string): s is SettingsTab {
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/'
   if (path === '/' || path === '') return { name: 'overview' }
-  const simple = /^\/(gaps|alerts|reports|signin)\/?$/.exec(path)
-  if (simple?.[1] === 'gaps' || simple?.[1] === 'alerts' || simple?.[1] === 'reports' || simple?.[1] === 'signin') return { name: simple[1] }
+  const simple = /^\/(gaps|alerts|reports|signin|account)\/?$/.exec(path)
+  if (simple?.[1] === 'gaps' || simple?.[1] === 'alerts' || simple?.[1] === 'reports' || simple?.[1] === 'signin' || simple?.[1] === 'account') return { name: simple[1] }
   const settings = /^\/settings(?:\/([a-z]+))?\/?$/.exec(path)
   if (settings) {
     const tab = settings[1] ?? 'communes'

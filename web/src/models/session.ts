@@ -1,36 +1,36 @@
 /**
  * Who is signed in. The session itself is an HttpOnly cookie the page cannot read; this model
- * asks the server (`GET /api/v1/session`) and mirrors the answer so views can show the user
- * menu and offer only the actions the role allows (the server enforces them anyway).
+ * asks the server (`GET /api/v1/session`, which answers for nobody too) and mirrors the answer:
+ * the user, and whether the server lets anonymous visitors read (a wallboard). Without either,
+ * the app shows the sign-in form whatever the page; any request answered E_UNAUTHORIZED (the
+ * session ended, was revoked, the user disabled) brings the form back.
  * @module
  */
 import { computed, createModel, signal, type ReadonlySignal } from '@preact/signals'
+import type { SessionAnswer } from '../../../protocol'
 import type { Api, ApiError } from '../api'
 import { ROLE_RANK, type Role, type SessionUser } from '../wire'
-import type { StorageLike } from './prefs'
-
-/**
- * localStorage key remembering that this browser signed in. The cookie itself is HttpOnly, so
- * without this hint every anonymous page load would ask the server and log a 401 in the console.
- */
-export const SIGNED_IN_KEY = 'xanh.signedIn'
 
 /** Session state plus actions. */
 export interface SessionState {
-  /** The signed-in user, or null (viewer access without a session). */
+  /** The signed-in user, or null. */
   user: ReadonlySignal<SessionUser | null>
+  /** The server lets anonymous visitors read (a wallboard): no sign-in is needed to look. */
+  publicRead: ReadonlySignal<boolean>
+  /** Nobody is signed in and reading needs a user: the app shows the sign-in form. */
+  needsSignIn: ReadonlySignal<boolean>
   /** False until the first `check()` answered, so views do not flash "sign in". */
   checked: ReadonlySignal<boolean>
   /** A sign-in in flight. */
   busy: ReadonlySignal<boolean>
   /** Why the last sign-in failed (wrong password, rate limit). */
   error: ReadonlySignal<ApiError | null>
-  /** Asks the server who the cookie belongs to (only when this browser signed in before). */
+  /** Asks the server who the cookie belongs to. */
   check: () => Promise<void>
   /** Signs in; resolves true on success. */
   signIn: (username: string, password: string) => Promise<boolean>
   signOut: () => Promise<void>
-  /** Called when a write answered E_UNAUTHORIZED: the session expired. */
+  /** A request answered E_UNAUTHORIZED: the session ended. */
   expired: () => void
 }
 
@@ -39,38 +39,23 @@ export function hasRole(user: SessionUser | null, role: Role): boolean {
   return user !== null && ROLE_RANK[user.role] >= ROLE_RANK[role]
 }
 
-/** Session model. */
-export const SessionModel = createModel((deps: { api: Api; storage: StorageLike | null }): SessionState => {
+/** Session model. `onSignedIn` reloads what an anonymous visitor could not read. */
+export const SessionModel = createModel((deps: { api: Api; onSignedIn?: () => void }): SessionState => {
   const user = signal<SessionUser | null>(null, { name: 'session-user' })
+  const publicRead = signal(false, { name: 'session-public-read' })
   const checked = signal(false, { name: 'session-checked' })
   const busy = signal(false, { name: 'session-busy' })
   const error = signal<ApiError | null>(null, { name: 'session-error' })
 
-  const remember = (on: boolean): void => {
-    try {
-      deps.storage?.setItem(SIGNED_IN_KEY, on ? '1' : '')
-    } catch {
-      // Without storage the session is simply not looked up on the next load.
-    }
-  }
-  const remembered = (): boolean => {
-    try {
-      return deps.storage?.getItem(SIGNED_IN_KEY) === '1'
-    } catch {
-      return false
-    }
+  const apply = (a: SessionAnswer): void => {
+    publicRead.value = a.publicRead
+    user.value = a.signedIn ? { username: a.username, role: a.role, displayName: a.displayName } : null
   }
 
   async function check(): Promise<void> {
-    if (!remembered()) {
-      checked.value = true
-      return
-    }
     const r = await deps.api.session()
-    if (!r.ok && r.error.code === 'E_UNAUTHORIZED') remember(false)
-    // Only a definite "not signed in" clears the user; a network blip keeps what we had.
-    if (r.ok) user.value = r.data
-    else if (r.error.code === 'E_UNAUTHORIZED') user.value = null
+    // Only a definite answer changes the user; a network blip keeps what we had.
+    if (r.ok) apply(r.data)
     checked.value = true
   }
 
@@ -83,20 +68,21 @@ export const SessionModel = createModel((deps: { api: Api; storage: StorageLike 
       error.value = r.error
       return false
     }
-    user.value = r.data
+    apply(r.data)
     checked.value = true
-    remember(true)
+    deps.onSignedIn?.()
     return true
   }
 
   async function signOut(): Promise<void> {
     await deps.api.signOut()
-    remember(false)
     user.value = null
   }
 
   return {
     user: computed(() => user.value),
+    publicRead: computed(() => publicRead.value),
+    needsSignIn: computed(() => checked.value && user.value === null && !publicRead.value),
     checked,
     busy,
     error,
@@ -104,8 +90,8 @@ export const SessionModel = createModel((deps: { api: Api; storage: StorageLike 
     signIn,
     signOut,
     expired: () => {
-      remember(false)
       user.value = null
+      checked.value = true
     },
   }
 })

@@ -14,6 +14,8 @@ import { communeHref, SETTINGS_TABS, settingsHref, type SettingsTab } from '../m
 import { hasRole } from '../models/session'
 import { DeleteButton } from './settings/DeleteButton'
 import { GroupsTab } from './settings/GroupsTab'
+import { UsersTab } from './settings/UsersTab'
+import { AuditTab } from './settings/AuditTab'
 
 /** Admin settings: one tab per inventory area, plus imports and the map outline. */
 export function SettingsPage({ tab }: { tab: SettingsTab }) {
@@ -49,6 +51,8 @@ export function SettingsPage({ tab }: { tab: SettingsTab }) {
       {tab === 'targets' && <TargetsTab />}
       {tab === 'probes' && <ProbesTab />}
       {tab === 'groups' && <GroupsTab />}
+      {tab === 'users' && <UsersTab />}
+      {tab === 'audit' && <AuditTab />}
       {tab === 'import' && <ImportTab />}
       {tab === 'map' && <MapTab />}
     </>

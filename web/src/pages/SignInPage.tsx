@@ -38,7 +38,8 @@ export function SignInPage() {
         e.preventDefault()
         if (await session.signIn(username.value.trim(), password.value)) {
           password.value = ''
-          back()
+          // Shown in place of the page asked for: it appears by itself; from #/signin, go back.
+          if (router.route.peek().name === 'signin') back()
         }
       }}
     >
