@@ -64,9 +64,10 @@ function rootCauses(id: string, byId: ReadonlyMap<string, TargetStatus>, parents
  * Whether a *degraded* child is explained by its parents (the engine's topology covers failing
  * children): all parents down → unreachable; a parent down, failing or itself degraded → the
  * parent's incident speaks for both (a lossy line makes its video path lossy: one root cause, one
- * page); parents back, but the child's degradation began before they recovered and its window
- * still holds rounds from their trouble → wait until the window has turned over. A degradation
- * that begins while the parents are healthy pages as usual.
+ * page); a parent silent for less than a window → wait; parents back, but the child's
+ * degradation began before they recovered and its window still holds rounds from their trouble →
+ * wait until the window has turned over. A degradation that begins while the parents are healthy
+ * pages as usual.
  */
 function parentTrouble(t: TargetStatus, byId: ReadonlyMap<string, TargetStatus>, s: AlertSnapshot): 'unreachable' | 'awaiting-parents' | null {
   const ps = (s.parents.get(t.id) ?? []).flatMap((id) => {
@@ -76,10 +77,15 @@ function parentTrouble(t: TargetStatus, byId: ReadonlyMap<string, TargetStatus>,
   if (ps.length === 0) return null
   if (ps.every((p) => p.state === 'down')) return 'unreachable'
   if (ps.some((p) => p.state !== 'ok' && p.state !== 'unknown')) return 'awaiting-parents'
-  const childSince = t.since ? Date.parse(t.since) : null
-  if (childSince === null || s.now === undefined || s.windowMs === undefined) return null
+  if (s.now === undefined || s.windowMs === undefined) return null
   const now = s.now
   const windowMs = s.windowMs
+  // A parent that fell silent (its probe lost power) says nothing either way: for one window the
+  // child's degradation is not paged on its own (the same probe usually measures both, and the
+  // child goes silent a moment later); a child still degraded after that pages.
+  if (ps.some((p) => p.state === 'unknown' && p.since !== null && now - Date.parse(p.since) < windowMs)) return 'awaiting-parents'
+  const childSince = t.since ? Date.parse(t.since) : null
+  if (childSince === null) return null
   const recentRecovery = ps.some((p) => p.state === 'ok' && p.since !== null && Date.parse(p.since) >= childSince && now - Date.parse(p.since) < windowMs)
   return recentRecovery ? 'awaiting-parents' : null
 }

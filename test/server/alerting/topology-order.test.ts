@@ -154,6 +154,29 @@ describe('a degraded video path behind a line in trouble (seen in a 10-minute de
     expect(v.runtime.alerting.list('all', 50).map((i) => `${i.targetId}:${i.alertname}`)).toEqual(['qq-line:XanhTargetDegraded'])
   })
 
+  it('a line and its video path both slow, then the line falls silent (its probe lost power): no video incident for a window', () => {
+    for (let t = 0; t < 120; t += 15) round(t, 0, 0)
+    const slow = (at: number, which: 'both' | 'video') => {
+      v.clock.now = t0 + at * 1000
+      const m = { rtt_median_seconds: 0.082, jitter_seconds: 0.002, sent: 200, received: 200 }
+      v.runtime.engine.ingest([
+        ...(which === 'both' ? [{ targetId: 'qq-line', observedAt: v.clock.now, ok: true, error: null, measurements: m }] : []),
+        { targetId: 'qq-video', observedAt: v.clock.now + 1, ok: true, error: null, measurements: m },
+      ])
+      v.runtime.tick()
+    }
+    for (let t = 120; t < 300; t += 15) slow(t, 'both')
+    expect(v.runtime.engine.targetStatus('qq-line')?.state).toBe('warning')
+    expect(videoIncidents()).toEqual([])
+    // The line's results stop (unknown after 3 intervals); the video path is still measured, still slow.
+    for (let t = 300; t < 600; t += 15) slow(t, 'video')
+    expect(v.runtime.engine.targetStatus('qq-line')?.state).toBe('unknown')
+    expect(videoIncidents()).toEqual([])
+    // A window (15 min) after the line fell silent the video path's own degradation pages.
+    for (let t = 600; t < 1400; t += 15) slow(t, 'video')
+    expect(videoIncidents().map((i) => i.alertname)).toEqual(['XanhTargetDegraded'])
+  })
+
   it('a video path degrading on its own, with its line up, pages', () => {
     for (let t = 0; t < 300; t += 15) round(t, 0, 0)
     for (let t = 300; t < 400; t += 15) round(t, 0, 0.08)
