@@ -81,8 +81,9 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
     sendResolved: g.sendResolved,
     escalation: g.escalation as unknown[],
   })
-  const changed = (c: Context<AppEnv>, action: string, id: string): void => {
-    store.audit(c.get('actor'), action, 'group', id)
+  const changed = (c: Context<AppEnv>, action: string, id: string, change?: { before?: unknown; after?: unknown }): void => {
+    // Channel secrets stay out of the audit log: it records the redacted view.
+    store.audit(c.get('actor'), action, 'group', id, undefined, change)
     deps.onInventoryChanged()
     alerting.reload()
   }
@@ -108,22 +109,24 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
         throw new AppError('E_CONFLICT', `a support group named ${input.name} exists`, [{ path: 'name', message: 'already exists' }])
       }
       const row = store.db.insert(supportGroups).values(rowValues(input)).returning().get()
-      changed(c, 'create', String(row.id))
+      changed(c, 'create', String(row.id), { after: groupView(row, []) })
       return c.json(groupView(row, alerting.channelHealth(row.id)), 201)
     })
     .put('/groups/:id{[0-9]+}', admin, async (c) => {
       const id = Number(c.req.param('id'))
       const input = await parse(c, SupportGroupInput)
       checkChannels(input)
+      const prev = store.db.select().from(supportGroups).where(eq(supportGroups.id, id)).get()
       const row = store.db.update(supportGroups).set(rowValues(input)).where(eq(supportGroups.id, id)).returning().get()
       if (!row) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
-      changed(c, 'update', String(id))
+      changed(c, 'update', String(id), { before: prev ? groupView(prev, []) : undefined, after: groupView(row, []) })
       return c.json(groupView(row, alerting.channelHealth(id)))
     })
     .delete('/groups/:id{[0-9]+}', admin, (c) => {
       const id = Number(c.req.param('id'))
+      const prev = store.db.select().from(supportGroups).where(eq(supportGroups.id, id)).get()
       if (store.db.delete(supportGroups).where(eq(supportGroups.id, id)).run().changes === 0) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
-      changed(c, 'delete', String(id))
+      changed(c, 'delete', String(id), { before: prev ? groupView(prev, []) : undefined })
       return c.body(null, 204)
     })
     .post('/groups/:id{[0-9]+}/test', admin, async (c) => {

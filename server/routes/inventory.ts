@@ -26,8 +26,8 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
     if (!r.success) throw AppError.fromZod(r.error)
     return r.data
   }
-  function changed(c: Context<AppEnv>, action: string, entity: string, id: string | null, detail?: unknown): void {
-    store.audit(c.get('actor'), action, entity, id, detail)
+  function changed(c: Context<AppEnv>, action: string, entity: string, id: string | null, detail?: unknown, change?: { before?: unknown; after?: unknown }): void {
+    store.audit(c.get('actor'), action, entity, id, detail, change)
     deps.onInventoryChanged()
   }
   function kindParam(c: Context): z.infer<typeof InventoryKind> {
@@ -81,15 +81,18 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
         const input = await parsed(c, CommuneInput)
         if (store.getCommune(input.code)) throw new AppError('E_CONFLICT', `commune ${input.code} exists`, [{ path: 'code', message: 'already exists' }])
         store.upsertCommune(input)
-        changed(c, 'create', 'commune', input.code)
-        return c.json(store.getCommune(input.code), 201)
+        const after = store.getCommune(input.code)
+        changed(c, 'create', 'commune', input.code, undefined, { after })
+        return c.json(after, 201)
       })
       .put('/communes/:code', admin, async (c) => {
         const input = await parsed(c, CommuneInput)
         if (input.code !== c.req.param('code')) throw new AppError('E_VALIDATION', 'code in body differs from the URL', [{ path: 'code', message: 'must match the URL' }])
+        const before = store.getCommune(input.code)
         store.upsertCommune(input)
-        changed(c, 'update', 'commune', input.code)
-        return c.json(store.getCommune(input.code))
+        const after = store.getCommune(input.code)
+        changed(c, before ? 'update' : 'create', 'commune', input.code, undefined, { before, after })
+        return c.json(after)
       })
       .patch('/communes/:code', admin, async (c) => {
         const code = c.req.param('code')
@@ -108,13 +111,15 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
           notes: patch.notes ?? row.notes,
         })
         store.upsertCommune(merged, row.demo)
-        changed(c, 'update', 'commune', code, patch)
-        return c.json(store.getCommune(code))
+        const after = store.getCommune(code)
+        changed(c, 'update', 'commune', code, patch, { before: row, after })
+        return c.json(after)
       })
       .delete('/communes/:code', admin, (c) => {
         const code = c.req.param('code')
+        const before = store.getCommune(code)
         if (!store.deleteCommune(code)) throw new AppError('E_NOT_FOUND', `no commune ${code}`)
-        changed(c, 'delete', 'commune', code)
+        changed(c, 'delete', 'commune', code, undefined, { before })
         return c.body(null, 204)
       })
       // ---- targets ----
@@ -123,20 +128,22 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
         const input = await parsed(c, TargetInput)
         if (store.getTarget(input.id)) throw new AppError('E_CONFLICT', `target ${input.id} exists`, [{ path: 'id', message: 'already exists' }])
         const spec = store.upsertTarget(input)
-        changed(c, 'create', 'target', spec.id)
+        changed(c, 'create', 'target', spec.id, undefined, { after: store.getTarget(spec.id) })
         return c.json(spec, 201)
       })
       .put('/targets/:id', admin, async (c) => {
         const input = await parsed(c, TargetInput)
         if (input.id !== c.req.param('id')) throw new AppError('E_VALIDATION', 'id in body differs from the URL', [{ path: 'id', message: 'must match the URL' }])
+        const before = store.getTarget(input.id)
         const spec = store.upsertTarget(input)
-        changed(c, 'update', 'target', spec.id)
+        changed(c, before ? 'update' : 'create', 'target', spec.id, undefined, { before, after: store.getTarget(spec.id) })
         return c.json(spec)
       })
       .delete('/targets/:id', admin, (c) => {
         const id = c.req.param('id')
+        const before = store.getTarget(id)
         if (!store.deleteTarget(id)) throw new AppError('E_NOT_FOUND', `no target ${id}`)
-        changed(c, 'delete', 'target', id)
+        changed(c, 'delete', 'target', id, undefined, { before })
         return c.body(null, 204)
       })
       // ---- probes ----

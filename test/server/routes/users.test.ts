@@ -110,4 +110,17 @@ describe('audit log (admin)', () => {
     expect(head).toBe('Mã,Thời điểm (giờ Việt Nam),Người thực hiện,Vai trò,Địa chỉ,Hành động,Đối tượng,Mã đối tượng,Chi tiết,Trước,Sau')
     expect(first).toMatch(/^\d+,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},admin,admin,[^,]+,create,user,lan,,,"\{""username"":""lan"",""displayName"":""Trần Thị Lan""/)
   })
+
+  it('keeps the before → after of inventory and support-group writes, without channel secrets', async () => {
+    await call('POST', '/api/v1/communes', { code: 'KS-ML', name: 'Xã Mường Lống', kind: 'xa', districtCluster: 'Cụm Kỳ Sơn', lat: 19.4, lon: 104.1 })
+    await call('PATCH', '/api/v1/communes/KS-ML', { contractedMbps: 200 })
+    const group = (await (await call('POST', '/api/v1/groups', { name: 'Tổ hỗ trợ Kỳ Sơn', clusters: ['Cụm Kỳ Sơn'], channels: [{ type: 'telegram', botToken: '7012345678:AAH-bi-mat', chatId: -1001 }] })).json()) as { id: number }
+    const entries = AuditList.parse(await (await call('GET', '/api/v1/audit')).json()).entries
+    const patch = entries.find((e) => e.entity === 'commune' && e.action === 'update')
+    expect(patch?.before).toMatchObject({ code: 'KS-ML', contractedMbps: 100 })
+    expect(patch?.after).toMatchObject({ code: 'KS-ML', contractedMbps: 200, name: 'Xã Mường Lống' })
+    const created = entries.find((e) => e.entity === 'group' && e.entityId === String(group.id))
+    expect(created?.after).toMatchObject({ name: 'Tổ hỗ trợ Kỳ Sơn', clusters: ['Cụm Kỳ Sơn'] })
+    expect(JSON.stringify(entries)).not.toContain('AAH-bi-mat')
+  })
 })
