@@ -333,6 +333,32 @@ function runExport(args: string[], ctx: CliContext, globalDir: string | undefine
   return EXIT.ok
 }
 
+/**
+ * Parses a command that has subcommands (`probe add …`, `user list`, `db stats`): `--help`
+ * prints its help (exit 0), no subcommand prints it on stderr (exit 2); else the flags, the
+ * subcommand, its arguments and the data directory.
+ */
+function subcommand<S extends z.ZodType<{ help: boolean; 'data-dir'?: string | undefined }>>(
+  args: string[],
+  ctx: CliContext,
+  globalDir: string | undefined,
+  options: OptionSpec,
+  schema: S,
+  help: 'probe' | 'user' | 'db',
+): { exit: number } | { flags: z.output<S>; sub: string; rest: string[]; dir: string | undefined } {
+  const { flags, positionals } = parseFlags(args, options, schema, help)
+  const [sub, ...rest] = positionals
+  if (flags.help) {
+    ctx.stdout(HELP[help])
+    return { exit: EXIT.ok }
+  }
+  if (sub === undefined) {
+    ctx.stderr(HELP[help])
+    return { exit: EXIT.usage }
+  }
+  return { flags, sub, rest, dir: flags['data-dir'] ?? globalDir }
+}
+
 const UserFlags = z.strictObject({
   role: UserRole.optional(),
   'display-name': z.string().trim().max(100).optional(),
@@ -357,17 +383,9 @@ function passwordFrom(ctx: CliContext, file: string | undefined): { password: st
 }
 
 function runUser(args: string[], ctx: CliContext, globalDir: string | undefined): number {
-  const { flags, positionals } = parseFlags(args, { role: { type: 'string' }, 'display-name': { type: 'string' }, 'password-file': { type: 'string' } }, UserFlags, 'user')
-  const [sub, ...rest] = positionals
-  if (flags.help) {
-    ctx.stdout(HELP.user)
-    return EXIT.ok
-  }
-  if (sub === undefined) {
-    ctx.stderr(HELP.user)
-    return EXIT.usage
-  }
-  const dir = flags['data-dir'] ?? globalDir
+  const cmd = subcommand(args, ctx, globalDir, { role: { type: 'string' }, 'display-name': { type: 'string' }, 'password-file': { type: 'string' } }, UserFlags, 'user')
+  if ('exit' in cmd) return cmd.exit
+  const { flags, sub, rest, dir } = cmd
   const nameArg = (): string => {
     if (rest.length !== 1) throw new UsageError('NAME', rest.length === 0 ? 'required: the user name' : 'one name only', 'user')
     const name = Username.safeParse(rest[0])
@@ -434,17 +452,9 @@ function runUser(args: string[], ctx: CliContext, globalDir: string | undefined)
 }
 
 function runProbe(args: string[], ctx: CliContext, globalDir: string | undefined): number {
-  const { flags, positionals } = parseFlags(args, { location: { type: 'string' }, 'grace-seconds': { type: 'string' } }, ProbeFlags, 'probe')
-  const [sub, ...rest] = positionals
-  if (flags.help) {
-    ctx.stdout(HELP.probe)
-    return EXIT.ok
-  }
-  if (sub === undefined) {
-    ctx.stderr(HELP.probe)
-    return EXIT.usage
-  }
-  const dir = flags['data-dir'] ?? globalDir
+  const cmd = subcommand(args, ctx, globalDir, { location: { type: 'string' }, 'grace-seconds': { type: 'string' } }, ProbeFlags, 'probe')
+  if ('exit' in cmd) return cmd.exit
+  const { flags, sub, rest, dir } = cmd
   if (sub === 'add') {
     if (rest.length !== 1) throw new UsageError('NAME', rest.length === 0 ? 'required: the probe name' : 'one name only', 'probe')
     const input = ProbeInput.safeParse({ name: rest[0], location: flags.location ?? '' })
@@ -514,17 +524,9 @@ function runProbe(args: string[], ctx: CliContext, globalDir: string | undefined
 }
 
 async function runDb(args: string[], ctx: CliContext, globalDir: string | undefined): Promise<number> {
-  const { flags, positionals } = parseFlags(args, { force: { type: 'boolean' } }, DbFlags, 'db')
-  const [sub, ...rest] = positionals
-  if (flags.help) {
-    ctx.stdout(HELP.db)
-    return EXIT.ok
-  }
-  if (sub === undefined) {
-    ctx.stderr(HELP.db)
-    return EXIT.usage
-  }
-  const dir = flags['data-dir'] ?? globalDir
+  const cmd = subcommand(args, ctx, globalDir, { force: { type: 'boolean' } }, DbFlags, 'db')
+  if ('exit' in cmd) return cmd.exit
+  const { flags, sub, rest, dir } = cmd
   if (sub === 'stats') {
     if (rest.length > 0) throw new UsageError(rest[0] ?? '', 'unexpected argument', 'db')
     return withStore(ctx, dir, (store) => {

@@ -23,7 +23,6 @@ import { auditJson, createAuditRepo, type AuditContext, type AuditRepo } from '.
 import { createUserRepo, type UserRepo } from './users'
 import { ROLLUP_TABLE, type SeriesResolution } from './rollups'
 import {
-  auditLog,
   communes,
   coverageGaps,
   probes,

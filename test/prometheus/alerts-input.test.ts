@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { createServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
@@ -20,6 +20,7 @@ import type { IncidentView } from '../../protocol'
 import { ensureFirstAdmin } from '../../server/auth'
 import { json, listenFake, type FakeHttp } from '../helpers/fake-http'
 import { commune, makeTestServer, type TestServer } from '../helpers/server'
+import { freePort, pollUntil } from '../helpers/poll'
 import { toolOrSkip } from '../helpers/system-tool'
 
 const prometheusBin = toolOrSkip('prometheus', 'the real-Prometheus alert input test')
@@ -42,31 +43,8 @@ let lineDown = 1
 const posts: number[] = []
 const promLog: string[] = []
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn()
-      if (v !== undefined) return v
-    } catch (e) {
-      last = e
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\nposts: ${posts.join(',')}\n${promLog.join('').slice(-3000)}`)
-}
+const until = <T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> =>
+  pollUntil(what, fn, { timeoutMs: ms, everyMs: 200, context: () => `posts: ${posts.join(',')}\n${promLog.join('').slice(-3000)}` })
 
 interface WebhookBody {
   status: string

@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startMetricsFixture, type MetricsFixture } from '../helpers/metrics-fixture'
 import { DEPLOY } from '../helpers/promql'
+import { freePort, pollUntil } from '../helpers/poll'
 import { toolOrSkip } from '../helpers/system-tool'
 
 const prometheusBin = toolOrSkip('prometheus', 'the real-Prometheus scrape test')
@@ -23,17 +23,6 @@ let prom: ChildProcess | undefined
 let promUrl = ''
 let dir = ''
 const promLog: string[] = []
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 interface Sample {
   metric: Record<string, string>
@@ -49,20 +38,7 @@ async function api<T>(path: string): Promise<T> {
 
 const query = async (q: string): Promise<Sample[]> => (await api<{ result: Sample[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`)).result
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn()
-      if (v !== undefined) return v
-    } catch (e) {
-      last = e
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${promLog.join('').slice(-3000)}`)
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> => pollUntil(what, fn, { timeoutMs: ms, everyMs: 250, context: () => promLog.join('').slice(-3000) })
 
 beforeAll(async () => {
   if (!prometheusBin) return

@@ -9,6 +9,7 @@
 import { createSocket } from 'node:dgram'
 import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
+import { stopWithParent } from './far-process'
 
 const { values } = parseArgs({ options: { host: { type: 'string' } } })
 const host = values.host
@@ -36,13 +37,8 @@ sip.bind(0, host, () => {
     console.log(JSON.stringify({ ready: true, sip: sip.address().port, h323: typeof tcp === 'object' && tcp ? tcp.port : 0 }))
   })
 })
-const stop = (): void => {
+stopWithParent(() => {
   sip.close()
   h323.close()
   process.exit(0)
-}
-process.stdin.on('end', stop)
-process.stdin.on('close', stop)
-process.stdin.resume()
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+})

@@ -10,6 +10,7 @@ import { createSocket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import { parseArgs } from 'node:util'
 import { toUdpEchoReply } from '../../protocol'
+import { stopWithParent } from './far-process'
 
 const { values } = parseArgs({ options: { host: { type: 'string' }, port: { type: 'string', default: '0' } } })
 const host = values.host
@@ -39,13 +40,8 @@ socket.bind(port, host, () => {
   console.log(JSON.stringify({ ready: true, host, port: socket.address().port }))
 })
 
-const stop = (): void => {
+stopWithParent(() => {
   console.error(`reflector: ${replies} replies`)
   socket.close()
   process.exit(0)
-}
-process.stdin.on('end', stop)
-process.stdin.on('close', stop)
-process.stdin.resume()
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+})

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { serve } from '@hono/node-server'
 import { giveThroughputTarget } from '../helpers/probe-targets'
 import { makeTestServer } from '../helpers/server'
+import { stopWithParent } from './far-process'
 
 const { values } = parseArgs({ options: { host: { type: 'string' }, port: { type: 'string', default: '0' } } })
 const host = values.host
@@ -36,17 +37,9 @@ const server = serve({ fetch: ts.runtime.app.fetch, port: Number(values.port), h
   console.log(JSON.stringify({ ready: true, port, token: ts.token }))
 }) as Server
 
-let stopping = false
-const stop = (): void => {
-  if (stopping) return
-  stopping = true
+stopWithParent(() => {
   server.closeAllConnections()
   server.close()
   ts.close()
   process.exit(0)
-}
-process.stdin.on('end', stop)
-process.stdin.on('close', stop)
-process.stdin.resume()
-process.on('SIGTERM', stop)
-process.on('SIGINT', stop)
+})

@@ -46,7 +46,6 @@ import {
   MaintenanceList,
   MaintenanceView,
   ProbeList,
-  SessionUser,
   SilenceList,
   SilenceView,
   TargetList,

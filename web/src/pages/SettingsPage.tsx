@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals'
 import { useEffect, useMemo } from 'preact/hooks'
-import { CHANNEL_TYPES, CheckKind, KIND_DEFAULTS, TargetRole, type ChannelConfig, type CheckKind as Kind, type CommuneInput, type CommuneKind, type TargetRole as Role } from '../../../protocol'
+import { CheckKind, KIND_DEFAULTS, TargetRole, type CheckKind as Kind, type CommuneInput, type CommuneKind, type TargetRole as Role } from '../../../protocol'
 import type { ApiError } from '../api'
 import { useModels, useI18n } from '../context'
 import { formatNumber, formatShortDateTime, toMs } from '../format'
