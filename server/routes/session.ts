@@ -57,6 +57,8 @@ export function sessionRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       const user = checkPassword(store, input.username, input.password)
       if (!user) {
+        // Bounded: guesses at many names from many addresses must not grow the map for ever.
+        if (failures.size > 10_000) for (const [k] of failures) if (recent(k).length === 0) failures.delete(k)
         for (const k of keys) failures.set(k, [...recent(k), now()])
         store.audit(input.username.slice(0, 64), 'sign-in-failed', 'session', null)
         throw new AppError('E_UNAUTHORIZED', 'wrong username or password')
