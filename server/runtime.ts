@@ -207,6 +207,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   engine.ingest(store.latestOkResults(throughputIds, 10, since))
   engine.ingest(store.recentResults(since).map((r) => ({ ...r })))
 
+  let lastSessionPrune = 0
   let lastProbeRefresh = 0
   return {
     store,
@@ -228,6 +229,11 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()
         lastProbeRefresh = now()
+      }
+      // Ended sessions are kept a month (who signed in from where), then dropped; checked hourly.
+      if (now() - lastSessionPrune > 3600_000) {
+        store.users.pruneSessions(now() - 30 * 86_400_000)
+        lastSessionPrune = now()
       }
     },
     close() {
