@@ -149,10 +149,45 @@ function yamlValue(col: ColumnDef, node: unknown): unknown {
   return isNode(node) ? node.toJSON() : (node ?? null)
 }
 
+/**
+ * Deepest nesting a YAML inventory file may have (its rows are two or three levels deep). The
+ * YAML composer recurses per level: about 1,000 levels overflow the stack, and V8 then aborts the
+ * whole process when it compiles a regular expression at the stack's edge ("RegExpCompiler
+ * Allocation failed"; two 2 KB imports of nested `[` did it). Deeper files are refused unparsed.
+ */
+export const MAX_YAML_NESTING = 100
+
+/**
+ * The line where `text` nests deeper than `max`, if it does: flow brackets (quoted ones counted
+ * too: an over-estimate), or a line's indentation and compact `- `, `? `, `: ` indicators.
+ */
+function yamlTooDeep(text: string, max: number): number | undefined {
+  let depth = 0
+  let line = 1
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]
+    if (ch === '[' || ch === '{') {
+      if (++depth > max) return line
+    } else if (ch === ']' || ch === '}') {
+      if (depth > 0) depth--
+    } else if (ch === '\n') {
+      line++
+    }
+  }
+  const lines = text.split(/\r\n|\r|\n/)
+  for (let i = 0; i < lines.length; i++) {
+    const prefix = /^(?:[ \t]|[-?:](?=[ \t]))*/.exec(lines[i] ?? '')?.[0] ?? ''
+    if (prefix.length > 2 * max) return i + 1
+  }
+  return undefined
+}
+
 function readYamlFile(kind: InventoryKind, text: string): RawFile {
+  const ctx: CellContext = { decimalComma: false }
+  const deep = yamlTooDeep(text, MAX_YAML_NESTING)
+  if (deep !== undefined) return { rows: [], issues: [{ line: deep, path: '(file)', message: `nested more than ${MAX_YAML_NESTING} levels deep` }], ctx }
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false })
-  const ctx: CellContext = { decimalComma: false }
   const lineOf = (node: unknown, fallback: number): number => {
     if (node && typeof node === 'object' && 'range' in node && Array.isArray(node.range) && typeof node.range[0] === 'number') {
       return lineCounter.linePos(node.range[0]).line
