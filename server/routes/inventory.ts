@@ -99,7 +99,9 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
         const row = store.getCommune(code)
         if (!row) throw new AppError('E_NOT_FOUND', `no commune ${code}`)
         const patch = await parsed(c, CommunePatch)
-        const merged = CommuneInput.parse({
+        // The stored row may no longer validate (a field stored before a rule existed, or text
+        // that changed on the way into SQLite): a 422 naming the field, never a 500.
+        const merged = CommuneInput.safeParse({
           code,
           name: patch.name ?? row.name,
           kind: patch.kind ?? row.kind,
@@ -110,7 +112,8 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
           priority: patch.priority ?? row.priority,
           notes: patch.notes ?? row.notes,
         })
-        store.upsertCommune(merged, row.demo)
+        if (!merged.success) throw AppError.fromZod(merged.error)
+        store.upsertCommune(merged.data, row.demo)
         const after = store.getCommune(code)
         changed(c, 'update', 'commune', code, patch, { before: row, after })
         return c.json(after)
