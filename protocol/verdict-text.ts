@@ -56,6 +56,9 @@ const WORDS = {
   },
 } as const
 
+/** The verdict vocabulary per language (read by the glossary test, `protocol/glossary.ts`). */
+export const VERDICT_WORDS: Readonly<Record<VerdictLanguage, Readonly<Record<keyof (typeof WORDS)['vi'], string>>>> = WORDS
+
 const LOCALE: Record<VerdictLanguage, string> = { vi: 'vi-VN', en: 'en-GB' }
 const formats = new Map<string, Intl.NumberFormat>()
 function num(v: number, lang: VerdictLanguage, digits: number): string {

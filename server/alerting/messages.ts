@@ -5,7 +5,7 @@
  * @module
  */
 import type { Language, Severity } from '../../protocol'
-import { Verdict as VerdictSchema, describeVerdict, type Verdict } from '../../protocol'
+import { GLOSSARY, Verdict as VerdictSchema, describeVerdict, type Verdict } from '../../protocol'
 import { LOCAL_TIME_ZONE } from '../local-time'
 import type { OutgoingMessage, WebhookAlert } from './notifier'
 
@@ -39,17 +39,24 @@ export interface RenderInput {
   escalatedFrom?: string
 }
 
+/** A glossary term as a headline: upper case in the language's own rules ("MẤT KẾT NỐI"). */
+const loud = (term: string, lang: Language): string => term.toLocaleUpperCase(lang)
 
-const T = {
+/**
+ * Every word of a message, per language. The state and incident words are the glossary's
+ * (`protocol/glossary.ts`), so a chat message says what the dashboard it links to says.
+ * Exported for the glossary test.
+ */
+export const MESSAGE_WORDS = {
   vi: {
-    down: 'MẤT KẾT NỐI',
-    degradedCritical: 'SUY GIẢM NGHIÊM TRỌNG',
-    degradedWarning: 'SUY GIẢM',
-    resolved: 'ĐÃ KHÔI PHỤC',
+    down: loud(GLOSSARY.down.vi, 'vi'),
+    degradedCritical: loud(GLOSSARY.critical.vi, 'vi'),
+    degradedWarning: loud(GLOSSARY.warning.vi, 'vi'),
+    resolved: loud(GLOSSARY.resolved.vi, 'vi'),
     reminder: 'NHẮC LẠI (chưa xác nhận)',
     escalation: 'CHUYỂN CẤP (chưa ai xác nhận)',
-    flappingStart: 'CHẬP CHỜN',
-    flappingStop: 'HẾT CHẬP CHỜN',
+    flappingStart: loud(GLOSSARY.flapping.vi, 'vi'),
+    flappingStop: `HẾT ${loud(GLOSSARY.flapping.vi, 'vi')}`,
     test: 'TIN NHẮN THỬ',
     digest: 'TỔNG HỢP',
     incidents: (n: number) => `${n} sự cố`,
@@ -68,14 +75,14 @@ const T = {
     minutes: (m: number) => (m < 60 ? `${m} phút` : `${Math.floor(m / 60)} giờ ${m % 60} phút`),
   },
   en: {
-    down: 'DOWN',
-    degradedCritical: 'CRITICAL',
-    degradedWarning: 'DEGRADED',
-    resolved: 'RESOLVED',
+    down: loud(GLOSSARY.down.en, 'en'),
+    degradedCritical: loud(GLOSSARY.critical.en, 'en'),
+    degradedWarning: loud(GLOSSARY.warning.en, 'en'),
+    resolved: loud(GLOSSARY.resolved.en, 'en'),
     reminder: 'REMINDER (not acknowledged)',
     escalation: 'ESCALATION (nobody acknowledged)',
-    flappingStart: 'FLAPPING',
-    flappingStop: 'FLAPPING STOPPED',
+    flappingStart: loud(GLOSSARY.flapping.en, 'en'),
+    flappingStop: `${loud(GLOSSARY.flapping.en, 'en')} STOPPED`,
     test: 'TEST MESSAGE',
     digest: 'DIGEST',
     incidents: (n: number) => `${n} incidents`,
@@ -106,7 +113,7 @@ function fmtTime(ms: number, lang: Language): string {
 
 /** "how bad": the measured value against the threshold it crossed (the verdict), or the error of a down target. */
 function howBad(a: MessageAlert, lang: Language): string {
-  const t = T[lang]
+  const t = MESSAGE_WORDS[lang]
   const verdict = verdictOf(a.annotations.verdict)
   if (verdict && a.alertname !== 'XanhTargetDown') return describeVerdict(verdict, lang)
   if (a.annotations.error) return `${t.downFor}: ${a.annotations.error}`
@@ -137,14 +144,14 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
 }
 
 function headline(a: MessageAlert, lang: Language): string {
-  const t = T[lang]
+  const t = MESSAGE_WORDS[lang]
   if (a.alertname === 'XanhTargetDown') return t.down
   if (a.alertname === 'XanhTargetDegraded') return a.severity === 'critical' ? t.degradedCritical : t.degradedWarning
   return a.alertname
 }
 
 function where(a: MessageAlert, lang: Language): string {
-  const role = T[lang].role[a.labels.role ?? ''] ?? a.labels.role ?? ''
+  const role = MESSAGE_WORDS[lang].role[a.labels.role ?? ''] ?? a.labels.role ?? ''
   const kind = a.labels.kind ? ` [${lang === 'vi' && a.labels.kind === 'throughput' ? 'đo tốc độ' : (KIND_WORDS[a.labels.kind] ?? a.labels.kind)}]` : ''
   const commune = a.labels.commune ?? a.labels.commune_code ?? ''
   const code = a.labels.commune_code ? ` (${a.labels.commune_code}${a.labels.cluster ? `, ${a.labels.cluster}` : ''})` : ''
@@ -157,7 +164,7 @@ function escapeHtml(s: string): string {
 }
 
 function line(a: MessageAlert, input: RenderInput, resolved: boolean): string {
-  const t = T[input.language]
+  const t = MESSAGE_WORDS[input.language]
   const lang = input.language
   const minutes = Math.max(0, Math.round(((resolved ? (a.endsAt ?? input.now) : input.now) - a.startsAt) / 60_000))
   const parts = [`${resolved ? t.resolved : headline(a, lang)}: ${where(a, lang)}`]
@@ -199,7 +206,7 @@ function webhookAlert(a: MessageAlert, status: 'firing' | 'resolved', link: stri
  * function decides only the words.
  */
 export function renderMessage(input: RenderInput, keys: { idempotencyKey: string; threadKey: string; fingerprintOf: (a: MessageAlert) => string }): OutgoingMessage {
-  const t = T[input.language]
+  const t = MESSAGE_WORDS[input.language]
   const all = [...input.firing, ...input.resolved]
   const status: 'firing' | 'resolved' = input.firing.length > 0 ? 'firing' : 'resolved'
   const single = all.length === 1 ? all[0] : undefined
@@ -252,7 +259,7 @@ export function renderMessage(input: RenderInput, keys: { idempotencyKey: string
 
 /** Words for a digest that replaces several queued messages to one destination. */
 export function digestOf(messages: OutgoingMessage[], language: Language, idempotencyKey: string): OutgoingMessage {
-  const t = T[language]
+  const t = MESSAGE_WORDS[language]
   const first = messages[0]
   const title = `📋 ${t.digest} — ${t.digestText(messages.length)}`
   const text = messages.map((m) => `■ ${m.title}\n${m.text}`).join('\n\n')

@@ -33,7 +33,8 @@ describe('i18n dictionaries', () => {
 
   it('has the live and demo labels of the spec', () => {
     expect(translate('vi', 'live.live')).toBe('Trực tiếp')
-    expect(translate('vi', 'live.stale')).toBe('Mất kết nối — dữ liệu cũ')
+    // Not "Mất kết nối": that is the down state of a commune (issue 13, one term per meaning).
+    expect(translate('vi', 'live.stale')).toBe('Dữ liệu cũ — đang kết nối lại')
     expect(translate('vi', 'demo.banner')).toBe('Demo — dữ liệu mô phỏng')
     expect(translate('en', 'demo.banner')).toBe('Demo — simulated data')
     expect(translate('vi', 'attention.title')).toBe('Cần chú ý')

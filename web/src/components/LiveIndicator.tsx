@@ -2,7 +2,7 @@ import { useModels, useI18n } from '../context'
 import { formatTime } from '../format'
 
 /**
- * "Trực tiếp" while deltas flow; "Mất kết nối — dữ liệu cũ" with the time of the newest
+ * "Trực tiếp" while deltas flow; "Dữ liệu cũ — đang kết nối lại" with the time of the newest
  * data shown when the socket is down or silent. `role=status` makes screen readers
  * announce the change without stealing focus.
  */
