@@ -104,6 +104,7 @@ export const AuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(200),
   beforeId: z.coerce.number().int().positive().optional(),
   format: z.enum(['json', 'csv']).default('json'),
-  lang: z.enum(['vi', 'en']).default('vi'),
+  /** CSV language (headers and Excel dialect); when absent the server follows Accept-Language, else vi. */
+  lang: z.enum(['vi', 'en']).optional(),
 })
 export type AuditQuery = z.infer<typeof AuditQuery>

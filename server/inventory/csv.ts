@@ -151,17 +151,64 @@ export function parseCsv(input: string, options: CsvParseOptions = {}): CsvParse
 }
 
 const NEEDS_QUOTES = /[",;\r\n]|^\s|\s$/
+// In a `;` file a comma is a decimal mark, not a delimiter: quoting "97,037" would be noise.
+const NEEDS_QUOTES_SEMICOLON = /[";\r\n]|^\s|\s$/
 
-/** Quotes one field when it holds a delimiter, quote, line break or edge whitespace. */
-export function quoteCsvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value
+/** Quotes one field when it holds a delimiter (`,` or `;`; only `;` in a `;` file), quote, line break or edge whitespace. */
+export function quoteCsvField(value: string, delimiter: ',' | ';' = ','): string {
+  return (delimiter === ';' ? NEEDS_QUOTES_SEMICOLON : NEEDS_QUOTES).test(value) ? `"${value.replaceAll('"', '""')}"` : value
+}
+
+/**
+ * How numbers and fields are separated for one audience. Excel opens a `.csv` with the list
+ * separator and decimal symbol of Windows' regional settings: Vietnamese uses `;` and `,`
+ * (so "97.037" would read as 97037, and a `,`-separated file lands in one column), English
+ * `,` and `.`.
+ */
+export interface CsvDialect {
+  readonly delimiter: ',' | ';'
+  readonly decimal: '.' | ','
+}
+
+/** The dialect for readers of each UI language. */
+export const CSV_DIALECTS: Readonly<Record<'vi' | 'en', CsvDialect>> = {
+  vi: { delimiter: ';', decimal: ',' },
+  en: { delimiter: ',', decimal: '.' },
+}
+
+/**
+ * A number with `digits` decimals in a dialect ("97,037" for vi). Never grouped, so no
+ * thousands mark can be taken for the other dialect's decimal mark ("72300,00", not "72.300,00").
+ */
+export function csvDecimal(value: number, digits: number, dialect: CsvDialect): string {
+  const fixed = value.toFixed(digits)
+  return dialect.decimal === ',' ? fixed.replace('.', ',') : fixed
+}
+
+/**
+ * The language of a CSV download: the `lang` query parameter when given, else the first of vi
+ * or en in the request's Accept-Language (by q-value), else Vietnamese, the product's language.
+ */
+export function csvLanguage(explicit: 'vi' | 'en' | undefined, acceptLanguage: string | undefined): 'vi' | 'en' {
+  if (explicit) return explicit
+  const ranked = (acceptLanguage ?? '')
+    .split(',')
+    .map((part, i) => {
+      const [tag = '', ...params] = part.trim().split(';')
+      const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined)
+      return { primary: tag.trim().toLowerCase().split('-')[0], q: q === undefined ? 1 : Number(q), i }
+    })
+    .filter((x) => x.q > 0)
+    .sort((a, b) => b.q - a.q || a.i - b.i)
+  const first = ranked.find((x) => x.primary === 'vi' || x.primary === 'en')
+  return first?.primary === 'en' ? 'en' : 'vi'
 }
 
 /**
  * Writes rows as CSV for Excel: UTF-8 BOM (without it Excel reads Vietnamese diacritics as
- * Windows-1252), `,` delimiter, CRLF line ends, fields quoted only when needed. Line breaks
- * inside fields are written as they are, inside quotes.
+ * Windows-1252), the dialect's delimiter (default `,`), CRLF line ends, fields quoted only when
+ * needed. Line breaks inside fields are written as they are, inside quotes.
  */
-export function writeCsv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
-  return BOM + rows.map((r) => r.map(quoteCsvField).join(',') + '\r\n').join('')
+export function writeCsv(rows: ReadonlyArray<ReadonlyArray<string>>, dialect: CsvDialect = CSV_DIALECTS.en): string {
+  return BOM + rows.map((r) => r.map((f) => quoteCsvField(f, dialect.delimiter)).join(dialect.delimiter) + '\r\n').join('')
 }

@@ -12,8 +12,8 @@
  * @module
  */
 import { and, gte, lt } from 'drizzle-orm'
-import type { SlaClusterRow, SlaCommuneRow, SlaFigures, SlaMinutes, SlaReport, State } from '../../protocol'
-import { writeCsv } from '../inventory/csv'
+import type { Meaning, SlaClusterRow, SlaCommuneRow, SlaFigures, SlaMinutes, SlaReport, State } from '../../protocol'
+import { CSV_DIALECTS, csvDecimal, writeCsv, type CsvDialect } from '../inventory/csv'
 import { createMaintenanceIndex, listMaintenance, type MaintenanceWindow } from '../alerting/maintenance'
 import { incidents } from '../store/schema'
 import type { Store } from '../store/store'
@@ -191,11 +191,26 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
   }
 }
 
-/** Column headers of the CSV export, per language. */
-const CSV_HEADERS = {
-  vi: ['Cấp', 'Mã', 'Tên', 'Cụm', 'Số xã', 'Khả dụng (%)', 'Phút hoạt động', 'Phút gián đoạn', 'Phút không rõ', 'Phút bảo trì', 'Sự cố', 'Lần gián đoạn', 'Theo dõi từ'],
-  en: ['level', 'code', 'name', 'cluster', 'communes', 'availability_percent', 'up_minutes', 'down_minutes', 'unknown_minutes', 'maintenance_minutes', 'incidents', 'outages', 'monitored_from'],
-} as const
+/**
+ * Columns of the CSV export: the Vietnamese header in the glossary's words (`meaning` names the
+ * glossary entry a header stands for, checked by the glossary test), and the English header,
+ * which keeps the JSON report's field names for scripts.
+ */
+export const SLA_CSV_COLUMNS: ReadonlyArray<{ readonly vi: string; readonly en: string; readonly meaning?: Meaning }> = [
+  { vi: 'Cấp', en: 'level' },
+  { vi: 'Mã', en: 'code' },
+  { vi: 'Tên', en: 'name' },
+  { vi: 'Cụm', en: 'cluster' },
+  { vi: 'Số xã', en: 'communes' },
+  { vi: 'Khả dụng (%)', en: 'availability_percent' },
+  { vi: 'Phút hoạt động', en: 'up_minutes' },
+  { vi: 'Phút gián đoạn', en: 'down_minutes', meaning: 'outage' },
+  { vi: 'Phút không có dữ liệu', en: 'unknown_minutes', meaning: 'unknown' },
+  { vi: 'Phút bảo trì', en: 'maintenance_minutes', meaning: 'maintenance' },
+  { vi: 'Sự cố', en: 'incidents', meaning: 'incident' },
+  { vi: 'Lần gián đoạn', en: 'outages', meaning: 'outage' },
+  { vi: 'Theo dõi từ', en: 'monitored_from' },
+]
 const LEVELS = { vi: { province: 'tỉnh', cluster: 'cụm', commune: 'xã' }, en: { province: 'province', cluster: 'cluster', commune: 'commune' } } as const
 
 /** `YYYY-MM-DD HH:mm` in Asia/Ho_Chi_Minh (Excel reads it as a date-time). */
@@ -204,33 +219,39 @@ function localMinute(ms: number): string {
 }
 
 /** Minutes with two decimals; percentages with three (99.999 % is 26 s a month). */
-const fmtMinutes = (m: number): string => (Math.round(m * 100) / 100).toFixed(2)
-const fmtPercent = (a: number | null): string => (a === null ? '' : (a * 100).toFixed(3))
+const fmtMinutes = (m: number, d: CsvDialect): string => csvDecimal(Math.round(m * 100) / 100, 2, d)
+const fmtPercent = (a: number | null, d: CsvDialect): string => (a === null ? '' : csvDecimal(a * 100, 3, d))
 
 /**
  * The report as CSV for Excel: UTF-8 BOM, CRLF, one row for the province, then clusters, then
- * communes (a `level` column tells them apart). Unknown availability is an empty cell.
+ * communes (a `level` column tells them apart). Unknown availability is an empty cell. In
+ * Vietnamese `;`-separated with a decimal comma ("97,037"), as Excel set to Vietnamese reads
+ * it; in English `,` and a decimal point.
  */
 export function slaReportCsv(report: SlaReport, lang: 'vi' | 'en'): string {
+  const d = CSV_DIALECTS[lang]
   const row = (level: keyof (typeof LEVELS)['en'], code: string, name: string, cluster: string, communes: number | '', f: SlaFigures, monitoredFrom = ''): string[] => [
     LEVELS[lang][level],
     code,
     name,
     cluster,
     String(communes),
-    fmtPercent(f.availability),
-    fmtMinutes(f.minutes.up),
-    fmtMinutes(f.minutes.down),
-    fmtMinutes(f.minutes.unknown),
-    fmtMinutes(f.minutes.maintenance),
+    fmtPercent(f.availability, d),
+    fmtMinutes(f.minutes.up, d),
+    fmtMinutes(f.minutes.down, d),
+    fmtMinutes(f.minutes.unknown, d),
+    fmtMinutes(f.minutes.maintenance, d),
     String(f.incidents),
     String(f.outages),
     monitoredFrom,
   ]
-  return writeCsv([
-    [...CSV_HEADERS[lang]],
-    row('province', report.province.code, report.province.name, '', report.communes.length, report.province),
-    ...report.clusters.map((k) => row('cluster', '', k.cluster, k.cluster, k.communes, k)),
-    ...report.communes.map((c) => row('commune', c.code, c.name, c.cluster, '', c, localMinute(Date.parse(c.monitoredFrom)))),
-  ])
+  return writeCsv(
+    [
+      SLA_CSV_COLUMNS.map((c) => c[lang]),
+      row('province', report.province.code, report.province.name, '', report.communes.length, report.province),
+      ...report.clusters.map((k) => row('cluster', '', k.cluster, k.cluster, k.communes, k)),
+      ...report.communes.map((c) => row('commune', c.code, c.name, c.cluster, '', c, localMinute(Date.parse(c.monitoredFrom)))),
+    ],
+    d,
+  )
 }

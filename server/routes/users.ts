@@ -5,6 +5,7 @@ import type { AppDeps, AppEnv } from '../app'
 import { hashPassword } from '../auth'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
+import { CSV_DIALECTS, csvLanguage, writeCsv } from '../inventory/csv'
 import type { AuditRow, UserRow } from '../store/schema'
 
 const SMALL = { maxBodyBytes: 16 * 1024, maxDecompressedBytes: 16 * 1024 }
@@ -52,14 +53,14 @@ function entry(r: AuditRow): AuditEntry {
   }
 }
 
-const CSV_HEAD = {
+/** Audit CSV headers per language (exported for the glossary test). */
+export const AUDIT_CSV_HEADERS = {
   vi: ['Mã', 'Thời điểm (giờ Việt Nam)', 'Người thực hiện', 'Vai trò', 'Địa chỉ', 'Hành động', 'Đối tượng', 'Mã đối tượng', 'Chi tiết', 'Trước', 'Sau'],
   en: ['Id', 'Time (Asia/Ho_Chi_Minh)', 'Actor', 'Role', 'Address', 'Action', 'Entity', 'Entity id', 'Detail', 'Before', 'After'],
 } as const
 
 /** `yyyy-MM-dd HH:mm:ss` in Asia/Ho_Chi_Minh (UTC+7, no daylight saving). */
 const localTime = (ms: number): string => new Date(ms + 7 * 3600_000).toISOString().replace('T', ' ').slice(0, 19)
-const csvCell = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
 
 /**
  * Users (admin): create, list, change role or name, disable (ending their sessions at once),
@@ -156,9 +157,11 @@ export function userRoutes(deps: AppDeps): Hono<AppEnv> {
       })
       if (f.format === 'json') return c.json({ entries: rows.map(entry) })
       const text = (v: string | null) => v ?? ''
-      const lines = [CSV_HEAD[f.lang].join(','), ...rows.map((r) => [String(r.id), localTime(r.at), r.actor, text(r.role), text(r.address), r.action, r.entity, text(r.entityId), text(r.detail), text(r.before), text(r.after)].map(csvCell).join(','))]
-      // BOM: Excel opens UTF-8 (Vietnamese names) correctly only with it.
-      return c.body(`\ufeff${lines.join('\r\n')}\r\n`, 200, {
+      const lang = csvLanguage(f.lang, c.req.header('accept-language'))
+      const lines = [[...AUDIT_CSV_HEADERS[lang]], ...rows.map((r) => [String(r.id), localTime(r.at), r.actor, text(r.role), text(r.address), r.action, r.entity, text(r.entityId), text(r.detail), text(r.before), text(r.after)])]
+      // writeCsv: BOM (Excel opens UTF-8 Vietnamese names correctly only with it), and `;` for
+      // Excel set to Vietnamese, which would otherwise put every column in the first one.
+      return c.body(writeCsv(lines, CSV_DIALECTS[lang]), 200, {
         'Content-Type': 'text/csv; charset=utf-8',
         'Content-Disposition': `attachment; filename="xanh-audit-${localTime(now()).slice(0, 10)}.csv"`,
       })

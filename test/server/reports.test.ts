@@ -5,8 +5,9 @@
  * the engine, transitions into the log, a server restart, the report over the API and as CSV.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { SlaReport, type CheckResult } from '../../protocol'
+import { SlaReport, type CheckResult, type SlaFigures } from '../../protocol'
 import { createMaintenance } from '../../server/alerting/maintenance'
+import { parseCsv, stripBom } from '../../server/inventory/csv'
 import { monthOf, monthRange } from '../../server/reports/sla'
 import { incidents } from '../../server/store/schema'
 import { commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
@@ -133,7 +134,7 @@ describe('SLA from a known state log', () => {
     for (const c of r.communes) expect(c.minutes.up + c.minutes.down + c.minutes.unknown + c.minutes.maintenance).toBe((Date.parse(r.to) - Date.parse(c.monitoredFrom)) / 60_000)
   })
 
-  it('exports CSV for Excel: BOM, CRLF, province then clusters then communes', async () => {
+  it('exports CSV for Excel: BOM, CRLF, province then clusters then communes; vi with ; and a decimal comma', async () => {
     s = seeded()
     const res = await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv', { headers: s.as('viewer') })
     expect(res.status).toBe(200)
@@ -142,14 +143,68 @@ describe('SLA from a known state log', () => {
     const bytes = new Uint8Array(await res.arrayBuffer())
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const lines = new TextDecoder().decode(bytes.slice(3)).split('\r\n')
-    expect(lines[0]).toBe('Cấp,Mã,Tên,Cụm,Số xã,Khả dụng (%),Phút hoạt động,Phút gián đoạn,Phút không rõ,Phút bảo trì,Sự cố,Lần gián đoạn,Theo dõi từ')
-    expect(lines[1]).toBe('tỉnh,VN,Tỉnh,,3,99.793,72300.00,150.00,43410.00,780.00,2,2,')
-    expect(lines[2]).toBe('cụm,,Cụm A,Cụm A,2,99.645,42060.00,150.00,43410.00,780.00,2,2,')
-    expect(lines).toContain('xã,A,Xã An,Cụm A,,99.645,42060.00,150.00,300.00,690.00,2,2,2026-11-01 00:00')
-    expect(lines).toContain('xã,B,Xã Bình,Cụm A,,,0.00,0.00,43110.00,90.00,0,0,2026-11-01 00:00')
+    expect(lines[0]).toBe('Cấp;Mã;Tên;Cụm;Số xã;Khả dụng (%);Phút hoạt động;Phút gián đoạn;Phút không có dữ liệu;Phút bảo trì;Sự cố;Lần gián đoạn;Theo dõi từ')
+    expect(lines[1]).toBe('tỉnh;VN;Tỉnh;;3;99,793;72300,00;150,00;43410,00;780,00;2;2;')
+    expect(lines[2]).toBe('cụm;;Cụm A;Cụm A;2;99,645;42060,00;150,00;43410,00;780,00;2;2;')
+    expect(lines).toContain('xã;A;Xã An;Cụm A;;99,645;42060,00;150,00;300,00;690,00;2;2;2026-11-01 00:00')
+    expect(lines).toContain('xã;B;Xã Bình;Cụm A;;;0,00;0,00;43110,00;90,00;0;0;2026-11-01 00:00')
     expect(lines.at(-1)).toBe('')
     const en = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await s.runtime.app.request('/api/v1/reports/sla?month=2026-11&format=csv&lang=en', { headers: s.as('viewer') })).arrayBuffer())
     expect(en.split('\r\n')[0]).toBe('\uFEFFlevel,code,name,cluster,communes,availability_percent,up_minutes,down_minutes,unknown_minutes,maintenance_minutes,incidents,outages,monitored_from')
+  })
+
+  /**
+   * Reads a cell as Excel does under one locale's decimal and grouping marks: "97,037" is 97.037
+   * in Vietnamese, while "97.037" there is 97037 (the dot groups thousands); text stays text.
+   */
+  function excelNumber(cell: string, decimal: ',' | '.'): number | string {
+    const group = decimal === ',' ? '\\.' : ','
+    const d = decimal === ',' ? ',' : '\\.'
+    if (new RegExp(`^-?\\d+(${d}\\d+)?$`).test(cell) || new RegExp(`^-?\\d{1,3}(${group}\\d{3})+(${d}\\d+)?$`).test(cell)) {
+      return Number(cell.replace(new RegExp(group, 'g'), '').replace(decimal, '.'))
+    }
+    return cell
+  }
+
+  /** The CSV as a locale's Excel sees it: rows keyed by level and code or cluster, numeric columns read as numbers. */
+  function asExcelSees(csv: string, delimiter: ',' | ';', decimal: ',' | '.'): Map<string, (number | string)[]> {
+    const { records, problems } = parseCsv(stripBom(csv), { delimiter })
+    expect(problems).toEqual([])
+    const rows = new Map<string, (number | string)[]>()
+    for (const r of records.slice(1)) rows.set(`${r.fields[0]}:${r.fields[1] || r.fields[3]}`, r.fields.slice(5, 12).map((f) => (f === '' ? '' : excelNumber(f, decimal))))
+    return rows
+  }
+
+  it('the vi CSV read with a decimal comma (Excel set to Vietnamese) gives the numbers of the JSON report; en with a dot', async () => {
+    s = seeded()
+    const json = await report(s, 'month=2026-11')
+    const fetchCsv = async (query: string, headers: Record<string, string> = {}): Promise<string> =>
+      new TextDecoder('utf-8', { ignoreBOM: true }).decode(await (await s!.runtime.app.request(`/api/v1/reports/sla?month=2026-11&format=csv${query}`, { headers: { ...s!.as('viewer'), ...headers } })).arrayBuffer())
+    const expected = (f: SlaFigures): (number | string)[] => [
+      f.availability === null ? '' : Math.round(f.availability * 100 * 1000) / 1000,
+      f.minutes.up,
+      f.minutes.down,
+      f.minutes.unknown,
+      f.minutes.maintenance,
+      f.incidents,
+      f.outages,
+    ].map((v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v))
+    const want = new Map<string, (number | string)[]>([
+      ['tỉnh:VN', expected(json.province)],
+      ...json.clusters.map((k) => [`cụm:${k.cluster}`, expected(k)] as [string, (number | string)[]]),
+      ...json.communes.map((c) => [`xã:${c.code}`, expected(c)] as [string, (number | string)[]]),
+    ])
+    const vi = asExcelSees(await fetchCsv('&lang=vi'), ';', ',')
+    expect(vi).toEqual(want)
+    // The cells that caught the bug: availability with decimals, e.g. 99.645 %, not 99645.
+    expect(vi.get('xã:A')?.[0]).toBeCloseTo((json.communes.find((c) => c.code === 'A')?.availability ?? 0) * 100, 3)
+    // Without lang, the browser's Accept-Language decides; vi when it names neither.
+    expect(await fetchCsv('', { 'accept-language': 'vi-VN,vi;q=0.9,en;q=0.8' })).toBe(await fetchCsv('&lang=vi'))
+    expect(await fetchCsv('', { 'accept-language': 'fr-FR,fr;q=0.9' })).toBe(await fetchCsv('&lang=vi'))
+    const en = await fetchCsv('', { 'accept-language': 'en-GB,en;q=0.9,vi;q=0.5' })
+    expect(en).toBe(await fetchCsv('&lang=en'))
+    const enRows = asExcelSees(en, ',', '.')
+    expect([...enRows.values()]).toEqual([...want.values()])
   })
 
   it('validates the month and defaults to the current one, up to now', async () => {

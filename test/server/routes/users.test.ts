@@ -98,7 +98,7 @@ describe('audit log (admin)', () => {
     expect((await call('GET', '/api/v1/audit?actor=lan')).status).toBe(200)
   })
 
-  it('exports CSV with a BOM and Vietnamese headers, names as written', async () => {
+  it('exports CSV with a BOM and Vietnamese headers, ;-separated for Excel set to Vietnamese, names as written', async () => {
     await call('POST', '/api/v1/users', { username: 'lan', displayName: 'Trần Thị Lan', role: 'viewer', password: 'mat-khau-cua-lan' })
     const res = await call('GET', '/api/v1/audit?format=csv')
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8')
@@ -107,8 +107,10 @@ describe('audit log (admin)', () => {
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf])
     const text = new TextDecoder().decode(bytes)
     const [head, first] = text.split('\r\n')
-    expect(head).toBe('Mã,Thời điểm (giờ Việt Nam),Người thực hiện,Vai trò,Địa chỉ,Hành động,Đối tượng,Mã đối tượng,Chi tiết,Trước,Sau')
-    expect(first).toMatch(/^\d+,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},admin,admin,[^,]+,create,user,lan,,,"\{""username"":""lan"",""displayName"":""Trần Thị Lan""/)
+    expect(head).toBe('Mã;Thời điểm (giờ Việt Nam);Người thực hiện;Vai trò;Địa chỉ;Hành động;Đối tượng;Mã đối tượng;Chi tiết;Trước;Sau')
+    expect(first).toMatch(/^\d+;\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2};admin;admin;[^;]+;create;user;lan;;;"\{""username"":""lan"",""displayName"":""Trần Thị Lan""/)
+    const en = new TextDecoder().decode(new Uint8Array(await (await call('GET', '/api/v1/audit?format=csv&lang=en')).arrayBuffer()))
+    expect(en.split('\r\n')[1]).toMatch(/^\d+,\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},admin,admin,[^,]+,create,user,lan,,,"\{""username"":""lan"",""displayName"":""Trần Thị Lan""/)
   })
 
   it('keeps the before → after of inventory and support-group writes, without channel secrets', async () => {
