@@ -310,11 +310,11 @@ export const ROUTE_DOCS = {
   'GET /api/v1/reports/sla': {
     summary: 'Monthly SLA per commune, cluster and province',
     tag: 'Reports',
-    queryNote: '`month` (YYYY-MM, default the current month in Asia/Ho_Chi_Minh), `format` (`json` or `csv`), `lang` (`vi` or `en`, CSV headings).',
+    queryNote: '`month` (YYYY-MM, default the current month in Asia/Ho_Chi_Minh), `format` (`json` or `csv`), `lang` (`vi` or `en`: CSV headings and dialect; default from Accept-Language, else `vi`).',
     status: 200,
     response: SlaReport,
     responseTypes: [CSV],
-    responseNote: 'The report; with `format=csv`, UTF-8 CSV with a BOM (for Excel) as a download.',
+    responseNote: 'The report; with `format=csv`, UTF-8 CSV with a BOM (for Excel) as a download: `vi` is `;`-separated with a decimal comma, `en` `,`-separated with a decimal point.',
   },
   'GET /api/v1/alerts': {
     summary: 'Incidents',
@@ -699,7 +699,7 @@ export const ROUTE_DOCS = {
     status: 200,
     response: AuditList,
     responseTypes: [CSV],
-    responseNote: 'The entries; with `format=csv`, UTF-8 CSV with a BOM (for Excel) as a download.',
+    responseNote: 'The entries; with `format=csv`, UTF-8 CSV with a BOM (for Excel) as a download (`lang=vi`, the default: `;`-separated; `en`: `,`).',
   },
 
   'POST /api/v2/alerts': {
