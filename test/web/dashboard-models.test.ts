@@ -47,6 +47,7 @@ function incident(id: number, over: Partial<IncidentView> = {}): IncidentView {
     ackedBy: null,
     ackComment: null,
     resolvedAt: null,
+    silence: null,
     ...over,
   }
 }
