@@ -1,7 +1,8 @@
 import { useSignal } from '@preact/signals'
 import type { ApiError } from '../../api'
 import { useModels, useI18n } from '../../context'
-import { formatShortDateTime, toMs } from '../../format'
+import { toMs } from '../../format'
+import { formatInputDateTime } from '../../datetime-input'
 import type { MessageKey } from '../../i18n'
 import type { MaintenanceView as Window } from '../../wire'
 import { FormError } from '../../components/FormError'
@@ -46,6 +47,7 @@ function MaintenanceRow({ w, nowMs }: { w: Window; nowMs: number }) {
   const error = useSignal<ApiError | null>(null)
   const start = toMs(w.startsAt) ?? 0
   const end = toMs(w.endsAt) ?? 0
+  // Windows are planned weeks ahead: the full date, written as it was typed.
   const scope = [...w.scope.communes, ...w.scope.clusters, ...w.scope.targets]
   return (
     <li class="schedule" data-maintenance-id={w.id}>
@@ -58,7 +60,7 @@ function MaintenanceRow({ w, nowMs }: { w: Window; nowMs: number }) {
           {scope.length > 6 ? ` +${scope.length - 6}` : ''}
         </span>
         <span class="muted small schedule__times">
-          {formatShortDateTime(start, nowMs)} → {formatShortDateTime(end, nowMs)}
+          {formatInputDateTime(start)} → {formatInputDateTime(end)}
           {w.recurrence && ` · ${w.recurrence.weekdays.map((d) => t(`weekday.${d}` as MessageKey)).join(', ')} ${w.recurrence.start}–${w.recurrence.end}`} · {w.createdBy}
         </span>
         <span class="schedule__comment">{w.reason}</span>
