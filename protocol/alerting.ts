@@ -213,6 +213,8 @@ export const IncidentView = z.strictObject({
   ackComment: z.string().nullable(),
   resolvedAt: z.iso.datetime({ offset: true }).nullable(),
   timeline: z.array(IncidentEvent).optional(),
+  /** The active silence that mutes this (unresolved) incident's notifications now, if any. */
+  silence: z.strictObject({ id: z.number().int(), endsAt: z.iso.datetime({ offset: true }) }).nullable(),
 })
 export type IncidentView = z.infer<typeof IncidentView>
 

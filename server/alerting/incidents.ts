@@ -36,7 +36,12 @@ export class IncidentStore {
     return this.store.db.select().from(incidents).where(inArray(incidents.id, ids)).all()
   }
 
-  /** Opens an incident for an alert and records it in the timeline. */
+  /**
+   * Opens an incident for an alert and records it in the timeline. The incident starts when its
+   * target's state did (`alert.startsAt`), which can be earlier than now when opening was held
+   * (hysteresis, parents, maintenance); the timeline's "opened" entry carries that same instant,
+   * so the start shown on a row and the first line of its timeline never disagree.
+   */
   open(alert: Pick<Alert, 'fingerprint' | 'alertname' | 'severity' | 'targetId' | 'communeCode' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'startsAt'>, summary: string): IncidentRow {
     const at = this.now()
     const row = this.store.db
@@ -57,7 +62,7 @@ export class IncidentStore {
       })
       .returning()
       .get()
-    this.event(row.id, 'opened', null, summary, at)
+    this.event(row.id, 'opened', null, summary, row.openedAt)
     return row
   }
 
@@ -126,8 +131,11 @@ function parseVerdict(json: string | undefined): Verdict | null {
   }
 }
 
-/** The API view of an incident row. */
-export function incidentView(row: IncidentRow, timeline?: IncidentEvent[]): IncidentView {
+/**
+ * The API view of an incident row.
+ * @param silence the active silence matching its labels now (unresolved incidents only)
+ */
+export function incidentView(row: IncidentRow, timeline?: IncidentEvent[], silence?: { id: number; endsAt: number } | null): IncidentView {
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
   return {
     id: row.id,
@@ -155,6 +163,7 @@ export function incidentView(row: IncidentRow, timeline?: IncidentEvent[]): Inci
     ackComment: row.ackComment,
     resolvedAt: iso(row.resolvedAt),
     ...(timeline ? { timeline } : {}),
+    silence: silence && row.state !== 'resolved' ? { id: silence.id, endsAt: new Date(silence.endsAt).toISOString() } : null,
   }
 }
 

@@ -270,19 +270,24 @@ export function createAlerting(deps: AlertingDeps) {
    */
   const receiveExternal = external.receive
 
+  // Which silence mutes an incident now, read from the store rather than the cache (reloaded
+  // 200 ms after a write): the page re-reads incidents right after "silence this commune".
+  const silenceOf = (row: { labels: Record<string, string> }, list = listSilences(store)): Silence | null => findSilence(list, row.labels, now()) ?? null
+
   function list(state: 'open' | 'all', limit: number): IncidentView[] {
-    return incidents.list({ state, limit }).map((r) => incidentView(r))
+    const current = listSilences(store)
+    return incidents.list({ state, limit }).map((r) => incidentView(r, undefined, silenceOf(r, current)))
   }
 
   function get(id: number): IncidentView {
     const row = incidents.get(id)
     if (!row) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
-    return incidentView(row, incidents.timeline(id))
+    return incidentView(row, incidents.timeline(id), silenceOf(row))
   }
 
   function ack(id: number, actor: string, comment: string): IncidentView {
     const row = incidents.ack(id, actor, comment)
-    return incidentView(row, incidents.timeline(id))
+    return incidentView(row, incidents.timeline(id), silenceOf(row))
   }
 
 

@@ -73,7 +73,7 @@ describe('createApi', () => {
       return url.endsWith('/ack')
         ? respond(200, {
             id: 7, key: 'k', alertname: 'XanhTargetDown', state: 'acknowledged', severity: 'critical', targetId: 't', communeCode: 'A', communeName: 'A', cluster: '', role: 'line', targetName: 't', kind: 'icmp', reason: 'down', verdict: null, error: null,
-            summary: 's', labels: {}, affectedCommunes: 1, flapping: false, openedAt: '2025-07-01T00:00:00Z', ackedAt: '2025-07-01T00:01:00Z', ackedBy: 'op', ackComment: 'c', resolvedAt: null,
+            summary: 's', labels: {}, affectedCommunes: 1, flapping: false, openedAt: '2025-07-01T00:00:00Z', ackedAt: '2025-07-01T00:01:00Z', ackedBy: 'op', ackComment: 'c', resolvedAt: null, silence: null,
           })
         : { ok: true, status: 204, json: async () => JSON.parse('') as unknown }
     }

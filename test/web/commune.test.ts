@@ -54,6 +54,7 @@ function incident(id: number, communeCode: string, state: IncidentView['state'] 
     ackedBy: null,
     ackComment: null,
     resolvedAt: state === 'resolved' ? '2025-07-01T02:30:00Z' : null,
+    silence: null,
   }
 }
 

@@ -161,23 +161,6 @@ export function describeCause(reason: string | null, verdict: Verdict | null, t:
   return role ? `${isMessageKey(roleKey) ? t(roleKey) : role}: ${text}` : text
 }
 
-/** `YYYY-MM-DDTHH:mm` in Asia/Ho_Chi_Minh, the value of a `datetime-local` input. */
-export function toLocalInput(ms: number): string {
-  const p = localParts(ms)
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`
-}
-
-/**
- * Reads a `datetime-local` value as Asia/Ho_Chi_Minh time (UTC+7, no daylight saving) whatever
- * the browser's zone, so a window typed as 20:00 means 20:00 in the province. Null when empty
- * or malformed.
- */
-export function fromLocalInput(value: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null
-  const ms = Date.parse(`${value.length === 16 ? `${value}:00` : value}+07:00`)
-  return Number.isNaN(ms) ? null : ms
-}
-
 /** Local calendar date `dd/MM/yyyy` of an ISO date (`YYYY-MM-DD`) or time; the input when unparsable. */
 export function formatDate(isoDate: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate)

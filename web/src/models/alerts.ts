@@ -9,6 +9,7 @@ import type { IncidentView, LiveMessage, MaintenanceInput } from '../../../proto
 import type { Api, ApiError, ApiResult } from '../api'
 import type { SilenceView, MaintenanceView } from '../wire'
 import type { Clock, TimerHandle } from './clock'
+import { foldSearch } from './communes'
 import type { LoadStatus } from './overview'
 
 /** A list loaded from the server. */
@@ -52,6 +53,75 @@ export interface SilenceDraft {
   comment: string
 }
 
+/** Which open incidents the list shows. */
+export interface OpenFilters {
+  show: 'all' | 'unacked' | 'acked'
+  severity: 'all' | 'critical' | 'warning'
+  /** Free text, matched accent-insensitively against commune, code, cluster, target and summary. */
+  query: string
+}
+
+const severityRank = (s: string): number => (s === 'critical' ? 2 : s === 'warning' ? 1 : 0)
+
+/**
+ * The open incidents as listed: unacknowledged first, then outages, then by severity, then the
+ * oldest. Incidents in `keepInPlace` (acknowledged here a moment ago) sort and filter as if still
+ * unacknowledged, so the row that was just acknowledged stays under the operator's eyes with its
+ * confirmation instead of jumping down the list (or out of an "unacknowledged" filter).
+ */
+export function orderOpenIncidents(list: readonly IncidentView[], f: OpenFilters, keepInPlace: ReadonlySet<number>): IncidentView[] {
+  const q = foldSearch(f.query.trim())
+  const unacked = (i: IncidentView): boolean => i.state === 'open' || keepInPlace.has(i.id)
+  return list
+    .filter(
+      (i) =>
+        (f.show === 'all' || (f.show === 'unacked' ? unacked(i) : i.state !== 'open')) &&
+        (f.severity === 'all' || i.severity === f.severity) &&
+        (!q || foldSearch(`${i.communeName ?? ''} ${i.communeCode ?? ''} ${i.cluster ?? ''} ${i.targetName ?? ''} ${i.summary}`).includes(q)),
+    )
+    .sort(
+      (a, b) =>
+        (unacked(a) ? 0 : 1) - (unacked(b) ? 0 : 1) ||
+        (a.alertname === 'XanhTargetDown' ? 0 : 1) - (b.alertname === 'XanhTargetDown' ? 0 : 1) ||
+        severityRank(b.severity) - severityRank(a.severity) ||
+        a.openedAt.localeCompare(b.openedAt) ||
+        a.id - b.id,
+    )
+}
+
+/** A one-click silence length: its end and, for "until the morning", the local date it ends on. */
+export interface SilenceOption {
+  id: '1h' | '4h' | 'morning'
+  untilMs: number
+  /** `dd/MM` of the end (Vietnam time), for the "until 08:00 on …" label. */
+  date: string
+}
+
+/** The hour staff are back at the office (Vietnam time): night outages wait for it. */
+export const MORNING_HOUR = 8
+const VN_OFFSET_MS = 7 * 3600_000
+
+/**
+ * The lengths offered by "silence this commune": 1 h (someone is already fixing it), 4 h (a
+ * technician is driving out to the commune) and until 08:00 Vietnam time (nothing will be done
+ * before the office opens: no pages all night). The morning option is the first 08:00 more than
+ * 4 h away, so it is always the longest of the three.
+ */
+export function silenceOptions(nowMs: number): SilenceOption[] {
+  const ddmm = (ms: number): string => {
+    const d = new Date(ms + VN_OFFSET_MS)
+    return `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}`
+  }
+  const local = new Date(nowMs + VN_OFFSET_MS)
+  let morning = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), MORNING_HOUR) - VN_OFFSET_MS
+  while (morning <= nowMs + 4 * 3600_000) morning += 86_400_000
+  return [
+    { id: '1h', untilMs: nowMs + 3600_000, date: ddmm(nowMs + 3600_000) },
+    { id: '4h', untilMs: nowMs + 4 * 3600_000, date: ddmm(nowMs + 4 * 3600_000) },
+    { id: 'morning', untilMs: morning, date: ddmm(morning) },
+  ]
+}
+
 /** Alerts page state plus actions. */
 export interface AlertsState {
   open: ReadonlySignal<Loaded<IncidentView[]>>
@@ -60,6 +130,10 @@ export interface AlertsState {
   maintenance: ReadonlySignal<Loaded<MaintenanceView[]>>
   /** Commune codes with a flapping open incident (the overview lists them as needing attention). */
   flappingCommunes: ReadonlySignal<ReadonlySet<string>>
+  /** Incidents acknowledged from this page since it was opened: they keep their place in the list. */
+  justAcked: ReadonlySignal<ReadonlySet<number>>
+  /** Forgets {@link justAcked} (leaving the page): the next visit lists them in their usual order. */
+  forgetJustAcked: () => void
   /** Incident whose timeline is shown, with its detail once loaded. */
   selected: ReadonlySignal<{ id: number; detail: Loaded<IncidentView> } | null>
   loadOpen: () => Promise<void>
@@ -71,6 +145,11 @@ export interface AlertsState {
   /** Acknowledges with a (required, non-blank) comment. */
   ack: (id: number, comment: string) => Promise<ActionResult>
   createSilence: (draft: SilenceDraft) => Promise<ActionResult>
+  /**
+   * Silences one commune from now until `untilMs`: exactly `commune_code=<code>` (equality, no
+   * regex), so its neighbours still page. The open incidents are re-read to show it muted.
+   */
+  silenceCommune: (code: string, untilMs: number, comment: string) => Promise<{ ok: true; silence: SilenceView } | { ok: false; error: ApiError }>
   expireSilence: (id: number) => Promise<ActionResult>
   createMaintenance: (input: Omit<MaintenanceInput, 'createdBy'>) => Promise<ActionResult>
   deleteMaintenance: (id: number) => Promise<ActionResult>
@@ -87,6 +166,7 @@ export const AlertsModel = createModel((deps: AlertsDeps): AlertsState => {
   const maintenance = signal<Loaded<MaintenanceView[]>>(IDLE, { name: 'alerts-maintenance' })
   const selected = signal<{ id: number; detail: Loaded<IncidentView> } | null>(null, { name: 'alerts-selected' })
   const historyWanted = signal(false, { name: 'alerts-history-wanted' })
+  const justAcked = signal<ReadonlySet<number>>(new Set(), { name: 'alerts-just-acked' })
   const flappingCommunes = computed(
     () => new Set((open.value.data ?? []).filter((i) => i.flapping && i.communeCode !== null).map((i) => i.communeCode as string)),
     { name: 'alerts-flapping' },
@@ -139,6 +219,10 @@ export const AlertsModel = createModel((deps: AlertsDeps): AlertsState => {
     silences,
     maintenance,
     flappingCommunes,
+    justAcked,
+    forgetJustAcked: () => {
+      justAcked.value = new Set()
+    },
     selected,
     loadOpen,
     loadHistory,
@@ -155,6 +239,7 @@ export const AlertsModel = createModel((deps: AlertsDeps): AlertsState => {
       const r = await api.ack(id, comment.trim())
       if (r.ok) {
         const replace = (list: IncidentView[] | null) => list?.map((i) => (i.id === id ? { ...r.data, timeline: i.timeline } : i)) ?? null
+        justAcked.value = new Set([...justAcked.peek(), id])
         open.value = { ...open.peek(), data: replace(open.peek().data) }
         history.value = { ...history.peek(), data: replace(history.peek().data) }
         if (selected.peek()?.id === id) void loadDetail(id)
@@ -165,6 +250,18 @@ export const AlertsModel = createModel((deps: AlertsDeps): AlertsState => {
       const r = await api.createSilence({ matchers: d.matchers, startsAt: new Date(d.startsAtMs).toISOString(), endsAt: new Date(d.endsAtMs).toISOString(), comment: d.comment })
       if (r.ok) void loadInto(silences, () => api.silences())
       return settle(r)
+    },
+    silenceCommune: async (code, untilMs, comment) => {
+      const r = await api.createSilence({
+        matchers: [{ name: 'commune_code', value: code, isRegex: false, isEqual: true }],
+        startsAt: new Date(clock.now()).toISOString(),
+        endsAt: new Date(untilMs).toISOString(),
+        comment,
+      })
+      if (!r.ok) return settle(r) as { ok: false; error: ApiError }
+      void loadOpen()
+      if (silences.peek().status !== 'idle') void loadInto(silences, () => api.silences())
+      return { ok: true, silence: r.data }
     },
     expireSilence: async (id) => {
       const r = await api.expireSilence(id)
