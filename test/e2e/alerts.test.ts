@@ -196,7 +196,7 @@ describe.skipIf(!chromiumPath)('alerts e2e (chromium en-US, real server, 3 commu
     const clickedAt = Date.now()
     await r.locator('button[data-silence="1h"]').click()
     await r.locator('.silence-commune__done').waitFor({ timeout: 10_000 })
-    expect(await r.locator('.silence-commune__done').textContent()).toContain(`Đã tắt báo ${tien.name} đến`)
+    expect(await r.locator('.silence-commune__done').textContent()).toContain(`Đã tạm tắt ${tien.name} đến`)
 
     type Stored = { id: number; matchers: unknown[]; startsAt: string; endsAt: string; state: string; createdBy: string; comment: string }
     const { silences } = await apiGet<{ silences: Stored[] }>('/api/v1/silences')
