@@ -84,6 +84,8 @@ interface Measured {
   scrollWidth: number
   innerWidth: number
   faults: Fault[]
+  /** Header cells reachable only by scrolling their table sideways (measured at desktop widths). */
+  sideways: Fault[]
   tables: number
   controls: number
 }
@@ -101,6 +103,7 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
   /** Browser contexts by (stale, signed in); made on first use. */
   const contexts = new Map<string, BrowserContext>()
   const pages = new Map<string, Page>()
+  const notes: string[] = []
 
   async function pageFor(stale: boolean, signedIn: boolean): Promise<Page> {
     const key = `${stale}-${signedIn}`
@@ -145,8 +148,8 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
   }
 
   /** Page width, and every table header cell and control that cannot be reached. */
-  function measure(p: Page): Promise<Measured> {
-    return p.evaluate(() => {
+  function measure(p: Page, wholeTables: boolean): Promise<Measured> {
+    return p.evaluate((wholeTables) => {
       const faults: Fault[] = []
       const name = (el: Element): string => {
         const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : ''
@@ -170,14 +173,14 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
        * anything, and then it is the scroller's box that must be reachable further up; the
        * outermost box must lie in the viewport (the page itself must not scroll sideways).
        */
-      const reachable = (el: Element, what: string): void => {
+      const reachable = (el: Element, what: string, whole: boolean): Fault | null => {
         let box = el.getBoundingClientRect()
         let clipper: Element | null = null
         for (let a = el.parentElement; a && a !== document.documentElement; a = a.parentElement) {
           const ox = getComputedStyle(a).overflowX
           if (ox === 'visible') continue
           const ab = a.getBoundingClientRect()
-          if (ox === 'auto' || ox === 'scroll') {
+          if ((ox === 'auto' || ox === 'scroll') && !whole) {
             box = ab
             continue
           }
@@ -187,22 +190,31 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
             break
           }
         }
-        if (clipper) faults.push({ what: `${what} cut off by ${name(clipper).slice(0, 60)}`, el: name(el), box: fmt(el.getBoundingClientRect()) })
-        else if (box.left < -1 || box.right > window.innerWidth + 1) faults.push({ what: `${what} outside the viewport`, el: name(el), box: fmt(box) })
+        if (clipper) return { what: `${what} cut off by ${name(clipper).slice(0, 60)}`, el: name(el), box: fmt(el.getBoundingClientRect()) }
+        if (box.left < -1 || box.right > window.innerWidth + 1) return { what: `${what} outside the viewport`, el: name(el), box: fmt(box) }
+        return null
       }
+      /** Table headers seen only by scrolling their table sideways: allowed, but listed for desktop sizes. */
+      const sideways: Fault[] = []
       const tables = [...document.querySelectorAll('main table')].filter(shown)
       for (const table of tables) {
         for (const th of table.querySelectorAll('thead th')) {
           if (!shown(th)) continue
-          reachable(th, 'table header')
+          const fault = reachable(th, 'table header', false)
+          if (fault) faults.push(fault)
+          const hidden = wholeTables && !fault ? reachable(th, 'table header', true) : null
+          if (hidden) sideways.push(hidden)
           const s = getComputedStyle(th)
           if (s.overflowX !== 'visible' && th.scrollWidth > th.clientWidth + 1) faults.push({ what: 'table header text clipped', el: name(th), box: `${th.scrollWidth} > ${th.clientWidth}` })
         }
       }
       const controls = [...document.querySelectorAll('main button, main a[href], main input:not([type="hidden"]), main select, main textarea, main summary')].filter(shown)
-      for (const c of controls) reachable(c, 'control')
-      return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, faults, tables: tables.length, controls: controls.length }
-    })
+      for (const c of controls) {
+        const fault = reachable(c, 'control', false)
+        if (fault) faults.push(fault)
+      }
+      return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, faults, sideways, tables: tables.length, controls: controls.length }
+    }, wholeTables)
   }
 
   beforeAll(async () => {
@@ -316,7 +328,9 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
       for (const spec of ALL_PAGES) {
         const p = await pageFor(false, !spec.signedOut)
         await show(p, spec, size)
-        const m = await measure(p)
+        const m = await measure(p, size.width >= 1366)
+        // Not a failure (a wide table may scroll in its card), but at a desktop width worth knowing.
+        for (const f of m.sideways) notes.push(`${spec.slug} @${size.name}: ${f.el} needs sideways scrolling [${f.box}]`)
         await p.screenshot({ path: join(SHOTS, `layout-${spec.slug}-${size.name}.png`), fullPage: true })
         if (m.scrollWidth > m.innerWidth) problems.push(`${spec.slug}: page is ${m.scrollWidth} px wide in a ${m.innerWidth} px window`)
         for (const f of m.faults) problems.push(`${spec.slug}: ${f.what}: ${f.el} [${f.box}]`)
@@ -374,6 +388,7 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
   }
 
   it('made no request outside the server and logged no console error', () => {
+    if (notes.length) console.log(`table headers reached only by scrolling sideways at desktop width:\n${notes.join('\n')}`)
     expect(foreign).toEqual([])
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([])
   })
