@@ -17,14 +17,15 @@ export interface NavItem {
 }
 
 /**
- * Main navigation: page links with `aria-current="page"` on the current one. On a phone it
- * becomes a horizontally scrolling strip under the brand.
+ * Main navigation: page links with `aria-current="page"` on the current one. On a tablet it
+ * becomes a horizontally scrolling strip under the brand; on a phone it wraps, so every link
+ * and the Alerts count stay in view.
  */
 export function Nav({ items, route }: { items: readonly NavItem[]; route: Route }) {
   const { t } = useI18n()
   const ref = useRef<HTMLElement>(null)
   const currentHref = items.find((i) => i.visible !== false && i.current(route))?.href
-  // On a phone the strip scrolls sideways: keep the current page's link in view.
+  // On a tablet the strip scrolls sideways: keep the current page's link in view.
   useEffect(() => {
     const nav = ref.current
     const link = nav?.querySelector<HTMLElement>('[aria-current="page"]')

@@ -155,7 +155,7 @@ export function ReportsPage() {
                 <span class="count-pill">{data.clusters.length}</span>
               </h2>
             </div>
-            <div class="card__body">
+            <div class="card__body hscroll" tabIndex={0} role="region" aria-labelledby="sla-clusters">
               <table class="simple">
                 <thead>
                   <tr>
@@ -213,28 +213,30 @@ export function ReportsPage() {
               {rows.length === 0 ? (
                 <p class="card__empty">{t('reports.none')}</p>
               ) : (
-                <table class="simple sticky-head">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('col.name')}</th>
-                      <th scope="col">{t('col.code')}</th>
-                      <th scope="col">{t('col.cluster')}</th>
-                      <FigureHeads t={t} />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((c) => (
-                      <tr key={c.code}>
-                        <th scope="row">
-                          <a href={communeHref(c.code)}>{c.name}</a>
-                        </th>
-                        <td class="mono">{c.code}</td>
-                        <td>{c.cluster}</td>
-                        <FigureCells f={c} lang={lang} t={t} />
+                <div class="hscroll scroll-box scroll-box--tall" tabIndex={0} role="region" aria-labelledby="sla-communes">
+                  <table class="simple sticky-head">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('col.name')}</th>
+                        <th scope="col">{t('col.code')}</th>
+                        <th scope="col">{t('col.cluster')}</th>
+                        <FigureHeads t={t} />
                       </tr>
-                    ))}
-                  </tbody>
-                </table>
+                    </thead>
+                    <tbody>
+                      {rows.map((c) => (
+                        <tr key={c.code}>
+                          <th scope="row">
+                            <a href={communeHref(c.code)}>{c.name}</a>
+                          </th>
+                          <td class="mono">{c.code}</td>
+                          <td>{c.cluster}</td>
+                          <FigureCells f={c} lang={lang} t={t} />
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
               )}
             </div>
           </section>

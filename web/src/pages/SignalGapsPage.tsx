@@ -277,27 +277,30 @@ function TrendCard({ trend }: { trend: MonthTrend[] }) {
           })}
           <path d={line} class="trend__line" />
         </svg>
-        <table class="visually-hidden">
-          <caption>{t('gaps.trend')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('gaps.trend.month')}</th>
-              <th scope="col">{t('gaps.trend.opened')}</th>
-              <th scope="col">{t('gaps.trend.fixed')}</th>
-              <th scope="col">{t('gaps.trend.openAtEnd')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {trend.map((m) => (
-              <tr key={m.month}>
-                <th scope="row">{m.month}</th>
-                <td>{m.opened}</td>
-                <td>{m.fixed}</td>
-                <td>{m.openAtEnd}</td>
+        {/* Hidden by its wrapper: a table is never narrower than its content, so hidden itself it widened the page. */}
+        <div class="visually-hidden">
+          <table>
+            <caption>{t('gaps.trend')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('gaps.trend.month')}</th>
+                <th scope="col">{t('gaps.trend.opened')}</th>
+                <th scope="col">{t('gaps.trend.fixed')}</th>
+                <th scope="col">{t('gaps.trend.openAtEnd')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {trend.map((m) => (
+                <tr key={m.month}>
+                  <th scope="row">{m.month}</th>
+                  <td>{m.opened}</td>
+                  <td>{m.fixed}</td>
+                  <td>{m.openAtEnd}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
     </section>
   )
