@@ -156,6 +156,48 @@ export const Series = z.strictObject({
 })
 export type Series = z.infer<typeof Series>
 
+/**
+ * A probe that has stopped reporting (none of its targets has a result within three of its
+ * intervals), with the communes it leaves without data. Part of `GET /api/v1/gaps`.
+ */
+export const SilentProbe = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  location: z.string(),
+  /** When the probe was last heard from (its last batch); null: never. */
+  lastSeenAt: IsoTime.nullable(),
+  /** Start of the silence: its last batch, or (never heard from) when its targets became known. */
+  silentSince: IsoTime.nullable(),
+  /** Communes that are silent (unknown) now and have a target this probe runs, by name. */
+  communes: z.array(z.strictObject({ code: z.string(), name: z.string() })),
+})
+export type SilentProbe = z.infer<typeof SilentProbe>
+
+/**
+ * `GET /api/v1/overview/history`: every commune's last 24 hours as a state strip (see
+ * `buildStrip`) and its availability over 24 hours and 30 days, computed as the SLA report does
+ * (up ÷ (up + down); unknown and maintenance time excluded). Built in bulk, at most once a minute; the silent probes are read at each request.
+ */
+export const CommuneHistory = z.strictObject({
+  from: IsoTime,
+  to: IsoTime,
+  /** Length of one strip bucket. */
+  bucketSeconds: z.number().positive(),
+  communes: z.array(
+    z.strictObject({
+      code: z.string(),
+      /** One character per bucket, oldest first: o ok, w warning, c critical, d down, u unknown, - not monitored yet. */
+      strip: z.string(),
+      /** Null when nothing was known in the period (not monitored, or only unknown/maintenance). The 30-day figure covers today and the 29 local days before it. */
+      availability24h: z.number().min(0).max(1).nullable(),
+      availability30d: z.number().min(0).max(1).nullable(),
+    }),
+  ),
+  /** Probes silent now, with the communes they leave without data (as in `GET /api/v1/gaps`). */
+  silentProbes: z.array(SilentProbe),
+})
+export type CommuneHistory = z.infer<typeof CommuneHistory>
+
 /** Messages on the `/api/v1/live` WebSocket. The client loads the overview once, then applies deltas. */
 export const LiveMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), serverTime: IsoTime, demo: z.boolean() }),

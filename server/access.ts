@@ -50,6 +50,7 @@ export const ROUTE_ACCESS = {
   'POST /api/v1/speedtest/upload': 'probe',
 
   'GET /api/v1/overview': 'viewer',
+  'GET /api/v1/overview/history': 'viewer',
   'GET /api/v1/communes': 'viewer',
   'GET /api/v1/communes/:code{[A-Za-z0-9_-]+}': 'viewer',
   'GET /api/v1/targets/:id/status': 'viewer',

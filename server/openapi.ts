@@ -18,6 +18,7 @@ import {
   AuditQuery,
   BoundaryAnswer,
   CommuneDetail,
+  CommuneHistory,
   CommuneInput,
   CommunePatch,
   CommuneSummary,
@@ -271,6 +272,13 @@ export const ROUTE_DOCS = {
     response: Overview,
     responseNote: 'The province, the counts by state and every commune’s summary.',
   },
+  'GET /api/v1/overview/history': {
+    summary: 'Every commune’s last 24 hours (state strip) and 24-hour / 30-day availability',
+    tag: 'Views',
+    status: 200,
+    response: CommuneHistory,
+    responseNote: 'Built from the state log like the SLA report, at most once a minute.',
+  },
   'GET /api/v1/communes': {
     summary: 'Every commune’s summary',
     tag: 'Views',
@@ -305,7 +313,7 @@ export const ROUTE_DOCS = {
     tag: 'Views',
     status: 200,
     responseTypes: [JSON_TYPE],
-    responseNote: '`{"dataGaps": [{targetId, communeCode, since, lastResultAt, reason}], "coverageGaps": [CoverageGapView]}`.',
+    responseNote: '`{"dataGaps": [{targetId, communeCode, since, lastResultAt, reason}], "silentProbes": [SilentProbe], "coverageGaps": [CoverageGapView]}`.',
   },
   'GET /api/v1/reports/sla': {
     summary: 'Monthly SLA per commune, cluster and province',

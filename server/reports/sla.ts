@@ -67,8 +67,7 @@ function maintenanceBreakpoints(windows: readonly MaintenanceWindow[], from: num
 const emptyMinutes = (): SlaMinutes => ({ up: 0, down: 0, unknown: 0, maintenance: 0 })
 
 function figures(minutes: SlaMinutes, incidentCount: number, outages: number): SlaFigures {
-  const known = minutes.up + minutes.down
-  return { minutes, availability: known > 0 ? minutes.up / known : null, incidents: incidentCount, outages }
+  return { minutes, availability: availabilityOf(minutes), incidents: incidentCount, outages }
 }
 
 function addMinutes(into: SlaMinutes, m: SlaMinutes): void {
@@ -80,25 +79,22 @@ function addMinutes(into: SlaMinutes, m: SlaMinutes): void {
 
 const bucketOf = (state: State): keyof SlaMinutes => (state === 'down' ? 'down' : state === 'unknown' ? 'unknown' : 'up')
 
-/**
- * Builds the SLA report of a month from the state log, the maintenance windows, the inventory
- * and the incidents. The current month ends at `now` (`partial`); a future month is empty.
- */
-export function buildSlaReport(store: Store, month: string, now: number, province: { code: string; name: string }): SlaReport {
-  const range = monthRange(month)
-  const from = range.from
-  const to = Math.max(from, Math.min(range.to, now))
+/** A commune's state history over a period, read from the state log. */
+export interface CommuneStateLog {
+  /** State each commune was in at `from` (its last row before it). */
+  before: Map<string, State>
+  /** Each commune's changes with from ≤ at < to, in time order. */
+  changes: Map<string, Array<{ at: number; state: State }>>
+  /**
+   * First row ever logged per commune: when its monitoring began. The engine logs every commune
+   * as unknown the moment it learns of it (its creation, on the server's clock); time before that
+   * is not counted at all — a commune created today has no "no data" for the days before.
+   */
+  firstLogged: Map<string, number>
+}
 
-  const communes = store.listCommunes()
-  const targets = store.listTargets()
-  const windows = listMaintenance(store)
-  const index = createMaintenanceIndex(windows, {
-    targets: targets.map((t) => ({ id: t.id, communeCode: t.communeCode, parents: t.parents })),
-    communes: communes.map((c) => ({ code: c.code, cluster: c.districtCluster })),
-  })
-  const breakpoints = maintenanceBreakpoints(windows, from, to)
-
-  // The state each commune entered the month in, then its changes during the month.
+/** Reads every commune's state history over [from, to) in three statements (whatever the number of communes). */
+export function readCommuneStateLog(store: Store, from: number, to: number): CommuneStateLog {
   const before = new Map(
     (
       store.sqlite
@@ -114,6 +110,84 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
     list.push({ at: r.at, state: r.state })
     changes.set(r.id, list)
   }
+  const firstLogged = new Map(
+    (
+      store.sqlite.prepare("SELECT entity_id AS id, min(at) AS at FROM state_log WHERE entity = 'commune' GROUP BY entity_id").all() as Array<{ id: string; at: number }>
+    ).map((r) => [r.id, r.at]),
+  )
+  return { before, changes, firstLogged }
+}
+
+/** Minutes by bucket and outages of one commune over a period, and where its counted part began. */
+export interface CommuneIntegral {
+  minutes: SlaMinutes
+  outages: number
+  /** Start of the counted period: `from`, or when monitoring of the commune began. */
+  start: number
+}
+
+/**
+ * Integrates every commune's logged state over [from, to): each monitored instant falls in
+ * exactly one bucket (maintenance, up, down, unknown; see the module note). The monthly report
+ * and the overview's 24-hour and 30-day availability both come from here.
+ */
+export function integrateCommunes(store: Store, from: number, to: number, log: CommuneStateLog = readCommuneStateLog(store, from, to)): Map<string, CommuneIntegral> {
+  const communes = store.listCommunes()
+  const targets = store.listTargets()
+  const windows = listMaintenance(store)
+  const index = createMaintenanceIndex(windows, {
+    targets: targets.map((t) => ({ id: t.id, communeCode: t.communeCode, parents: t.parents })),
+    communes: communes.map((c) => ({ code: c.code, cluster: c.districtCluster })),
+  })
+  const breakpoints = maintenanceBreakpoints(windows, from, to)
+  const out = new Map<string, CommuneIntegral>()
+  for (const c of communes) {
+    const minutes = emptyMinutes()
+    const changes = log.changes.get(c.code) ?? []
+    let state: State = log.before.get(c.code) ?? 'unknown'
+    let outages = 0
+    let li = 0
+    let bi = 0
+    const start = Math.min(to, Math.max(from, log.firstLogged.get(c.code) ?? to))
+    let t = start
+    while (t < to) {
+      // Apply every change at t (the last one wins), then run to the next change or breakpoint.
+      while (li < changes.length && (changes[li] as { at: number }).at <= t) {
+        const next = (changes[li] as { state: State }).state
+        if (next === 'down' && state !== 'down') outages++
+        state = next
+        li++
+      }
+      while (bi < breakpoints.length && (breakpoints[bi] as number) <= t) bi++
+      const nextChange = li < changes.length ? (changes[li] as { at: number }).at : to
+      const nextBreak = bi < breakpoints.length ? (breakpoints[bi] as number) : to
+      const end = Math.min(nextChange, nextBreak, to)
+      const bucket = index.communeInMaintenance(c.code, t) ? 'maintenance' : bucketOf(state)
+      minutes[bucket] += (end - t) / 60_000
+      t = end
+    }
+    out.set(c.code, { minutes, outages, start })
+  }
+  return out
+}
+
+/** up / (up + down), null when nothing was known (only unknown or maintenance time, or none). */
+export function availabilityOf(minutes: SlaMinutes): number | null {
+  const known = minutes.up + minutes.down
+  return known > 0 ? minutes.up / known : null
+}
+
+/**
+ * Builds the SLA report of a month from the state log, the maintenance windows, the inventory
+ * and the incidents. The current month ends at `now` (`partial`); a future month is empty.
+ */
+export function buildSlaReport(store: Store, month: string, now: number, province: { code: string; name: string }): SlaReport {
+  const range = monthRange(month)
+  const from = range.from
+  const to = Math.max(from, Math.min(range.to, now))
+
+  const communes = store.listCommunes()
+  const integrals = integrateCommunes(store, from, to)
   const incidentCounts = new Map<string, number>()
   for (const row of store.db
     .select({ communeCode: incidents.communeCode })
@@ -123,41 +197,9 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
     if (row.communeCode !== null) incidentCounts.set(row.communeCode, (incidentCounts.get(row.communeCode) ?? 0) + 1)
   }
 
-  // Monitoring of a commune starts with its first state-log row: the engine logs every commune
-  // as unknown the moment it learns of it (its creation, on the server's clock). Time before
-  // that is not counted at all — a commune created today has no "no data" for the days before.
-  const firstLogged = new Map(
-    (
-      store.sqlite.prepare("SELECT entity_id AS id, min(at) AS at FROM state_log WHERE entity = 'commune' GROUP BY entity_id").all() as Array<{ id: string; at: number }>
-    ).map((r) => [r.id, r.at]),
-  )
-
   const communeRows: SlaCommuneRow[] = []
   for (const c of communes) {
-    const minutes = emptyMinutes()
-    const log = changes.get(c.code) ?? []
-    let state: State = before.get(c.code) ?? 'unknown'
-    let outages = 0
-    let li = 0
-    let bi = 0
-    const start = Math.min(to, Math.max(from, firstLogged.get(c.code) ?? to))
-    let t = start
-    while (t < to) {
-      // Apply every change at t (the last one wins), then run to the next change or breakpoint.
-      while (li < log.length && (log[li] as { at: number }).at <= t) {
-        const next = (log[li] as { state: State }).state
-        if (next === 'down' && state !== 'down') outages++
-        state = next
-        li++
-      }
-      while (bi < breakpoints.length && (breakpoints[bi] as number) <= t) bi++
-      const nextChange = li < log.length ? (log[li] as { at: number }).at : to
-      const nextBreak = bi < breakpoints.length ? (breakpoints[bi] as number) : to
-      const end = Math.min(nextChange, nextBreak, to)
-      const bucket = index.communeInMaintenance(c.code, t) ? 'maintenance' : bucketOf(state)
-      minutes[bucket] += (end - t) / 60_000
-      t = end
-    }
+    const { minutes, outages, start } = integrals.get(c.code) ?? { minutes: emptyMinutes(), outages: 0, start: to }
     communeRows.push({ code: c.code, name: c.name, cluster: c.districtCluster, monitoredFrom: new Date(start).toISOString(), ...figures(minutes, incidentCounts.get(c.code) ?? 0, outages) })
   }
 

@@ -3,6 +3,8 @@ import { z } from 'zod'
 import type { CommuneDetail, Overview, Series } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { AppError } from '../errors'
+import { cachedCommuneHistory } from '../reports/commune-history'
+import { silentProbes } from '../state/silent-probes'
 import { planSeries } from '../store/retention'
 import { rollupFilter } from '../store/rollups'
 
@@ -21,6 +23,8 @@ export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
   const { engine, store } = deps
   const now = deps.now ?? Date.now
   const rolledUp = rollupFilter(deps.config.retention.rollupMetrics)
+  const history = cachedCommuneHistory(store, now)
+
   return new Hono<AppEnv>()
     .get('/overview', (c) => {
       const body: Overview = {
@@ -32,6 +36,7 @@ export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       return c.json(body)
     })
+    .get('/overview/history', (c) => c.json({ ...history(), silentProbes: silentProbes(store, engine, deps.config.state.unknownAfterIntervals, now()) }))
     .get('/communes', (c) => c.json({ communes: engine.communeSummaries() }))
     .get('/communes/:code{[A-Za-z0-9_-]+}', (c) => {
       const code = c.req.param('code')
@@ -80,6 +85,7 @@ export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
       const silent = engine.targetStatuses().filter((t) => t.state === 'unknown')
       return c.json({
         dataGaps: silent.map((t) => ({ targetId: t.id, communeCode: t.communeCode, since: t.since, lastResultAt: t.lastResultAt, reason: t.reason })),
+        silentProbes: silentProbes(store, engine, deps.config.state.unknownAfterIntervals, now()),
         coverageGaps: store.listGaps(),
       })
     })

@@ -170,7 +170,7 @@ describe('data gaps over a month', () => {
   it('starts on the current Vietnam month and loads another on request', async () => {
     const asked: string[] = []
     const clock = new FakeClock(Date.parse('2025-06-30T18:00:00Z')) // 1 July in Hanoi
-    const m = new GapsModel({ api: stubApi({ gaps: async () => ({ ok: true, data: { dataGaps: [], coverageGaps: [] } }) }), clock, fetchSla: async (month) => (asked.push(month), { ok: true, data: report(month) }) })
+    const m = new GapsModel({ api: stubApi({ gaps: async () => ({ ok: true, data: { dataGaps: [], silentProbes: [], coverageGaps: [] } }) }), clock, fetchSla: async (month) => (asked.push(month), { ok: true, data: report(month) }) })
     expect(m.month.value).toBe('2025-07')
     expect(localMonth(clock.now())).toBe('2025-07')
     await m.load()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { translate } from '../../web/src/i18n'
-import { formatDateTime, formatDuration, formatLossPct, formatRttMs, formatShortDateTime, formatTime } from '../../web/src/format'
+import { formatAvailability, formatDateTime, formatDuration, formatLossPct, formatRttMs, formatShortDateTime, formatTime, sinceLabel } from '../../web/src/format'
 import { LANG_STORAGE_KEY, PrefsModel, type StorageLike } from '../../web/src/models/prefs'
 import { RouterModel, communeHref, parseRoute } from '../../web/src/models/router'
 
@@ -82,6 +82,19 @@ describe('PrefsModel', () => {
 
 describe('format', () => {
   const t = (k: Parameters<typeof translate>[1], p?: Parameters<typeof translate>[2]) => translate('vi', k, p)
+
+  it('sinceLabel: clock time in Vietnam and how long ago, with the date when not today', () => {
+    const now = Date.parse('2026-02-12T21:50:00Z') // 04:50 on 13/02 in Hanoi
+    expect(sinceLabel(Date.parse('2026-02-12T21:32:00Z'), now, t)).toBe('từ 04:32 (18 phút)')
+    expect(sinceLabel(Date.parse('2026-02-12T16:40:00Z'), now, t)).toBe('từ 12/02 23:40 (5 giờ 10 phút)')
+    expect(sinceLabel(Date.parse('2026-02-12T21:32:00Z'), now, (k, p) => translate('en', k, p))).toBe('since 04:32 (18 min)')
+  })
+
+  it('formatAvailability never rounds up to 100 %', () => {
+    expect(formatAvailability(0.99996, 'vi')).toBe('99,9 %')
+    expect(formatAvailability(1, 'vi')).toBe('100 %')
+    expect(formatAvailability(null, 'vi')).toBe('—')
+  })
 
   it('shows times in Asia/Ho_Chi_Minh (UTC+7) whatever the host zone', () => {
     const ms = Date.parse('2025-07-01T17:30:05Z')

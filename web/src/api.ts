@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import {
   CommuneDetail,
+  CommuneHistory,
   ErrorBody,
   GroupTestAnswer,
   IncidentView,
@@ -113,6 +114,8 @@ export interface Api {
   commune(code: string, signal?: AbortSignal): Promise<ApiResult<CommuneDetail>>
   /** `GET /api/v1/targets/:id/series`; null points are gaps. */
   series(query: SeriesQuery, signal?: AbortSignal): Promise<ApiResult<Series>>
+  /** `GET /api/v1/overview/history`: every commune's last 24 h strip and availability, and the silent probes. */
+  overviewHistory(signal?: AbortSignal): Promise<ApiResult<CommuneHistory>>
   /** `GET /api/v1/gaps`: silent targets now and the coverage-gap registry. */
   gaps(signal?: AbortSignal): Promise<ApiResult<GapsView>>
   /** `GET /api/v1/alerts?state=`: open incidents, or all (history) newest first. */
@@ -292,6 +295,7 @@ export function createApi(fetchFn: FetchLike, baseUrl = '', hooks: ApiHooks = {}
     overview: (signal) => get('/api/v1/overview', Overview, signal),
     commune: (code, signal) => get(`/api/v1/communes/${enc(code)}`, CommuneDetail, signal),
     series: (query, signal) => get(seriesUrl(query), Series, signal),
+    overviewHistory: (signal) => get('/api/v1/overview/history', CommuneHistory, signal),
     gaps: (signal) => get('/api/v1/gaps', GapsView, signal),
     incidents: (state, limit, signal) => pick(get(`/api/v1/alerts?state=${state}&limit=${limit}`, IncidentList, signal), (d) => d.incidents),
     incident: (id, signal) => get(`/api/v1/alerts/${id}`, IncidentView, signal),

@@ -11,6 +11,7 @@ import type { AlertsModel } from './models/alerts'
 import type { CommuneModel } from './models/commune'
 import type { CommuneTableModel } from './models/commune-table'
 import type { GapsModel } from './models/gaps'
+import type { HistoryModel } from './models/history'
 import type { ImportModel } from './models/import'
 import type { LiveModel } from './models/live'
 import type { MapModel } from './models/map'
@@ -30,6 +31,8 @@ export interface AppModels {
   live: LiveModel
   overview: OverviewModel
   table: CommuneTableModel
+  /** The overview's 24-hour strips, availability and silent probes. */
+  history: HistoryModel
   commune: CommuneModel
   /** "Đo ngay" of the commune page. */
   testRun: TestRunModel

@@ -101,6 +101,24 @@ export function formatDuration(seconds: number, t: Translate): string {
   return t('unit.s', { n: sec })
 }
 
+/**
+ * When a state began, as the clock time and how long ago: "từ 04:32 (18 phút)", with the date
+ * ("từ 12/02 04:32 (1 ngày 2 giờ)") when it began before today (Asia/Ho_Chi_Minh). Wherever a
+ * state's start is shown, so an operator can match it with a phone call or a chat message.
+ */
+export function sinceLabel(startMs: number, nowMs: number, t: Translate): string {
+  return t('since.label', { time: formatShortDateTime(startMs, nowMs), duration: formatDuration((nowMs - startMs) / 1000, t) })
+}
+
+/**
+ * An availability ratio as a percentage with one decimal, rounded down so 99.96 % never reads
+ * as 100 %; "—" when nothing was known.
+ */
+export function formatAvailability(ratio: number | null, lang: Lang): string {
+  if (ratio === null) return '—'
+  return `${formatNumber(Math.floor(ratio * 1000) / 10, lang, 1)} %`
+}
+
 const numberFormats = new Map<string, Intl.NumberFormat>()
 
 /** Locale number with at most `digits` fraction digits. */

@@ -14,6 +14,7 @@ import { CommuneModel } from './models/commune'
 import { TestRunModel } from './models/test-run'
 import { CommuneTableModel } from './models/commune-table'
 import { GapsModel } from './models/gaps'
+import { HistoryModel } from './models/history'
 import { ImportModel } from './models/import'
 import { LiveModel, liveUrl, type SocketLike } from './models/live'
 import { MapModel } from './models/map'
@@ -75,6 +76,7 @@ const overview = new OverviewModel({ api, flapping: alerts.flappingCommunes, clo
 const commune = new CommuneModel({ api, clock })
 const testRun = new TestRunModel({ api, clock, onUnauthorized })
 const table = new CommuneTableModel({ communes: overview.communes, locale: prefs.locale })
+const history = new HistoryModel({ api, clock, onUnauthorized })
 const gaps = new GapsModel({ api, clock, onUnauthorized, fetchSla: (month, signal) => fetchSlaReport((url, init) => fetch(url, init), month, signal) })
 const map = new MapModel({ api, onUnauthorized })
 const settings = new SettingsModel({ api, onUnauthorized, onInventoryChanged: () => void overview.load() })
@@ -94,7 +96,7 @@ const live = new LiveModel({
 })
 
 const users = new UsersModel({ api, onUnauthorized })
-const models: AppModels = { prefs, router, live, overview, table, commune, testRun, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports, users }
+const models: AppModels = { prefs, router, live, overview, table, history, commune, testRun, session, alerts, gaps, map, settings, gapImport, inventoryImport, reports, users }
 
 // Nothing is read before the server says who is signed in: an anonymous visitor gets the
 // sign-in form (and no request answered 401), a signed-in one or a wallboard gets the data.

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod'
-import { BoundaryAnswer, ChannelHealth, CoverageGapView, ErrorIssue, IncidentView, Matcher, ProvinceBoundary, TargetRole, boundaryGeometries } from '../../protocol'
+import { BoundaryAnswer, ChannelHealth, CoverageGapView, SilentProbe, ErrorIssue, IncidentView, Matcher, ProvinceBoundary, TargetRole, boundaryGeometries } from '../../protocol'
 
 const IsoTime = z.iso.datetime({ offset: true })
 
@@ -31,7 +31,7 @@ export const DataGap = z.object({
 export type DataGap = z.infer<typeof DataGap>
 
 /** `GET /api/v1/gaps`: targets silent now and the coverage-gap registry. */
-export const GapsView = z.object({ dataGaps: z.array(DataGap), coverageGaps: z.array(CoverageGapView) })
+export const GapsView = z.object({ dataGaps: z.array(DataGap), silentProbes: z.array(SilentProbe).default([]), coverageGaps: z.array(CoverageGapView) })
 export type GapsView = z.infer<typeof GapsView>
 
 /** `GET /api/v1/alerts`. */

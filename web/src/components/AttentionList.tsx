@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks'
-import type { CommuneSummary } from '../../../protocol'
+import type { CommuneSummary, SilentProbe } from '../../../protocol'
 import { useI18n } from '../context'
-import { describeCause, formatDuration, formatShortDateTime, toMs } from '../format'
+import { describeCause, formatDateTime, sinceLabel, toMs } from '../format'
 import { communeHref } from '../models/router'
+import { SilentProbes } from './SilentProbes'
 import { StateBadge } from './StateBadge'
 
 /** How many problems the card lists before pointing at the table. */
@@ -18,12 +19,15 @@ export function AttentionList({
   items,
   nowMs,
   flapping,
+  silentProbes = [],
   onShowAll,
 }: {
   items: readonly CommuneSummary[]
   nowMs: number
   /** Communes with a flapping line or endpoint. */
   flapping: ReadonlySet<string>
+  /** Probes that stopped reporting, named first: one cause behind several silent communes. */
+  silentProbes?: readonly SilentProbe[]
   onShowAll: () => void
 }) {
   const { t, lang } = useI18n()
@@ -43,6 +47,7 @@ export function AttentionList({
           </button>
         )}
       </div>
+      <SilentProbes probes={silentProbes} nowMs={nowMs} compact />
       {items.length === 0 ? (
         <p class="attention__none">{t('attention.none')}</p>
       ) : (
@@ -62,8 +67,8 @@ export function AttentionList({
                     {c.cluster && <span> · {c.cluster}</span>}
                   </span>
                   {c.reason && <span class="attention__cause">{describeCause(c.reason, c.verdict, t, lang)}</span>}
-                  <span class="attention__since" title={since !== null ? formatShortDateTime(since, nowMs) : undefined}>
-                    {since !== null ? t('attention.for', { duration: formatDuration((nowMs - since) / 1000, t) }) : t('value.none')}
+                  <span class="attention__since" title={since !== null ? formatDateTime(since) : undefined}>
+                    {since !== null ? sinceLabel(since, nowMs, t) : t('value.none')}
                   </span>
                 </a>
               </li>

@@ -1,40 +1,50 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { STATES, type CommuneSummary } from '../../../protocol'
 import { useModels, useI18n } from '../context'
-import { formatDuration, formatLossPct, formatRttMs, formatShortDateTime, formatDateTime, formatNumber, toMs } from '../format'
+import { formatAvailability, formatLossPct, formatRttMs, formatShortDateTime, formatDateTime, formatNumber, sinceLabel, toMs } from '../format'
 import { stateKey, type MessageKey, type Translate, type Lang } from '../i18n'
 import { isStateFilter, type SortKey } from '../models/communes'
+import { withLiveState, type CommuneHistoryRow, type StripSpan } from '../models/history'
 import { communeHref } from '../models/router'
+import { HistoryStrip } from './HistoryStrip'
 import { StateBadge } from './StateBadge'
 import { ROW_HEIGHT, visibleWindow } from '../virtual-window'
 
 interface Column {
-  key: SortKey
+  /** Sort key, or the name of a column that does not sort (the history columns come apart from the rows). */
+  key: SortKey | 'history' | 'availability'
   label: MessageKey
   width: number
   numeric?: boolean
 }
 
+/**
+ * The columns, sized to fit a 1366 px screen without scrolling sideways (issue 13: the last
+ * column was cut off at 1440 px): code and cluster sit under the name, the contracted rate is in
+ * the throughput cells' share and title. Their sum is the table's minimum width.
+ */
 const COLUMNS: readonly Column[] = [
-  { key: 'state', label: 'col.state', width: 168 },
-  { key: 'name', label: 'col.name', width: 230 },
-  { key: 'code', label: 'col.code', width: 132 },
-  { key: 'cluster', label: 'col.cluster', width: 170 },
-  { key: 'rtt', label: 'col.rtt', width: 96, numeric: true },
-  { key: 'loss', label: 'col.loss', width: 112, numeric: true },
-  { key: 'download', label: 'col.download', width: 150, numeric: true },
-  { key: 'upload', label: 'col.upload', width: 140, numeric: true },
-  { key: 'contracted', label: 'col.contracted', width: 150, numeric: true },
-  { key: 'utilization', label: 'col.utilization', width: 130, numeric: true },
-  { key: 'mos', label: 'col.mos', width: 80, numeric: true },
-  { key: 'gaps', label: 'col.gaps', width: 104, numeric: true },
+  { key: 'state', label: 'col.state', width: 116 },
+  { key: 'name', label: 'col.name', width: 190 },
+  { key: 'history', label: 'col.history', width: 104 },
+  { key: 'availability', label: 'col.availability', width: 112, numeric: true },
   { key: 'since', label: 'col.since', width: 140 },
-  { key: 'lastSeen', label: 'col.lastSeen', width: 130 },
+  { key: 'rtt', label: 'col.rtt', width: 72, numeric: true },
+  { key: 'loss', label: 'col.loss', width: 80, numeric: true },
+  { key: 'download', label: 'col.download', width: 100, numeric: true },
+  { key: 'upload', label: 'col.upload', width: 96, numeric: true },
+  { key: 'utilization', label: 'col.utilization', width: 72, numeric: true },
+  { key: 'mos', label: 'col.mos', width: 56, numeric: true },
+  { key: 'gaps', label: 'col.gaps', width: 60, numeric: true },
+  { key: 'lastSeen', label: 'col.lastSeen', width: 86 },
 ]
+
+/** Minimum width of the table (px): below it, it scrolls inside its card. */
+export const TABLE_MIN_WIDTH = COLUMNS.reduce((n, c) => n + c.width, 0)
 
 /** Search, state filter and the sortable, virtualised table of every commune. */
 export function CommuneTable() {
-  const { table, live, overview } = useModels()
+  const { table, live, overview, history } = useModels()
   const { t, lang } = useI18n()
   const rows = table.rows.value
   const total = overview.communes.value.length
@@ -43,6 +53,8 @@ export function CommuneTable() {
   const sortDir = table.sortDir.value
   const filter = table.stateFilter.value
   const query = table.query.value
+  const histories = history.byCode.value
+  const span = history.span.value
 
   const scrollRef = useRef<HTMLDivElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
@@ -134,7 +146,7 @@ export function CommuneTable() {
         </div>
       </div>
       <div class="vtable" ref={scrollRef} onScroll={onScroll} onKeyDown={onKeyDown}>
-        <table class="grid" aria-rowcount={rows.length + 1}>
+        <table class="grid" aria-rowcount={rows.length + 1} style={{ minWidth: `${TABLE_MIN_WIDTH}px` }}>
           <colgroup>
             {COLUMNS.map((c) => (
               <col key={c.key} style={{ width: `${c.width}px` }} />
@@ -143,7 +155,15 @@ export function CommuneTable() {
           <thead>
             <tr aria-rowindex={1}>
               {COLUMNS.map((c) => {
-                const active = c.key === sortKey
+                if (c.key === 'history' || c.key === 'availability') {
+                  return (
+                    <th key={c.key} scope="col" class={`th-plain${c.numeric ? ' num' : ''}`}>
+                      {t(c.label)}
+                    </th>
+                  )
+                }
+                const key = c.key
+                const active = key === sortKey
                 return (
                   <th
                     key={c.key}
@@ -151,7 +171,7 @@ export function CommuneTable() {
                     class={c.numeric ? 'num' : undefined}
                     aria-sort={active ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}
                   >
-                    <button type="button" class={`sort${active ? ' sort--active' : ''}`} onClick={() => table.toggleSort(c.key)} title={t('table.sort.hint')}>
+                    <button type="button" class={`sort${active ? ' sort--active' : ''}`} onClick={() => table.toggleSort(key)} title={t('table.sort.hint')}>
                       <span>{t(c.label)}</span>
                       <SortArrow active={active} dir={sortDir} />
                     </button>
@@ -167,7 +187,7 @@ export function CommuneTable() {
               </tr>
             )}
             {visible.map((c, i) => (
-              <Row key={c.code} commune={c} index={first + i} nowMs={nowMs} t={t} lang={lang} />
+              <Row key={c.code} commune={c} index={first + i} nowMs={nowMs} t={t} lang={lang} history={histories.get(c.code)} span={span} />
             ))}
             {last < rows.length && (
               <tr class="spacer" aria-hidden="true">
@@ -198,7 +218,23 @@ function SortArrow({ active, dir }: { active: boolean; dir: 'asc' | 'desc' }) {
   )
 }
 
-function Row({ commune: c, index, nowMs, t, lang }: { commune: CommuneSummary; index: number; nowMs: number; t: Translate; lang: Lang }) {
+function Row({
+  commune: c,
+  index,
+  nowMs,
+  t,
+  lang,
+  history,
+  span,
+}: {
+  commune: CommuneSummary
+  index: number
+  nowMs: number
+  t: Translate
+  lang: Lang
+  history: CommuneHistoryRow | undefined
+  span: StripSpan | null
+}) {
   const since = toMs(c.since)
   const seen = toMs(c.lastSeenAt)
   const href = communeHref(c.code)
@@ -216,12 +252,26 @@ function Row({ commune: c, index, nowMs, t, lang }: { commune: CommuneSummary; i
       <td>
         <StateBadge state={c.state} compact />
       </td>
-      <td class="cell-name">
+      <td class="cell-name" title={c.cluster ? `${c.name} · ${c.code} · ${c.cluster}` : `${c.name} · ${c.code}`}>
         <a href={href}>{c.name}</a>
+        <span class="cell-name__sub">
+          <span class="mono">{c.code}</span>
+          {c.cluster && ` · ${c.cluster}`}
+        </span>
       </td>
-      <td class="mono">{c.code}</td>
-      <td class="cell-cluster" title={c.cluster}>
-        {c.cluster || t('value.none')}
+      <td class="cell-history">{history && span ? <HistoryStrip strip={withLiveState(history.strip, c.state)} span={span} /> : <span class="muted">—</span>}</td>
+      <td class="num cell-availability" title={history ? t('availability.title', { day: formatAvailability(history.availability24h, lang), month: formatAvailability(history.availability30d, lang) }) : undefined}>
+        {history ? (
+          <>
+            {formatAvailability(history.availability24h, lang)}
+            <span class="cell-availability__long">{formatAvailability(history.availability30d, lang)}</span>
+          </>
+        ) : (
+          <span class="muted">—</span>
+        )}
+      </td>
+      <td class="cell-since" title={since !== null ? formatDateTime(since) : undefined}>
+        {since !== null ? sinceLabel(since, nowMs, t) : t('value.none')}
       </td>
       <td class="num">{formatRttMs(c.rttSeconds, lang)}</td>
       <td class="num">{formatLossPct(c.lossRatio, lang)}</td>
@@ -231,11 +281,9 @@ function Row({ commune: c, index, nowMs, t, lang }: { commune: CommuneSummary; i
       <td class="num">
         <Throughput c={c} dir="upload" t={t} lang={lang} nowMs={nowMs} />
       </td>
-      <td class="num">{formatNumber(c.contractedMbps, lang, 0)}</td>
       <td class="num">{c.utilizationRatio === null ? <span class="muted">—</span> : `${formatNumber(c.utilizationRatio * 100, lang, 0)} %`}</td>
       <td class="num">{c.mos === null ? <span class="muted">—</span> : formatNumber(c.mos, lang, 2)}</td>
       <td class="num">{c.openGaps > 0 ? <span class="gap-count">{formatNumber(c.openGaps, lang, 0)}</span> : <span class="muted">0</span>}</td>
-      <td title={since !== null ? formatDateTime(since) : undefined}>{since !== null ? formatDuration((nowMs - since) / 1000, t) : t('value.none')}</td>
       <td title={seen !== null ? formatDateTime(seen) : undefined}>{seen !== null ? formatShortDateTime(seen, nowMs) : t('value.never')}</td>
     </tr>
   )

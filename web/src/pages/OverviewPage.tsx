@@ -16,11 +16,14 @@ export const OVERVIEW_RENDERED_MARK = 'xanh:overview-rendered'
 
 /** Province overview: counts by state, what needs attention, the map, and every commune. */
 export function OverviewPage() {
-  const { overview, table, live, alerts, map } = useModels()
+  const { overview, table, live, alerts, map, history } = useModels()
   const { t, lang } = useI18n()
   const data = overview.overview.value
   const error = overview.error.value
   const counts = overview.counts.value
+
+  // The history columns and silent probes follow (once a minute) only while the overview is shown.
+  useEffect(() => history.follow(), [])
 
   useEffect(() => {
     if (!data) return
@@ -67,6 +70,7 @@ export function OverviewPage() {
           items={overview.attention.value}
           nowMs={live.now.value}
           flapping={alerts.flappingCommunes.value}
+          silentProbes={history.silentProbes.value}
           onShowAll={() => {
             table.setStateFilter('attention')
             scrollToTable()

@@ -3,13 +3,14 @@ import { useEffect, useMemo } from 'preact/hooks'
 import type { CommuneSummary, CoverageGapInput, CoverageGapKind, CoverageGapView } from '../../../protocol'
 import type { ApiError } from '../api'
 import { useModels, useI18n } from '../context'
-import { formatDate, formatDuration, formatNumber } from '../format'
+import { formatDate, formatDateTime, formatDuration, formatNumber, sinceLabel } from '../format'
 import type { MessageKey } from '../i18n'
 import { CommuneMap } from '../components/CommuneMap'
 import { FormError } from '../components/FormError'
 import { SearchField } from '../components/SearchField'
 import { ImportPanel } from '../components/ImportPanel'
 import { LoadError } from '../components/LoadError'
+import { SilentProbes } from '../components/SilentProbes'
 import { GAP_KINDS, gapTrend, localMonth, unknownByCommune, type CommuneGapCounts, type MonthTrend } from '../models/gaps'
 import { communeHref } from '../models/router'
 import { hasRole } from '../models/session'
@@ -74,6 +75,15 @@ export function SignalGapsPage() {
           <CommuneMap communes={communes} boundary={map.boundary.value.data ?? null} layer="gaps" gapCounts={gapCounts} silent={silent} label={t('gaps.map')} />
         </section>
         <section class="card" aria-labelledby="silent-title">
+          {view.data.silentProbes.length > 0 && (
+            <div class="silent-probes-block" aria-labelledby="silent-probes-title">
+              <h2 id="silent-probes-title" class="card__title card__title--sub">
+                {t('gaps.silentProbes')}
+                <span class="count-pill">{view.data.silentProbes.length}</span>
+              </h2>
+              <SilentProbes probes={view.data.silentProbes} nowMs={nowMs} />
+            </div>
+          )}
           <div class="card__head">
             <h2 id="silent-title" class="card__title">
               {t('gaps.silentNow')}
@@ -91,8 +101,8 @@ export function SignalGapsPage() {
                     <a class="silent-item" href={communeHref(d.communeCode)}>
                       <span class="silent-item__name">{c?.name ?? d.communeCode}</span>
                       <span class="muted small mono">{d.targets.map((x) => x.targetId).join(', ')}</span>
-                      <span class="silent-item__since small">
-                        {d.sinceMs !== null ? t('gaps.silentFor', { duration: formatDuration((nowMs - d.sinceMs) / 1000, t) }) : t('gaps.neverSeen')}
+                      <span class="silent-item__since small" title={d.sinceMs !== null ? formatDateTime(d.sinceMs) : undefined}>
+                        {d.sinceMs !== null ? sinceLabel(d.sinceMs, nowMs, t) : t('gaps.neverSeen')}
                       </span>
                     </a>
                   </li>
