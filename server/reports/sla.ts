@@ -93,28 +93,26 @@ export interface CommuneStateLog {
   firstLogged: Map<string, number>
 }
 
-/** Reads every commune's state history over [from, to) in three statements (whatever the number of communes). */
+/** Reads every commune's state history over [from, to): three indexed seeks per commune. */
 export function readCommuneStateLog(store: Store, from: number, to: number): CommuneStateLog {
-  const before = new Map(
-    (
-      store.sqlite
-        .prepare("SELECT entity_id AS id, state, max(at) AS at FROM state_log WHERE entity = 'commune' AND at < ? GROUP BY entity_id")
-        .all(from) as Array<{ id: string; state: State }>
-    ).map((r) => [r.id, r.state]),
-  )
+  // One indexed seek per listed commune on state_log(entity, entity_id, at): a GROUP BY over the
+  // whole log (or a range on `at` alone, which that index cannot serve) reads every row of every
+  // month kept, seconds at a national log; the seeks cost what the period holds.
+  const last = store.sqlite.prepare("SELECT state FROM state_log WHERE entity = 'commune' AND entity_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck()
+  const first = store.sqlite.prepare("SELECT min(at) FROM state_log WHERE entity = 'commune' AND entity_id = ?").pluck()
+  const inside = store.sqlite.prepare("SELECT state, at FROM state_log WHERE entity = 'commune' AND entity_id = ? AND at >= ? AND at < ? ORDER BY at, id")
+  const before = new Map<string, State>()
   const changes = new Map<string, Array<{ at: number; state: State }>>()
-  for (const r of store.sqlite
-    .prepare("SELECT entity_id AS id, state, at FROM state_log WHERE entity = 'commune' AND at >= ? AND at < ? ORDER BY entity_id, at, id")
-    .all(from, to) as Array<{ id: string; state: State; at: number }>) {
-    const list = changes.get(r.id) ?? []
-    list.push({ at: r.at, state: r.state })
-    changes.set(r.id, list)
+  const firstLogged = new Map<string, number>()
+  for (const { code } of store.listCommunes()) {
+    const at = first.get(code) as number | null
+    if (at === null || at === undefined) continue
+    firstLogged.set(code, at)
+    const prior = last.get(code, from) as State | undefined
+    if (prior !== undefined) before.set(code, prior)
+    const list = inside.all(code, from, to) as Array<{ at: number; state: State }>
+    if (list.length > 0) changes.set(code, list)
   }
-  const firstLogged = new Map(
-    (
-      store.sqlite.prepare("SELECT entity_id AS id, min(at) AS at FROM state_log WHERE entity = 'commune' GROUP BY entity_id").all() as Array<{ id: string; at: number }>
-    ).map((r) => [r.id, r.at]),
-  )
   return { before, changes, firstLogged }
 }
 

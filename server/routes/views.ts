@@ -36,7 +36,7 @@ export function viewRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       return c.json(body)
     })
-    .get('/overview/history', (c) => c.json({ ...history(), silentProbes: silentProbes(store, engine, deps.config.state.unknownAfterIntervals, now()) }))
+    .get('/overview/history', async (c) => c.json({ ...(await history()), silentProbes: silentProbes(store, engine, deps.config.state.unknownAfterIntervals, now()) }))
     .get('/communes', (c) => c.json({ communes: engine.communeSummaries() }))
     .get('/communes/:code{[A-Za-z0-9_-]+}', (c) => {
       const code = c.req.param('code')
