@@ -178,7 +178,6 @@ const vi = {
   'throughput.staleTitle': 'Lần đo gần nhất {time}: đã quá hạn',
   'throughput.vsContract': '{value} / {contract} Mbit/s ({pct} hợp đồng)',
   'commune.verdicts': 'Đánh giá',
-  'commune.figuresAsOf': 'số liệu lúc {time}, trước khi mất kết nối',
   'commune.unreachable': 'Không tới được: tuyến cha mất kết nối',
   'commune.awaitingParents': 'Đang chờ kết quả của tuyến cha',
   'testRun.button': 'Đo ngay',
@@ -232,6 +231,8 @@ const vi = {
   'probeError.agent': 'Đầu dò gặp sự cố nội bộ trong lần đo này (đang tắt hoặc lỗi chương trình).',
   'probeError.unknown': 'Lần đo thất bại; xem lỗi gốc để biết chi tiết.',
   'probeError.raw': 'Lỗi gốc',
+  'targets.noFigures': '{state} từ {since}: không có số liệu hiện tại',
+  'status.sinceAt': 'từ {time} ({duration})',
 
   'nav.label': 'Điều hướng chính',
   'nav.overview': 'Tổng quan',
@@ -818,7 +819,6 @@ const en: Record<MessageKey, string> = {
   'throughput.staleTitle': 'Latest test {time}: too old',
   'throughput.vsContract': '{value} / {contract} Mbit/s ({pct} of contract)',
   'commune.verdicts': 'Verdicts',
-  'commune.figuresAsOf': 'figures from {time}, before the outage',
   'commune.unreachable': 'Unreachable: a parent is down',
   'commune.awaitingParents': 'Waiting for the parent’s result',
   'testRun.button': 'Test now',
@@ -872,6 +872,8 @@ const en: Record<MessageKey, string> = {
   'probeError.agent': 'The probe had an internal problem during this round (shutting down or a program error).',
   'probeError.unknown': 'The check failed; see the raw error for details.',
   'probeError.raw': 'Raw error',
+  'targets.noFigures': '{state} since {since}: no current figures',
+  'status.sinceAt': 'since {time} ({duration})',
 
   'nav.label': 'Main navigation',
   'nav.overview': 'Overview',
