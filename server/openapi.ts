@@ -18,6 +18,8 @@ import {
   AuditQuery,
   BoundaryAnswer,
   CommuneDetail,
+  CommuneHistory,
+  CommuneHistoryQuery,
   CommuneInput,
   CommunePatch,
   CommuneSummary,
@@ -284,6 +286,14 @@ export const ROUTE_DOCS = {
     status: 200,
     response: CommuneDetail,
     responseNote: 'The commune.',
+  },
+  'GET /api/v1/communes/:code/history': {
+    summary: 'A commune’s states, its targets’ states and its maintenance over a range',
+    tag: 'Views',
+    query: CommuneHistoryQuery,
+    status: 200,
+    response: CommuneHistory,
+    responseNote: 'State spans from the state log, maintenance occurrences clipped to the range, and the oldest stored measurement.',
   },
   'GET /api/v1/targets/:id/status': {
     summary: 'Current state of one target',
