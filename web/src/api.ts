@@ -8,6 +8,7 @@
 import { z } from 'zod'
 import {
   CommuneDetail,
+  CommuneHistory,
   ErrorBody,
   GroupTestAnswer,
   IncidentView,
@@ -111,6 +112,8 @@ export interface Api {
   overview(signal?: AbortSignal): Promise<ApiResult<Overview>>
   /** `GET /api/v1/communes/:code`; `E_NOT_FOUND` when the code is unknown. */
   commune(code: string, signal?: AbortSignal): Promise<ApiResult<CommuneDetail>>
+  /** `GET /api/v1/communes/:code/history`: state spans, maintenance and the oldest measurement over a range. */
+  communeHistory(code: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<ApiResult<CommuneHistory>>
   /** `GET /api/v1/targets/:id/series`; null points are gaps. */
   series(query: SeriesQuery, signal?: AbortSignal): Promise<ApiResult<Series>>
   /** `GET /api/v1/gaps`: silent targets now and the coverage-gap registry. */
@@ -291,6 +294,8 @@ export function createApi(fetchFn: FetchLike, baseUrl = '', hooks: ApiHooks = {}
   return {
     overview: (signal) => get('/api/v1/overview', Overview, signal),
     commune: (code, signal) => get(`/api/v1/communes/${enc(code)}`, CommuneDetail, signal),
+    communeHistory: (code, fromMs, toMs, signal) =>
+      get(`/api/v1/communes/${enc(code)}/history?from=${enc(new Date(fromMs).toISOString())}&to=${enc(new Date(toMs).toISOString())}`, CommuneHistory, signal),
     series: (query, signal) => get(seriesUrl(query), Series, signal),
     gaps: (signal) => get('/api/v1/gaps', GapsView, signal),
     incidents: (state, limit, signal) => pick(get(`/api/v1/alerts?state=${state}&limit=${limit}`, IncidentList, signal), (d) => d.incidents),
