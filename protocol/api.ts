@@ -176,14 +176,14 @@ export const StateSpan = z.strictObject({ from: IsoTime, to: IsoTime, state: Sta
 export type StateSpan = z.infer<typeof StateSpan>
 
 /** Query of `GET /api/v1/communes/:code/history`: the chart range (at most 400 days). */
-export const CommuneHistoryQuery = z.strictObject({ from: IsoTime, to: IsoTime })
+export const CommuneTimelineQuery = z.strictObject({ from: IsoTime, to: IsoTime })
 
 /**
  * `GET /api/v1/communes/:code/history`: what the commune page draws with its charts over a
  * range. Spans come from the state log; time before an entity's first row has no span (it was
  * not monitored yet), time the server was down is an `unknown` span.
  */
-export const CommuneHistory = z.strictObject({
+export const CommuneTimeline = z.strictObject({
   code: z.string(),
   from: IsoTime,
   to: IsoTime,
@@ -196,4 +196,4 @@ export const CommuneHistory = z.strictObject({
   /** Occurrences of maintenance windows covering the commune or any of its targets, clipped to the range. */
   maintenance: z.array(z.strictObject({ id: z.number().int(), from: IsoTime, to: IsoTime, reason: z.string() })),
 })
-export type CommuneHistory = z.infer<typeof CommuneHistory>
+export type CommuneTimeline = z.infer<typeof CommuneTimeline>

@@ -18,8 +18,8 @@ import {
   AuditQuery,
   BoundaryAnswer,
   CommuneDetail,
-  CommuneHistory,
-  CommuneHistoryQuery,
+  CommuneTimeline,
+  CommuneTimelineQuery,
   CommuneInput,
   CommunePatch,
   CommuneSummary,
@@ -290,9 +290,9 @@ export const ROUTE_DOCS = {
   'GET /api/v1/communes/:code/history': {
     summary: 'A commune’s states, its targets’ states and its maintenance over a range',
     tag: 'Views',
-    query: CommuneHistoryQuery,
+    query: CommuneTimelineQuery,
     status: 200,
-    response: CommuneHistory,
+    response: CommuneTimeline,
     responseNote: 'State spans from the state log, maintenance occurrences clipped to the range, and the oldest stored measurement.',
   },
   'GET /api/v1/targets/:id/status': {

@@ -4,10 +4,10 @@
  * @module
  */
 import { Hono } from 'hono'
-import { CommuneHistoryQuery } from '../../protocol'
+import { CommuneTimelineQuery } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { AppError } from '../errors'
-import { buildCommuneHistory } from '../reports/commune-history'
+import { buildCommuneTimeline } from '../reports/commune-timeline'
 
 /** The longest range one request may ask for: the 90-day chart with room to spare. */
 const MAX_RANGE_MS = 400 * 86_400_000
@@ -19,7 +19,7 @@ export function historyRoutes(deps: Pick<AppDeps, 'store' | 'engine' | 'now'>): 
   return new Hono<AppEnv>().get('/communes/:code/history', (c) => {
     const code = c.req.param('code')
     if (!store.getCommune(code)) throw new AppError('E_NOT_FOUND', `no commune ${code}`)
-    const parsed = CommuneHistoryQuery.safeParse(c.req.query())
+    const parsed = CommuneTimelineQuery.safeParse(c.req.query())
     if (!parsed.success) throw AppError.fromZod(parsed.error)
     const from = Date.parse(parsed.data.from)
     const to = Date.parse(parsed.data.to)
@@ -27,6 +27,6 @@ export function historyRoutes(deps: Pick<AppDeps, 'store' | 'engine' | 'now'>): 
     if (to - from > MAX_RANGE_MS) throw new AppError('E_VALIDATION', 'range longer than 400 days', [{ path: 'from', message: 'range longer than 400 days' }])
     // The detail's target order, so the page lists the timeline rows as it lists the targets.
     const targetIds = engine.targetStatuses(code).map((t) => t.id)
-    return c.json(buildCommuneHistory(store, code, targetIds, from, to, now()))
+    return c.json(buildCommuneTimeline(store, code, targetIds, from, to, now()))
   })
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { CommuneDetail, CommuneHistory, Series } from '../../protocol'
+import type { CommuneDetail, CommuneTimeline, Series } from '../../protocol'
 import type { Api, ApiResult, SeriesQuery } from '../../web/src/api'
 import type { IncidentView } from '../../protocol'
 import { CommuneModel, METRICS, chooseRange, mergeCommuneDetail, metricSource } from '../../web/src/models/commune'
@@ -63,7 +63,7 @@ function fakeApi(firstDataAgoMs: number | null = 3 * 3600_000) {
   const communeCalls: string[] = []
   const historyCalls: Array<[string, number, number]> = []
   const api: Api = stubApi({
-    communeHistory: async (code, fromMs, toMs): Promise<ApiResult<CommuneHistory>> => {
+    communeHistory: async (code, fromMs, toMs): Promise<ApiResult<CommuneTimeline>> => {
       historyCalls.push([code, fromMs, toMs])
       const firstDataAt = firstDataAgoMs === null ? null : new Date(toMs - firstDataAgoMs).toISOString()
       return { ok: true, data: { code, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), firstDataAt, commune: [], targets: [], maintenance: [] } }

@@ -8,7 +8,7 @@
 import { z } from 'zod'
 import {
   CommuneDetail,
-  CommuneHistory,
+  CommuneTimeline,
   ErrorBody,
   GroupTestAnswer,
   IncidentView,
@@ -113,7 +113,7 @@ export interface Api {
   /** `GET /api/v1/communes/:code`; `E_NOT_FOUND` when the code is unknown. */
   commune(code: string, signal?: AbortSignal): Promise<ApiResult<CommuneDetail>>
   /** `GET /api/v1/communes/:code/history`: state spans, maintenance and the oldest measurement over a range. */
-  communeHistory(code: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<ApiResult<CommuneHistory>>
+  communeHistory(code: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<ApiResult<CommuneTimeline>>
   /** `GET /api/v1/targets/:id/series`; null points are gaps. */
   series(query: SeriesQuery, signal?: AbortSignal): Promise<ApiResult<Series>>
   /** `GET /api/v1/gaps`: silent targets now and the coverage-gap registry. */
@@ -295,7 +295,7 @@ export function createApi(fetchFn: FetchLike, baseUrl = '', hooks: ApiHooks = {}
     overview: (signal) => get('/api/v1/overview', Overview, signal),
     commune: (code, signal) => get(`/api/v1/communes/${enc(code)}`, CommuneDetail, signal),
     communeHistory: (code, fromMs, toMs, signal) =>
-      get(`/api/v1/communes/${enc(code)}/history?from=${enc(new Date(fromMs).toISOString())}&to=${enc(new Date(toMs).toISOString())}`, CommuneHistory, signal),
+      get(`/api/v1/communes/${enc(code)}/history?from=${enc(new Date(fromMs).toISOString())}&to=${enc(new Date(toMs).toISOString())}`, CommuneTimeline, signal),
     series: (query, signal) => get(seriesUrl(query), Series, signal),
     gaps: (signal) => get('/api/v1/gaps', GapsView, signal),
     incidents: (state, limit, signal) => pick(get(`/api/v1/alerts?state=${state}&limit=${limit}`, IncidentList, signal), (d) => d.incidents),

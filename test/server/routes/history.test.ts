@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CommuneHistory } from '../../../protocol'
+import { CommuneTimeline } from '../../../protocol'
 import { maintenanceOccurrences } from '../../../server/alerting/maintenance'
-import { spansOf } from '../../../server/reports/commune-history'
+import { spansOf } from '../../../server/reports/commune-timeline'
 import { batch, commune, makeTestServer, result, udpTarget, type TestServer } from '../../helpers/server'
 
 const MIN = 60_000
@@ -86,7 +86,7 @@ describe('GET /api/v1/communes/:code/history', () => {
 
     const res = await get('C1', now - 60 * MIN, now + 60 * MIN)
     expect(res.status).toBe(200)
-    const body = CommuneHistory.parse(await res.json())
+    const body = CommuneTimeline.parse(await res.json())
     expect(body.to).toBe(iso(now)) // the future has no state
     expect(body.targets.map((t) => t.targetId).sort()).toEqual(['c1-line', 'c1-mcu'])
     expect(body.targets.find((t) => t.targetId === 'c1-line')?.spans).toEqual([

@@ -5,7 +5,7 @@
  * @module
  */
 import { computed, createModel, effect, signal, type ReadonlySignal } from '@preact/signals'
-import type { CommuneDetail, CommuneHistory, CommuneSummary, IncidentView, LiveMessage, Series, TargetStatus } from '../../../protocol'
+import type { CommuneDetail, CommuneTimeline, CommuneSummary, IncidentView, LiveMessage, Series, TargetStatus } from '../../../protocol'
 import type { Api, ApiError } from '../api'
 import type { Clock } from './clock'
 import { IDLE, type Loaded } from './alerts'
@@ -114,7 +114,7 @@ export interface CommuneState {
   /** The chart window of the last series fetch (x axis of the charts and of the state timeline). */
   chartWindow: ReadonlySignal<{ fromMs: number; toMs: number } | null>
   /** States, maintenance and the oldest measurement over the current range. */
-  history: ReadonlySignal<Loaded<CommuneHistory>>
+  history: ReadonlySignal<Loaded<CommuneTimeline>>
   /** Every charted metric's series for the current range. */
   series: ReadonlySignal<Readonly<Record<Metric, SeriesState>>>
   /** Incidents of this commune (open and past), newest first. */
@@ -167,7 +167,7 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   const range = signal<RangeKey>('6h', { name: 'commune-range' })
   const series = signal<Readonly<Record<Metric, SeriesState>>>(idleAll(), { name: 'commune-series' })
   const chartWindow = signal<{ fromMs: number; toMs: number } | null>(null, { name: 'commune-window' })
-  const history = signal<Loaded<CommuneHistory>>(IDLE, { name: 'commune-history' })
+  const history = signal<Loaded<CommuneTimeline>>(IDLE, { name: 'commune-timeline' })
   // Until the user picks a range, each commune opens on the one that holds its data.
   let rangeChosen = false
   const incidents = signal<Loaded<IncidentView[]>>(IDLE, { name: 'commune-incidents' })

@@ -5,7 +5,7 @@
  * visually hidden list says the same in words.
  * @module
  */
-import type { CommuneHistory, State, TargetStatus } from '../../../../protocol'
+import type { CommuneTimeline, State, TargetStatus } from '../../../../protocol'
 import { useI18n } from '../../context'
 import { formatDateTime, formatShortDateTime } from '../../format'
 import { stateKey } from '../../i18n'
@@ -14,11 +14,11 @@ import { timelineSegments } from '../../chart-data'
 interface Row {
   id: string
   label: string
-  spans: CommuneHistory['commune']
+  spans: CommuneTimeline['commune']
 }
 
 /** The timeline rows of the commune and its targets over `[fromMs, toMs)`. */
-export function StateTimeline({ history, targets, fromMs, toMs, nowMs }: { history: CommuneHistory; targets: readonly TargetStatus[]; fromMs: number; toMs: number; nowMs: number }) {
+export function StateTimeline({ history, targets, fromMs, toMs, nowMs }: { history: CommuneTimeline; targets: readonly TargetStatus[]; fromMs: number; toMs: number; nowMs: number }) {
   const { t } = useI18n()
   const byId = new Map(targets.map((tg) => [tg.id, tg]))
   const rows: Row[] = [

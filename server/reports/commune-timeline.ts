@@ -5,7 +5,7 @@
  * indexed columns: a 90-day range of a commune is a few hundred rows.
  * @module
  */
-import type { CommuneHistory, State, StateSpan } from '../../protocol'
+import type { CommuneTimeline, State, StateSpan } from '../../protocol'
 import { createMaintenanceIndex, listMaintenance, maintenanceOccurrences } from '../alerting/maintenance'
 import type { Store } from '../store/store'
 
@@ -33,7 +33,7 @@ export function spansOf(before: { at: number; state: State } | undefined, change
  * Builds the history of commune `code` over `[from, to)`; `to` is capped at `now` (the future
  * has no state). Targets are listed in `targetIds` order.
  */
-export function buildCommuneHistory(store: Store, code: string, targetIds: readonly string[], from: number, toRequested: number, now: number): CommuneHistory {
+export function buildCommuneTimeline(store: Store, code: string, targetIds: readonly string[], from: number, toRequested: number, now: number): CommuneTimeline {
   const to = Math.max(from, Math.min(toRequested, now))
   const beforeStmt = store.sqlite.prepare('SELECT at, state FROM state_log WHERE entity = ? AND entity_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1')
   const changesStmt = store.sqlite.prepare('SELECT at, state FROM state_log WHERE entity = ? AND entity_id = ? AND at >= ? AND at < ? ORDER BY at, id')
