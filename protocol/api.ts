@@ -212,3 +212,30 @@ export const LiveMessage = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('reload'), at: IsoTime }),
 ])
 export type LiveMessage = z.infer<typeof LiveMessage>
+
+/** A period `[from, to)` an entity spent in one state. */
+export const StateSpan = z.strictObject({ from: IsoTime, to: IsoTime, state: State })
+export type StateSpan = z.infer<typeof StateSpan>
+
+/** Query of `GET /api/v1/communes/:code/history`: the chart range (at most 400 days). */
+export const CommuneTimelineQuery = z.strictObject({ from: IsoTime, to: IsoTime })
+
+/**
+ * `GET /api/v1/communes/:code/history`: what the commune page draws with its charts over a
+ * range. Spans come from the state log; time before an entity's first row has no span (it was
+ * not monitored yet), time the server was down is an `unknown` span.
+ */
+export const CommuneTimeline = z.strictObject({
+  code: z.string(),
+  from: IsoTime,
+  to: IsoTime,
+  /** The oldest stored measurement of any of the commune's targets (raw or hourly rollup); null without any. */
+  firstDataAt: IsoTime.nullable(),
+  /** The commune's own states. */
+  commune: z.array(StateSpan),
+  /** Each target's states, in the commune detail's target order. */
+  targets: z.array(z.strictObject({ targetId: z.string(), spans: z.array(StateSpan) })),
+  /** Occurrences of maintenance windows covering the commune or any of its targets, clipped to the range. */
+  maintenance: z.array(z.strictObject({ id: z.number().int(), from: IsoTime, to: IsoTime, reason: z.string() })),
+})
+export type CommuneTimeline = z.infer<typeof CommuneTimeline>

@@ -62,6 +62,7 @@ export const ROUTE_ACCESS = {
   'GET /api/v1/settings/boundary': 'viewer',
   'GET /api/v1/test-runs/:id': 'viewer',
   'GET /api/v1/communes/:code/test-runs/latest': 'viewer',
+  'GET /api/v1/communes/:code/history': 'viewer',
   'GET /api/v1/silences': 'viewer',
   'GET /api/v1/maintenance': 'viewer',
 

@@ -22,6 +22,7 @@ import { ingestRoutes } from './routes/ingest'
 import { probeConfigRoutes } from './routes/probe-config'
 import { speedtestRoutes } from './routes/speedtest'
 import { viewRoutes } from './routes/views'
+import { historyRoutes } from './routes/history'
 import { reportRoutes } from './routes/reports'
 import { inventoryRoutes } from './routes/inventory'
 import { silenceRoutes } from './routes/silences'
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/api/v1', alerts.v1)
   app.route('/api/v2', alerts.v2)
   app.route('/api/v1', viewRoutes(deps))
+  app.route('/api/v1', historyRoutes(deps))
   app.route('/api/v1', reportRoutes(deps))
   app.get('/api/openapi.json', (c) => c.json(buildOpenApi()))
   app.route('/', staticRoutes(deps))

@@ -19,6 +19,8 @@ import {
   BoundaryAnswer,
   CommuneDetail,
   CommuneHistory,
+  CommuneTimeline,
+  CommuneTimelineQuery,
   CommuneInput,
   CommunePatch,
   CommuneSummary,
@@ -292,6 +294,14 @@ export const ROUTE_DOCS = {
     status: 200,
     response: CommuneDetail,
     responseNote: 'The commune.',
+  },
+  'GET /api/v1/communes/:code/history': {
+    summary: 'A commune’s states, its targets’ states and its maintenance over a range',
+    tag: 'Views',
+    query: CommuneTimelineQuery,
+    status: 200,
+    response: CommuneTimeline,
+    responseNote: 'State spans from the state log, maintenance occurrences clipped to the range, and the oldest stored measurement.',
   },
   'GET /api/v1/targets/:id/status': {
     summary: 'Current state of one target',

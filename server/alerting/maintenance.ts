@@ -58,6 +58,8 @@ export interface MaintenanceIndex {
   targetInMaintenance(targetId: string, nowMs: number): MaintenanceWindow | undefined
   /** A window active at `nowMs` covering the commune or its cluster, or covering every target of the commune. */
   communeInMaintenance(code: string, nowMs: number): MaintenanceWindow | undefined
+  /** Every window that may cover the commune or any of its targets (at any time), by id. */
+  windowsTouchingCommune(code: string): MaintenanceWindow[]
 }
 
 const DAY_MS = 86_400_000
@@ -117,6 +119,32 @@ export function maintenanceMinutes(w: MaintenanceWindow, fromMs: number, toMs: n
     if (b > a) total += b - a
   }
   return total / 60_000
+}
+
+/**
+ * The periods of `[fromMs, toMs)` during which the window is active, in time order: the window
+ * itself clipped for a one-off, each weekly occurrence clipped for a recurring one (what the
+ * commune page shades on its charts). Same walk as {@link maintenanceMinutes}.
+ */
+export function maintenanceOccurrences(w: MaintenanceWindow, fromMs: number, toMs: number): Array<[number, number]> {
+  const lo = Math.max(fromMs, w.startsAt)
+  const hi = Math.min(toMs, w.endsAt)
+  if (!(hi > lo)) return []
+  const r = w.recurrence
+  if (!r) return [[lo, hi]]
+  const start = minutesOf(r.start) * 60_000
+  const endRaw = minutesOf(r.end) * 60_000
+  const end = endRaw > start ? endRaw : endRaw + DAY_MS
+  const out: Array<[number, number]> = []
+  const firstDay = Math.floor(toLocal(lo) / DAY_MS) * DAY_MS - DAY_MS
+  const lastDay = Math.floor(toLocal(hi) / DAY_MS) * DAY_MS
+  for (let day = firstDay; day <= lastDay; day += DAY_MS) {
+    if (!r.weekdays.includes(isoWeekday(day))) continue
+    const a = Math.max(lo, fromLocal(day + start))
+    const b = Math.min(hi, fromLocal(day + end))
+    if (b > a) out.push([a, b])
+  }
+  return out
 }
 
 /**
@@ -192,6 +220,11 @@ export function createMaintenanceIndex(windows: readonly MaintenanceWindow[], to
         any ??= w
       }
       return any
+    },
+    windowsTouchingCommune(code) {
+      const found = new Set(communeCandidates(code))
+      for (const id of targetsOfCommune.get(code) ?? []) for (const w of candidatesOf(id)) found.add(w)
+      return [...found].sort((a, b) => a.id - b.id)
     },
   }
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { CommuneDetail, Series } from '../../protocol'
+import type { CommuneDetail, CommuneTimeline, Series } from '../../protocol'
 import type { Api, ApiResult, SeriesQuery } from '../../web/src/api'
 import type { IncidentView } from '../../protocol'
-import { CommuneModel, METRICS, mergeCommuneDetail, metricSource } from '../../web/src/models/commune'
+import { CommuneModel, METRICS, chooseRange, mergeCommuneDetail, metricSource } from '../../web/src/models/commune'
+import { chartBands, timelineSegments } from '../../web/src/chart-data'
 import { FakeClock, commune, stubApi, target } from './fakes'
 
 function detail(code: string): CommuneDetail {
@@ -58,10 +59,16 @@ function incident(id: number, communeCode: string, state: IncidentView['state'] 
   }
 }
 
-function fakeApi() {
+function fakeApi(firstDataAgoMs: number | null = 3 * 3600_000) {
   const seriesCalls: SeriesQuery[] = []
   const communeCalls: string[] = []
+  const historyCalls: Array<[string, number, number]> = []
   const api: Api = stubApi({
+    communeHistory: async (code, fromMs, toMs): Promise<ApiResult<CommuneTimeline>> => {
+      historyCalls.push([code, fromMs, toMs])
+      const firstDataAt = firstDataAgoMs === null ? null : new Date(toMs - firstDataAgoMs).toISOString()
+      return { ok: true, data: { code, from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), firstDataAt, commune: [], targets: [], maintenance: [] } }
+    },
     incidents: async () => ({ ok: true, data: [incident(1, 'A'), incident(2, 'B'), incident(3, 'A', 'resolved')] }),
     commune: async (code): Promise<ApiResult<CommuneDetail>> => {
       communeCalls.push(code)
@@ -72,7 +79,7 @@ function fakeApi() {
       return { ok: true, data: series(q) }
     },
   })
-  return { api, seriesCalls, communeCalls }
+  return { api, seriesCalls, communeCalls, historyCalls }
 }
 
 describe('CommuneModel', () => {
@@ -146,6 +153,86 @@ describe('CommuneModel', () => {
     clock.advance(600_000)
     expect(f.seriesCalls).toHaveLength(METRICS.length)
     expect(clock.pending).toBe(0)
+  })
+})
+
+describe('range the page opens on', () => {
+  const now = Date.parse('2025-07-01T03:00:00Z')
+  it.each([
+    [null, '1h'],
+    [now - 20 * 60_000, '1h'],
+    [now - 3600_000, '1h'],
+    [now - 3600_001, '6h'],
+    [now - 5 * 3600_000, '6h'],
+    [now - 20 * 3600_000, '24h'],
+    [now - 3 * 86_400_000, '7d'],
+    [now - 29 * 86_400_000, '30d'],
+    [now - 89 * 86_400_000, '90d'],
+    [now - 400 * 86_400_000, '90d'],
+  ] as const)('first data %s → %s', (first, want) => {
+    expect(chooseRange(first, now)).toBe(want)
+  })
+
+  it('a commune with 20 minutes of data opens on 1 h; a user choice is kept on refresh', async () => {
+    const clock = new FakeClock(now)
+    const f = fakeApi(20 * 60_000)
+    const m = new CommuneModel({ api: f.api, clock })
+    await m.open('A')
+    expect(m.range.value).toBe('1h')
+    expect(f.seriesCalls[0]!.toMs - f.seriesCalls[0]!.fromMs).toBe(3600_000)
+    expect(m.history.value.status).toBe('ready')
+    expect(m.chartWindow.value).toEqual({ fromMs: f.seriesCalls[0]!.fromMs, toMs: f.seriesCalls[0]!.toMs })
+    m.setRange('7d')
+    await m.reload()
+    expect(m.range.value).toBe('7d')
+  })
+
+  it('a commune with 10 days of data opens on 30 d', async () => {
+    const m = new CommuneModel({ api: fakeApi(10 * 86_400_000).api, clock: new FakeClock(now) })
+    await m.open('A')
+    expect(m.range.value).toBe('30d')
+  })
+})
+
+describe('chartBands', () => {
+  const from = Date.parse('2025-07-01T00:00:00Z')
+  const to = from + 6 * 3600_000
+  const now = to - 60_000
+  const inc = (id: number, openedAt: string, resolvedAt: string | null) => ({ id, openedAt, resolvedAt })
+  it('shades incidents from opening to resolution (or now), maintenance as listed, clipped to the window', () => {
+    const bands = chartBands(
+      [inc(1, '2025-07-01T02:00:00Z', '2025-07-01T02:30:00Z'), inc(2, '2025-07-01T05:00:00Z', null), inc(3, '2025-06-30T10:00:00Z', '2025-06-30T11:00:00Z'), inc(4, '2025-06-30T23:00:00Z', '2025-07-01T00:10:00Z')],
+      [{ id: 9, from: '2025-07-01T01:00:00Z', to: '2025-07-01T01:30:00Z', reason: 'Thay thiết bị' }],
+      from,
+      to,
+      now,
+      (i) => `sự cố ${i.id}`,
+    )
+    expect(bands.map((b) => [b.kind, b.id, new Date(b.fromMs).toISOString(), new Date(b.toMs).toISOString(), b.open, b.label])).toEqual([
+      ['maintenance', 9, '2025-07-01T01:00:00.000Z', '2025-07-01T01:30:00.000Z', false, 'Thay thiết bị'],
+      ['incident', 4, '2025-07-01T00:00:00.000Z', '2025-07-01T00:10:00.000Z', false, 'sự cố 4'],
+      ['incident', 1, '2025-07-01T02:00:00.000Z', '2025-07-01T02:30:00.000Z', false, 'sự cố 1'],
+      ['incident', 2, '2025-07-01T05:00:00.000Z', new Date(now).toISOString(), true, 'sự cố 2'],
+    ])
+  })
+})
+
+describe('timelineSegments', () => {
+  it('places spans in percent of the window, clipped, dropping those outside', () => {
+    const from = Date.parse('2025-07-01T00:00:00Z')
+    const segs = timelineSegments(
+      [
+        { from: '2025-06-30T22:00:00Z', to: '2025-07-01T01:00:00Z', state: 'ok' },
+        { from: '2025-07-01T01:00:00Z', to: '2025-07-01T02:00:00Z', state: 'unknown' },
+        { from: '2025-07-01T05:00:00Z', to: '2025-07-01T06:00:00Z', state: 'down' },
+      ],
+      from,
+      from + 4 * 3600_000,
+    )
+    expect(segs.map((s) => [s.state, s.leftPct, s.widthPct])).toEqual([
+      ['ok', 0, 25],
+      ['unknown', 25, 25],
+    ])
   })
 })
 

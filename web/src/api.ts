@@ -9,6 +9,7 @@ import { z } from 'zod'
 import {
   CommuneDetail,
   CommuneHistory,
+  CommuneTimeline,
   ErrorBody,
   GroupTestAnswer,
   IncidentView,
@@ -112,6 +113,8 @@ export interface Api {
   overview(signal?: AbortSignal): Promise<ApiResult<Overview>>
   /** `GET /api/v1/communes/:code`; `E_NOT_FOUND` when the code is unknown. */
   commune(code: string, signal?: AbortSignal): Promise<ApiResult<CommuneDetail>>
+  /** `GET /api/v1/communes/:code/history`: state spans, maintenance and the oldest measurement over a range. */
+  communeHistory(code: string, fromMs: number, toMs: number, signal?: AbortSignal): Promise<ApiResult<CommuneTimeline>>
   /** `GET /api/v1/targets/:id/series`; null points are gaps. */
   series(query: SeriesQuery, signal?: AbortSignal): Promise<ApiResult<Series>>
   /** `GET /api/v1/overview/history`: every commune's last 24 h strip and availability, and the silent probes. */
@@ -294,6 +297,8 @@ export function createApi(fetchFn: FetchLike, baseUrl = '', hooks: ApiHooks = {}
   return {
     overview: (signal) => get('/api/v1/overview', Overview, signal),
     commune: (code, signal) => get(`/api/v1/communes/${enc(code)}`, CommuneDetail, signal),
+    communeHistory: (code, fromMs, toMs, signal) =>
+      get(`/api/v1/communes/${enc(code)}/history?from=${enc(new Date(fromMs).toISOString())}&to=${enc(new Date(toMs).toISOString())}`, CommuneTimeline, signal),
     series: (query, signal) => get(seriesUrl(query), Series, signal),
     overviewHistory: (signal) => get('/api/v1/overview/history', CommuneHistory, signal),
     gaps: (signal) => get('/api/v1/gaps', GapsView, signal),

@@ -65,3 +65,72 @@ export function gapRuns(data: AlignedData): Array<[number, number]> {
   return runs
 }
 
+
+/** A period shaded on the charts: an incident (open or resolved) or a maintenance occurrence. */
+export interface ChartBand {
+  kind: 'incident' | 'maintenance'
+  id: number
+  /** Clipped to the chart window, epoch ms. */
+  fromMs: number
+  toMs: number
+  /** Still open at the right edge (an incident not resolved yet). */
+  open: boolean
+  /** What the band is, for its title and the legend below the charts. */
+  label: string
+}
+
+/**
+ * The bands of a chart window `[fromMs, toMs)`: incidents from their opening to their resolution
+ * (or now while open), maintenance occurrences as the server listed them, each clipped to the
+ * window; those entirely outside it are left out. Maintenance first, so incidents draw on top.
+ */
+export function chartBands<I extends { id: number; openedAt: string; resolvedAt: string | null }>(
+  incidents: readonly I[],
+  maintenance: ReadonlyArray<{ id: number; from: string; to: string; reason: string }>,
+  fromMs: number,
+  toMs: number,
+  nowMs: number,
+  incidentLabel: (incident: I) => string,
+): ChartBand[] {
+  const clip = (a: number, b: number): [number, number] | null => {
+    const lo = Math.max(a, fromMs)
+    const hi = Math.min(b, toMs)
+    return Number.isFinite(lo) && Number.isFinite(hi) && hi > lo ? [lo, hi] : null
+  }
+  const out: ChartBand[] = []
+  for (const m of maintenance) {
+    const c = clip(Date.parse(m.from), Date.parse(m.to))
+    if (c) out.push({ kind: 'maintenance', id: m.id, fromMs: c[0], toMs: c[1], open: false, label: m.reason })
+  }
+  const incidentBands: ChartBand[] = []
+  for (const i of incidents) {
+    const end = i.resolvedAt === null ? nowMs : Date.parse(i.resolvedAt)
+    const c = clip(Date.parse(i.openedAt), end)
+    if (c) incidentBands.push({ kind: 'incident', id: i.id, fromMs: c[0], toMs: c[1], open: i.resolvedAt === null, label: incidentLabel(i) })
+  }
+  incidentBands.sort((a, b) => a.fromMs - b.fromMs)
+  return [...out, ...incidentBands]
+}
+
+/** A state span placed on a timeline of `[fromMs, toMs)`: left offset and width in percent. */
+export interface TimelineSegment<S extends string> {
+  state: S
+  fromMs: number
+  toMs: number
+  leftPct: number
+  widthPct: number
+}
+
+/** Places state spans on a timeline of the chart window, clipped; spans outside it are dropped. */
+export function timelineSegments<S extends string>(spans: ReadonlyArray<{ from: string; to: string; state: S }>, fromMs: number, toMs: number): TimelineSegment<S>[] {
+  const span = toMs - fromMs
+  if (!(span > 0)) return []
+  const out: TimelineSegment<S>[] = []
+  for (const s of spans) {
+    const a = Math.max(fromMs, Date.parse(s.from))
+    const b = Math.min(toMs, Date.parse(s.to))
+    if (!(b > a)) continue
+    out.push({ state: s.state, fromMs: a, toMs: b, leftPct: ((a - fromMs) / span) * 100, widthPct: ((b - a) / span) * 100 })
+  }
+  return out
+}

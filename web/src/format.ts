@@ -119,6 +119,15 @@ export function formatAvailability(ratio: number | null, lang: Lang): string {
   return `${formatNumber(Math.floor(ratio * 1000) / 10, lang, 1)} %`
 }
 
+/**
+ * How long something has lasted, as a phrase: "đã 9 phút", or "vừa xong" under a second (never
+ * "đã vừa xong"). The one wording of elapsed time next to a state or an incident.
+ */
+export function formatElapsed(seconds: number, t: Translate): string {
+  if (!Number.isFinite(seconds) || seconds < 1) return t('duration.justNow')
+  return t('attention.for', { duration: formatDuration(seconds, t) })
+}
+
 const numberFormats = new Map<string, Intl.NumberFormat>()
 
 /** Locale number with at most `digits` fraction digits. */

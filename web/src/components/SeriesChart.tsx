@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css'
 import { useI18n } from '../context'
 import { TIME_ZONE, formatDateTime, formatHourMinute, formatNumber } from '../format'
 import type { Lang } from '../i18n'
-import { gapRuns, type AlignedData } from '../chart-data'
+import { gapRuns, type AlignedData, type ChartBand } from '../chart-data'
 
 /** One plotted line of a chart. */
 export interface LineSpec {
@@ -37,6 +37,8 @@ export interface ChartSpec {
   sparse?: boolean
 }
 
+const NO_BANDS: readonly ChartBand[] = []
+
 /** Fill of periods without any data. Also used by the legend swatch in CSS (`--gap-fill`). */
 export const GAP_FILL = 'rgba(85, 96, 108, 0.13)'
 
@@ -61,6 +63,49 @@ function gapShadePlugin(): uPlot.Plugin {
           if (x1 > x0) ctx.fillRect(x0, top, x1 - x0, height)
         }
         ctx.restore()
+      },
+    },
+  }
+}
+
+/**
+ * Incidents and maintenance as shaded bands over the plot, DOM elements in uPlot's overlay (not
+ * canvas paint) so each carries its title and times for assistive tech and tests. Read from a
+ * ref: new bands need a redraw, not a rebuilt chart.
+ */
+function bandPlugin(bands: { current: readonly ChartBand[] }): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: (u) => {
+        let layer = u.over.querySelector<HTMLDivElement>(':scope > .chart-bands')
+        if (!layer) {
+          layer = document.createElement('div')
+          layer.className = 'chart-bands'
+          u.over.appendChild(layer)
+        }
+        layer.replaceChildren()
+        const min = u.scales.x?.min
+        const max = u.scales.x?.max
+        if (min === undefined || max === undefined) return
+        // Exposed so a reader (or a test) can map a band's position back to a time.
+        u.root.dataset.xMin = String(min)
+        u.root.dataset.xMax = String(max)
+        const width = u.over.clientWidth
+        for (const b of bands.current) {
+          const x0 = Math.max(0, u.valToPos(b.fromMs / 1000, 'x'))
+          const x1 = Math.min(width, u.valToPos(b.toMs / 1000, 'x'))
+          if (!(x1 > x0)) continue
+          const el = document.createElement('div')
+          el.className = `chart-band chart-band--${b.kind}${b.open ? ' chart-band--open' : ''}`
+          el.style.left = `${x0}px`
+          el.style.width = `${Math.max(2, x1 - x0)}px`
+          el.title = b.label
+          el.dataset.kind = b.kind
+          el.dataset.id = String(b.id)
+          el.dataset.from = new Date(b.fromMs).toISOString()
+          el.dataset.to = new Date(b.toMs).toISOString()
+          layer.appendChild(el)
+        }
       },
     },
   }
@@ -99,7 +144,7 @@ function timeTicks(splits: number[], spanSeconds: number): string[] {
   })
 }
 
-function buildOptions(spec: ChartSpec, timeLabel: string, lang: Lang, width: number, height: number): uPlot.Options {
+function buildOptions(spec: ChartSpec, timeLabel: string, lang: Lang, width: number, height: number, bands: { current: readonly ChartBand[] }): uPlot.Options {
   const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${formatNumber(v, lang, spec.digits)} ${spec.unit}`)
   const refMax = spec.references.reduce((m, r) => Math.max(m, r.value), 0)
   return {
@@ -154,26 +199,41 @@ function buildOptions(spec: ChartSpec, timeLabel: string, lang: Lang, width: num
       ),
     ],
     ...(spec.band ? { bands: [{ series: [spec.band.upper, spec.band.lower], fill: spec.band.fill }] } : {}),
-    plugins: [...(spec.sparse ? [] : [gapShadePlugin()]), referencePlugin(spec.references)],
+    plugins: [...(spec.sparse ? [] : [gapShadePlugin()]), referencePlugin(spec.references), bandPlugin(bands)],
   }
 }
 
 /**
  * A uPlot time chart of one or more aligned series. The plot is rebuilt when its presentation
  * (spec, language) changes and fed new data with `setData`; it follows its container's width.
- * Periods where every series is null are shaded, never joined.
+ * Periods where every series is null are shaded, never joined; `bands` (incidents, maintenance)
+ * are drawn over the plot.
  */
-export function SeriesChart({ data, spec, label, height = 200 }: { data: AlignedData; spec: ChartSpec; label: string; height?: number }) {
+export function SeriesChart({
+  data,
+  spec,
+  label,
+  height = 200,
+  bands = NO_BANDS,
+}: {
+  data: AlignedData
+  spec: ChartSpec
+  label: string
+  height?: number
+  bands?: readonly ChartBand[]
+}) {
   const { t, lang } = useI18n()
   const timeLabel = t('charts.time')
   const box = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   const specKey = JSON.stringify(spec)
+  const bandsRef = useRef<readonly ChartBand[]>(bands)
+  bandsRef.current = bands
 
   useEffect(() => {
     const el = box.current
     if (!el) return
-    const u = new uPlot(buildOptions(spec, timeLabel, lang, Math.max(260, el.clientWidth), height), data as uPlot.AlignedData, el)
+    const u = new uPlot(buildOptions(spec, timeLabel, lang, Math.max(260, el.clientWidth), height, bandsRef), data as uPlot.AlignedData, el)
     plot.current = u
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(260, el.clientWidth), height }))
     ro.observe(el)
@@ -188,6 +248,10 @@ export function SeriesChart({ data, spec, label, height = 200 }: { data: Aligned
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData)
   }, [data])
+
+  useEffect(() => {
+    plot.current?.redraw(false)
+  }, [bands])
 
   return <div class="chart" ref={box} data-label={label} />
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { computed, createModel, effect, signal, type ReadonlySignal } from '@preact/signals'
-import type { CommuneDetail, CommuneSummary, IncidentView, LiveMessage, Series, TargetStatus } from '../../../protocol'
+import type { CommuneDetail, CommuneTimeline, CommuneSummary, IncidentView, LiveMessage, Series, TargetStatus } from '../../../protocol'
 import type { Api, ApiError } from '../api'
 import type { Clock } from './clock'
 import { IDLE, type Loaded } from './alerts'
@@ -30,6 +30,25 @@ export const RANGES: Readonly<Record<RangeKey, { seconds: number; stepSeconds: n
 
 /** Range keys in picker order. */
 export const RANGE_KEYS: readonly RangeKey[] = ['1h', '6h', '24h', '7d', '30d', '90d']
+
+/**
+ * The range a commune page opens on: the smallest that holds the oldest measurement, so a young
+ * install does not show a sliver at the right edge of a 6-hour chart; the largest when the data
+ * is older than every range; the smallest before any data (the first points are then in view).
+ */
+export function chooseRange(firstDataMs: number | null, nowMs: number): RangeKey {
+  if (firstDataMs === null) return RANGE_KEYS[0] as RangeKey
+  const age = nowMs - firstDataMs
+  return RANGE_KEYS.find((r) => RANGES[r].seconds * 1000 >= age) ?? (RANGE_KEYS[RANGE_KEYS.length - 1] as RangeKey)
+}
+
+/** The window a range covers, ending now aligned up to its step (same buckets on every refresh). */
+export function rangeWindow(range: RangeKey, nowMs: number): { fromMs: number; toMs: number; stepSeconds: number } {
+  const { seconds, stepSeconds } = RANGES[range]
+  const stepMs = stepSeconds * 1000
+  const toMs = Math.ceil(nowMs / stepMs) * stepMs
+  return { fromMs: toMs - seconds * 1000, toMs, stepSeconds }
+}
 
 /** Series metrics charted on the commune page (server measurement names, base units). */
 export const METRICS = [
@@ -92,6 +111,10 @@ export interface CommuneState {
   /** The first target with role `mcu` (the video endpoint). */
   mcuTarget: ReadonlySignal<TargetStatus | null>
   range: ReadonlySignal<RangeKey>
+  /** The chart window of the last series fetch (x axis of the charts and of the state timeline). */
+  chartWindow: ReadonlySignal<{ fromMs: number; toMs: number } | null>
+  /** States, maintenance and the oldest measurement over the current range. */
+  history: ReadonlySignal<Loaded<CommuneTimeline>>
   /** Every charted metric's series for the current range. */
   series: ReadonlySignal<Readonly<Record<Metric, SeriesState>>>
   /** Incidents of this commune (open and past), newest first. */
@@ -143,6 +166,10 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   const error = signal<ApiError | null>(null, { name: 'commune-error' })
   const range = signal<RangeKey>('6h', { name: 'commune-range' })
   const series = signal<Readonly<Record<Metric, SeriesState>>>(idleAll(), { name: 'commune-series' })
+  const chartWindow = signal<{ fromMs: number; toMs: number } | null>(null, { name: 'commune-window' })
+  const history = signal<Loaded<CommuneTimeline>>(IDLE, { name: 'commune-timeline' })
+  // Until the user picks a range, each commune opens on the one that holds its data.
+  let rangeChosen = false
   const incidents = signal<Loaded<IncidentView[]>>(IDLE, { name: 'commune-incidents' })
   // The line's packet check (udp_echo/icmp) when there is one: a throughput or SNMP target
   // with the line role says less about "is the line up".
@@ -152,6 +179,7 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
   let detailCtrl: AbortController | null = null
   let seriesCtrl: AbortController | null = null
   let incidentsCtrl: AbortController | null = null
+  let historyCtrl: AbortController | null = null
 
   async function fetchDetail(quiet: boolean): Promise<void> {
     const c = code.peek()
@@ -173,7 +201,32 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     detail.value = res.data
     error.value = null
     status.value = 'ready'
+    if (!rangeChosen) await pickRange()
     await Promise.all([reloadSeries(), reloadIncidents()])
+  }
+
+  /** Asks how old the commune's data is and opens on the range that holds it. */
+  async function pickRange(): Promise<void> {
+    const c = code.peek()
+    if (c === null) return
+    const { fromMs, toMs } = rangeWindow(range.peek(), clock.now())
+    const r = await api.communeHistory(c, fromMs, toMs)
+    if (code.peek() !== c || rangeChosen || !r.ok) return
+    const first = r.data.firstDataAt === null ? null : Date.parse(r.data.firstDataAt)
+    range.value = chooseRange(first, clock.now())
+  }
+
+  async function reloadHistory(fromMs: number, toMs: number): Promise<void> {
+    const c = code.peek()
+    if (c === null) return
+    historyCtrl?.abort()
+    const ctrl = new AbortController()
+    historyCtrl = ctrl
+    history.value = { status: 'loading', data: history.peek().data, error: null }
+    const r = await api.communeHistory(c, fromMs, toMs, ctrl.signal)
+    if (ctrl !== historyCtrl) return
+    historyCtrl = null
+    history.value = r.ok ? { status: 'ready', data: r.data, error: null } : { status: 'error', data: history.peek().data, error: r.error }
   }
 
   async function reloadIncidents(): Promise<void> {
@@ -196,25 +249,27 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     seriesCtrl?.abort()
     const ctrl = new AbortController()
     seriesCtrl = ctrl
-    const { seconds, stepSeconds } = RANGES[range.peek()]
-    // Align the window to the step so consecutive refreshes ask for the same buckets.
-    const stepMs = stepSeconds * 1000
-    const toMs = Math.ceil(clock.now() / stepMs) * stepMs
+    // Aligned to the step so consecutive refreshes ask for the same buckets.
+    const { fromMs, toMs, stepSeconds } = rangeWindow(range.peek(), clock.now())
     const before = series.peek()
     const sources = METRICS.map((m) => [m, metricSource(m, targets)] as const)
     series.value = Object.fromEntries(
       sources.map(([m, t]) => [m, t ? { status: 'loading', data: before[m].data, error: null } : IDLE_SERIES]),
     ) as Record<Metric, SeriesState>
+    // States and maintenance of the same window, drawn with the charts.
+    const states = reloadHistory(fromMs, toMs)
     const answers = await Promise.all(
       sources.map(async ([metric, t]) => {
         if (!t) return [metric, IDLE_SERIES] as const
-        const res = await api.series({ targetId: t.id, metric, fromMs: toMs - seconds * 1000, toMs, stepSeconds }, ctrl.signal)
+        const res = await api.series({ targetId: t.id, metric, fromMs, toMs, stepSeconds }, ctrl.signal)
         const state: SeriesState = res.ok ? { status: 'ready', data: res.data, error: null } : { status: 'error', data: null, error: res.error }
         return [metric, state] as const
       }),
     )
+    await states
     if (ctrl !== seriesCtrl) return
     seriesCtrl = null
+    chartWindow.value = { fromMs, toMs }
     series.value = Object.fromEntries(answers) as Record<Metric, SeriesState>
   }
 
@@ -224,7 +279,10 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
       detail.value = null
       series.value = idleAll()
       incidents.value = IDLE
+      history.value = IDLE
+      chartWindow.value = null
       error.value = null
+      rangeChosen = false
     }
     code.value = next
     await fetchDetail(false)
@@ -234,7 +292,8 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     detailCtrl?.abort()
     seriesCtrl?.abort()
     incidentsCtrl?.abort()
-    detailCtrl = seriesCtrl = incidentsCtrl = null
+    historyCtrl?.abort()
+    detailCtrl = seriesCtrl = incidentsCtrl = historyCtrl = null
     code.value = null
     status.value = 'idle'
   }
@@ -270,12 +329,15 @@ export const CommuneModel = createModel((deps: CommuneDeps): CommuneState => {
     lineTarget,
     mcuTarget,
     range,
+    chartWindow,
+    history,
     series,
     incidents,
     open,
     close,
     reload: () => fetchDetail(false),
     setRange: (r: RangeKey) => {
+      rangeChosen = true
       if (range.peek() === r) return
       range.value = r
       void reloadSeries()

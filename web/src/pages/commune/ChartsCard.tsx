@@ -1,14 +1,16 @@
 /**
  * The commune page's charts: RTT (median with the min–max band), loss, jitter, throughput vs
- * contracted, MOS and utilization for a chosen range, gaps shaded and never joined.
+ * contracted, MOS and utilization for a chosen range, gaps shaded and never joined, incidents
+ * and maintenance shaded as bands (listed in words below), and the per-target state timeline.
  * @module
  */
 import { useMemo } from 'preact/hooks'
 import { useModels, useI18n } from '../../context'
-import { formatNumber } from '../../format'
+import { describeIncident, formatDateTime, formatNumber, formatShortDateTime } from '../../format'
 import type { MessageKey, Translate } from '../../i18n'
 import { LoadError } from '../../components/LoadError'
-import { alignSeries, gapRuns } from '../../chart-data'
+import { alignSeries, chartBands, gapRuns, type ChartBand } from '../../chart-data'
+import { StateTimeline } from './StateTimeline'
 import { GAP_FILL, SeriesChart, type ChartSpec } from '../../components/SeriesChart'
 import { RANGE_KEYS, type Metric, type SeriesState } from '../../models/commune'
 
@@ -131,13 +133,23 @@ function chartDefs(t: Translate, contractedMbps: number): ChartDef[] {
 }
 
 /** The charts card with its range picker. */
-export function ChartsCard({ contractedMbps }: { contractedMbps: number }) {
+export function ChartsCard({ contractedMbps, nowMs }: { contractedMbps: number; nowMs: number }) {
   const { commune } = useModels()
   const { t, lang } = useI18n()
   const line = commune.lineTarget.value
   const range = commune.range.value
   const series = commune.series.value
+  const win = commune.chartWindow.value
+  const history = commune.history.value.data
+  const incidents = commune.incidents.value.data
   const defs = useMemo(() => chartDefs(t, contractedMbps), [lang, contractedMbps])
+  // An open incident ends where the server's answer did (its "now"), so the bands stay put
+  // between refreshes instead of moving with the clock every second.
+  const bands = useMemo(() => {
+    if (!win) return []
+    const end = history ? Date.parse(history.to) : win.toMs
+    return chartBands(incidents ?? [], history?.maintenance ?? [], win.fromMs, win.toMs, end, (i) => describeIncident(i, t, lang).what)
+  }, [win, history, incidents, lang])
   return (
     <section class="card" aria-labelledby="charts-title">
       <div class="card__head">
@@ -159,7 +171,7 @@ export function ChartsCard({ contractedMbps }: { contractedMbps: number }) {
         <>
           <div class="charts">
             {defs.map((d) => (
-              <ChartPanel key={d.key} def={d} states={d.metrics.map((m) => series[m])} />
+              <ChartPanel key={d.key} def={d} states={d.metrics.map((m) => series[m])} bands={bands} />
             ))}
           </div>
           <p class="muted small chart-note">
@@ -167,14 +179,38 @@ export function ChartsCard({ contractedMbps }: { contractedMbps: number }) {
             <span class="legend-dash legend-dash--critical" aria-hidden="true" /> {t('charts.critical')}
             <span class="legend-dash legend-dash--contracted" aria-hidden="true" /> {t('charts.contracted', { n: formatNumber(contractedMbps, lang, 0) })}
             <span class="legend-gap" aria-hidden="true" style={{ background: GAP_FILL }} /> {t('charts.gapsNote')}
+            <span class="legend-band legend-band--incident" aria-hidden="true" /> {t('charts.incidentBand')}
+            <span class="legend-band legend-band--maintenance" aria-hidden="true" /> {t('charts.maintenanceBand')}
           </p>
+          <BandList bands={bands} nowMs={nowMs} />
+          {history && win && <StateTimeline history={history} targets={commune.detail.value?.targets ?? []} fromMs={win.fromMs} toMs={win.toMs} nowMs={nowMs} />}
         </>
       )}
     </section>
   )
 }
 
-function ChartPanel({ def, states }: { def: ChartDef; states: readonly SeriesState[] }) {
+/** The bands of the charts in words: what, from when to when (the accessible legend). */
+function BandList({ bands, nowMs }: { bands: readonly ChartBand[]; nowMs: number }) {
+  const { t } = useI18n()
+  if (bands.length === 0) return <p class="muted small chart-bands-none">{t('charts.noBands')}</p>
+  return (
+    <ul class="chart-band-list" aria-label={t('charts.bandsTitle')}>
+      {bands.map((b) => (
+        <li key={`${b.kind}:${b.id}:${b.fromMs}`} class={`chart-band-list__item chart-band-list__item--${b.kind}`} data-kind={b.kind} data-id={b.id}>
+          <span class={`legend-band legend-band--${b.kind}`} aria-hidden="true" />
+          <strong>{t(b.kind === 'incident' ? 'charts.incidentBand' : 'charts.maintenanceBand')}</strong>{' '}
+          <span title={`${formatDateTime(b.fromMs)} – ${b.open ? t('charts.ongoing') : formatDateTime(b.toMs)}`}>
+            {formatShortDateTime(b.fromMs, nowMs)}–{b.open ? t('charts.ongoing') : formatShortDateTime(b.toMs, nowMs)}
+          </span>
+          : {b.label}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function ChartPanel({ def, states, bands }: { def: ChartDef; states: readonly SeriesState[]; bands: readonly ChartBand[] }) {
   const { commune } = useModels()
   const { t } = useI18n()
   const label = t(def.title)
@@ -188,7 +224,7 @@ function ChartPanel({ def, states }: { def: ChartDef; states: readonly SeriesSta
   if (hasAny) {
     body = (
       <>
-        <SeriesChart data={data} spec={def.spec} label={label} />
+        <SeriesChart data={data} spec={def.spec} label={label} bands={bands} />
         {empty && <p class="chart-empty">{t('charts.empty')}</p>}
       </>
     )

@@ -114,7 +114,7 @@ function CommuneBody() {
         </p>
       )}
       <StatusStrip commune={c} line={commune.lineTarget.value} mcu={commune.mcuTarget.value} nowMs={nowMs} />
-      <ChartsCard contractedMbps={c.contractedMbps} />
+      <ChartsCard contractedMbps={c.contractedMbps} nowMs={nowMs} />
       <TargetsCard targets={detail.targets} nowMs={nowMs} />
       <IncidentsCard nowMs={nowMs} />
       <GapsCard gaps={detail.gaps} />

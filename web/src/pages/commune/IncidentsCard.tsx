@@ -4,7 +4,8 @@
  */
 import type { IncidentView } from '../../../../protocol'
 import { useModels, useI18n } from '../../context'
-import { describeIncident, formatDuration, formatShortDateTime, toMs } from '../../format'
+import { describeIncident, formatDuration, formatElapsed, formatShortDateTime, toMs } from '../../format'
+import { ProbeError } from '../../components/ProbeError'
 import { IncidentStateBadge, SeverityBadge } from '../../components/IncidentBadges'
 import { LoadError } from '../../components/LoadError'
 
@@ -57,12 +58,12 @@ function IncidentRow({ incident: i, nowMs }: { incident: IncidentView; nowMs: nu
       </div>
       <div class="incident-row__main">
         <span class="incident-row__summary">{described.what}</span>
-        {described.error && <span class="mono small incident__error">{described.error}</span>}
+        {described.error && <ProbeError raw={described.error} class="small incident__error" />}
         <span class="muted small">
           {t('incident.opened', { time: formatShortDateTime(opened, nowMs) })}
           {resolved !== null
             ? ` · ${t('incident.lasted', { duration: formatDuration((resolved - opened) / 1000, t) })}`
-            : ` · ${t('attention.for', { duration: formatDuration((nowMs - opened) / 1000, t) })}`}
+            : ` · ${formatElapsed((nowMs - opened) / 1000, t)}`}
           {i.ackedBy && ` · ${t('incident.ackedBy', { user: i.ackedBy })}`}
         </span>
         {i.ackComment && <span class="incident-row__comment">“{i.ackComment}”</span>}

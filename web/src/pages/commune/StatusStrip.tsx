@@ -1,13 +1,14 @@
 /**
  * The two things a commune depends on, side by side: its line and its video endpoint, each
  * with state, how long, the figures it was judged on and the verdict that set its state.
- * A down or silent target shows no figures as if they were current: they are replaced by the
- * time they were last true.
+ * A down or silent target shows no figures from before its outage (they would read as now): its
+ * state, since when, and the probe's error explained in words stand in their place.
  * @module
  */
 import type { CommuneSummary, TargetStatus } from '../../../../protocol'
 import { useI18n } from '../../context'
 import { formatDateTime, formatDuration, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../../format'
+import { ProbeError } from '../../components/ProbeError'
 import { StateBadge } from '../../components/StateBadge'
 import { figuresAreCurrent } from './TargetsCard'
 import { VerdictList } from './VerdictList'
@@ -20,7 +21,6 @@ export function StatusStrip({ commune, line, mcu, nowMs }: { commune: CommuneSum
     const since = tg ? toMs(tg.since) : null
     const last = tg ? toMs(tg.lastResultAt) : null
     const current = tg ? figuresAreCurrent(tg) : false
-    const asOf = tg ? toMs(tg.window.asOf) : null
     const rtt = current ? (tg?.window.rttMedianSeconds ?? null) : null
     const mosVerdict = tg?.verdicts.find((v) => v.rule === 'mos')
     const mos = current ? (mosVerdict?.value ?? tg?.measurements.mos_estimate) : undefined
@@ -36,7 +36,11 @@ export function StatusStrip({ commune, line, mcu, nowMs }: { commune: CommuneSum
               <StateBadge state={tg.state} />
               {tg.flapping && <span class="flag flag--flapping">{t('incident.flapping')}</span>}
               {tg.unreachable && <span class="flag">{t('commune.unreachable')}</span>}
-              {since !== null && <span class="muted small">{t('attention.for', { duration: formatDuration((nowMs - since) / 1000, t) })}</span>}
+              {since !== null && (
+                <span class="muted small" title={formatDateTime(since)}>
+                  {t('status.sinceAt', { time: formatShortDateTime(since, nowMs), duration: formatDuration((nowMs - since) / 1000, t) })}
+                </span>
+              )}
             </div>
             {current && tg.verdict && <VerdictList verdicts={[tg.verdict]} />}
             <dl class="status-card__facts">
@@ -73,8 +77,7 @@ export function StatusStrip({ commune, line, mcu, nowMs }: { commune: CommuneSum
                 <dd title={last !== null ? formatDateTime(last) : undefined}>{last !== null ? formatShortDateTime(last, nowMs) : t('value.never')}</dd>
               </div>
             </dl>
-            {!current && asOf !== null && <p class="muted small status-card__asof">{t('commune.figuresAsOf', { time: formatShortDateTime(asOf, nowMs) })}</p>}
-            {tg.lastError && <p class="status-card__error">{tg.lastError}</p>}
+            {tg.lastError && <ProbeError raw={tg.lastError} class="status-card__error" />}
           </>
         ) : (
           <p class="muted status-card__none">{t('status.none')}</p>

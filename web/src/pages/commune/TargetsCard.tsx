@@ -1,12 +1,16 @@
 /**
  * Every target of the commune with its state, the figures it was judged on and each rule's
  * verdict (value vs threshold). A down or silent target's window figures are from before the
- * outage: they are shown greyed, with the time they were true.
+ * outage: they are not shown at all (a greyed "5,5 ms" next to "Mất kết nối" still reads as
+ * now); the row says since when it has been down and why instead. Errors are explained in words,
+ * the raw line one click away.
  * @module
  */
 import type { TargetStatus } from '../../../../protocol'
 import { useI18n } from '../../context'
-import { formatDateTime, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../../format'
+import { describeReason, formatDateTime, formatLossPct, formatNumber, formatRttMs, formatShortDateTime, toMs } from '../../format'
+import { ProbeError } from '../../components/ProbeError'
+import { stateKey } from '../../i18n'
 import { StateBadge } from '../../components/StateBadge'
 import { formatAddress } from './address'
 import { VerdictList } from './VerdictList'
@@ -56,8 +60,7 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
               {sorted.map((tg) => {
                 const last = toMs(tg.lastResultAt)
                 const current = figuresAreCurrent(tg)
-                const asOf = toMs(tg.window.asOf)
-                const asOfTitle = !current && asOf !== null ? t('commune.figuresAsOf', { time: formatShortDateTime(asOf, nowMs) }) : undefined
+                const since = toMs(tg.since)
                 return (
                   <tr key={tg.id} class={`row--${tg.state}`} data-target={tg.id}>
                     <th scope="row">
@@ -69,7 +72,7 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
                     <td>
                       <StateBadge state={tg.state} compact />
                     </td>
-                    <td class="cell-wrap">{current || tg.reason === 'stale' ? <VerdictList verdicts={tg.verdicts} /> : <span class="muted small">{asOfTitle ?? t('value.none')}</span>}</td>
+                    <td class="cell-wrap">{current || tg.reason === 'stale' ? <VerdictList verdicts={tg.verdicts} /> : <span class="small">{describeReason(tg.reason, t) ?? t('value.none')}</span>}</td>
                     <td>
                       {tg.unreachable ? (
                         <span class="flag">{t('targets.unreachable.yes')}</span>
@@ -79,17 +82,24 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
                         t('value.none')
                       )}
                     </td>
-                    <td class={tg.lastError ? 'cell-error' : undefined} title={tg.lastError ?? undefined}>
-                      {tg.lastError ?? t('value.none')}
-                    </td>
+                    <td class={tg.lastError ? 'cell-error cell-wrap' : undefined}>{tg.lastError ? <ProbeError raw={tg.lastError} /> : t('value.none')}</td>
                     <td title={last !== null ? formatDateTime(last) : undefined}>{last !== null ? formatShortDateTime(last, nowMs) : t('value.never')}</td>
-                    <td class={`num${current ? '' : ' stale-figure'}`} title={asOfTitle}>
-                      {tg.window.rttMedianSeconds === null ? t('value.none') : `${formatRttMs(tg.window.rttMedianSeconds, lang)} ms`}
-                    </td>
-                    <td class={`num${current ? '' : ' stale-figure'}`} title={asOfTitle}>
-                      {tg.window.lossRatio === null ? t('value.none') : `${formatLossPct(tg.window.lossRatio, lang)} %`}
-                      {tg.window.packets > 0 && <span class="muted small"> ({t('targets.packets', { n: formatNumber(tg.window.packets, lang, 0) })})</span>}
-                    </td>
+                    {current ? (
+                      <>
+                        <td class="num" data-figure="rtt">
+                          {tg.window.rttMedianSeconds === null ? t('value.none') : `${formatRttMs(tg.window.rttMedianSeconds, lang)} ms`}
+                        </td>
+                        <td class="num" data-figure="loss">
+                          {tg.window.lossRatio === null ? t('value.none') : `${formatLossPct(tg.window.lossRatio, lang)} %`}
+                          {tg.window.packets > 0 && <span class="muted small"> ({t('targets.packets', { n: formatNumber(tg.window.packets, lang, 0) })})</span>}
+                        </td>
+                      </>
+                    ) : (
+                      // No figure from before the outage: the state and since when, in words.
+                      <td colSpan={2} class="no-figures small" data-figure="none">
+                        {since !== null ? t('targets.noFigures', { state: t(stateKey(tg.state)), since: formatShortDateTime(since, nowMs) }) : t(stateKey(tg.state))}
+                      </td>
+                    )}
                   </tr>
                 )
               })}
