@@ -91,9 +91,12 @@ function bandPlugin(bands: { current: readonly ChartBand[] }): uPlot.Plugin {
         u.root.dataset.xMin = String(min)
         u.root.dataset.xMax = String(max)
         const width = u.over.clientWidth
+        // Placed from the same min/max the data attributes expose, so a reader maps a band's
+        // offset back to its time exactly.
+        const pos = (sec: number): number => ((sec - min) / (max - min)) * width
         for (const b of bands.current) {
-          const x0 = Math.max(0, u.valToPos(b.fromMs / 1000, 'x'))
-          const x1 = Math.min(width, u.valToPos(b.toMs / 1000, 'x'))
+          const x0 = Math.max(0, pos(b.fromMs / 1000))
+          const x1 = Math.min(width, pos(b.toMs / 1000))
           if (!(x1 > x0)) continue
           const el = document.createElement('div')
           el.className = `chart-band chart-band--${b.kind}${b.open ? ' chart-band--open' : ''}`
@@ -144,7 +147,21 @@ function timeTicks(splits: number[], spanSeconds: number): string[] {
   })
 }
 
-function buildOptions(spec: ChartSpec, timeLabel: string, lang: Lang, width: number, height: number, bands: { current: readonly ChartBand[] }): uPlot.Options {
+/** A chart's time range, ms since the epoch. */
+export interface XWindow {
+  fromMs: number
+  toMs: number
+}
+
+function buildOptions(
+  spec: ChartSpec,
+  timeLabel: string,
+  lang: Lang,
+  width: number,
+  height: number,
+  bands: { current: readonly ChartBand[] },
+  shown: { current: XWindow | undefined },
+): uPlot.Options {
   const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : `${formatNumber(v, lang, spec.digits)} ${spec.unit}`)
   const refMax = spec.references.reduce((m, r) => Math.max(m, r.value), 0)
   return {
@@ -154,7 +171,9 @@ function buildOptions(spec: ChartSpec, timeLabel: string, lang: Lang, width: num
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     scales: {
-      x: { time: true },
+      // The chosen range, not the data's extent: an outage that began with the last result, or a
+      // young install, must sit where it happened on the clock, not stretched to the edges.
+      x: { time: true, range: (_u, min, max): uPlot.Range.MinMax => (shown.current ? [shown.current.fromMs / 1000, shown.current.toMs / 1000] : [min, max]) },
       y: {
         range: (_u, _min, max): uPlot.Range.MinMax => {
           if (spec.yRange) return spec.yRange
@@ -215,12 +234,15 @@ export function SeriesChart({
   label,
   height = 200,
   bands = NO_BANDS,
+  shown,
 }: {
   data: AlignedData
   spec: ChartSpec
   label: string
   height?: number
   bands?: readonly ChartBand[]
+  /** The time range shown (the data may cover less of it). */
+  shown?: XWindow
 }) {
   const { t, lang } = useI18n()
   const timeLabel = t('charts.time')
@@ -229,11 +251,13 @@ export function SeriesChart({
   const specKey = JSON.stringify(spec)
   const bandsRef = useRef<readonly ChartBand[]>(bands)
   bandsRef.current = bands
+  const windowRef = useRef<XWindow | undefined>(shown)
+  windowRef.current = shown
 
   useEffect(() => {
     const el = box.current
     if (!el) return
-    const u = new uPlot(buildOptions(spec, timeLabel, lang, Math.max(260, el.clientWidth), height, bandsRef), data as uPlot.AlignedData, el)
+    const u = new uPlot(buildOptions(spec, timeLabel, lang, Math.max(260, el.clientWidth), height, bandsRef, windowRef), data as uPlot.AlignedData, el)
     plot.current = u
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(260, el.clientWidth), height }))
     ro.observe(el)
@@ -252,6 +276,10 @@ export function SeriesChart({
   useEffect(() => {
     plot.current?.redraw(false)
   }, [bands])
+
+  useEffect(() => {
+    if (shown) plot.current?.setScale('x', { min: shown.fromMs / 1000, max: shown.toMs / 1000 })
+  }, [shown?.fromMs, shown?.toMs])
 
   return <div class="chart" ref={box} data-label={label} />
 }

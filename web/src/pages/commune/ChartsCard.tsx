@@ -11,7 +11,7 @@ import type { MessageKey, Translate } from '../../i18n'
 import { LoadError } from '../../components/LoadError'
 import { alignSeries, chartBands, gapRuns, type ChartBand } from '../../chart-data'
 import { StateTimeline } from './StateTimeline'
-import { GAP_FILL, SeriesChart, type ChartSpec } from '../../components/SeriesChart'
+import { GAP_FILL, SeriesChart, type ChartSpec, type XWindow } from '../../components/SeriesChart'
 import { RANGE_KEYS, type Metric, type SeriesState } from '../../models/commune'
 
 /** The charts of the page: what each plots, in which unit, against which references. */
@@ -171,7 +171,7 @@ export function ChartsCard({ contractedMbps, nowMs }: { contractedMbps: number; 
         <>
           <div class="charts">
             {defs.map((d) => (
-              <ChartPanel key={d.key} def={d} states={d.metrics.map((m) => series[m])} bands={bands} />
+              <ChartPanel key={d.key} def={d} states={d.metrics.map((m) => series[m])} bands={bands} shown={win ?? undefined} />
             ))}
           </div>
           <p class="muted small chart-note">
@@ -210,7 +210,7 @@ function BandList({ bands, nowMs }: { bands: readonly ChartBand[]; nowMs: number
   )
 }
 
-function ChartPanel({ def, states, bands }: { def: ChartDef; states: readonly SeriesState[]; bands: readonly ChartBand[] }) {
+function ChartPanel({ def, states, bands, shown }: { def: ChartDef; states: readonly SeriesState[]; bands: readonly ChartBand[]; shown: XWindow | undefined }) {
   const { commune } = useModels()
   const { t } = useI18n()
   const label = t(def.title)
@@ -224,7 +224,7 @@ function ChartPanel({ def, states, bands }: { def: ChartDef; states: readonly Se
   if (hasAny) {
     body = (
       <>
-        <SeriesChart data={data} spec={def.spec} label={label} bands={bands} />
+        <SeriesChart data={data} spec={def.spec} label={label} bands={bands} {...(shown ? { shown } : {})} />
         {empty && <p class="chart-empty">{t('charts.empty')}</p>}
       </>
     )
