@@ -41,11 +41,11 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
             <thead>
               <tr>
                 <th scope="col">{t('targets.role')}</th>
-                <th scope="col">{t('targets.kind')}</th>
-                <th scope="col">{t('targets.address')}</th>
+                <th scope="col">
+                  {t('targets.address')} · {t('targets.kind')}
+                </th>
                 <th scope="col">{t('targets.state')}</th>
                 <th scope="col">{t('commune.verdicts')}</th>
-                <th scope="col">{t('targets.unreachable')}</th>
                 <th scope="col">{t('targets.lastError')}</th>
                 <th scope="col">{t('targets.lastResult')}</th>
                 <th scope="col" class="num">
@@ -67,21 +67,23 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
                       <span class="target-role">{t(`role.${tg.role}`)}</span>
                       <span class="muted target-id mono">{tg.name ?? tg.id}</span>
                     </th>
-                    <td class="mono">{tg.kind}</td>
-                    <td class="mono">{formatAddress(tg.host, tg.port)}</td>
+                    {/* Address and check kind share a cell, and the unreachable flag sits under the
+                        state: ten columns did not fit 1440 px. */}
+                    <td class="mono">
+                      {formatAddress(tg.host, tg.port)}
+                      <span class="muted target-id">{tg.kind}</span>
+                    </td>
                     <td>
                       <StateBadge state={tg.state} compact />
+                      {tg.unreachable ? (
+                        <span class="flag target-flag" title={t('targets.unreachable')}>
+                          {t('targets.unreachable.yes')}
+                        </span>
+                      ) : tg.awaitingParents ? (
+                        <span class="flag target-flag">{t('commune.awaitingParents')}</span>
+                      ) : null}
                     </td>
                     <td class="cell-wrap">{current || tg.reason === 'stale' ? <VerdictList verdicts={tg.verdicts} /> : <span class="small">{describeReason(tg.reason, t) ?? t('value.none')}</span>}</td>
-                    <td>
-                      {tg.unreachable ? (
-                        <span class="flag">{t('targets.unreachable.yes')}</span>
-                      ) : tg.awaitingParents ? (
-                        <span class="flag">{t('commune.awaitingParents')}</span>
-                      ) : (
-                        t('value.none')
-                      )}
-                    </td>
                     <td class={tg.lastError ? 'cell-error cell-wrap' : undefined}>{tg.lastError ? <ProbeError raw={tg.lastError} /> : t('value.none')}</td>
                     <td title={last !== null ? formatDateTime(last) : undefined}>{last !== null ? formatShortDateTime(last, nowMs) : t('value.never')}</td>
                     {current ? (
@@ -96,7 +98,7 @@ export function TargetsCard({ targets, nowMs }: { targets: readonly TargetStatus
                       </>
                     ) : (
                       // No figure from before the outage: the state and since when, in words.
-                      <td colSpan={2} class="no-figures small" data-figure="none">
+                      <td colSpan={2} class="no-figures small cell-wrap" data-figure="none">
                         {since !== null ? t('targets.noFigures', { state: t(stateKey(tg.state)), since: formatShortDateTime(since, nowMs) }) : t(stateKey(tg.state))}
                       </td>
                     )}
