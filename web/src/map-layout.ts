@@ -16,13 +16,13 @@
 import type { State } from '../../protocol'
 
 /** Marker diameter per state in map units at zoom 1 (the 1000-unit map is drawn ~600–900 px wide). Problems are bigger; down and unknown most of all, to be found. */
-export const MARKER_SIZE: Readonly<Record<State, number>> = { ok: 12, warning: 20, critical: 21, down: 26, unknown: 24 }
+export const MARKER_SIZE: Readonly<Record<State, number>> = { ok: 12, warning: 20, critical: 22, down: 30, unknown: 28 }
 /** Severity order for grouping and labels: first is most urgent. */
 export const SEVERITY_ORDER: readonly State[] = ['down', 'critical', 'warning', 'unknown', 'ok']
 /** From this zoom on, every visible commune is labelled (not only the ones in trouble). */
 export const LABEL_ALL_ZOOM = 3
-/** Label font size in map units at zoom 1 (screen-constant like markers). */
-export const LABEL_FONT = 12
+/** Label font size in map units at zoom 1 (screen-constant like markers; ~11 px on a 1440 px screen). */
+export const LABEL_FONT = 17
 /** Gap kept between two markers so they read as two (map units at zoom 1). */
 const MARKER_GAP = 1
 
@@ -118,17 +118,17 @@ export function labelText(g: MarkerGroup): string {
 
 /**
  * Estimated width of a text in units of its font size. Vietnamese names are short words of
- * Latin letters with diacritics (which add height, not width); 0.56 em per character is the
- * system sans-serif average, with a little to spare.
+ * Latin letters with diacritics (which add height, not width); 0.6 em per character is the
+ * system sans-serif average (DejaVu Sans, wider than most), with a little to spare.
  */
 export function textWidth(text: string, font: number): number {
-  return [...text.normalize('NFC')].length * 0.56 * font + 2
+  return [...text.normalize('NFC')].length * 0.6 * font + 2
 }
 
 /**
  * Places labels at zoom `k` inside `viewport` (map units). Groups in trouble are labelled at
  * every zoom; the rest only from {@link LABEL_ALL_ZOOM}. Each label tries right, left, above,
- * below its marker and takes the first spot that touches no other label or marker; a group in
+ * below its marker, then the four corners, and takes the first spot that touches no other label or marker; a group in
  * trouble (or any group when all are labelled) without a free spot takes the least crowded one,
  * a calm one is left unlabelled. Most severe first, so problems get the best spots.
  */
@@ -155,6 +155,10 @@ export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport:
       { x: x - r - pad - w, y: y - h / 2, w, h },
       { x: x - w / 2, y: y - r - pad - h, w, h },
       { x: x - w / 2, y: y + r + pad, w, h },
+      { x: x + r * 0.7, y: y - r * 0.7 - h, w, h },
+      { x: x + r * 0.7, y: y + r * 0.7, w, h },
+      { x: x - r * 0.7 - w, y: y - r * 0.7 - h, w, h },
+      { x: x - r * 0.7 - w, y: y + r * 0.7, w, h },
     ]
     let best: Box | undefined
     let bestCost = Infinity

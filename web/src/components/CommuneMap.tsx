@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { STATES, type CommuneSummary, type State } from '../../../protocol'
 import { useI18n } from '../context'
 import { formatNumber } from '../format'
@@ -79,11 +79,29 @@ export function CommuneMap({
   const groups = useMemo(() => (layer === 'state' ? groupMarkers(points, k) : []), [points, k, layer])
   const boxW = proj?.width ?? WIDTH
   const boxH = proj?.height ?? 0
-  // Labels only for what is on screen: the viewport in unzoomed map units.
-  const labels = useMemo(
-    () => (layer === 'state' ? placeLabels(groups, k, { x: -view.x / k, y: -view.y / k, w: boxW / k, h: boxH / k }) : []),
-    [groups, k, view.x, view.y, boxW, boxH, layer],
-  )
+  // The element's size: the page may letterbox the map (its height is capped), and what shows
+  // beside the viewBox is on screen too, so labels must be placed there as well.
+  const [element, setElement] = useState<{ w: number; h: number } | null>(null)
+  useEffect(() => {
+    const svg = svgRef.current
+    if (!svg || typeof ResizeObserver === 'undefined') return
+    const ro = new ResizeObserver(() => {
+      const r = svg.getBoundingClientRect()
+      setElement((old) => (old && old.w === r.width && old.h === r.height ? old : { w: r.width, h: r.height }))
+    })
+    ro.observe(svg)
+    return () => ro.disconnect()
+  }, [proj !== null])
+  const labels = useMemo(() => {
+    if (layer !== 'state') return []
+    // Visible area in viewBox units (preserveAspectRatio "xMidYMid meet"), then unzoomed map units.
+    const scale = element && element.w > 0 && element.h > 0 ? Math.min(element.w / boxW, element.h / boxH) : 1
+    const visW = element ? element.w / scale : boxW
+    const visH = element ? element.h / scale : boxH
+    const x0 = (boxW - visW) / 2
+    const y0 = (boxH - visH) / 2
+    return placeLabels(groups, k, { x: (x0 - view.x) / k, y: (y0 - view.y) / k, w: visW / k, h: visH / k })
+  }, [groups, k, view.x, view.y, boxW, boxH, layer, element])
   const layers = useMemo(() => (layer === 'state' ? stateLayers(groups, labels, k) : gapLayers(points, k, gapCounts, silent)), [groups, labels, points, k, layer, gapCounts, silent])
 
   if (!proj) return <p class="card__empty">{t('map.empty')}</p>
@@ -271,9 +289,9 @@ function stateLayers(groups: readonly MarkerGroup[], labels: readonly PlacedLabe
               <g key={p.code} class="map__marker" data-code={p.code} data-state={s} data-count={members.length}>
                 <use href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} class="map__mk" />
                 {members.length > 1 && (
-                  <g class="map__count" transform={`translate(${(p.x + half * 0.75).toFixed(2)} ${(p.y - half * 0.75).toFixed(2)}) scale(${1 / k})`}>
-                    <circle r={members.length > 9 ? 8.5 : 7} />
-                    <text y="3.6" text-anchor="middle">
+                  <g class="map__count" transform={`translate(${(p.x + half + 3 / k).toFixed(2)} ${(p.y - half - 3 / k).toFixed(2)}) scale(${1 / k})`}>
+                    <circle r={members.length > 9 ? 7.5 : 6} />
+                    <text y="3.2" text-anchor="middle">
                       {members.length}
                     </text>
                   </g>
