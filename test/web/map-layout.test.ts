@@ -102,4 +102,23 @@ describe('placeLabels', () => {
     expect(labels.length).toBeGreaterThan(20)
     expect(overlap / total).toBeLessThan(0.05)
   })
+
+  it('on a crowded map leaves names out rather than pile them, and names the worst first', () => {
+    const pts = scatter(3000, 14)
+    const groups = groupMarkers(pts, 1)
+    const labels = placeLabels(groups, 1, WHOLE)
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = (labels[i] as { box: Box }).box
+        const b = (labels[j] as { box: Box }).box
+        expect(area(a, b)).toBeLessThanOrEqual(0.25 * Math.max(a.w * a.h, b.w * b.h) + 1e-9)
+      }
+    }
+    const share = (st: State): number => {
+      const of = groups.filter((g) => g.anchor.state === st)
+      return of.filter((g) => labels.some((l) => l.code === g.anchor.code)).length / of.length
+    }
+    expect(labels.length).toBeLessThan(groups.filter((g) => g.anchor.state !== 'ok').length)
+    expect(share('down')).toBeGreaterThan(share('warning'))
+  })
 })

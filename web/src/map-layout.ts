@@ -23,6 +23,8 @@ export const SEVERITY_ORDER: readonly State[] = ['down', 'critical', 'warning', 
 export const LABEL_ALL_ZOOM = 3
 /** Label font size in map units at zoom 1 (screen-constant like markers; ~11 px on a 1440 px screen). */
 export const LABEL_FONT = 17
+/** Share of a label's box that other labels may cover before it is left out. */
+const MAX_LABEL_OVERLAP = 0.25
 /** Gap kept between two markers so they read as two (map units at zoom 1). */
 const MARKER_GAP = 1
 
@@ -128,9 +130,10 @@ export function textWidth(text: string, font: number): number {
 /**
  * Places labels at zoom `k` inside `viewport` (map units). Groups in trouble are labelled at
  * every zoom; the rest only from {@link LABEL_ALL_ZOOM}. Each label tries right, left, above,
- * below its marker, then the four corners, and takes the first spot that touches no other label or marker; a group in
- * trouble (or any group when all are labelled) without a free spot takes the least crowded one,
- * a calm one is left unlabelled. Most severe first, so problems get the best spots.
+ * below its marker, then the four corners, and takes the first spot that touches no other
+ * label or marker; without a free spot it takes the least crowded one, unless another label
+ * would cover more than a quarter of it (then it is left out: names piled on names help nobody;
+ * zooming in makes room). Most severe first, so problems get the spots when room is short.
  */
 export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport: Box): PlacedLabel[] {
   const all = k >= LABEL_ALL_ZOOM
@@ -162,21 +165,26 @@ export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport:
     ]
     let best: Box | undefined
     let bestCost = Infinity
+    let bestOverlap = 0
     for (const s of spots) {
-      let cost = 0
-      for (const l of placed) cost += intersects(s, l.box) * 4
+      let overlap = 0
+      for (const l of placed) overlap += intersects(s, l.box)
+      let cost = overlap * 4
       for (const o of obstacles) cost += intersects(s, o)
       // Off the viewport counts as crowded: the name would be cut.
-      const cut = s.w * s.h - intersects(s, viewport)
-      cost += cut * 4
+      cost += (s.w * s.h - intersects(s, viewport)) * 4
       if (cost < bestCost) {
         bestCost = cost
+        bestOverlap = overlap
         best = s
       }
       if (cost === 0) break
     }
     if (!best) continue
+    // A calm commune at a low zoom is named only in a free spot; any label that would cover a
+    // quarter of itself with other names is left out (its marker and the lists still show it).
     if (bestCost > 0 && !all && g.anchor.state === 'ok') continue
+    if (bestOverlap > MAX_LABEL_OVERLAP * w * h) continue
     placed.push({ code: g.anchor.code, text, box: best })
   }
   return placed
