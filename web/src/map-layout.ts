@@ -104,7 +104,7 @@ export interface Box {
   h: number
 }
 
-/** A placed label: its text, the group it names, and its box (text anchored at its left, baseline at `y + h × 0.8`). */
+/** A placed label: its text, the group it names, and its box (text anchored at its left, baseline at `y + h × 0.75`). */
 export interface PlacedLabel {
   code: string
   text: string
@@ -138,7 +138,8 @@ export function textWidth(text: string, font: number): number {
 export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport: Box): PlacedLabel[] {
   const all = k >= LABEL_ALL_ZOOM
   const font = LABEL_FONT / k
-  const h = font * 1.25
+  // A line and a bit: diacritics above and below (ỹ, ạ) need the room to stay apart.
+  const h = font * 1.4
   const inView = (g: MarkerGroup): boolean => g.anchor.x >= viewport.x && g.anchor.x <= viewport.x + viewport.w && g.anchor.y >= viewport.y && g.anchor.y <= viewport.y + viewport.h
   const visible = groups.filter(inView)
   const obstacles: Box[] = visible.map((g) => {

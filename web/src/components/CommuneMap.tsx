@@ -305,7 +305,7 @@ function stateLayers(groups: readonly MarkerGroup[], labels: readonly PlacedLabe
         {labels.map((l) => {
           const state = groups.find((g) => g.anchor.code === l.code)?.anchor.state ?? 'ok'
           return (
-            <text key={l.code} class={`map__label map__label--${state}`} data-code={l.code} x={l.box.x} y={l.box.y + l.box.h * 0.8} stroke-width={3 / k}>
+            <text key={l.code} class={`map__label map__label--${state}`} data-code={l.code} x={l.box.x} y={l.box.y + l.box.h * 0.75} stroke-width={3 / k}>
               {l.text}
             </text>
           )
