@@ -68,11 +68,11 @@ function mcuOutageIndex(epoch: number, count: number, elapsedMs: number): number
 }
 
 /**
- * Persistent troubles, one commune each (two for the slow line): `index % 100` picks them, so
- * the ~130-commune demo has about ten, a normal day's share, and every state still shows.
+ * Persistent troubles, one commune each: `index % 100` picks them (all from 30 up, so once in
+ * the ~130-commune demo): eight, a normal day's share, and every state still shows.
  */
 const TROUBLE = {
-  slowLine: 3, // warning: RTT > 50 ms (indices 3 and 103)
+  slowLine: 31, // warning: RTT > 50 ms
   verySlowLine: 45, // critical: RTT > 100 ms
   lossyLine: 57, // critical: loss > 1 %
   slightlyLossyLine: 71, // warning: loss > 0.1 %

@@ -122,7 +122,7 @@ describe('DemoSimulation responders (real sockets)', () => {
     const codes = [...inv.addresses.keys()]
     const addr = (i: number) => inv.addresses.get(codes[i] as string) as string
     const healthy = 0
-    const slow = 3 // index % 100 === 3: ~58 ms
+    const slow = 31 // index % 100 === 31: ~82 ms
     const lineDown = 2 // (0*7 + 0*41 + 2) % 130: down in the first outage window
     const mcuDown = 5 // (0 * 13 + 5), whose line is healthy
     expect(sim.impairmentOf(codes[lineDown] as string)?.lineOutage).toBe(true)
