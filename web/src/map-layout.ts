@@ -113,6 +113,45 @@ export interface PlacedLabel {
 
 const intersects = (a: Box, b: Box): number => Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x)) * Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y))
 
+/**
+ * Boxes bucketed on a grid, so a label spot is checked against its neighbourhood only (a
+ * 3,000-commune province re-places labels on every pan step).
+ */
+class BoxIndex {
+  private readonly cells = new Map<string, Box[]>()
+  constructor(private readonly cell: number) {}
+
+  private keys(b: Box): string[] {
+    const out: string[] = []
+    for (let cx = Math.floor(b.x / this.cell); cx <= Math.floor((b.x + b.w) / this.cell); cx++) {
+      for (let cy = Math.floor(b.y / this.cell); cy <= Math.floor((b.y + b.h) / this.cell); cy++) out.push(`${cx},${cy}`)
+    }
+    return out
+  }
+
+  add(b: Box): void {
+    for (const key of this.keys(b)) {
+      const list = this.cells.get(key)
+      if (list) list.push(b)
+      else this.cells.set(key, [b])
+    }
+  }
+
+  /** Total area of the stored boxes that `b` covers (each box counted once). */
+  covered(b: Box): number {
+    const seen = new Set<Box>()
+    let sum = 0
+    for (const key of this.keys(b)) {
+      for (const o of this.cells.get(key) ?? []) {
+        if (seen.has(o)) continue
+        seen.add(o)
+        sum += intersects(b, o)
+      }
+    }
+    return sum
+  }
+}
+
 /** The label of a group: the anchor's name, with "+N" for the others. */
 export function labelText(g: MarkerGroup): string {
   return g.members.length > 1 ? `${g.anchor.name} +${g.members.length - 1}` : g.anchor.name
@@ -142,10 +181,13 @@ export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport:
   const h = font * 1.4
   const inView = (g: MarkerGroup): boolean => g.anchor.x >= viewport.x && g.anchor.x <= viewport.x + viewport.w && g.anchor.y >= viewport.y && g.anchor.y <= viewport.y + viewport.h
   const visible = groups.filter(inView)
-  const obstacles: Box[] = visible.map((g) => {
+  // Cells about a short name wide: a spot touches a handful of them.
+  const obstacles = new BoxIndex(h * 4)
+  for (const g of visible) {
     const r = MARKER_SIZE[g.anchor.state] / 2 / k
-    return { x: g.anchor.x - r, y: g.anchor.y - r, w: 2 * r, h: 2 * r }
-  })
+    obstacles.add({ x: g.anchor.x - r, y: g.anchor.y - r, w: 2 * r, h: 2 * r })
+  }
+  const taken = new BoxIndex(h * 4)
   const placed: PlacedLabel[] = []
   const wanted = visible.filter((g) => all || g.anchor.state !== 'ok').sort((a, b) => bySeverity(a.anchor, b.anchor))
   for (const g of wanted) {
@@ -168,10 +210,8 @@ export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport:
     let bestCost = Infinity
     let bestOverlap = 0
     for (const s of spots) {
-      let overlap = 0
-      for (const l of placed) overlap += intersects(s, l.box)
-      let cost = overlap * 4
-      for (const o of obstacles) cost += intersects(s, o)
+      const overlap = taken.covered(s)
+      let cost = overlap * 4 + obstacles.covered(s)
       // Off the viewport counts as crowded: the name would be cut.
       cost += (s.w * s.h - intersects(s, viewport)) * 4
       if (cost < bestCost) {
@@ -187,6 +227,7 @@ export function placeLabels(groups: readonly MarkerGroup[], k: number, viewport:
     if (bestCost > 0 && !all && g.anchor.state === 'ok') continue
     if (bestOverlap > MAX_LABEL_OVERLAP * w * h) continue
     placed.push({ code: g.anchor.code, text, box: best })
+    taken.add(best)
   }
   return placed
 }
