@@ -150,4 +150,19 @@ describe.skipIf(!chromiumPath)('commune map on the demo province (chromium, 1440
     expect(overlaps(list)).toEqual([])
     expect(foreign).toEqual([])
   }, 30_000)
+
+  it('keeps markers findable and names readable on a 360-px phone', async () => {
+    await page.setViewportSize({ width: 360, height: 740 })
+    await page.click('.map__btn--reset')
+    await page.locator('.map__svg').scrollIntoViewIfNeeded()
+    const list = await waitFor('markers laid out for the phone', async () => {
+      const l = await drawn()
+      return l.length > 0 && overlaps(l).length === 0 ? l : undefined
+    }, 10_000).catch(async () => drawn())
+    await page.screenshot({ path: join(SHOTS, 'map-phone-360.png') })
+    expect(overlaps(list)).toEqual([])
+    for (const m of list.filter((x) => x.state === 'down' || x.state === 'unknown')) expect(m.r, `${m.state} ${m.code}`).toBeGreaterThanOrEqual(MIN_PROBLEM_RADIUS_PX)
+    const fontPx = await page.locator('.map__label').first().evaluate((el) => el.getBoundingClientRect().height)
+    expect(fontPx).toBeGreaterThanOrEqual(9)
+  }, 30_000)
 })

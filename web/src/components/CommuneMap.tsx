@@ -13,6 +13,8 @@ import { StateBadge } from './StateBadge'
 export type MapLayer = 'state' | 'gaps'
 
 const WIDTH = 1000
+/** Pixels per map unit of the map as drawn on a 1440-px desktop: marker and label sizes are set for it. */
+const REFERENCE_PX_PER_UNIT = 0.72
 const PADDING = 24
 /** Problems are drawn last, on top of the calm majority. */
 const DRAW_ORDER: readonly State[] = [...SEVERITY_ORDER].reverse()
@@ -76,7 +78,6 @@ export function CommuneMap({
   }, [communes, proj])
 
   const k = view.k
-  const groups = useMemo(() => (layer === 'state' ? groupMarkers(points, k) : []), [points, k, layer])
   const boxW = proj?.width ?? WIDTH
   const boxH = proj?.height ?? 0
   // The element's size: the page may letterbox the map (its height is capped), and what shows
@@ -92,17 +93,23 @@ export function CommuneMap({
     ro.observe(svg)
     return () => ro.disconnect()
   }, [proj !== null])
+  // Screen pixels per viewBox unit (preserveAspectRatio "xMidYMid meet").
+  const scale = element && element.w > 0 && element.h > 0 && boxH > 0 ? Math.min(element.w / boxW, element.h / boxH) : REFERENCE_PX_PER_UNIT
+  // Markers and names keep their desktop size in pixels on a narrow screen (up to 2.5 times the map
+  // units): layout at zoom k with sizes × boost is layout at zoom k ÷ boost.
+  const boost = Math.min(2.5, Math.max(1, REFERENCE_PX_PER_UNIT / scale))
+  const ek = k / boost
+  const groups = useMemo(() => (layer === 'state' ? groupMarkers(points, ek) : []), [points, ek, layer])
   const labels = useMemo(() => {
     if (layer !== 'state') return []
-    // Visible area in viewBox units (preserveAspectRatio "xMidYMid meet"), then unzoomed map units.
-    const scale = element && element.w > 0 && element.h > 0 ? Math.min(element.w / boxW, element.h / boxH) : 1
+    // Visible area in viewBox units, then in unzoomed map units.
     const visW = element ? element.w / scale : boxW
     const visH = element ? element.h / scale : boxH
     const x0 = (boxW - visW) / 2
     const y0 = (boxH - visH) / 2
-    return placeLabels(groups, k, { x: (x0 - view.x) / k, y: (y0 - view.y) / k, w: visW / k, h: visH / k })
-  }, [groups, k, view.x, view.y, boxW, boxH, layer, element])
-  const layers = useMemo(() => (layer === 'state' ? stateLayers(groups, labels, k) : gapLayers(points, k, gapCounts, silent)), [groups, labels, points, k, layer, gapCounts, silent])
+    return placeLabels(groups, ek, { x: (x0 - view.x) / k, y: (y0 - view.y) / k, w: visW / k, h: visH / k })
+  }, [groups, k, ek, view.x, view.y, boxW, boxH, layer, element, scale])
+  const layers = useMemo(() => (layer === 'state' ? stateLayers(groups, labels, ek) : gapLayers(points, ek, gapCounts, silent)), [groups, labels, points, ek, layer, gapCounts, silent])
 
   if (!proj) return <p class="card__empty">{t('map.empty')}</p>
   const { width, height } = proj
