@@ -38,10 +38,10 @@ export interface MapPoint {
 }
 
 /** A drawn marker: one commune, or several that would overlap, shown as the most severe. */
-export interface MarkerGroup {
-  anchor: MapPoint
+export interface MarkerGroup<P extends MapPoint = MapPoint> {
+  anchor: P
   /** Every commune in the group, anchor first. */
-  members: MapPoint[]
+  members: P[]
 }
 
 const rank = (s: State): number => SEVERITY_ORDER.indexOf(s)
@@ -56,15 +56,15 @@ function bySeverity(a: MapPoint, b: MapPoint): number {
  * linear: a cell is as wide as the largest collision distance, so only the 3 × 3 cells around a
  * point can hold an anchor it overlaps.
  */
-export function groupMarkers(points: readonly MapPoint[], k: number): MarkerGroup[] {
+export function groupMarkers<P extends MapPoint>(points: readonly P[], k: number): Array<MarkerGroup<P>> {
   const maxSize = Math.max(...Object.values(MARKER_SIZE))
   const cell = (maxSize + MARKER_GAP) / k
-  const grid = new Map<string, MarkerGroup[]>()
-  const groups: MarkerGroup[] = []
+  const grid = new Map<string, Array<MarkerGroup<P>>>()
+  const groups: Array<MarkerGroup<P>> = []
   for (const p of [...points].sort(bySeverity)) {
     const cx = Math.floor(p.x / cell)
     const cy = Math.floor(p.y / cell)
-    let home: MarkerGroup | undefined
+    let home: MarkerGroup<P> | undefined
     let best = Infinity
     for (let dx = -1; dx <= 1; dx++) {
       for (let dy = -1; dy <= 1; dy++) {
@@ -80,7 +80,7 @@ export function groupMarkers(points: readonly MapPoint[], k: number): MarkerGrou
     }
     if (home) home.members.push(p)
     else {
-      const g = { anchor: p, members: [p] }
+      const g: MarkerGroup<P> = { anchor: p, members: [p] }
       groups.push(g)
       const key = `${cx},${cy}`
       const list = grid.get(key)

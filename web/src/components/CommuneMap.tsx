@@ -1,3 +1,4 @@
+import type { VNode } from 'preact'
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { STATES, type CommuneSummary, type State } from '../../../protocol'
 import { useI18n } from '../context'
@@ -109,7 +110,15 @@ export function CommuneMap({
     const y0 = (boxH - visH) / 2
     return placeLabels(groups, ek, { x: (x0 - view.x) / k, y: (y0 - view.y) / k, w: visW / k, h: visH / k })
   }, [groups, k, ek, view.x, view.y, boxW, boxH, layer, element, scale])
-  const layers = useMemo(() => (layer === 'state' ? stateLayers(groups, labels, ek) : gapLayers(points, ek, gapCounts, silent)), [groups, labels, points, ek, layer, gapCounts, silent])
+  // Marker vnodes are kept per commune row (rows are immutable, replaced when they change) and
+  // group size, so a live batch re-diffs only the markers that changed, and re-rendering the page
+  // every second (durations elsewhere) costs nothing here.
+  const markerCache = useRef<{ key: string; byRow: WeakMap<CommuneSummary, { count: number; v: VNode }> }>({ key: '', byRow: new WeakMap() })
+  const layers = useMemo(() => {
+    const key = `${ek}|${coordKey}|${boxW}|${boxH}`
+    if (markerCache.current.key !== key) markerCache.current = { key, byRow: new WeakMap() }
+    return layer === 'state' ? stateLayers(groups, labels, ek, markerCache.current.byRow) : gapLayers(points, ek, gapCounts, silent)
+  }, [groups, labels, points, ek, layer, gapCounts, silent])
 
   if (!proj) return <p class="card__empty">{t('map.empty')}</p>
   const { width, height } = proj
@@ -281,8 +290,8 @@ function hoverGroup(groups: readonly MarkerGroup[], code: string): number {
   return groups.find((g) => g.anchor.code === code)?.members.length ?? 1
 }
 
-function stateLayers(groups: readonly MarkerGroup[], labels: readonly PlacedLabel[], k: number) {
-  const by: Record<State, MarkerGroup[]> = { ok: [], warning: [], critical: [], down: [], unknown: [] }
+function stateLayers(groups: ReadonlyArray<MarkerGroup<Point>>, labels: readonly PlacedLabel[], k: number, cache: WeakMap<CommuneSummary, { count: number; v: VNode }>) {
+  const by: Record<State, Array<MarkerGroup<Point>>> = { ok: [], warning: [], critical: [], down: [], unknown: [] }
   for (const g of groups) by[g.anchor.state].push(g)
   const font = LABEL_FONT / k
   return (
@@ -292,19 +301,25 @@ function stateLayers(groups: readonly MarkerGroup[], labels: readonly PlacedLabe
         const half = size / 2
         return (
           <g key={s} class={`map__layer map__layer--${s}`} data-state={s}>
-            {by[s].map(({ anchor: p, members }) => (
-              <g key={p.code} class="map__marker" data-code={p.code} data-state={s} data-count={members.length}>
-                <use href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} class="map__mk" />
-                {members.length > 1 && (
-                  <g class="map__count" transform={`translate(${(p.x + half + 3 / k).toFixed(2)} ${(p.y - half - 3 / k).toFixed(2)}) scale(${1 / k})`}>
-                    <circle r={members.length > 9 ? 7.5 : 6} />
-                    <text y="3.2" text-anchor="middle">
-                      {members.length}
-                    </text>
-                  </g>
-                )}
-              </g>
-            ))}
+            {by[s].map(({ anchor: p, members }) => {
+              const hit = cache.get(p.c)
+              if (hit && hit.count === members.length) return hit.v
+              const v = (
+                <g key={p.code} class="map__marker" data-code={p.code} data-state={s} data-count={members.length}>
+                  <use href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} class="map__mk" />
+                  {members.length > 1 && (
+                    <g class="map__count" transform={`translate(${(p.x + half + 3 / k).toFixed(2)} ${(p.y - half - 3 / k).toFixed(2)}) scale(${1 / k})`}>
+                      <circle r={members.length > 9 ? 7.5 : 6} />
+                      <text y="3.2" text-anchor="middle">
+                        {members.length}
+                      </text>
+                    </g>
+                  )}
+                </g>
+              )
+              cache.set(p.c, { count: members.length, v })
+              return v
+            })}
           </g>
         )
       })}
