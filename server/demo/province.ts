@@ -4,7 +4,7 @@
  * same demo appears on every machine. Everything produced here is marked as demo data.
  * @module
  */
-import type { CommuneInput, CoverageGapInput, TargetInput } from '../../protocol'
+import type { CommuneInput, CoverageGapInput, ProvinceBoundary, TargetInput } from '../../protocol'
 
 export const DEMO_PROVINCE = { code: 'NA-DEMO', name: 'Nghệ An (demo — mô phỏng)' } as const
 
@@ -13,6 +13,15 @@ const OUTLINE: ReadonlyArray<readonly [number, number]> = [
   [103.88, 19.25], [104.05, 19.55], [104.6, 19.95], [105.3, 19.98], [105.62, 19.55],
   [105.78, 19.1], [105.72, 18.7], [105.25, 18.62], [104.95, 18.72], [104.5, 18.95],
 ]
+
+/**
+ * The demo's outline as GeoJSON for the map (the same polygon that keeps demo points inside):
+ * a closed ring. Rough on purpose (ten points); the demo banner already says it is a simulation.
+ */
+export function demoBoundary(): ProvinceBoundary {
+  const ring = [...OUTLINE, OUTLINE[0] as readonly [number, number]].map(([lon, lat]) => [lon, lat] as [number, number])
+  return { type: 'Feature', geometry: { type: 'Polygon', coordinates: [ring] } }
+}
 
 /** Communes and wards named in public reporting on the 2025 reorganisation. */
 const NAMED: ReadonlyArray<[string, 'xa' | 'phuong']> = [

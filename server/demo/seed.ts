@@ -4,8 +4,9 @@
  */
 import { eq } from 'drizzle-orm'
 import type { Store } from '../store/store'
+import { BOUNDARY_SETTING } from '../routes/settings'
 import { communes } from '../store/schema'
-import { buildDemoInventory, DEMO_PROVINCE, type DemoInventory } from './province'
+import { buildDemoInventory, demoBoundary, DEMO_PROVINCE, type DemoInventory } from './province'
 
 /** Setting key that marks the database as holding the demo province. */
 export const DEMO_SETTING = 'demo'
@@ -31,6 +32,9 @@ export function seedDemo(store: Store, demoNet: number): SeededDemo {
     store.setSetting(DEMO_SETTING, '1')
     store.setSetting('province.code', DEMO_PROVINCE.code)
     store.setSetting('province.name', DEMO_PROVINCE.name)
+    // The map's outline, only where nobody chose one: an uploaded outline, or one an admin
+    // cleared (stored as empty), is the operator's and stays as it is.
+    if (store.getSetting(BOUNDARY_SETTING) === undefined) store.setSetting(BOUNDARY_SETTING, JSON.stringify(demoBoundary()))
     let remote = store.getProbeByName(DEMO_REMOTE_PROBE)
     if (!remote) remote = store.createProbe(DEMO_REMOTE_PROBE, 'Demo — máy đo mô phỏng tại UBND xã (Kỳ Sơn)').probe
     for (const c of inventory.communes) store.upsertCommune(c, true)
@@ -51,6 +55,8 @@ export function removeDemo(store: Store): number {
     const removed = store.db.delete(communes).where(eq(communes.demo, true)).run().changes
     const remote = store.getProbeByName(DEMO_REMOTE_PROBE)
     if (remote) store.deleteProbe(remote.id)
+    // The demo's own outline leaves with it (an operator's stays).
+    if (store.getSetting(BOUNDARY_SETTING) === JSON.stringify(demoBoundary())) store.deleteSetting(BOUNDARY_SETTING)
     store.setSetting(DEMO_SETTING, '0')
     store.audit('system', 'demo-remove', 'province', DEMO_PROVINCE.code, { communes: removed })
     return removed

@@ -41,8 +41,9 @@ const AGENT_ONLINE_TO_MS = 420_000
 
 /**
  * The script: a pure function of commune index and elapsed time, so tests can assert it and
- * every demo run looks alike. Roughly: most communes healthy, some slow, some lossy, three
- * lines down at any time (rotating every 4 minutes), one MCU down.
+ * every demo run looks alike: a normal day (about nine in ten communes healthy) with a few
+ * problems — a handful of slow, lossy or under-contract lines, two lines down for three minutes
+ * of every four (rotating), one MCU down behind a healthy line — so every state shows.
  */
 export function impairmentAt(index: number, count: number, elapsedMs: number): Impairment {
   const epoch = Math.floor(elapsedMs / OUTAGE_WINDOW_MS)
@@ -66,21 +67,38 @@ function mcuOutageIndex(epoch: number, count: number, elapsedMs: number): number
   return start
 }
 
+/**
+ * Persistent troubles, one commune each: `index % 100` picks them (all from 30 up, so once in
+ * the ~130-commune demo): eight, a normal day's share, and every state still shows.
+ */
+const TROUBLE = {
+  slowLine: 31, // warning: RTT > 50 ms
+  verySlowLine: 45, // critical: RTT > 100 ms
+  lossyLine: 57, // critical: loss > 1 %
+  slightlyLossyLine: 71, // warning: loss > 0.1 %
+  jitteryLine: 88, // warning: jitter > 10 ms
+  underContract: 34, // warning: below 0.8 × contracted (hourly throughput test)
+  farUnderContract: 96, // critical: below 0.5 × contracted
+  poorVideo: 62, // critical: MOS < 3.6 on the video path
+} as const
+/** Lines cut at once during an outage window. */
+const LINES_DOWN = 2
+
 /** Everything but the MCU outage. */
 function lineImpairmentAt(index: number, count: number, elapsedMs: number): Impairment {
   const imp: Impairment = { delayMs: 4 + (index % 7) * 1.5, jitterMs: 0.5 + (index % 3) * 0.5, loss: 0, lineOutage: false, mcuOutage: false, rateShare: 0.93 + (index % 5) * 0.03, videoLoss: 0 }
-  if (index % 10 === 3) imp.delayMs = 58 + (index % 4) * 8 // warning: RTT > 50 ms
-  if (index % 17 === 5) imp.delayMs = 125 + (index % 3) * 15 // critical: RTT > 100 ms
-  if (index % 23 === 7) imp.loss = 0.03 // critical: loss > 1 %
-  if (index % 29 === 11) imp.loss = 0.004 // warning: loss > 0.1 %
-  if (index % 31 === 13) imp.jitterMs = 18 // warning: jitter > 10 ms on a line
-  if (index % 13 === 4) imp.rateShare = 0.57 // warning: below 0.8 × contracted
-  if (index % 19 === 6) imp.rateShare = 0.42 // critical: below 0.5 × contracted
-  if (index % 37 === 9) imp.videoLoss = 0.12 // critical: MOS < 3.6 on the video path
-  if (index % 41 === 20) imp.videoLoss = 0.07 // warning: MOS < 4.0
+  const slot = index % 100
+  if (slot === TROUBLE.slowLine) imp.delayMs = 58 + (index % 4) * 8
+  if (slot === TROUBLE.verySlowLine) imp.delayMs = 125 + (index % 3) * 15
+  if (slot === TROUBLE.lossyLine) imp.loss = 0.03
+  if (slot === TROUBLE.slightlyLossyLine) imp.loss = 0.004
+  if (slot === TROUBLE.jitteryLine) imp.jitterMs = 18
+  if (slot === TROUBLE.underContract) imp.rateShare = 0.57
+  if (slot === TROUBLE.farUnderContract) imp.rateShare = 0.42
+  if (slot === TROUBLE.poorVideo) imp.videoLoss = 0.12
   const epoch = Math.floor(elapsedMs / OUTAGE_WINDOW_MS)
   const inOutage = elapsedMs % OUTAGE_WINDOW_MS < OUTAGE_DURATION_MS
-  for (let k = 0; k < 3; k++) if (inOutage && (epoch * 7 + k * 41 + 2) % count === index) imp.lineOutage = true
+  for (let k = 0; k < LINES_DOWN; k++) if (inOutage && (epoch * 7 + k * 41 + 2) % count === index) imp.lineOutage = true
   return imp
 }
 

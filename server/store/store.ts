@@ -191,6 +191,11 @@ export class Store {
     this.db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run()
   }
 
+  /** Forgets a setting (reads as never set again, unlike an empty value). */
+  deleteSetting(key: string): void {
+    this.db.delete(settings).where(eq(settings.key, key)).run()
+  }
+
   // ---- results ----
 
   /**

@@ -1,10 +1,11 @@
 import type { VNode } from 'preact'
-import { useMemo, useRef, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { STATES, type CommuneSummary, type State } from '../../../protocol'
 import { useI18n } from '../context'
 import { formatNumber } from '../format'
 import { boundaryPath, boundsOf, clampView, fitProjection, zoomAt, type Projection, type View } from '../geo'
 import { stateKey } from '../i18n'
+import { groupMarkers, LABEL_FONT, MARKER_SIZE, placeLabels, SEVERITY_ORDER, type MapPoint, type MarkerGroup, type PlacedLabel } from '../map-layout'
 import { communeHref } from '../models/router'
 import type { Boundary } from '../wire'
 import { StateBadge } from './StateBadge'
@@ -13,22 +14,23 @@ import { StateBadge } from './StateBadge'
 export type MapLayer = 'state' | 'gaps'
 
 const WIDTH = 1000
+/** Pixels per map unit of the map as drawn on a 1440-px desktop: marker and label sizes are set for it. */
+const REFERENCE_PX_PER_UNIT = 0.72
 const PADDING = 24
-/** Marker size in map units (the 1000-unit-wide map is drawn ~600–900 px wide). */
-const SIZE: Record<State, number> = { ok: 13, warning: 19, critical: 19, down: 21, unknown: 16 }
 /** Problems are drawn last, on top of the calm majority. */
-const DRAW_ORDER: readonly State[] = ['ok', 'warning', 'unknown', 'critical', 'down']
+const DRAW_ORDER: readonly State[] = [...SEVERITY_ORDER].reverse()
 
-interface Point {
+interface Point extends MapPoint {
   c: CommuneSummary
-  x: number
-  y: number
 }
 
 /**
  * SVG map of communes from their lat/lon (no tiles, no network), with the optional province
  * outline. Each state has its own marker shape (circle, triangle, octagon, crossed circle,
- * dashed "?" circle) as well as colour. Pan by dragging or arrow keys, zoom with the buttons,
+ * dashed "?" circle) as well as colour; down and unknown are the largest. Markers that would
+ * overlap are grouped under the most severe one with a count (see map-layout.ts); a click on a
+ * group zooms in on it. Communes in trouble are named on the map, every commune from zoom ×3.
+ * Pan by dragging or arrow keys, zoom with the buttons,
  * +/−, double-click or Ctrl + wheel; hover shows the commune, click opens it. Keyboard users
  * reach every commune through the table and the attention list; the map is a picture for them
  * (role=img with a summary of the counts).
@@ -71,22 +73,52 @@ export function CommuneMap({
     for (const c of communes) {
       if (!Number.isFinite(c.lat) || !Number.isFinite(c.lon)) continue
       const [x, y] = proj.project(c.lon, c.lat)
-      out.push({ c, x, y })
+      out.push({ c, code: c.code, name: c.name, state: c.state, x, y })
     }
     return out
   }, [communes, proj])
 
   const k = view.k
-  // The same vnodes while nothing they show changed: re-rendering the page every second (for
-  // durations elsewhere) then costs nothing here, and a pan only moves the outer group.
-  // Marker vnodes are kept per commune row (rows are immutable, replaced when they change), so
-  // a live batch re-diffs only the markers of the communes that changed.
-  const markerCache = useRef<{ key: string; byRow: WeakMap<CommuneSummary, VNode> }>({ key: '', byRow: new WeakMap() })
+  const boxW = proj?.width ?? WIDTH
+  const boxH = proj?.height ?? 0
+  // The element's size: the page may letterbox the map (its height is capped), and what shows
+  // beside the viewBox is on screen too, so labels must be placed there as well.
+  const [element, setElement] = useState<{ w: number; h: number } | null>(null)
+  useEffect(() => {
+    const svg = svgRef.current
+    if (!svg || typeof ResizeObserver === 'undefined') return
+    const ro = new ResizeObserver(() => {
+      const r = svg.getBoundingClientRect()
+      setElement((old) => (old && old.w === r.width && old.h === r.height ? old : { w: r.width, h: r.height }))
+    })
+    ro.observe(svg)
+    return () => ro.disconnect()
+  }, [proj !== null])
+  // Screen pixels per viewBox unit (preserveAspectRatio "xMidYMid meet").
+  const scale = element && element.w > 0 && element.h > 0 && boxH > 0 ? Math.min(element.w / boxW, element.h / boxH) : REFERENCE_PX_PER_UNIT
+  // Markers and names keep their desktop size in pixels on a narrow screen (up to 2.5 times the map
+  // units): layout at zoom k with sizes × boost is layout at zoom k ÷ boost.
+  const boost = Math.min(2.5, Math.max(1, REFERENCE_PX_PER_UNIT / scale))
+  const ek = k / boost
+  const groups = useMemo(() => (layer === 'state' ? groupMarkers(points, ek) : []), [points, ek, layer])
+  const labels = useMemo(() => {
+    if (layer !== 'state') return []
+    // Visible area in viewBox units, then in unzoomed map units.
+    const visW = element ? element.w / scale : boxW
+    const visH = element ? element.h / scale : boxH
+    const x0 = (boxW - visW) / 2
+    const y0 = (boxH - visH) / 2
+    return placeLabels(groups, ek, { x: (x0 - view.x) / k, y: (y0 - view.y) / k, w: visW / k, h: visH / k })
+  }, [groups, k, ek, view.x, view.y, boxW, boxH, layer, element, scale])
+  // Marker vnodes are kept per commune row (rows are immutable, replaced when they change) and
+  // group size, so a live batch re-diffs only the markers that changed, and re-rendering the page
+  // every second (durations elsewhere) costs nothing here.
+  const markerCache = useRef<{ key: string; byRow: WeakMap<CommuneSummary, { count: number; v: VNode }> }>({ key: '', byRow: new WeakMap() })
   const layers = useMemo(() => {
-    const key = `${k}|${coordKey}|${proj?.width ?? 0}|${proj?.height ?? 0}`
+    const key = `${ek}|${coordKey}|${boxW}|${boxH}`
     if (markerCache.current.key !== key) markerCache.current = { key, byRow: new WeakMap() }
-    return layer === 'state' ? stateLayers(points, k, markerCache.current.byRow) : gapLayers(points, k, gapCounts, silent)
-  }, [points, k, layer, gapCounts, silent])
+    return layer === 'state' ? stateLayers(groups, labels, ek, markerCache.current.byRow) : gapLayers(points, ek, gapCounts, silent)
+  }, [groups, labels, points, ek, layer, gapCounts, silent])
 
   if (!proj) return <p class="card__empty">{t('map.empty')}</p>
   const { width, height } = proj
@@ -179,7 +211,11 @@ export function CommuneMap({
             drag.current = null
             if (d?.moved) return
             const code = codeAt(e.target)
-            if (code) window.location.hash = communeHref(code)
+            if (!code) return
+            const group = groups.find((g) => g.anchor.code === code && g.members.length > 1)
+            // A group opens by zooming in on it; one commune opens its page.
+            if (group) zoom(2, group.anchor.x * k + view.x, group.anchor.y * k + view.y)
+            else window.location.hash = communeHref(code)
           }}
           onDblClick={(e) => {
             const [x, y] = toSvg(e.clientX, e.clientY)
@@ -205,7 +241,10 @@ export function CommuneMap({
             <strong>{hover.c.name}</strong>
             <span class="mono muted">{hover.c.code}</span>
             {layer === 'state' ? (
-              <StateBadge state={hover.c.state} compact />
+              <>
+                <StateBadge state={hover.c.state} compact />
+                {hoverGroup(groups, hover.c.code) > 1 && <span>{t('map.groupTip', { n: formatNumber(hoverGroup(groups, hover.c.code) - 1, lang, 0) })}</span>}
+              </>
             ) : (
               <span>
                 {t('map.gapsTip', { n: formatNumber(gapCounts?.get(hover.c.code) ?? 0, lang, 0) })}
@@ -246,25 +285,56 @@ function countStates(list: readonly CommuneSummary[]): Record<State, number> {
   return c
 }
 
-function stateLayers(points: readonly Point[], k: number, cache: WeakMap<CommuneSummary, VNode>) {
-  const by: Record<State, Point[]> = { ok: [], warning: [], critical: [], down: [], unknown: [] }
-  for (const p of points) by[p.c.state].push(p)
-  return DRAW_ORDER.map((s) => {
-    const size = SIZE[s] / k
-    const half = size / 2
-    return (
-      <g key={s} class={`map__layer map__layer--${s}`} data-state={s}>
-        {by[s].map((p) => {
-          let v = cache.get(p.c)
-          if (!v) {
-            v = <use key={p.c.code} href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} data-code={p.c.code} />
-            cache.set(p.c, v)
-          }
-          return v
+/** Size of the group a commune anchors (1 when alone or not an anchor). */
+function hoverGroup(groups: readonly MarkerGroup[], code: string): number {
+  return groups.find((g) => g.anchor.code === code)?.members.length ?? 1
+}
+
+function stateLayers(groups: ReadonlyArray<MarkerGroup<Point>>, labels: readonly PlacedLabel[], k: number, cache: WeakMap<CommuneSummary, { count: number; v: VNode }>) {
+  const by: Record<State, Array<MarkerGroup<Point>>> = { ok: [], warning: [], critical: [], down: [], unknown: [] }
+  for (const g of groups) by[g.anchor.state].push(g)
+  const font = LABEL_FONT / k
+  return (
+    <>
+      {DRAW_ORDER.map((s) => {
+        const size = MARKER_SIZE[s] / k
+        const half = size / 2
+        return (
+          <g key={s} class={`map__layer map__layer--${s}`} data-state={s}>
+            {by[s].map(({ anchor: p, members }) => {
+              const hit = cache.get(p.c)
+              if (hit && hit.count === members.length) return hit.v
+              const v = (
+                <g key={p.code} class="map__marker" data-code={p.code} data-state={s} data-count={members.length}>
+                  <use href={`#mk-${s}`} x={p.x - half} y={p.y - half} width={size} height={size} class="map__mk" />
+                  {members.length > 1 && (
+                    <g class="map__count" transform={`translate(${(p.x + half + 3 / k).toFixed(2)} ${(p.y - half - 3 / k).toFixed(2)}) scale(${1 / k})`}>
+                      <circle r={members.length > 9 ? 7.5 : 6} />
+                      <text y="3.2" text-anchor="middle">
+                        {members.length}
+                      </text>
+                    </g>
+                  )}
+                </g>
+              )
+              cache.set(p.c, { count: members.length, v })
+              return v
+            })}
+          </g>
+        )
+      })}
+      <g class="map__labels" aria-hidden="true" style={{ fontSize: `${font.toFixed(3)}px` }}>
+        {labels.map((l) => {
+          const state = groups.find((g) => g.anchor.code === l.code)?.anchor.state ?? 'ok'
+          return (
+            <text key={l.code} class={`map__label map__label--${state}`} data-code={l.code} x={l.box.x} y={l.box.y + l.box.h * 0.75} stroke-width={3 / k}>
+              {l.text}
+            </text>
+          )
         })}
       </g>
-    )
-  })
+    </>
+  )
 }
 
 function gapLayers(points: readonly Point[], k: number, gapCounts?: ReadonlyMap<string, number>, silent?: ReadonlySet<string>) {
@@ -287,7 +357,7 @@ function gapLayers(points: readonly Point[], k: number, gapCounts?: ReadonlyMap<
       <g class="map__layer map__layer--silent">
         {points.flatMap((p) => {
           if (!silent?.has(p.c.code)) return []
-          const size = 13 / k
+          const size = MARKER_SIZE.unknown / k
           return [<use key={p.c.code} href="#mk-unknown" x={p.x - size / 2} y={p.y - size / 2} width={size} height={size} data-code={p.c.code} />]
         })}
       </g>
@@ -315,8 +385,9 @@ function MarkerDefs() {
         <path d="M-4-4l8 8M4-4l-8 8" class="mk-glyph" />
       </symbol>
       <symbol id="mk-unknown" viewBox="-10 -10 20 20">
-        <circle r="7.5" class="mk mk--unknown" />
-        <circle r="2.2" fill="#55606c" />
+        <circle r="8.5" class="mk mk--unknown" />
+        <path d="M-2.6-2.6a2.6 2.6 0 1 1 3.6 2.4c-.7.3-1 .8-1 1.5v.6" class="mk-glyph mk-glyph--unknown" />
+        <circle cy="4.4" r="1.2" fill="#3d4752" />
       </symbol>
     </defs>
   )
