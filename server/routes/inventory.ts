@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, type ProbeCreated } from '../../protocol'
+import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, probeContact, probeSilentAfterMs, type ProbeCreated } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { requireRole } from '../auth'
 import { readJsonBody, readTextBody } from '../body'
@@ -152,6 +152,7 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
       // ---- probes ----
       .get('/probes', admin, (c) => {
         const at = now()
+        const silentAfterMs = probeSilentAfterMs(deps.config.state.unknownAfterIntervals)
         const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
         return c.json({
           probes: store.listProbes().map((p) => ({
@@ -161,6 +162,10 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
             builtin: p.builtin,
             version: p.version,
             lastSeenAt: iso(p.lastSeenAt),
+            // Silent after the same number of missed contacts that makes a target silent.
+            contact: probeContact(p.lastSeenAt, at, silentAfterMs),
+            silentAfterSeconds: silentAfterMs / 1000,
+            // Batches waiting in the agent's spool at its last batch; null when it did not say (an old agent).
             spoolBatches: p.spoolBatches,
             revoked: p.revokedAt !== null,
             // The probe's clock minus the server's at its last batch (positive: ahead), and when.
