@@ -225,7 +225,7 @@ export const ROUTE_DOCS = {
     body: ResultBatch,
     status: 202,
     response: IngestResponse,
-    responseNote: 'Results stored, and results already stored before (duplicates).',
+    responseNote: 'Results stored, and results already stored before (duplicates). Header `Xanh-Config-ETag`: the ETag of the probe’s current config; an agent whose config has another tag fetches it now (an inventory edit reaches it with its next batch or heartbeat).',
   },
   'GET /api/v1/probe/config': {
     summary: "The calling probe's targets",
