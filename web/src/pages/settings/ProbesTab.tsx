@@ -12,6 +12,8 @@ import { DeleteButton } from './DeleteButton'
 /** The probe's clock against the server's: "nhanh 1,5 giây", "chậm 0,2 giây", or "không rõ" before its first batch. */
 function offsetText(seconds: number | null | undefined, t: Translate, lang: Lang): string {
   if (seconds === null || seconds === undefined) return t('settings.probes.unknown')
+  // Below half a second the figure is mostly the batch's trip over the network, not the clock.
+  if (Math.abs(seconds) < 0.5) return t('settings.probes.offsetInSync')
   const n = formatNumber(Math.abs(seconds), lang, Math.abs(seconds) < 10 ? 1 : 0)
   return seconds >= 0 ? t('settings.probes.offsetAhead', { n }) : t('settings.probes.offsetBehind', { n })
 }
@@ -49,7 +51,7 @@ export function ProbesTab() {
           </div>
         </section>
       )}
-      <div class="two-col two-col--wide-left">
+      <div class="probes-layout">
         <section class="card" aria-labelledby="probes-title">
           <div class="card__head">
             <h2 id="probes-title" class="card__title">
@@ -93,7 +95,7 @@ export function ProbesTab() {
                           <span class={`probe-contact probe-contact--${contact}`}>{t(`settings.probes.contact.${contact}`)}</span>
                         </td>
                         <td>{p.location || t('value.none')}</td>
-                        <td class="mono">{p.version ?? t('settings.probes.unknown')}</td>
+                        <td class={p.version === null ? undefined : 'mono'}>{p.version ?? t('settings.probes.unknown')}</td>
                         <td>{seen === null ? t('value.never') : formatShortDateTime(seen, nowMs)}</td>
                         <td class="num">{offsetText(p.clockOffsetSeconds, t, lang)}</td>
                         <td class="num">{p.spoolBatches === null ? t('settings.probes.unknown') : formatNumber(p.spoolBatches, lang, 0)}</td>
