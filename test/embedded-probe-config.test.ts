@@ -92,3 +92,29 @@ describe('config changes reach the agent with the next ingest answer', () => {
     expect(res.headers.get(CONFIG_ETAG_HEADER)).toMatch(/^"[\w-]{27}"$/)
   })
 })
+
+describe('the ingest tag follows the config', () => {
+  it('equals the config route’s ETag, and changes when a deleted probe hands its targets to the embedded one', async () => {
+    const embedded = s.runtime.store.getProbeByName('embedded')
+    if (!embedded) throw new Error('no embedded probe')
+    const token = s.runtime.store.rotateProbeToken(embedded.id)
+    const tagOf = async (path: '/api/v1/ingest' | '/api/v1/probe/config'): Promise<string | null> => {
+      const init: RequestInit =
+        path === '/api/v1/ingest'
+          ? { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ protocolVersion: 1, probeId: embedded.id, sentAt: new Date().toISOString(), results: [] }) }
+          : { headers: { authorization: `Bearer ${token}` } }
+      return (await s.runtime.app.request(path, init)).headers.get(path === '/api/v1/ingest' ? CONFIG_ETAG_HEADER : 'etag')
+    }
+    const first = await tagOf('/api/v1/ingest')
+    expect(first).toBe(await tagOf('/api/v1/probe/config'))
+    // A remote probe with a target of its own, then deleted: the target falls to the embedded probe.
+    const remote = s.runtime.store.createProbe('tram-ky-son', 'UBND xã Kỳ Sơn')
+    s.runtime.store.upsertTarget({ ...target(5), id: 'ky-son-tcp', probeId: remote.probe.id })
+    const withRemote = await tagOf('/api/v1/ingest')
+    expect(withRemote).toBe(first) // not the embedded probe's target (yet)
+    s.runtime.store.deleteProbe(remote.probe.id)
+    const after = await tagOf('/api/v1/ingest')
+    expect(after).not.toBe(first)
+    expect(after).toBe(await tagOf('/api/v1/probe/config'))
+  })
+})
