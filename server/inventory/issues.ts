@@ -5,6 +5,7 @@
  * @module
  */
 import type { z } from 'zod'
+import { zodIssues } from '../../protocol'
 import type { ErrorIssue, ImportIssueCode } from '../../protocol'
 
 /** Params of an issue (see {@link ErrorIssue.params}). */
@@ -15,9 +16,9 @@ export function issue(line: number | undefined, path: string, code: ImportIssueC
   return { ...(line !== undefined && { line }), path, message, code, ...(params && { params }) }
 }
 
-/** Which rule a regular-expression check enforces, by the column it checked. */
+/** Which rule a regular-expression check enforces, by the column (or API field) it checked. */
 function patternHint(column: string): string {
-  if (column === 'code' || column === 'commune_code') return 'commune_code'
+  if (column === 'code' || column === 'commune_code' || column === 'communeCode') return 'commune_code'
   if (column === 'id' || column === 'parents') return 'target_id'
   if (column === 'host') return 'host'
   return 'other'
@@ -52,4 +53,18 @@ export function zodIssueKind(i: z.core.$ZodIssue, column: string): { code: Impor
       // Custom refinements and unions: no wording of our own; the message is shown as written.
       return { code: 'invalid_format', params: { format: i.code } }
   }
+}
+
+/**
+ * {@link zodIssues} of an inventory write (`POST /api/v1/targets`…), each with its kind and
+ * values as an import reports them, so the Settings forms word them in Vietnamese too. Not for
+ * ingest: agents read those issues with a strict schema that predates `code`.
+ */
+export function codedZodIssues(error: z.ZodError): ErrorIssue[] {
+  const plain = zodIssues(error)
+  return error.issues.map((zi, n) => {
+    const k = zodIssueKind(zi, String(zi.path[0] ?? ''))
+    const base = plain[n] ?? { path: '(root)', message: zi.message }
+    return { ...base, code: k.code, ...(k.params && { params: k.params }) }
+  })
 }

@@ -7,6 +7,7 @@ import { readJsonBody, readTextBody } from '../body'
 import { AppError } from '../errors'
 import { exportInventory } from '../inventory/export'
 import { importInventory } from '../inventory/import'
+import { codedZodIssues } from '../inventory/issues'
 
 const InventoryKind = z.enum(['communes', 'targets', 'gaps'])
 const Format = z.enum(['csv', 'yaml'])
@@ -23,8 +24,11 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
   async function parsed<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
     const body = await readJsonBody(c, limits)
     const r = schema.safeParse(body)
-    if (!r.success) throw AppError.fromZod(r.error)
-    return r.data
+    if (r.success) return r.data
+    // As AppError.fromZod, with each issue's kind and values for the Settings forms' wording.
+    const issues = codedZodIssues(r.error)
+    const first = issues[0]
+    throw new AppError('E_VALIDATION', first ? `${first.path}: ${first.message}` : 'invalid input', issues)
   }
   function changed(c: Context<AppEnv>, action: string, entity: string, id: string | null, detail?: unknown, change?: { before?: unknown; after?: unknown }): void {
     store.audit(c.get('actor'), action, entity, id, detail, change)

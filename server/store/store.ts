@@ -344,12 +344,12 @@ export class Store {
     const spec = targetSpecFromInput(input, pathPrefix)
     if (!this.getCommune(input.communeCode)) {
       throw new AppError('E_VALIDATION', `${pathPrefix ? pathPrefix + '.' : ''}communeCode: unknown commune ${input.communeCode}`, [
-        { path: `${pathPrefix ? pathPrefix + '.' : ''}communeCode`, message: `unknown commune ${input.communeCode}` },
+        { path: `${pathPrefix ? pathPrefix + '.' : ''}communeCode`, message: `unknown commune ${input.communeCode}`, code: 'unknown_commune', params: { code: input.communeCode } },
       ])
     }
     if (input.probeId !== null && !this.getProbe(input.probeId)) {
       throw new AppError('E_VALIDATION', `probeId: unknown probe ${input.probeId}`, [
-        { path: `${pathPrefix ? pathPrefix + '.' : ''}probeId`, message: `unknown probe ${input.probeId}` },
+        { path: `${pathPrefix ? pathPrefix + '.' : ''}probeId`, message: `unknown probe ${input.probeId}`, code: 'unknown_probe', params: { probe: input.probeId } },
       ])
     }
     const values = {

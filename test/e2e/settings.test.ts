@@ -102,7 +102,7 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
     expect(signIn.status()).toBe(200)
     page = await context.newPage()
     page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`)
+      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`)
     })
     page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`))
   }, 120_000)
@@ -125,6 +125,13 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
     await page.goto(`${server.base}/#/settings/targets`, { timeout: 20_000 })
     await page.click(`button[aria-label="Sửa ${TARGET}"]`, { timeout: 20_000 })
     const form = page.locator(`form[aria-label="Sửa đích ${TARGET}"]`)
+    // A commune that does not exist: refused, the form stays open and says why in Vietnamese.
+    const commune = form.locator('input[name="communeCode"]')
+    await commune.fill('KHONGCO')
+    await form.locator('button[type="submit"]').click()
+    await expect.poll(() => form.locator('.form-error').textContent(), { timeout: 10_000 }).toBe('Dữ liệu chưa hợp lệ.communeCode: không có xã mã KHONGCO (hãy nhập danh sách xã trước)')
+    await shot('settings-target-refused')
+    await commune.fill('CHAUKHE')
     await form.locator('input[name="name"]').fill('Cáp quang Xã Châu Khê')
     await form.locator('input[name="interval"]').fill('3')
     await form.locator('input[name="timeout"]').fill('1')
@@ -210,6 +217,9 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
     // What reached the refusing proxy is Chromium's own housekeeping (every page request is
     // routed above), as in the dashboard e2e: only Google's update and sign-in endpoints.
     expect(proxy.hits.filter((h) => !/^(CONNECT|GET|POST) (https?:\/\/)?[a-z0-9.-]+\.(google\.com|googleapis\.com|gstatic\.com|gvt1\.com)[:/]/.test(h))).toEqual([])
-    expect(consoleErrors).toEqual([])
+    // The one refused edit (422, made on purpose above) is the browser's only complaint.
+    const refusedEdit = (e: string) => e.includes('status of 422') && e.includes(`/api/v1/targets/${TARGET}`)
+    expect(consoleErrors.filter(refusedEdit)).toHaveLength(1)
+    expect(consoleErrors.filter((e) => !refusedEdit(e))).toEqual([])
   })
 })

@@ -90,3 +90,23 @@ describe('PUT /api/v1/targets/:id reaches the probe config', () => {
     expect(after.body?.targets.find((t) => t.id === 'c1-line')).toMatchObject({ intervalSeconds: 4, timeoutSeconds: 2, name: 'Cáp quang Xã Châu Khê' })
   })
 })
+
+describe('target writes: each problem with its kind, for the Settings form', () => {
+  it('a port too big and a bad host (422), and an unknown commune, carry code and params; the English message stays', async () => {
+    const put = async (body: Record<string, unknown>) => {
+      const res = await s.runtime.app.request('/api/v1/targets/c1-line', { method: 'PUT', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return { status: res.status, body: (await res.json()) as { error: { code: string; message: string; issues: unknown[] } } }
+    }
+    const base = { id: 'c1-line', communeCode: 'C1', kind: 'udp_echo', host: '10.0.0.1', role: 'line', parents: [], options: {}, probeId: null, enabled: true }
+    const bad = await put({ ...base, port: 70000, host: 'máy chủ' })
+    expect(bad.status).toBe(422)
+    expect(bad.body.error).toMatchObject({ code: 'E_VALIDATION', message: 'host: a host name or an IP address' })
+    expect(bad.body.error.issues).toEqual([
+      { path: 'host', message: 'a host name or an IP address', code: 'invalid_pattern', params: { hint: 'host' } },
+      { path: 'port', message: 'Too big: expected number to be <=65535', code: 'too_big', params: { max: 65535, inclusive: 1 } },
+    ])
+    const unknown = await put({ ...base, communeCode: 'KHONGCO' })
+    expect(unknown.status).toBe(422)
+    expect(unknown.body.error.issues).toEqual([{ path: 'communeCode', message: 'unknown commune KHONGCO', code: 'unknown_commune', params: { code: 'KHONGCO' } }])
+  })
+})

@@ -205,7 +205,7 @@ function TargetForm({ row, onDone }: { row?: TargetRowView; onDone: () => void }
         </label>
         <label class="form-field">
           <span>{t('commune.code')}</span>
-          <input required value={v.value.communeCode} onInput={set('communeCode')} />
+          <input name="communeCode" required value={v.value.communeCode} onInput={set('communeCode')} />
         </label>
         <label class="form-field">
           <span>{t('col.name')}</span>
