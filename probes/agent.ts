@@ -4,7 +4,7 @@
  * @module
  */
 import type { Logger } from 'pino'
-import { PROBE_HEARTBEAT_SECONDS, type ProbeConfig, type ProbeStatus } from '../protocol'
+import type { ProbeConfig, ProbeStatus } from '../protocol'
 import type { ProbeTools } from './checks/checker'
 import { createCheckers, unsupportedReasons } from './checks/index'
 import type { Clock } from './clock'
@@ -65,8 +65,7 @@ export const DEFAULT_AGENT_TIMING: Readonly<AgentTiming> = {
   backoffMaxMs: 60_000,
   maxRetryAfterSeconds: 600,
   maxConcurrency: 64,
-  // The server counts a probe silent after a few of these (protocol/probe-contact.ts).
-  heartbeatSeconds: PROBE_HEARTBEAT_SECONDS,
+  heartbeatSeconds: 30,
   icmpCoalesceMs: 50,
   udpEchoReplyWaitMs: 2000,
   spoolMaxBytes: 64 * 1024 * 1024,

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, probeContact, probeSilentAfterMs, type ProbeCreated } from '../../protocol'
+import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, probeContact, type ProbeCreated } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { requireRole } from '../auth'
 import { readJsonBody, readTextBody } from '../body'
@@ -8,6 +8,7 @@ import { AppError } from '../errors'
 import { exportInventory } from '../inventory/export'
 import { importInventory } from '../inventory/import'
 import { codedZodIssues } from '../inventory/issues'
+import { probeSilenceMs, shortestIntervals } from '../state/silent-probes'
 
 const InventoryKind = z.enum(['communes', 'targets', 'gaps'])
 const Format = z.enum(['csv', 'yaml'])
@@ -156,17 +157,19 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
       // ---- probes ----
       .get('/probes', admin, (c) => {
         const at = now()
-        const silentAfterMs = probeSilentAfterMs(deps.config.state.unknownAfterIntervals)
+        const shortest = shortestIntervals(store)
         const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
         return c.json({
-          probes: store.listProbes().map((p) => ({
+          probes: store.listProbes().map((p) => {
+            const silentAfterMs = probeSilenceMs(shortest.get(p.id), deps.config.state.unknownAfterIntervals)
+            return {
             id: p.id,
             name: p.name,
             location: p.location,
             builtin: p.builtin,
             version: p.version,
             lastSeenAt: iso(p.lastSeenAt),
-            // Silent after the same number of missed contacts that makes a target silent.
+            // The overview's rule for silent probes (server/state/silent-probes.ts).
             contact: probeContact(p.lastSeenAt, at, silentAfterMs),
             silentAfterSeconds: silentAfterMs / 1000,
             // Batches waiting in the agent's spool at its last batch; null when it did not say (an old agent).
@@ -177,7 +180,8 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
             clockOffsetAt: iso(p.clockOffsetAt),
             // Until when the token before the last rotation still works (null: it does not).
             previousTokenValidUntil: p.revokedAt === null && p.previousTokenValidUntil !== null && p.previousTokenValidUntil > at ? iso(p.previousTokenValidUntil) : null,
-          })),
+            }
+          }),
         })
       })
       .post('/probes', admin, async (c) => {

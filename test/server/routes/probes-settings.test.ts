@@ -6,7 +6,7 @@
  * new interval) at once.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ProbeConfig, probeSilentAfterMs, type ResultBatch } from '../../../protocol'
+import { ProbeConfig, type ResultBatch } from '../../../protocol'
 import { ensureFirstAdmin } from '../../../server/auth'
 import { commune, makeTestServer, result, udpTarget, type TestServer } from '../../helpers/server'
 
@@ -45,24 +45,31 @@ async function ingest(batch: Omit<ResultBatch, 'protocolVersion' | 'probeId'>): 
 }
 
 describe('GET /api/v1/probes: contact, version, spool depth', () => {
-  it('is never before contact, online after a batch, silent once unknownAfterIntervals heartbeats (3 × 30 s) pass without one, online again after the next', async () => {
-    expect(await probe()).toMatchObject({ contact: 'never', lastSeenAt: null, spoolBatches: null, version: null, silentAfterSeconds: 90 })
+  const silentInGaps = async (): Promise<boolean> => {
+    const res = await s.runtime.app.request('/api/v1/gaps', { headers: admin })
+    return ((await res.json()) as { silentProbes: Array<{ id: string }> }).silentProbes.some((p) => p.id === s.probeId)
+  }
+
+  it('is never before contact, online after a batch, silent after the overview’s limit (≥ 60 s) — exactly when /gaps lists it — and online after the next', async () => {
+    expect(await probe()).toMatchObject({ contact: 'never', lastSeenAt: null, spoolBatches: null, version: null, silentAfterSeconds: 60 })
     const status = { version: '1.4.2', spoolBatches: 7, spoolBytes: 9000, droppedBatches: 0, overruns: 0, unavailable: [] }
     await ingest({ sentAt: new Date(s.clock.now - 2000).toISOString(), status, results: [result('c1-line', s.clock.now - 3000)] })
     const seenAt = new Date(s.clock.now).toISOString()
     expect(await probe()).toMatchObject({ contact: 'online', lastSeenAt: seenAt, version: '1.4.2', spoolBatches: 7, clockOffsetSeconds: -2 })
-    s.clock.now += probeSilentAfterMs(3)
+    s.clock.now += 60_000
     expect((await probe()).contact).toBe('online')
+    expect(await silentInGaps()).toBe(false)
     s.clock.now += 1
     expect(await probe()).toMatchObject({ contact: 'silent', lastSeenAt: seenAt })
+    expect(await silentInGaps()).toBe(true)
     // An old agent sends no status: its spool depth is unknown, not zero.
     await ingest({ sentAt: new Date(s.clock.now).toISOString(), results: [] })
     expect(await probe()).toMatchObject({ contact: 'online', spoolBatches: null, version: '1.4.2' })
   })
 
-  it('takes the silence count from state.unknownAfterIntervals', async () => {
+  it('the limit is state.unknownAfterIntervals of the probe’s shortest interval when that is longer than a minute', async () => {
     s.close()
-    s = makeTestServer({ communes: [commune('C1')], configYaml: 'state:\n  unknownAfterIntervals: 5\n' })
+    s = makeTestServer({ communes: [commune('C1')], targets: [udpTarget('c1-line', 'C1', 'line', { intervalSeconds: 30 }), udpTarget('c1-slow', 'C1', 'router', { intervalSeconds: 300 })], configYaml: 'state:\n  unknownAfterIntervals: 5\n' })
     ensureFirstAdmin(s.runtime.store, PASSWORD)
     expect((await probe()).silentAfterSeconds).toBe(150)
   })

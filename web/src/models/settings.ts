@@ -208,8 +208,8 @@ export function actionError(r: ActionResult | null): ApiError | null {
   return r && !r.ok ? r.error : null
 }
 
-/** Silence rule when the server did not send one (an older server): 3 missed 30-second heartbeats. */
-export const DEFAULT_SILENT_AFTER_S = 90
+/** Silence limit when the server did not send one (an older server): the shortest the server uses, a minute. */
+export const DEFAULT_SILENT_AFTER_S = 60
 
 /**
  * A probe's contact as of `nowMs` by the server's rule (`silentAfterSeconds`): a probe that stops

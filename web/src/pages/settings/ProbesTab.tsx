@@ -92,7 +92,9 @@ export function ProbesTab() {
                           {p.revoked && <span class="flag"> {t('settings.probes.revoked')}</span>}
                         </th>
                         <td>
-                          <span class={`probe-contact probe-contact--${contact}`}>{t(`settings.probes.contact.${contact}`)}</span>
+                          <span class={`probe-contact probe-contact--${contact}`} title={t('settings.probes.silentAfter', { n: formatNumber(p.silentAfterSeconds ?? DEFAULT_SILENT_AFTER_S, lang, 0) })}>
+                            {t(`settings.probes.contact.${contact}`)}
+                          </span>
                         </td>
                         <td>{p.location || t('value.none')}</td>
                         <td class={p.version === null ? undefined : 'mono'}>{p.version ?? t('settings.probes.unknown')}</td>
@@ -118,7 +120,7 @@ export function ProbesTab() {
               </table>
             </div>
           )}
-          <p class="muted small card__foot">{t('settings.probes.contactHelp', { n: formatNumber(list.data?.[0]?.silentAfterSeconds ?? DEFAULT_SILENT_AFTER_S, lang, 0) })}</p>
+          <p class="muted small card__foot">{t('settings.probes.contactHelp')}</p>
         </section>
         <form
           class="card form-card"
