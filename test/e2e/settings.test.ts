@@ -193,11 +193,11 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
     expect(await rowOf('tram-ky-son').getAttribute('data-contact')).toBe('online')
     await waitFor('tram-ky-son to turn silent', async () => (await rowOf('tram-ky-son').getAttribute('data-contact')) === 'silent', Math.max(0, silentProbeFedAt + 61_000 - Date.now()) + 10_000, 250)
     expect(Date.now() - silentProbeFedAt).toBeGreaterThanOrEqual(60_000)
-    expect(await rowOf('tram-ky-son').locator('.probe-contact').getAttribute('title')).toBe('Im lặng sau 60 giây không liên lạc')
+    expect(await rowOf('tram-ky-son').locator('.probe-contact').getAttribute('title')).toBe('Mất dữ liệu sau 60 giây không liên lạc')
     const cells = async (name: string) => (await rowOf(name).locator('th, td').allTextContents()).map((s) => s.trim())
     // Name, contact, location, version, last seen, clock offset, spool, actions.
     const silent = await cells('tram-ky-son')
-    expect(silent.slice(1, 4)).toEqual(['Im lặng', 'UBND xã Kỳ Sơn', '0.9.1-e2e'])
+    expect(silent.slice(1, 4)).toEqual(['Mất dữ liệu', 'UBND xã Kỳ Sơn', '0.9.1-e2e'])
     expect(silent[4]).toMatch(/^\d{2}:\d{2}$|^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/)
     expect(silent[5]).toMatch(/^nhanh (5|4,9|4,8) giây$/)
     expect(silent[6]).toBe('3')
