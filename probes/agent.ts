@@ -149,6 +149,12 @@ export function createAgent(opts: AgentOptions): Agent {
     backoffBaseMs: timing.backoffBaseMs,
     backoffMaxMs: timing.backoffMaxMs,
     maxRetryAfterMs: timing.maxRetryAfterSeconds * 1000,
+    // The server tags each answer with the probe's current config: a different tag means an
+    // inventory edit, fetched now rather than at the next poll (configPollSeconds).
+    onConfigEtag: (etag) => {
+      const mine = configClient.etag()
+      if (mine !== undefined && mine !== etag) void configClient.refresh()
+    },
     ...(opts.clock && { clock: opts.clock }),
   })
   // With fping, icmp rounds are coalesced into one process, so they are aligned (due together)

@@ -35,6 +35,8 @@ export interface ConfigClient {
   refresh(): Promise<ConfigPoll>
   /** The last good configuration, if any. */
   current(): ProbeConfig | undefined
+  /** The server's ETag of {@link ConfigClient.current}, if it sent one. */
+  etag(): string | undefined
   stop(): void
 }
 
@@ -148,6 +150,7 @@ export function createConfigClient(opts: ConfigClientOptions): ConfigClient {
     },
     refresh,
     current: () => current,
+    etag: () => etag,
     stop() {
       stopped = true
       cancelTimer?.()

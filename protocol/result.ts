@@ -52,6 +52,14 @@ export const ResultBatch = z.strictObject({
 })
 export type ResultBatch = z.infer<typeof ResultBatch>
 
+/**
+ * Header of every 202 ingest answer: the ETag of the probe's current config (as
+ * `GET /api/v1/probe/config` gives it). An agent whose config has another tag fetches it now,
+ * so an inventory edit reaches it with its next batch or heartbeat, not at its next poll.
+ * Older agents ignore it.
+ */
+export const CONFIG_ETAG_HEADER = 'Xanh-Config-ETag'
+
 /** 202 answer of the ingest route. */
 export const IngestResponse = z.strictObject({
   accepted: z.number().int().nonnegative(),

@@ -225,7 +225,7 @@ export const ROUTE_DOCS = {
     body: ResultBatch,
     status: 202,
     response: IngestResponse,
-    responseNote: 'Results stored, and results already stored before (duplicates).',
+    responseNote: 'Results stored, and results already stored before (duplicates). Header `Xanh-Config-ETag`: the ETag of the probe’s current config; an agent whose config has another tag fetches it now (an inventory edit reaches it with its next batch or heartbeat).',
   },
   'GET /api/v1/probe/config': {
     summary: "The calling probe's targets",
@@ -525,7 +525,7 @@ export const ROUTE_DOCS = {
     tag: 'Inventory',
     status: 200,
     responseTypes: [JSON_TYPE],
-    responseNote: '`{"probes": [{id, name, location, builtin, version, lastSeenAt, spoolBatches, revoked, clockOffsetSeconds, clockOffsetAt, previousTokenValidUntil}]}`.',
+    responseNote: '`{"probes": [{id, name, location, builtin, version, lastSeenAt, contact, silentAfterSeconds, spoolBatches, revoked, clockOffsetSeconds, clockOffsetAt, previousTokenValidUntil}]}`. `contact` is `online`, `silent` (no batch, heartbeat or config poll for `silentAfterSeconds`: as long as its targets take to go silent, `state.unknownAfterIntervals` × its shortest interval, at least 60 s — the rule of `silentProbes` in `GET /api/v1/gaps`) or `never`; `spoolBatches` is null when the agent did not report it.',
   },
   'POST /api/v1/probes': {
     summary: 'Create a probe (its token is shown once)',

@@ -4,7 +4,7 @@
  */
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
-import { ErrorBody, type ErrorIssue, type ResultBatch } from '../../protocol'
+import { CONFIG_ETAG_HEADER, ErrorBody, type ErrorIssue, type ResultBatch } from '../../protocol'
 import { oneLine } from '../checks/describe'
 import { linkSignals } from '../abort'
 import { parseRetryAfter } from './backoff'
@@ -13,7 +13,8 @@ const gzipAsync = promisify(gzip)
 
 /** How one POST ended, from the shipper's point of view. */
 export type PostOutcome =
-  | { kind: 'delivered'; status: number }
+  /** `configEtag`: the server's tag of this probe's current config (absent from older servers). */
+  | { kind: 'delivered'; status: number; configEtag?: string }
   /** 5xx, 408, 429, network error or deadline: send the same batch again later. */
   | { kind: 'retry'; status?: number; retryAfterMs?: number; reason: string }
   /** Any other 4xx: the server will never accept this batch; dead-letter it. `issues` as the server listed them. */
@@ -76,7 +77,8 @@ export function createIngestClient(opts: IngestClientOptions): IngestClient {
     const status = res.status
     if (status >= 200 && status < 300) {
       await res.body?.cancel().catch(() => {})
-      return { kind: 'delivered', status }
+      const configEtag = res.headers.get(CONFIG_ETAG_HEADER) ?? undefined
+      return { kind: 'delivered', status, ...(configEtag !== undefined && { configEtag }) }
     }
     const text = await res.text().catch(() => '')
     const parsed = safeErrorBody(text)

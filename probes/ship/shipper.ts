@@ -29,6 +29,8 @@ export interface ShipperOptions {
   maxRetryAfterMs: number
   clock?: Clock
   random?: () => number
+  /** Called with the server's config tag after each delivered batch or heartbeat (see CONFIG_ETAG_HEADER). */
+  onConfigEtag?: (etag: string) => void
 }
 
 /** Counters of the shipper. */
@@ -176,6 +178,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
     const batch: ResultBatch = { protocolVersion: PROTOCOL_VERSION, probeId, sentAt: new Date(clock.now()).toISOString(), status: status(), results: [] }
     const out = await opts.client.post(batch, hardStop.signal)
     if (out.kind === 'delivered') {
+      if (out.configEtag !== undefined) opts.onConfigEtag?.(out.configEtag)
       counters.heartbeats++
       lastContactMs = clock.now()
       lastDeliveryMs = lastContactMs
@@ -239,6 +242,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
         sending = false
         return
       }
+      if (out.kind === 'delivered' && out.configEtag !== undefined) opts.onConfigEtag?.(out.configEtag)
       if (out.kind === 'delivered' && sent !== batch) {
         // Delivered without the results of targets no longer this probe's: the whole batch, as
         // spooled, goes to the dead letters, so what the server refused can still be looked at.

@@ -169,7 +169,11 @@ export function columnOfField(kind: InventoryKind, field: string): ColumnDef | u
 }
 
 /** Result of reading one cell: a value, nothing (empty: the schema default applies) or a problem. */
-export type CellResult = { ok: true; value: unknown } | { ok: true; empty: true } | { ok: false; message: string }
+export type CellResult =
+  | { ok: true; value: unknown }
+  | { ok: true; empty: true }
+  /** `code` and `params` as in protocol's ErrorIssue, so the dashboard can word the problem. */
+  | { ok: false; message: string; code: 'not_a_number' | 'not_a_boolean' | 'bad_json' | 'not_an_object'; params?: Record<string, string> }
 
 export interface CellContext {
   /** Accept `21,03` as 21.03: only in `;`-delimited CSV, where Excel writes decimal commas. */
@@ -188,13 +192,13 @@ function readString(raw: string, col: ColumnDef, ctx: CellContext): CellResult {
     case 'number': {
       if (NUMBER.test(raw)) return { ok: true, value: Number(raw) }
       if (ctx.decimalComma && DECIMAL_COMMA.test(raw)) return { ok: true, value: Number(raw.replace(',', '.')) }
-      return { ok: false, message: `expected a number, got "${raw}" (use . as the decimal separator)` }
+      return { ok: false, message: `expected a number, got "${raw}" (use . as the decimal separator)`, code: 'not_a_number', params: { value: raw } }
     }
     case 'boolean': {
       const v = normalizeEnumValue(raw)
       if (TRUE_WORDS.has(v)) return { ok: true, value: true }
       if (FALSE_WORDS.has(v)) return { ok: true, value: false }
-      return { ok: false, message: `expected true or false, got "${raw}"` }
+      return { ok: false, message: `expected true or false, got "${raw}"`, code: 'not_a_boolean', params: { value: raw } }
     }
     case 'enum': {
       const v = normalizeEnumValue(raw)
@@ -208,10 +212,11 @@ function readString(raw: string, col: ColumnDef, ctx: CellContext): CellResult {
       try {
         parsed = JSON.parse(raw)
       } catch (e) {
-        return { ok: false, message: `not valid JSON: ${e instanceof Error ? e.message : String(e)}` }
+        const detail = e instanceof Error ? e.message : String(e)
+        return { ok: false, message: `not valid JSON: ${detail}`, code: 'bad_json', params: { detail } }
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-        return { ok: false, message: 'expected a JSON object such as {"packets": 20}' }
+        return { ok: false, message: 'expected a JSON object such as {"packets": 20}', code: 'not_an_object' }
       }
       return { ok: true, value: parsed }
     }

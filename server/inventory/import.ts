@@ -6,11 +6,12 @@
  */
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
 import type { z } from 'zod'
-import { CommuneInput, CoverageGapInput, TargetInput, type CoverageGapView, type ErrorIssue } from '../../protocol'
+import { CommuneInput, CoverageGapInput, TargetInput, TargetSpec, type CoverageGapView, type ErrorIssue } from '../../protocol'
 import { AppError } from '../errors'
-import { targetSpecFromInput, type Store } from '../store/store'
+import { targetSpecCandidate, targetSpecFromInput, type Store } from '../store/store'
 import type { CommuneRow, TargetRow } from '../store/schema'
 import { parseCsv } from './csv'
+import { issue, zodIssueKind } from './issues'
 import {
   COLUMNS,
   columnOfField,
@@ -82,12 +83,12 @@ interface RawFile {
 
 function readCsvFile(kind: InventoryKind, text: string): RawFile {
   const { records, problems, delimiter } = parseCsv(text)
-  const issues: ErrorIssue[] = problems.map((p) => ({ line: p.line, path: '(file)', message: p.message }))
+  const issues: ErrorIssue[] = problems.map((p) => issue(p.line, '(file)', 'file_syntax', p.message, { detail: p.message }))
   const ctx: CellContext = { decimalComma: delimiter === ';' }
   const isBlank = (fields: string[]): boolean => fields.every((f) => f.trim() === '')
   const header = records.find((r) => !isBlank(r.fields))
   if (!header) {
-    issues.push({ line: 1, path: '(file)', message: 'the file is empty: expected a header row' })
+    issues.push(issue(1, '(file)', 'empty_file', 'the file is empty: expected a header row'))
     return { rows: [], issues, ctx }
   }
   const data = records.filter((r) => r.line > header.line && !isBlank(r.fields))
@@ -99,7 +100,7 @@ function readCsvFile(kind: InventoryKind, text: string): RawFile {
     if (h === '') {
       // Excel leaves trailing empty columns; an unnamed column with data is a mistake.
       if (data.some((r) => (r.fields[i] ?? '').trim() !== '')) {
-        issues.push({ line: header.line, path: `column ${i + 1}`, message: 'this column has data but no header' })
+        issues.push(issue(header.line, `column ${i + 1}`, 'unnamed_column', 'this column has data but no header', { column: i + 1 }))
       }
       columns.push(undefined)
       return
@@ -107,9 +108,10 @@ function readCsvFile(kind: InventoryKind, text: string): RawFile {
     const col = resolveHeader(kind, h)
     if (!col) {
       const known = COLUMNS[kind].map((c) => c.name).join(', ')
-      issues.push({ line: header.line, path: h, message: `unknown column for ${kind} (expected: ${known})` })
+      issues.push(issue(header.line, h, 'unknown_column', `unknown column for ${kind} (expected: ${known})`, { column: h, kind, expected: known }))
     } else if (seen.has(col)) {
-      issues.push({ line: header.line, path: col.name, message: `"${h}" and "${seen.get(col) ?? ''}" both name column ${col.name}` })
+      const first = seen.get(col) ?? ''
+      issues.push(issue(header.line, col.name, 'duplicate_column', `"${h}" and "${first}" both name column ${col.name}`, { column: col.name, first, second: h }))
     } else {
       seen.set(col, h)
     }
@@ -122,11 +124,12 @@ function readCsvFile(kind: InventoryKind, text: string): RawFile {
   for (const rec of data) {
     const extra = rec.fields.slice(columns.length).filter((f) => f.trim() !== '')
     if (extra.length > 0) {
-      issues.push({
-        line: rec.line,
-        path: '(row)',
-        message: `${rec.fields.length} cells but the header has ${columns.length} (an unquoted comma in a value?)`,
-      })
+      issues.push(
+        issue(rec.line, '(row)', 'extra_cells', `${rec.fields.length} cells but the header has ${columns.length} (an unquoted comma in a value?)`, {
+          cells: rec.fields.length,
+          columns: columns.length,
+        }),
+      )
       continue
     }
     const cells: RawRow['cells'] = new Map()
@@ -185,7 +188,7 @@ function yamlTooDeep(text: string, max: number): number | undefined {
 function readYamlFile(kind: InventoryKind, text: string): RawFile {
   const ctx: CellContext = { decimalComma: false }
   const deep = yamlTooDeep(text, MAX_YAML_NESTING)
-  if (deep !== undefined) return { rows: [], issues: [{ line: deep, path: '(file)', message: `nested more than ${MAX_YAML_NESTING} levels deep` }], ctx }
+  if (deep !== undefined) return { rows: [], issues: [issue(deep, '(file)', 'too_deep', `nested more than ${MAX_YAML_NESTING} levels deep`, { max: MAX_YAML_NESTING })], ctx }
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false })
   const lineOf = (node: unknown, fallback: number): number => {
@@ -199,7 +202,7 @@ function readYamlFile(kind: InventoryKind, text: string): RawFile {
     return {
       rows: [],
       // An error at end of input sits past the last line break; report the file's last line.
-      issues: doc.errors.map((e) => ({ line: Math.min(lineCounter.linePos(e.pos[0]).line, lastLine), path: '(file)', message: e.message })),
+      issues: doc.errors.map((e) => issue(Math.min(lineCounter.linePos(e.pos[0]).line, lastLine), '(file)', 'file_syntax', e.message, { detail: e.message })),
       ctx,
     }
   }
@@ -210,15 +213,15 @@ function readYamlFile(kind: InventoryKind, text: string): RawFile {
     const pair = list.items.find((p) => isScalar(p.key) && p.key.value === kind)
     if (!pair) {
       const keys = list.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join(', ')
-      return { rows: [], issues: [{ line: lineOf(list, 1), path: '(file)', message: `expected a list or a "${kind}:" key, found ${keys}` }], ctx }
+      return { rows: [], issues: [issue(lineOf(list, 1), '(file)', 'not_a_list', `expected a list or a "${kind}:" key, found ${keys}`, { kind, keys })], ctx }
     }
     list = pair.value
   }
   if (list === null || (isScalar(list) && list.value === null)) {
-    return { rows: [], issues: [{ line: 1, path: '(file)', message: `the file is empty: expected a list of ${kind}` }], ctx }
+    return { rows: [], issues: [issue(1, '(file)', 'empty_file', `the file is empty: expected a list of ${kind}`, { kind })], ctx }
   }
   if (!isSeq(list)) {
-    return { rows: [], issues: [{ line: lineOf(list, 1), path: '(file)', message: `expected a list of ${kind}` }], ctx }
+    return { rows: [], issues: [issue(lineOf(list, 1), '(file)', 'not_a_list', `expected a list of ${kind}`, { kind })], ctx }
   }
 
   const issues: ErrorIssue[] = []
@@ -226,7 +229,7 @@ function readYamlFile(kind: InventoryKind, text: string): RawFile {
   for (const item of list.items) {
     const line = lineOf(item, 1)
     if (!isMap(item)) {
-      issues.push({ line, path: '(row)', message: 'expected a mapping of field: value' })
+      issues.push(issue(line, '(row)', 'not_a_mapping', 'expected a mapping of field: value'))
       continue
     }
     const cells: RawRow['cells'] = new Map()
@@ -236,9 +239,10 @@ function readYamlFile(kind: InventoryKind, text: string): RawFile {
       const keyLine = lineOf(pair.key, line)
       const col = resolveHeader(kind, key)
       if (!col) {
-        issues.push({ line: keyLine, path: key, message: `unknown field for ${kind} (expected: ${COLUMNS[kind].map((c) => c.name).join(', ')})` })
+        const expected = COLUMNS[kind].map((c) => c.name).join(', ')
+        issues.push(issue(keyLine, key, 'unknown_column', `unknown field for ${kind} (expected: ${expected})`, { column: key, kind, expected }))
       } else if (cells.has(col)) {
-        issues.push({ line: keyLine, path: col.name, message: `field given twice` })
+        issues.push(issue(keyLine, col.name, 'field_twice', 'field given twice'))
       } else {
         cells.set(col, { value: yamlValue(col, pair.value), line: lineOf(pair.value, keyLine), header: key })
       }
@@ -269,18 +273,18 @@ function validateRow<S extends z.ZodType>(
   const lines: Record<string, number> = {}
   // Columns whose cell could not be read: the schema's view of them would only repeat the problem.
   const unreadable = new Set<ColumnDef>()
-  const where = (col: ColumnDef | undefined): { line: number; suffix: string } => {
+  const where = (col: ColumnDef | undefined): { line: number; suffix: string; header?: { header: string } } => {
     const cell = col ? raw.cells.get(col) : undefined
     if (!cell || !col) return { line: raw.line, suffix: '' }
     // Name the file's own header when it differs, so "Vĩ độ" users find their column.
-    return { line: cell.line, suffix: cell.header !== col.name ? ` (column "${cell.header}")` : '' }
+    return cell.header !== col.name ? { line: cell.line, suffix: ` (column "${cell.header}")`, header: { header: cell.header } } : { line: cell.line, suffix: '' }
   }
   for (const [col, cell] of raw.cells) {
     lines[col.name] = cell.line
     const r = readCell(col, cell.value, ctx)
     if (!r.ok) {
       const w = where(col)
-      issues.push({ line: w.line, path: col.name, message: r.message + w.suffix })
+      issues.push(issue(w.line, col.name, r.code, r.message + w.suffix, { ...r.params, ...w.header }))
       unreadable.add(col)
     } else if (!('empty' in r)) {
       candidate[col.field] = r.value
@@ -288,12 +292,16 @@ function validateRow<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(candidate)
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const { path, col } = columnPath(kind, issue.path)
+    for (const zi of parsed.error.issues) {
+      const { path, col } = columnPath(kind, zi.path)
       if (col && unreadable.has(col)) continue
       const w = where(col)
-      const missing = col !== undefined && issue.path.length === 1 && candidate[col.field] === undefined
-      issues.push({ line: w.line, path, message: (missing ? 'required' : issue.message) + w.suffix })
+      const missing = col !== undefined && zi.path.length === 1 && candidate[col.field] === undefined
+      if (missing) issues.push(issue(w.line, path, 'required', 'required' + w.suffix, w.header))
+      else {
+        const k = zodIssueKind(zi, col?.name ?? path)
+        issues.push(issue(w.line, path, k.code, zi.message + w.suffix, k.params || w.header ? { ...k.params, ...w.header } : undefined))
+      }
     }
     return undefined
   }
@@ -301,13 +309,22 @@ function validateRow<S extends z.ZodType>(
 }
 
 /** Reports the second and later rows that repeat a key, pointing at the first. */
-function checkDuplicates<T>(rows: Array<InventoryRow<T>>, path: string, keyOf: (input: T) => string, label: (input: T) => string, issues: ErrorIssue[]): void {
+function checkDuplicates<T>(
+  rows: Array<InventoryRow<T>>,
+  path: string,
+  keyOf: (input: T) => string,
+  label: (input: T) => { text: string; key: string },
+  issues: ErrorIssue[],
+): void {
   const first = new Map<string, number>()
   for (const row of rows) {
     const key = keyOf(row.input)
     const at = first.get(key)
     if (at === undefined) first.set(key, row.line)
-    else issues.push({ line: row.lines[path] ?? row.line, path, message: `duplicate ${label(row.input)} (first at line ${at})` })
+    else {
+      const l = label(row.input)
+      issues.push(issue(row.lines[path] ?? row.line, path, 'duplicate', `duplicate ${l.text} (first at line ${at})`, { key: l.key, first: at }))
+    }
   }
 }
 
@@ -334,7 +351,7 @@ export function parseInventory(text: string, opts: ParseOptions): ParseOutcome {
   switch (opts.kind) {
     case 'communes': {
       const rows = file.rows.map((r) => validateRow('communes', CommuneInput, r, file.ctx, issues)).filter((r) => r !== undefined)
-      checkDuplicates(rows, 'code', (c) => c.code, (c) => `code ${c.code}`, issues)
+      checkDuplicates(rows, 'code', (c) => c.code, (c) => ({ text: `code ${c.code}`, key: c.code }), issues)
       return issues.length > 0 ? fail() : { ok: true, inventory: { kind: 'communes', rows } }
     }
     case 'targets': {
@@ -342,25 +359,24 @@ export function parseInventory(text: string, opts: ParseOptions): ParseOutcome {
       for (const raw of file.rows) {
         const row = validateRow('targets', TargetInput, raw, file.ctx, issues)
         if (!row) continue
-        try {
-          // Kind-specific options and per-kind defaults: the same check the store applies on write.
-          targetSpecFromInput(row.input)
-        } catch (e) {
-          if (!(e instanceof AppError)) throw e
-          for (const issue of e.issues ?? [{ path: '(row)', message: e.message }]) {
-            const { path, col } = columnPath('targets', issue.path.split('.'))
-            issues.push({ line: (col && row.lines[col.name]) ?? row.line, path, message: issue.message })
+        // Kind-specific options and per-kind defaults: the same check the store applies on write.
+        const spec = TargetSpec.safeParse(targetSpecCandidate(row.input))
+        if (!spec.success) {
+          for (const zi of spec.error.issues) {
+            const { path, col } = columnPath('targets', zi.path)
+            const k = zodIssueKind(zi, col?.name ?? path)
+            issues.push(issue((col && row.lines[col.name]) ?? row.line, path, k.code, zi.message, k.params))
           }
           continue
         }
         rows.push(row)
       }
-      checkDuplicates(rows, 'id', (t) => t.id, (t) => `id ${t.id}`, issues)
+      checkDuplicates(rows, 'id', (t) => t.id, (t) => ({ text: `id ${t.id}`, key: t.id }), issues)
       return issues.length > 0 ? fail() : { ok: true, inventory: { kind: 'targets', rows } }
     }
     case 'gaps': {
       const rows = file.rows.map((r) => validateRow('gaps', CoverageGapInput, r, file.ctx, issues)).filter((r) => r !== undefined)
-      checkDuplicates(rows, 'hamlet', gapKey, (g) => `gap ${g.kind} for ${g.hamlet} in ${g.communeCode}`, issues)
+      checkDuplicates(rows, 'hamlet', gapKey, (g) => ({ text: `gap ${g.kind} for ${g.hamlet} in ${g.communeCode}`, key: `${g.hamlet} (${g.kind}, ${g.communeCode})` }), issues)
       return issues.length > 0 ? fail() : { ok: true, inventory: { kind: 'gaps', rows } }
     }
   }
@@ -436,21 +452,21 @@ function checkReferences(store: Store, inv: ParsedInventory): ErrorIssue[] {
     for (const row of inv.rows) {
       const t = row.input
       if (!communes.has(t.communeCode)) {
-        issues.push({ line: at(row, 'commune_code'), path: 'commune_code', message: `unknown commune ${t.communeCode} (import communes first)` })
+        issues.push(issue(at(row, 'commune_code'), 'commune_code', 'unknown_commune', `unknown commune ${t.communeCode} (import communes first)`, { code: t.communeCode }))
       }
       if (t.probeId !== null && !probes.has(t.probeId)) {
-        issues.push({ line: at(row, 'probe_id'), path: 'probe_id', message: `unknown probe ${t.probeId} (see "xanh probe list")` })
+        issues.push(issue(at(row, 'probe_id'), 'probe_id', 'unknown_probe', `unknown probe ${t.probeId} (see "xanh probe list")`, { probe: t.probeId }))
       }
       for (const p of t.parents) {
-        if (p === t.id) issues.push({ line: at(row, 'parents'), path: 'parents', message: `a target cannot be its own parent` })
-        else if (!ids.has(p)) issues.push({ line: at(row, 'parents'), path: 'parents', message: `unknown parent target ${p}` })
+        if (p === t.id) issues.push(issue(at(row, 'parents'), 'parents', 'own_parent', 'a target cannot be its own parent'))
+        else if (!ids.has(p)) issues.push(issue(at(row, 'parents'), 'parents', 'unknown_parent', `unknown parent target ${p}`, { parent: p }))
       }
     }
   } else if (inv.kind === 'gaps') {
     const communes = new Set(store.listCommunes().map((c) => c.code))
     for (const row of inv.rows) {
       if (!communes.has(row.input.communeCode)) {
-        issues.push({ line: at(row, 'commune_code'), path: 'commune_code', message: `unknown commune ${row.input.communeCode} (import communes first)` })
+        issues.push(issue(at(row, 'commune_code'), 'commune_code', 'unknown_commune', `unknown commune ${row.input.communeCode} (import communes first)`, { code: row.input.communeCode }))
       }
     }
   }

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
-import { ResultBatch, type ErrorIssue, type IngestResponse } from '../../protocol'
+import { CONFIG_ETAG_HEADER, ResultBatch, type ErrorIssue, type IngestResponse } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
 import type { IngestRejectReason } from '../metrics'
 import type { ProbeRow } from '../store/schema'
 import { probeOwnsTarget, type Store } from '../store/store'
+import { configEtagCache } from './probe-config'
 import { probeFromBearer } from './probe-auth'
 
 /**
@@ -26,6 +27,7 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   const { store, engine, metrics } = deps
   const now = deps.now ?? Date.now
   const maxSkewMs = deps.config.ingest.maxClockSkewSeconds * 1000
+  const configEtag = configEtagCache(store)
 
   /** Counts a refused batch and its results (those that could be counted) by reason. */
   const refused = (reason: IngestRejectReason, results: number): void => {
@@ -100,6 +102,8 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     metrics.ingestResults.inc({ result: 'accepted' }, outcome.accepted)
     metrics.ingestResults.inc({ result: 'duplicate' }, outcome.duplicates)
     const answer: IngestResponse = { accepted: outcome.accepted, duplicates: outcome.duplicates }
+    // An inventory edit reaches the agent with this answer: it refetches a config whose tag differs.
+    c.header(CONFIG_ETAG_HEADER, configEtag(probe))
     return c.json(answer, 202)
   })
 }

@@ -1,12 +1,14 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, type ProbeCreated } from '../../protocol'
+import { CommuneInput, CommunePatch, CoverageGapInput, ProbeInput, TargetInput, probeContact, type ProbeCreated } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { requireRole } from '../auth'
 import { readJsonBody, readTextBody } from '../body'
 import { AppError } from '../errors'
 import { exportInventory } from '../inventory/export'
 import { importInventory } from '../inventory/import'
+import { codedZodIssues } from '../inventory/issues'
+import { probeSilenceMs, shortestIntervals } from '../state/silent-probes'
 
 const InventoryKind = z.enum(['communes', 'targets', 'gaps'])
 const Format = z.enum(['csv', 'yaml'])
@@ -23,8 +25,11 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
   async function parsed<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
     const body = await readJsonBody(c, limits)
     const r = schema.safeParse(body)
-    if (!r.success) throw AppError.fromZod(r.error)
-    return r.data
+    if (r.success) return r.data
+    // As AppError.fromZod, with each issue's kind and values for the Settings forms' wording.
+    const issues = codedZodIssues(r.error)
+    const first = issues[0]
+    throw new AppError('E_VALIDATION', first ? `${first.path}: ${first.message}` : 'invalid input', issues)
   }
   function changed(c: Context<AppEnv>, action: string, entity: string, id: string | null, detail?: unknown, change?: { before?: unknown; after?: unknown }): void {
     store.audit(c.get('actor'), action, entity, id, detail, change)
@@ -152,15 +157,22 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
       // ---- probes ----
       .get('/probes', admin, (c) => {
         const at = now()
+        const shortest = shortestIntervals(store)
         const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
         return c.json({
-          probes: store.listProbes().map((p) => ({
+          probes: store.listProbes().map((p) => {
+            const silentAfterMs = probeSilenceMs(shortest.get(p.id), deps.config.state.unknownAfterIntervals)
+            return {
             id: p.id,
             name: p.name,
             location: p.location,
             builtin: p.builtin,
             version: p.version,
             lastSeenAt: iso(p.lastSeenAt),
+            // The overview's rule for silent probes (server/state/silent-probes.ts).
+            contact: probeContact(p.lastSeenAt, at, silentAfterMs),
+            silentAfterSeconds: silentAfterMs / 1000,
+            // Batches waiting in the agent's spool at its last batch; null when it did not say (an old agent).
             spoolBatches: p.spoolBatches,
             revoked: p.revokedAt !== null,
             // The probe's clock minus the server's at its last batch (positive: ahead), and when.
@@ -168,7 +180,8 @@ export function inventoryRoutes(deps: AppDeps): Hono<AppEnv> {
             clockOffsetAt: iso(p.clockOffsetAt),
             // Until when the token before the last rotation still works (null: it does not).
             previousTokenValidUntil: p.revokedAt === null && p.previousTokenValidUntil !== null && p.previousTokenValidUntil > at ? iso(p.previousTokenValidUntil) : null,
-          })),
+            }
+          }),
         })
       })
       .post('/probes', admin, async (c) => {

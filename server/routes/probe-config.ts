@@ -1,8 +1,36 @@
 import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
-import type { ProbeConfig } from '../../protocol'
+import { CONFIG_ETAG_HEADER, type ProbeConfig, type TargetSpec } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
+import type { Store } from '../store/store'
+import type { ProbeRow } from '../store/schema'
 import { probeFromBearer } from './probe-auth'
+
+function etagOf(probeId: string, targets: readonly TargetSpec[]): string {
+  return `"${createHash('sha256').update(probeId).update(JSON.stringify(targets)).digest('base64url').slice(0, 27)}"`
+}
+
+/**
+ * The ETag of a probe's config, for the `Xanh-Config-ETag` header of ingest answers: an agent
+ * whose last config has another tag fetches it at once instead of at its next poll. Recomputed
+ * only when the targets table changes (its row count, latest `updated_at`, and how many belong to
+ * no probe: a deleted probe hands its targets to the embedded one without touching `updated_at`),
+ * so a batch costs one small query. The poll stays the guarantee: a change this key misses (two
+ * writes in one millisecond) still reaches the agent at its next poll.
+ */
+export function configEtagCache(store: Store): (probe: ProbeRow) => string {
+  const versionStmt = store.sqlite.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u, count(*) - count(probe_id) AS z FROM targets')
+  const cache = new Map<string, { key: string; etag: string }>()
+  return (probe) => {
+    const v = versionStmt.get() as { n: number; u: number; z: number }
+    const key = `${v.n}:${v.u}:${v.z}:${probe.builtin ? 1 : 0}`
+    const hit = cache.get(probe.id)
+    if (hit?.key === key) return hit.etag
+    const etag = etagOf(probe.id, store.targetsForProbe(probe))
+    cache.set(probe.id, { key, etag })
+    return etag
+  }
+}
 
 /**
  * `GET /api/v1/probe/config`: the calling probe's targets (and only those: the probe comes from
@@ -13,9 +41,10 @@ export function probeConfigRoutes(deps: AppDeps): Hono<AppEnv> {
   return new Hono<AppEnv>().get('/probe/config', (c) => {
     const probe = probeFromBearer(c, deps.store, now)
     const targets = deps.store.targetsForProbe(probe)
-    const etag = `"${createHash('sha256').update(probe.id).update(JSON.stringify(targets)).digest('base64url').slice(0, 27)}"`
+    const etag = etagOf(probe.id, targets)
     deps.store.touchProbe(probe.id, now(), probe.version, probe.spoolBatches)
     c.header('ETag', etag)
+    c.header(CONFIG_ETAG_HEADER, etag)
     c.header('Cache-Control', 'no-cache')
     if (c.req.header('if-none-match') === etag) return c.body(null, 304)
     const body: ProbeConfig = { probeId: probe.id, generatedAt: new Date(now()).toISOString(), targets }

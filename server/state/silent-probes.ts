@@ -12,6 +12,27 @@ import type { StateEngine } from './engine'
 export const MIN_PROBE_SILENCE_MS = 60_000
 
 /**
+ * How long a probe may go unheard before it is silent: as long as its targets take to go silent
+ * (`unknownAfterIntervals` of the shortest interval it runs), at least {@link MIN_PROBE_SILENCE_MS}
+ * (also for a probe that runs nothing). The Settings probes tab uses the same rule.
+ */
+export function probeSilenceMs(shortestIntervalS: number | undefined, unknownAfterIntervals: number): number {
+  return Math.max(MIN_PROBE_SILENCE_MS, unknownAfterIntervals * (shortestIntervalS ?? 0) * 1000)
+}
+
+/** The shortest interval (s) of the enabled targets each probe runs, by probe id (unassigned targets: the builtin probe's). */
+export function shortestIntervals(store: Store): Map<string, number> {
+  const builtin = store.listProbes().find((p) => p.builtin)
+  const out = new Map<string, number>()
+  for (const t of store.listTargets()) {
+    if (!t.enabled) continue
+    const owner = t.probeId ?? builtin?.id
+    if (owner !== undefined) out.set(owner, Math.min(out.get(owner) ?? Infinity, t.intervalS))
+  }
+  return out
+}
+
+/**
  * Probes not heard from (no batch, no config poll) for as long as their targets take to go
  * silent (`unknownAfterIntervals` of the shortest interval they run), longest silent first,
  * each with the communes that are silent now and have a target it runs: the cause behind
@@ -34,7 +55,7 @@ export function silentProbes(store: Store, engine: Pick<StateEngine, 'communeSum
   for (const p of probes) {
     const runs = byProbe.get(p.id)
     if (!runs || p.revokedAt !== null) continue
-    const after = Math.max(MIN_PROBE_SILENCE_MS, unknownAfterIntervals * runs.minInterval * 1000)
+    const after = probeSilenceMs(runs.minInterval, unknownAfterIntervals)
     if (p.lastSeenAt !== null && at - p.lastSeenAt <= after) continue
     const communes = [...runs.communes]
       .flatMap((code) => {

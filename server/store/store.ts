@@ -67,8 +67,15 @@ export function newProbeToken(): string {
  * @throws AppError E_VALIDATION with paths relative to the target
  */
 export function targetSpecFromInput(input: TargetInput, pathPrefix = ''): TargetSpec {
+  const parsed = TargetSpec.safeParse(targetSpecCandidate(input))
+  if (!parsed.success) throw AppError.fromZod(parsed.error, pathPrefix)
+  return parsed.data
+}
+
+/** The spec an input asks for (per-kind defaults filled in), before its kind's schema judges it. */
+export function targetSpecCandidate(input: TargetInput): Record<string, unknown> {
   const defaults = KIND_DEFAULTS[input.kind]
-  const candidate = {
+  return {
     id: input.id,
     communeCode: input.communeCode,
     ...(input.name !== undefined ? { name: input.name } : {}),
@@ -81,9 +88,6 @@ export function targetSpecFromInput(input: TargetInput, pathPrefix = ''): Target
     parents: input.parents,
     options: input.options,
   }
-  const parsed = TargetSpec.safeParse(candidate)
-  if (!parsed.success) throw AppError.fromZod(parsed.error, pathPrefix)
-  return parsed.data
 }
 
 /** Rebuilds the probe-facing spec from a stored row (validated when it was written). */
@@ -345,12 +349,12 @@ export class Store {
     const spec = targetSpecFromInput(input, pathPrefix)
     if (!this.getCommune(input.communeCode)) {
       throw new AppError('E_VALIDATION', `${pathPrefix ? pathPrefix + '.' : ''}communeCode: unknown commune ${input.communeCode}`, [
-        { path: `${pathPrefix ? pathPrefix + '.' : ''}communeCode`, message: `unknown commune ${input.communeCode}` },
+        { path: `${pathPrefix ? pathPrefix + '.' : ''}communeCode`, message: `unknown commune ${input.communeCode}`, code: 'unknown_commune', params: { code: input.communeCode } },
       ])
     }
     if (input.probeId !== null && !this.getProbe(input.probeId)) {
       throw new AppError('E_VALIDATION', `probeId: unknown probe ${input.probeId}`, [
-        { path: `${pathPrefix ? pathPrefix + '.' : ''}probeId`, message: `unknown probe ${input.probeId}` },
+        { path: `${pathPrefix ? pathPrefix + '.' : ''}probeId`, message: `unknown probe ${input.probeId}`, code: 'unknown_probe', params: { probe: input.probeId } },
       ])
     }
     const values = {

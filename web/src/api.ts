@@ -170,6 +170,8 @@ export interface Api {
 
   targets(signal?: AbortSignal): Promise<ApiResult<TargetRowView[]>>
   createTarget(input: TargetInput): Promise<ApiResult<null>>
+  /** Replaces a target (PUT: every field; thresholds left out stay as they are). */
+  updateTarget(input: TargetInput): Promise<ApiResult<null>>
   deleteTarget(id: string): Promise<ApiResult<null>>
   probes(signal?: AbortSignal): Promise<ApiResult<ProbeView[]>>
   /** Creates a probe; the answer carries its token, shown only this once. */
@@ -337,6 +339,7 @@ export function createApi(fetchFn: FetchLike, baseUrl = '', hooks: ApiHooks = {}
 
     targets: (signal) => pick(get('/api/v1/targets', TargetList, signal), (d) => d.targets),
     createTarget: (input) => send('POST', '/api/v1/targets', Ignored, input),
+    updateTarget: (input) => send('PUT', `/api/v1/targets/${enc(input.id)}`, Ignored, input),
     deleteTarget: (id) => send('DELETE', `/api/v1/targets/${enc(id)}`, Ignored),
     probes: (signal) => pick(get('/api/v1/probes', ProbeList, signal), (d) => d.probes),
     createProbe: (input) => send('POST', '/api/v1/probes', ProbeCreated, input),

@@ -93,6 +93,11 @@ export const ProbeView = z.object({
   builtin: z.boolean(),
   version: z.string().nullable(),
   lastSeenAt: IsoTime.nullable(),
+  /** online / silent / never, as of the answer (the page recomputes it as time passes). */
+  contact: z.enum(['online', 'silent', 'never']).optional(),
+  /** No contact for this long → silent (the server's rule). */
+  silentAfterSeconds: z.number().positive().optional(),
+  /** Null when the agent did not report it (an old agent): shown as unknown, not as 0. */
   spoolBatches: z.number().nullable(),
   revoked: z.boolean(),
   clockOffsetSeconds: z.number().nullable().optional(),
@@ -114,6 +119,8 @@ export const TargetRowView = z.object({
   parents: z.array(z.string()),
   probeId: z.string().nullable(),
   enabled: z.boolean(),
+  /** Kind-specific options, sent back unchanged when the target is edited. */
+  options: z.record(z.string(), z.unknown()).optional(),
 })
 export type TargetRowView = z.infer<typeof TargetRowView>
 export const TargetList = z.object({ targets: z.array(TargetRowView) })

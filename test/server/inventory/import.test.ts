@@ -88,18 +88,18 @@ describe('importInventory: communes', () => {
 
   it('names the file header in messages when it is Vietnamese', () => {
     const err = importError(store, 'Mã xã,Tên,Vĩ độ,Kinh độ\nX1,Xã,north,105\n', { kind: 'communes', format: 'csv', actor })
-    expect(err.issues).toEqual([{ line: 2, path: 'lat', message: expect.stringContaining('column "Vĩ độ"') }])
+    expect(err.issues).toEqual([{ line: 2, path: 'lat', message: expect.stringContaining('column "Vĩ độ"'), code: 'not_a_number', params: { value: 'north', header: 'Vĩ độ' } }])
   })
 
   it('reports a missing required cell as required', () => {
     const err = importError(store, 'code,name,lat,lon\nX1,Xã,,105\n', { kind: 'communes', format: 'csv', actor })
-    expect(err.issues).toEqual([{ line: 2, path: 'lat', message: 'required' }])
+    expect(err.issues).toEqual([{ line: 2, path: 'lat', message: 'required', code: 'required' }])
   })
 
   it('reports a duplicate code at the second row, pointing at the first', () => {
     const csv = 'code,name,lat,lon\nD1,Xã A,20,105\nD2,Xã B,20,105\nD1,Xã C,20,105\n'
     const err = importError(store, csv, { kind: 'communes', format: 'csv', actor })
-    expect(err.issues).toEqual([{ line: 4, path: 'code', message: 'duplicate code D1 (first at line 2)' }])
+    expect(err.issues).toEqual([{ line: 4, path: 'code', message: 'duplicate code D1 (first at line 2)', code: 'duplicate', params: { key: 'D1', first: 2 } }])
     expect(countRows(store, 'communes')).toBe(0)
   })
 
@@ -230,7 +230,7 @@ describe('importInventory: targets', () => {
   it('reports a duplicate target id', () => {
     const csv = HEADER + 'dup,C1,,icmp,10.0.0.1,,line,,,,,,\ndup,C1,,icmp,10.0.0.2,,line,,,,,,\n'
     const err = importError(store, csv, { kind: 'targets', format: 'csv', actor })
-    expect(err.issues).toEqual([{ line: 3, path: 'id', message: 'duplicate id dup (first at line 2)' }])
+    expect(err.issues).toEqual([{ line: 3, path: 'id', message: 'duplicate id dup (first at line 2)', code: 'duplicate', params: { key: 'dup', first: 2 } }])
   })
 })
 
@@ -250,7 +250,7 @@ describe('importInventory: coverage gaps', () => {
 
   it('rejects an unknown commune', () => {
     const err = importError(store, 'commune_code,hamlet,kind\nNOPE,Thôn A,no_power\n', { kind: 'gaps', format: 'csv', actor })
-    expect(err.issues).toEqual([{ line: 2, path: 'commune_code', message: expect.stringContaining('unknown commune NOPE') }])
+    expect(err.issues).toEqual([{ line: 2, path: 'commune_code', message: expect.stringContaining('unknown commune NOPE'), code: 'unknown_commune', params: { code: 'NOPE' } }])
   })
 })
 

@@ -1,6 +1,7 @@
 import type { ErrorIssue } from '../../../protocol'
 import type { ApiError } from '../api'
 import { useI18n } from '../context'
+import { importIssueText } from '../models/import'
 import type { MessageKey, Translate } from '../i18n'
 
 const KNOWN: Partial<Record<ApiError['code'], MessageKey>> = {
@@ -23,9 +24,24 @@ export function errorText(error: ApiError, t: Translate): string {
 
 /** A failed write, under the form that caused it; lists the server's issues when there are several. */
 export function FormError({ error }: { error: ApiError | null }) {
-  const { t } = useI18n()
+  const { t, lang } = useI18n()
   if (!error) return null
   const issues: ErrorIssue[] = error.issues ?? []
+  // Issues with a stable kind (inventory writes) are worded in the reader's language, each with its field.
+  if (issues.length > 0 && issues.every((i) => i.code !== undefined)) {
+    return (
+      <div class="form-error" role="alert">
+        <p>{t(KNOWN[error.code] ?? 'error.other')}</p>
+        <ul>
+          {issues.slice(0, 20).map((i, n) => (
+            <li key={n}>
+              <span class="mono">{i.path}</span>: {importIssueText(i, t, lang)}
+            </li>
+          ))}
+        </ul>
+      </div>
+    )
+  }
   return (
     <div class="form-error" role="alert">
       <p>{errorText(error, t)}</p>

@@ -3,7 +3,7 @@ import type { ImportKind } from '../api'
 import { useI18n } from '../context'
 import { formatNumber } from '../format'
 import type { MessageKey } from '../i18n'
-import type { ImportModel } from '../models/import'
+import { importIssueText, type ImportModel } from '../models/import'
 import { errorText } from './FormError'
 
 const KINDS: readonly ImportKind[] = ['communes', 'targets', 'gaps']
@@ -81,7 +81,9 @@ export function ImportPanel({ model, chooseKind = false, idPrefix }: { model: Im
                       <tr key={n} data-line={i.line ?? ''}>
                         <td class="num">{i.line ?? t('value.none')}</td>
                         <td class="mono">{i.path}</td>
-                        <td class="cell-wrap">{i.message}</td>
+                        <td class="cell-wrap" title={i.message}>
+                          {importIssueText(i, t, lang)}
+                        </td>
                       </tr>
                     ))}
                   </tbody>

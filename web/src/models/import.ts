@@ -7,6 +7,8 @@
 import { createModel, signal, type ReadonlySignal } from '@preact/signals'
 import type { ErrorIssue } from '../../../protocol'
 import type { Api, ApiError, ImportFormat, ImportKind } from '../api'
+import { formatNumber } from '../format'
+import { isMessageKey, type Lang, type MessageKey, type Translate } from '../i18n'
 import type { ImportReport } from '../wire'
 
 /** Where an import stands. */
@@ -100,3 +102,42 @@ export const ImportModel = createModel((deps: { api: Api; kind: ImportKind; onIm
 
 /** An instance of {@link ImportModel}. */
 export type ImportModel = InstanceType<typeof ImportModel>
+
+/** The dictionary key of an issue kind, refined by its params (strict limits, empty text, regex hints). */
+function issueKey(i: ErrorIssue): string {
+  const p = i.params ?? {}
+  switch (i.code) {
+    case 'too_big':
+    case 'too_small':
+      return p.inclusive === 0 ? `import.issue.${i.code}.strict` : `import.issue.${i.code}`
+    case 'too_short':
+      return p.min === 1 ? 'import.issue.too_short.empty' : 'import.issue.too_short'
+    case 'invalid_pattern':
+      return `import.issue.invalid_pattern.${String(p.hint ?? 'other')}`
+    default:
+      return `import.issue.${i.code ?? ''}`
+  }
+}
+
+/**
+ * An import problem in the reader's language: the server's stable `code` and `params` worded by
+ * the dictionary (numbers with the language's decimal mark), and the file's own header when it
+ * differs from the column. An issue without a known code (an older server) keeps its message.
+ */
+export function importIssueText(i: ErrorIssue, t: Translate, lang: Lang): string {
+  const key = issueKey(i)
+  if (!i.code || !isMessageKey(key)) return i.message
+  const params: Record<string, string> = {}
+  for (const [k, v] of Object.entries(i.params ?? {})) params[k] = typeof v === 'number' ? formatNumber(v, lang, 6) : v
+  if (i.code === 'invalid_type' && params.expected !== undefined) {
+    const typeKey = `import.issue.type.${params.expected}`
+    if (isMessageKey(typeKey)) params.expected = t(typeKey)
+  }
+  // Line numbers and cell counts are not quantities to group ("dòng 1.234" reads as a decimal).
+  for (const k of ['first', 'cells', 'columns', 'column']) {
+    const v = i.params?.[k]
+    if (typeof v === 'number') params[k] = String(v)
+  }
+  const text = t(key as MessageKey, params)
+  return params.header === undefined ? text : t('import.issue.inColumn', { text, header: params.header })
+}

@@ -5,8 +5,9 @@
  * @module
  */
 import { createModel, signal, type ReadonlySignal } from '@preact/signals'
-import type { ChannelTestResult, CommuneInput, ProbeCreated, SupportGroupInput, TargetInput, ZaloBotChatsAnswer } from '../../../protocol'
+import { probeContact, type ChannelTestResult, type CommuneInput, type ProbeContact, type ProbeCreated, type SupportGroupInput, type TargetInput, type ZaloBotChatsAnswer } from '../../../protocol'
 import type { Api, ApiError, ApiResult } from '../api'
+import { toMs } from '../format'
 import type { GroupView, ProbeView, TargetRowView } from '../wire'
 import { IDLE, loadInto, type ActionResult, type Loaded } from './alerts'
 
@@ -36,6 +37,14 @@ export interface SettingsState {
   saveCommune: (input: CommuneInput, isNew: boolean) => Promise<ActionResult>
   deleteCommune: (code: string) => Promise<ActionResult>
   createTarget: (input: TargetInput) => Promise<ActionResult>
+  /** The target being edited, or null. */
+  targetDraft: ReadonlySignal<TargetRowView | null>
+  editTarget: (id: string) => void
+  closeTarget: () => void
+  /** Saves the edited target (its probe gets the new config at its next poll) and closes the form. */
+  updateTarget: (input: TargetInput) => Promise<ActionResult>
+  /** The id of the target saved last, for a confirmation beside its row. */
+  savedTarget: ReadonlySignal<string | null>
   deleteTarget: (id: string) => Promise<ActionResult>
   createProbe: (name: string, location: string) => Promise<ActionResult>
   rotateProbe: (id: string) => Promise<ActionResult>
@@ -63,6 +72,8 @@ export const SettingsModel = createModel((deps: SettingsDeps): SettingsState => 
   const communeDraft = signal<{ isNew: boolean; loaded: Loaded<CommuneInput> } | null>(null, { name: 'settings-commune-draft' })
   const testResults = signal<ReadonlyMap<number, readonly ChannelTestResult[]>>(new Map(), { name: 'settings-test-results' })
   const testing = signal<number | null>(null, { name: 'settings-testing' })
+  const targetDraft = signal<TargetRowView | null>(null, { name: 'settings-target-draft' })
+  const savedTarget = signal<string | null>(null, { name: 'settings-saved-target' })
 
   const loadTargets = () => loadInto(targets, () => api.targets())
   const loadProbes = () => loadInto(probes, () => api.probes())
@@ -133,6 +144,22 @@ export const SettingsModel = createModel((deps: SettingsDeps): SettingsState => 
         inventory()
         void loadTargets()
       }),
+    targetDraft,
+    savedTarget,
+    editTarget: (id) => {
+      targetDraft.value = targets.peek().data?.find((x) => x.id === id) ?? null
+      savedTarget.value = null
+    },
+    closeTarget: () => {
+      targetDraft.value = null
+    },
+    updateTarget: (input) =>
+      act(api.updateTarget(input), () => {
+        targetDraft.value = null
+        savedTarget.value = input.id
+        inventory()
+        void loadTargets()
+      }),
     deleteTarget: (id) =>
       act(api.deleteTarget(id), () => {
         inventory()
@@ -179,4 +206,15 @@ export type SettingsModel = InstanceType<typeof SettingsModel>
 /** Error of a failed action, or null. */
 export function actionError(r: ActionResult | null): ApiError | null {
   return r && !r.ok ? r.error : null
+}
+
+/** Silence limit when the server did not send one (an older server): the shortest the server uses, a minute. */
+export const DEFAULT_SILENT_AFTER_S = 60
+
+/**
+ * A probe's contact as of `nowMs` by the server's rule (`silentAfterSeconds`): a probe that stops
+ * turns silent on the open page as the clock ticks, without a reload.
+ */
+export function contactOf(p: ProbeView, nowMs: number): ProbeContact {
+  return probeContact(toMs(p.lastSeenAt), nowMs, (p.silentAfterSeconds ?? DEFAULT_SILENT_AFTER_S) * 1000)
 }
