@@ -53,6 +53,8 @@ interface PageSpec {
   hash: string
   ready: string
   signedOut?: boolean
+  /** A view of the page that is not a route of its own (the Alerts page's tabs): the n-th (1-based) button of its view switch. */
+  view?: number
 }
 
 /**
@@ -63,7 +65,11 @@ const PAGES: Record<Route['name'], readonly PageSpec[]> = {
   overview: [{ slug: 'overview', hash: '#/', ready: 'table.grid tbody tr' }],
   commune: [{ slug: 'commune', hash: `#/commune/${DOWN.code}`, ready: '.chart canvas' }],
   gaps: [{ slug: 'gaps', hash: '#/gaps', ready: '.registry tbody tr' }],
-  alerts: [{ slug: 'alerts', hash: '#/alerts', ready: 'li.incident' }],
+  // The Alerts page's four views (open, history, silences, maintenance) share its route.
+  alerts: [
+    // The chosen view outlives a visit, so each one is clicked, the open list included.
+    ...['open', 'history', 'silences', 'maintenance'].map((v, i) => ({ slug: v === 'open' ? 'alerts' : `alerts-${v}`, hash: '#/alerts', ready: '.segmented--tabs', view: i + 1 })),
+  ],
   reports: [{ slug: 'reports', hash: '#/reports', ready: 'table.sticky-head tbody tr' }],
   settings: SETTINGS_TABS.map((tab) => ({ slug: `settings-${tab}`, hash: `#/settings/${tab}`, ready: `.tabs [aria-current="page"][href="#/settings/${tab}"], .tabs [aria-selected="true"]` })),
   account: [{ slug: 'account', hash: '#/account', ready: '.page-title' }],
@@ -141,6 +147,10 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
     await p.setViewportSize({ width: size.width, height: size.height })
     await p.goto(`${server.base}/${spec.hash}`, { timeout: 20_000 })
     await p.waitForSelector(spec.ready, { timeout: 20_000 })
+    if (spec.view) {
+      await p.click(`.segmented--tabs .segmented__btn:nth-child(${spec.view})`)
+      await p.waitForSelector(`.segmented--tabs .segmented__btn:nth-child(${spec.view})[aria-pressed="true"]`, { timeout: 20_000 })
+    }
     // Nothing still loading, and the layout settled (fonts, charts drawn on the next frame).
     await p.waitForFunction(() => document.querySelectorAll('main .loading').length === 0, undefined, { timeout: 20_000 })
     await p.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))))
