@@ -215,6 +215,8 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
           if (hidden) sideways.push(hidden)
           const s = getComputedStyle(th)
           if (s.overflowX !== 'visible' && th.scrollWidth > th.clientWidth + 1) faults.push({ what: 'table header text clipped', el: name(th), box: `${th.scrollWidth} > ${th.clientWidth}` })
+          // A header wrapped onto more lines than its row is tall loses its last line.
+          if (s.overflowY !== 'visible' && th.scrollHeight > th.clientHeight + 1) faults.push({ what: 'table header text cut at the bottom', el: name(th), box: `${th.scrollHeight} > ${th.clientHeight} px high` })
         }
       }
       const controls = [...document.querySelectorAll('main button, main a[href], main input:not([type="hidden"]), main select, main textarea, main summary')].filter(shown)
