@@ -345,6 +345,9 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
         for (const f of m.sideways) problems.push(`${spec.slug} @${size.name}: ${f.el} needs sideways scrolling at a desktop width [${f.box}]`)
         await p.screenshot({ path: join(SHOTS, `layout-${spec.slug}-${size.name}.png`), fullPage: true })
         if (m.scrollWidth > m.innerWidth) problems.push(`${spec.slug}: page is ${m.scrollWidth} px wide in a ${m.innerWidth} px window`)
+        // Date pickers speak the browser's language and order ("December 2026", mm/dd/yyyy): dates are typed dd/MM/yyyy.
+        const pickers = await p.locator('input[type="date"], input[type="month"], input[type="week"], input[type="time"], input[type="datetime-local"]').count()
+        if (pickers > 0) problems.push(`${spec.slug}: ${pickers} date or time picker(s) that follow the browser's locale`)
         for (const f of m.faults) problems.push(`${spec.slug}: ${f.what}: ${f.el} [${f.box}]`)
         if (spec.signedOut) continue
         // Guards against measuring an empty page: these have tables with rows.

@@ -1,7 +1,8 @@
 /**
- * The overview's history in a real browser (issue 13, Done-when 2, overview half): a commune
- * whose line has been down for 20 minutes shows "từ HH:MM (…)" with the right clock time, and its
- * outage sits at the right place in its 24-hour strip; at 1440×900 and 1366×768 the table's last
+ * The overview's history in a real browser (issue 13, Done-when 2): a commune whose line has been
+ * down for 20 minutes shows "từ HH:MM (…)" with the right clock time, and its outage sits at the
+ * right place in its 24-hour strip; its commune page draws the incident on the charts from that
+ * time and shows no figure from before the outage; at 1440×900 and 1366×768 the table's last
  * header cell is fully inside its card.
  *
  * Why the server runs in this process: the state engine dates a state change by its own clock
@@ -164,6 +165,31 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     // The attention list says it too.
     expect(await page.locator('.attention__item--down .attention__since').first().textContent()).toMatch(new RegExp(`^từ ${hanoiHm(downAt)} \\(2\\d phút\\)$`))
     await page.screenshot({ path: join(SHOTS, 'overview-history-1440.png'), fullPage: true })
+  })
+
+  it("the same commune's page shows its 21-minute incident on the charts from the time it went down, and no figure from before it", async () => {
+    await page.locator('tr.row a', { hasText: 'Mường Lống' }).first().click()
+    await page.waitForSelector('.chart-panel .chart-band--incident', { timeout: 20_000, state: 'attached' })
+    const incident = (await (await page.request.get(`${base}/api/v1/alerts?state=open`)).json()) as { incidents: Array<{ communeCode: string | null; openedAt: string }> }
+    const open = incident.incidents.filter((i) => i.communeCode === 'NA-0001')
+    expect(open).toHaveLength(1)
+    // The incident began when the line went down (the first failed round), not when it was paged.
+    expect(Date.parse(open[0]?.openedAt ?? '')).toBe(downAt)
+    const bands = await page.locator('.chart-panel[data-chart="rtt"] .chart-band--incident').evaluateAll((els) => els.map((e) => ({ from: (e as HTMLElement).dataset.from, open: e.classList.contains('chart-band--open'), width: (e as HTMLElement).offsetWidth })))
+    expect(bands).toHaveLength(1)
+    expect(bands[0]?.from).toBe(new Date(downAt).toISOString())
+    expect(bands[0]?.open).toBe(true)
+    // Three hours of data: the 6-hour range; 21 of its 360 minutes are several pixels, not a hairline.
+    expect(bands[0]?.width ?? 0).toBeGreaterThan(20)
+    // The down line's row: its state since when, and neither the 12 ms nor the 0 % of before.
+    const line = page.locator('tr[data-target="na-0001-line"]')
+    expect(await line.locator('[data-figure="none"]').count()).toBe(1)
+    expect(await line.locator('[data-figure="rtt"], [data-figure="loss"]').count()).toBe(0)
+    expect(await line.textContent()).not.toMatch(/12 ms|\b0 %/)
+    expect(await line.textContent()).toContain(`từ ${hanoiHm(downAt)}`)
+    await page.screenshot({ path: join(SHOTS, 'overview-commune-incident-1440.png'), fullPage: true })
+    await page.goBack()
+    await page.waitForSelector('.grid tbody tr.row', { timeout: 20_000 })
   })
 
   it.each([

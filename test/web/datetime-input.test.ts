@@ -1,6 +1,6 @@
 /** Typed dates and times of the alerts forms: dd/MM/yyyy HH:mm in Vietnam time, reasons in Vietnamese. */
 import { describe, expect, it } from 'vitest'
-import { formatInputDateTime, parseInputDateTime, parseInputTime, type Parsed } from '../../web/src/datetime-input'
+import { formatInputDate, formatInputDateTime, parseInputDate, parseInputDateTime, parseInputTime, type Parsed } from '../../web/src/datetime-input'
 import { translate } from '../../web/src/i18n'
 
 /** The Vietnamese message a bad input shows, or the value. */
@@ -71,5 +71,30 @@ describe('parseInputTime', () => {
     ['22:75', 'Phút phải từ 00 đến 59.'],
   ])('%j → %j', (text, out) => {
     expect(read(parseInputTime(text))).toBe(out)
+  })
+})
+
+describe('parseInputDate and formatInputDate (coverage-gap dates)', () => {
+  it.each([
+    ['02/03/2026', '2026-03-02'],
+    ['2/3/2026', '2026-03-02'],
+    ['29.02.2028', '2028-02-29'],
+    ['', 'Nhập ngày dạng dd/MM/yyyy.'],
+    ['2026-03-02', 'Sai định dạng: cần dd/MM/yyyy, ví dụ 12/02/2026.'],
+    ['03/02/2026 05:00', 'Sai định dạng: cần dd/MM/yyyy, ví dụ 12/02/2026.'],
+    ['30/02/2026', 'Tháng 02/2026 không có ngày 30.'],
+    ['01/13/2026', 'Tháng phải từ 01 đến 12.'],
+    ['01/01/0226', 'Năm phải từ 2000 đến 2100.'],
+  ])('%j → %j', (text, out) => {
+    expect(read(parseInputDate(text))).toBe(out)
+  })
+
+  it('writes a stored date as the field shows it, and reads it back unchanged', () => {
+    for (let d = Date.UTC(2026, 0, 1); d < Date.UTC(2027, 0, 1); d += 86_400_000) {
+      const iso = new Date(d).toISOString().slice(0, 10)
+      expect(read(parseInputDate(formatInputDate(iso)))).toBe(iso)
+    }
+    expect(formatInputDate('2026-09-01')).toBe('01/09/2026')
+    expect(formatInputDate('')).toBe('')
   })
 })

@@ -78,3 +78,26 @@ export function parseInputTime(text: string): Parsed<string> {
   if (tp) return { ok: false, problem: tp }
   return { ok: true, value: `${pad(hour)}:${pad(minute)}` }
 }
+
+/** `dd/MM/yyyy` of a calendar date stored as `yyyy-MM-dd` (what a date field starts with); '' stays ''. */
+export function formatInputDate(isoDate: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate)
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : isoDate
+}
+
+/**
+ * Reads a calendar date `dd/MM/yyyy` (one-digit day or month, `-` or `.` accepted) and returns it
+ * as `yyyy-MM-dd`, the form the coverage-gap registry stores. Refused with a reason like
+ * {@link parseInputDateTime}.
+ */
+export function parseInputDate(text: string): Parsed<string> {
+  const s = text.trim()
+  if (s === '') return { ok: false, problem: { key: 'datetime.emptyDate' } }
+  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(s)
+  if (!m) return { ok: false, problem: { key: 'datetime.badDateFormat' } }
+  const [day, month, year] = m.slice(1).map(Number) as [number, number, number]
+  if (year < INPUT_YEARS.min || year > INPUT_YEARS.max) return { ok: false, problem: { key: 'datetime.badYear', params: { min: INPUT_YEARS.min, max: INPUT_YEARS.max } } }
+  if (month < 1 || month > 12) return { ok: false, problem: { key: 'datetime.badMonth' } }
+  if (day < 1 || day > daysIn(month, year)) return { ok: false, problem: { key: 'datetime.badDay', params: { day, month: pad(month), year } } }
+  return { ok: true, value: `${year}-${pad(month)}-${pad(day)}` }
+}

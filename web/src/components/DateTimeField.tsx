@@ -1,9 +1,9 @@
 import { useSignal } from '@preact/signals'
 import { useI18n } from '../context'
-import { parseInputDateTime, parseInputTime, type InputProblem } from '../datetime-input'
+import { parseInputDate, parseInputDateTime, parseInputTime, type InputProblem } from '../datetime-input'
 
 /**
- * A date-time (`dd/MM/yyyy HH:mm`) or time (`HH:mm`) typed as text, read as Vietnam time. A plain
+ * A date-time (`dd/MM/yyyy HH:mm`), date (`dd/MM/yyyy`) or time (`HH:mm`) typed as text, read as Vietnam time. A plain
  * text field, not `datetime-local`: the browser's own picker shows its locale ("05:00 AM").
  * The reason a value cannot be read shows under it once the field is left, or when the form
  * was submitted (`showProblem`).
@@ -13,7 +13,9 @@ export function DateTimeField(props: {
   label: string
   value: string
   onInput: (text: string) => void
-  kind?: 'datetime' | 'time'
+  kind?: 'datetime' | 'date' | 'time'
+  /** An empty field is a valid answer (an optional date). */
+  optional?: boolean
   /** Show the problem even before the field was left (the form was submitted). */
   showProblem?: boolean
   class?: string
@@ -21,8 +23,9 @@ export function DateTimeField(props: {
   const { t } = useI18n()
   const left = useSignal(false)
   const kind = props.kind ?? 'datetime'
-  const parsed = kind === 'datetime' ? parseInputDateTime(props.value) : parseInputTime(props.value)
-  const problem: InputProblem | null = parsed.ok ? null : parsed.problem
+  const parse = kind === 'datetime' ? parseInputDateTime : kind === 'date' ? parseInputDate : parseInputTime
+  const parsed = props.optional && props.value.trim() === '' ? null : parse(props.value)
+  const problem: InputProblem | null = parsed === null || parsed.ok ? null : parsed.problem
   const shown = problem && (left.value || props.showProblem) ? t(problem.key, problem.params) : null
   const errorId = `${props.id}-error`
   return (
@@ -35,7 +38,7 @@ export function DateTimeField(props: {
         autoComplete="off"
         spellcheck={false}
         class={`datetime-field datetime-field--${kind}`}
-        placeholder={t(kind === 'datetime' ? 'datetime.placeholder' : 'datetime.timePlaceholder')}
+        placeholder={t(kind === 'datetime' ? 'datetime.placeholder' : kind === 'date' ? 'datetime.datePlaceholder' : 'datetime.timePlaceholder')}
         value={props.value}
         aria-invalid={shown ? true : undefined}
         aria-describedby={shown ? errorId : undefined}

@@ -95,7 +95,15 @@ export function ReportsPage() {
           </button>
           <label class="field">
             <span class="visually-hidden">{t('reports.month')}</span>
-            <input type="month" value={month} max={latest} required onChange={(e) => void reports.setMonth(e.currentTarget.value)} />
+            {/* A list of months, not <input type="month">: that one is written in the browser's
+                language ("December 2026" in an English Chromium). */}
+            <select value={month} onChange={(e) => void reports.setMonth(e.currentTarget.value)}>
+              {monthChoices(latest, month).map((m) => (
+                <option key={m} value={m}>
+                  {t('reports.monthOption', { month: m.slice(5), year: m.slice(0, 4) })}
+                </option>
+              ))}
+            </select>
           </label>
           <button
             type="button"
@@ -245,4 +253,12 @@ export function ReportsPage() {
       )}
     </>
   )
+}
+
+/** The months offered: the last 36 up to `latest`, and the chosen one if it is older. */
+function monthChoices(latest: string, chosen: string): string[] {
+  const out: string[] = []
+  for (let i = 0; i < 36; i++) out.push(shiftMonth(latest, -i))
+  if (!out.includes(chosen)) out.push(chosen)
+  return out
 }

@@ -6,6 +6,8 @@ import { useModels, useI18n } from '../context'
 import { formatDate, formatDateTime, formatDuration, formatNumber, sinceLabel } from '../format'
 import type { MessageKey } from '../i18n'
 import { CommuneMap } from '../components/CommuneMap'
+import { DateTimeField } from '../components/DateTimeField'
+import { formatInputDate, parseInputDate } from '../datetime-input'
 import { FormError } from '../components/FormError'
 import { SearchField } from '../components/SearchField'
 import { ImportPanel } from '../components/ImportPanel'
@@ -382,26 +384,43 @@ function draftOf(g: CoverageGapView): Draft {
     kind: g.kind,
     population: g.population === null ? '' : String(g.population),
     households: g.households === null ? '' : String(g.households),
-    since: g.since ?? '',
+    // Dates are typed dd/MM/yyyy whatever the browser's locale (a date input follows it).
+    since: formatInputDate(g.since ?? ''),
     plannedFix: g.plannedFix ?? '',
-    fixedAt: g.fixedAt ?? '',
+    fixedAt: formatInputDate(g.fixedAt ?? ''),
     source: g.source,
   }
 }
 
-function inputOf(d: Draft): CoverageGapInput {
+/** An optional dd/MM/yyyy field as `yyyy-MM-dd`, null when empty; undefined when it cannot be read. */
+function optionalDate(text: string): string | null | undefined {
+  if (text.trim() === '') return null
+  const p = parseInputDate(text)
+  return p.ok ? p.value : undefined
+}
+
+/** The body of a draft, or null while a date field cannot be read (the field says why). */
+function inputOf(d: Draft): CoverageGapInput | null {
   const num = (s: string): number | null => (s.trim() === '' ? null : Number(s))
+  const since = optionalDate(d.since)
+  const fixedAt = optionalDate(d.fixedAt)
+  if (since === undefined || fixedAt === undefined) return null
   return {
     communeCode: d.communeCode.trim(),
     hamlet: d.hamlet.trim(),
     kind: d.kind,
     population: num(d.population),
     households: num(d.households),
-    since: d.since || null,
+    since,
     plannedFix: d.plannedFix.trim() || null,
-    fixedAt: d.fixedAt || null,
+    fixedAt,
     source: d.source.trim(),
   }
+}
+
+/** A stored gap as the body that writes it back unchanged. */
+function inputOfGap(g: CoverageGapView): CoverageGapInput {
+  return { communeCode: g.communeCode, hamlet: g.hamlet, kind: g.kind, population: g.population, households: g.households, since: g.since, plannedFix: g.plannedFix, fixedAt: g.fixedAt, source: g.source }
 }
 
 function todayLocal(nowMs: number): string {
@@ -416,6 +435,7 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
   const query = useSignal('')
   const editing = useSignal<number | 'new' | null>(null)
   const draft = useSignal<Draft>(EMPTY_DRAFT)
+  const submitted = useSignal(false)
   const error = useSignal<ApiError | null>(null)
   const q = query.value.trim().toLowerCase()
   const rows = list
@@ -426,6 +446,10 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
   async function save(e: Event): Promise<void> {
     e.preventDefault()
     const input = inputOf(draft.value)
+    if (!input) {
+      submitted.value = true
+      return
+    }
     const id = editing.value
     const r = id === 'new' ? await gaps.createGap(input) : await gaps.updateGap(id as number, input)
     if (r.ok) {
@@ -466,18 +490,12 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
           <span>{t('gaps.households')}</span>
           <input type="number" min={0} value={draft.value.households} onInput={set('households')} />
         </label>
-        <label class="form-field">
-          <span>{t('gaps.since')}</span>
-          <input type="date" value={draft.value.since} onInput={set('since')} />
-        </label>
+        <DateTimeField id="gap-since" kind="date" optional label={t('gaps.since')} value={draft.value.since} onInput={(v) => (draft.value = { ...draft.value, since: v })} showProblem={submitted.value} />
         <label class="form-field">
           <span>{t('gaps.plannedFix')}</span>
           <input value={draft.value.plannedFix} onInput={set('plannedFix')} />
         </label>
-        <label class="form-field">
-          <span>{t('gaps.fixedAt')}</span>
-          <input type="date" value={draft.value.fixedAt} onInput={set('fixedAt')} />
-        </label>
+        <DateTimeField id="gap-fixed-at" kind="date" optional label={t('gaps.fixedAt')} value={draft.value.fixedAt} onInput={(v) => (draft.value = { ...draft.value, fixedAt: v })} showProblem={submitted.value} />
         <label class="form-field">
           <span>{t('gaps.source')}</span>
           <input value={draft.value.source} onInput={set('source')} />
@@ -531,6 +549,7 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
               class="btn btn--primary"
               onClick={() => {
                 draft.value = EMPTY_DRAFT
+                submitted.value = false
                 error.value = null
                 editing.value = 'new'
               }}
@@ -591,6 +610,7 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
                           class="btn btn--small"
                           onClick={() => {
                             draft.value = draftOf(g)
+                            submitted.value = false
                             error.value = null
                             editing.value = g.id
                           }}
@@ -602,7 +622,7 @@ function RegistryCard({ gaps: list, byCode, admin }: { gaps: readonly CoverageGa
                           <button
                             type="button"
                             class="btn btn--small"
-                            onClick={() => void gaps.updateGap(g.id, { ...inputOf(draftOf(g)), fixedAt: todayLocal(live.now.peek()) })}
+                            onClick={() => void gaps.updateGap(g.id, { ...inputOfGap(g), fixedAt: todayLocal(live.now.peek()) })}
                             aria-label={`${t('gaps.markFixed')} ${g.hamlet}`}
                           >
                             {t('gaps.markFixed')}
