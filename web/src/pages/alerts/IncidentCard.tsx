@@ -3,8 +3,9 @@ import { useEffect, useRef } from 'preact/hooks'
 import type { IncidentView } from '../../../../protocol'
 import type { ApiError } from '../../api'
 import { useModels, useI18n } from '../../context'
-import { describeIncident, formatDateTime, formatDuration, formatNumber, formatShortDateTime, toMs } from '../../format'
+import { describeIncident, formatDateTime, formatElapsed, formatNumber, formatShortDateTime, toMs } from '../../format'
 import { FormError } from '../../components/FormError'
+import { ProbeError } from '../../components/ProbeError'
 import { IncidentStateBadge, SeverityBadge } from '../../components/IncidentBadges'
 import type { ActionResult } from '../../models/alerts'
 import { communeHref } from '../../models/router'
@@ -70,13 +71,13 @@ export function IncidentCard({ incident: i, operator }: { incident: IncidentView
             )}
             <span class="incident__what">{described.what}</span>
           </p>
-          {described.error && <p class="incident__error mono small">{described.error}</p>}
+          {described.error && <ProbeError raw={described.error} class="incident__error small" />}
           <p class="muted small incident__meta">
             <time class="incident__start" dateTime={i.openedAt} title={formatDateTime(opened)}>
               {t('incident.opened', { time: formatShortDateTime(opened, nowMs) })}
             </time>
             {' · '}
-            {t('attention.for', { duration: formatDuration((nowMs - opened) / 1000, t) })}
+            {formatElapsed((nowMs - opened) / 1000, t)}
             {i.cluster && ` · ${i.cluster}`}
             {i.affectedCommunes > 1 && ` · ${t('incident.affected', { n: formatNumber(i.affectedCommunes, lang, 0) })}`}
           </p>
