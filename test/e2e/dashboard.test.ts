@@ -223,7 +223,8 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
     }
     const holeFrom = now - 3 * 3600_000 - 40 * 60_000
     const holeTo = now - 3 * 3600_000
-    for (let t = now - 6 * 3600_000; t < now - 60_000; t += 60_000) {
+    // 5½ hours of history: the commune page opens on the 6-hour range, the smallest that holds it.
+    for (let t = now - 5.5 * 3600_000; t < now - 60_000; t += 60_000) {
       if (t >= holeFrom && t < holeTo) continue // the probe was silent: a data gap
       const at = new Date(t).toISOString()
       const busy = 0.5 + 0.4 * Math.sin((t / 3600_000) * 1.3)
@@ -323,6 +324,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
 
   it('the commune page draws its charts, with a gap where data is missing', async () => {
     await open(`#/commune/${charted.code}`, '[data-chart="rtt"][data-values]:not([data-values="0"])')
+    expect(await page.textContent('.segmented__btn[aria-pressed="true"]')).toContain(DICTIONARIES.vi['range.6h.short'])
     const rtt = page.locator('[data-chart="rtt"]')
     expect(Number(await rtt.getAttribute('data-values'))).toBeGreaterThan(200)
     expect(Number(await rtt.getAttribute('data-gaps'))).toBeGreaterThanOrEqual(1)

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatInputDate, formatInputDateTime, parseInputDate, parseInputDateTime, parseInputTime, type Parsed } from '../../web/src/datetime-input'
 import { translate } from '../../web/src/i18n'
+import { auditQuery } from '../../web/src/models/users'
 
 /** The Vietnamese message a bad input shows, or the value. */
 function read<T>(r: Parsed<T>): T | string {
@@ -96,5 +97,20 @@ describe('parseInputDate and formatInputDate (coverage-gap dates)', () => {
     }
     expect(formatInputDate('2026-09-01')).toBe('01/09/2026')
     expect(formatInputDate('')).toBe('')
+  })
+})
+
+describe('auditQuery: the audit filter days typed dd/MM/yyyy', () => {
+  it('sends whole Vietnam days: from 00:00 of the first to 00:00 after the last', () => {
+    const q = new URLSearchParams(auditQuery({ actor: ' huong.nt ', action: '', entity: '', from: '01/12/2026', to: '5/12/2026' }))
+    expect(q.get('actor')).toBe('huong.nt')
+    expect(q.get('from')).toBe('2026-11-30T17:00:00.000Z')
+    expect(q.get('to')).toBe('2026-12-05T17:00:00.000Z')
+  })
+
+  it('leaves out a day it cannot read (the field says why) and reads a yyyy-MM-dd from a link', () => {
+    const q = new URLSearchParams(auditQuery({ actor: '', action: '', entity: '', from: '31/02/2026', to: '2026-12-05' }))
+    expect(q.has('from')).toBe(false)
+    expect(q.get('to')).toBe('2026-12-05T17:00:00.000Z')
   })
 })

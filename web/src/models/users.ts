@@ -4,6 +4,7 @@
  * @module
  */
 import { createModel, signal, type ReadonlySignal } from '@preact/signals'
+import { parseInputDate } from '../datetime-input'
 import type { AuditEntry, SessionView, UserInput, UserPatch, UserView } from '../../../protocol'
 import type { Api, ApiError, ApiResult } from '../api'
 import { IDLE, loadInto, type ActionResult, type Loaded } from './alerts'
@@ -13,7 +14,7 @@ export interface AuditFilters {
   actor: string
   action: string
   entity: string
-  /** `yyyy-MM-dd`, Asia/Ho_Chi_Minh, inclusive. */
+  /** A day typed `dd/MM/yyyy` (or `yyyy-MM-dd` from a link), Asia/Ho_Chi_Minh, inclusive. */
   from: string
   to: string
 }
@@ -29,8 +30,16 @@ export function auditQuery(filters: AuditFilters, extra: Record<string, string> 
   if (filters.actor.trim()) q.set('actor', filters.actor.trim())
   if (filters.action.trim()) q.set('action', filters.action.trim())
   if (filters.entity.trim()) q.set('entity', filters.entity.trim())
-  if (/^\d{4}-\d{2}-\d{2}$/.test(filters.from)) q.set('from', new Date(`${filters.from}T00:00:00+07:00`).toISOString())
-  if (/^\d{4}-\d{2}-\d{2}$/.test(filters.to)) q.set('to', new Date(Date.parse(`${filters.to}T00:00:00+07:00`) + 86_400_000).toISOString())
+  // Days as typed in the filter (dd/MM/yyyy, or yyyy-MM-dd from a link), whole Vietnam days.
+  const day = (text: string): string | null => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) return text.trim()
+    const p = parseInputDate(text)
+    return p.ok ? p.value : null
+  }
+  const from = day(filters.from)
+  const to = day(filters.to)
+  if (from) q.set('from', new Date(`${from}T00:00:00+07:00`).toISOString())
+  if (to) q.set('to', new Date(Date.parse(`${to}T00:00:00+07:00`) + 86_400_000).toISOString())
   for (const [k, v] of Object.entries(extra)) q.set(k, v)
   return q.toString()
 }

@@ -7,6 +7,7 @@
 import { useSignal } from '@preact/signals'
 import { useEffect } from 'preact/hooks'
 import type { AuditEntry } from '../../../../protocol'
+import { DateTimeField } from '../../components/DateTimeField'
 import { LoadError } from '../../components/LoadError'
 import { useModels, useI18n } from '../../context'
 import { formatShortDateTime, toMs } from '../../format'
@@ -28,10 +29,10 @@ export function AuditTab() {
   useEffect(() => {
     void users.loadAudit()
   }, [])
-  const field = (key: keyof AuditFilters, label: string, type = 'text') => (
+  const field = (key: keyof AuditFilters, label: string) => (
     <label class="form-field">
       <span>{label}</span>
-      <input name={`audit-${key}`} type={type} value={draft.value[key]} onInput={(e) => (draft.value = { ...draft.value, [key]: e.currentTarget.value })} />
+      <input name={`audit-${key}`} value={draft.value[key]} onInput={(e) => (draft.value = { ...draft.value, [key]: e.currentTarget.value })} />
     </label>
   )
   const csv = `/api/v1/audit?${auditQuery(users.auditFilters.value, { format: 'csv', lang, limit: '10000' })}`
@@ -55,8 +56,9 @@ export function AuditTab() {
         {field('actor', t('audit.actor'))}
         {field('action', t('audit.action'))}
         {field('entity', t('audit.entity'))}
-        {field('from', t('audit.from'), 'date')}
-        {field('to', t('audit.to'), 'date')}
+        {/* Typed dd/MM/yyyy: a date picker follows the browser's language and order. */}
+        <DateTimeField id="audit-from" kind="date" optional label={t('audit.from')} value={draft.value.from} onInput={(v) => (draft.value = { ...draft.value, from: v })} />
+        <DateTimeField id="audit-to" kind="date" optional label={t('audit.to')} value={draft.value.to} onInput={(v) => (draft.value = { ...draft.value, to: v })} />
         <button type="submit" class="btn btn--primary">
           {t('audit.filter')}
         </button>
