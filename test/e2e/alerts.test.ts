@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IncidentView } from '../../protocol'
 import { DICTIONARIES } from '../../web/src/i18n'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, adminApi, breakableService, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
+import { adminApi, breakableService, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the alerts e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -97,12 +97,7 @@ describe.skipIf(!chromiumPath)('alerts e2e (chromium en-US, real server, 3 commu
     browser = await launchChromium(chromiumPath as string, proxy.port)
     // A browser set to American English in New York: what the page shows must not depend on it.
     context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1, locale: 'en-US', timezoneId: 'America/New_York' })
-    await context.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(context, server.base, foreign)
     const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: OPERATOR })
     expect(signIn.status()).toBe(200)
     page = await context.newPage()

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CheckResult, IncidentView, ProbeCreated } from '../../protocol'
 import { translate } from '../../web/src/i18n'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, adminApi, feedingProbe, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
+import { adminApi, feedingProbe, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the commune page e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -74,12 +74,7 @@ describe.skipIf(!chromiumPath)('commune page e2e (chromium, real server)', () =>
 
     browser = await launchChromium(chromiumPath as string, proxy.port)
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 })
-    await context.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(context, server.base, foreign)
     const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: { username: 'admin', password: PASSWORD } })
     expect(signIn.status()).toBe(200)
     page = await context.newPage()

@@ -31,7 +31,7 @@ import {
 import { startPacedSpeedtest, type PacedSpeedtest } from '../../server/demo/speedtest-responder'
 import { json, listenFake } from '../helpers/fake-http'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, adminApi, breakableService, feedingProbe, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
+import { adminApi, breakableService, feedingProbe, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the dashboard e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -85,12 +85,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
 
   /** Every request the pages of `ctx` make passes here: same origin continues, anything else is recorded and aborted. */
   async function guard(ctx: BrowserContext): Promise<void> {
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(ctx, server.base, foreign)
   }
 
   /** A browser of someone else: no cookies, same guards; signs in through the form the app shows. */

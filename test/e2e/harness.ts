@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Browser } from 'playwright-core'
+import type { Browser, BrowserContext } from 'playwright-core'
 import type { CheckResult, ResultBatch } from '../../protocol'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -191,4 +191,17 @@ export async function waitFor<T>(what: string | (() => string), check: () => Pro
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
     await new Promise((r) => setTimeout(r, everyMs))
   }
+}
+
+/**
+ * Every request the pages of `ctx` make passes here: the server's origin, `data:` and `blob:`
+ * continue; anything else is recorded in `foreign` (the test asserts it stays empty) and aborted.
+ */
+export async function guardOrigin(ctx: BrowserContext, base: string, foreign: string[]): Promise<void> {
+  await ctx.route('**/*', (route) => {
+    const url = route.request().url()
+    if (url.startsWith(`${base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
+    foreign.push(url)
+    return route.abort()
+  })
 }

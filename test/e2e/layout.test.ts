@@ -23,7 +23,7 @@ import { Overview, type CheckResult, type ProbeCreated } from '../../protocol'
 import { SETTINGS_TABS, parseRoute, type Route } from '../../web/src/models/router'
 import { listenFake, type FakeHttp } from '../helpers/fake-http'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, adminApi, feedingProbe, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
+import { adminApi, feedingProbe, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the layout e2e')
 const PASSWORD = 'e2e-layout-password'
@@ -117,12 +117,7 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
     const base = server.base
     const ctx = await browser.newContext({ viewport: SIZES[0], deviceScaleFactor: 1, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' })
     contexts.set(key, ctx)
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(ctx, base, foreign)
     // The live connection refused at once, every time (as behind a proxy that drops
     // WebSockets): the dashboard must say its data is old.
     if (stale)

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
+import { guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the map e2e')
 const PASSWORD = 'e2e-mat-khau-ban-do'
@@ -77,12 +77,7 @@ describe.skipIf(!chromiumPath)('commune map on the demo province (chromium, 1440
     proxy = await refusingProxy()
     browser = await launchChromium(chromiumPath as string, proxy.port)
     const ctx = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1 })
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(ctx, server.base, foreign)
     page = await ctx.newPage()
     await page.goto(`${server.base}/#/`, { timeout: 20_000 })
     await page.waitForSelector('form.signin input[name="username"]', { timeout: 20_000 })

@@ -27,7 +27,7 @@ import { loadServerConfig } from '../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, launchChromium, refusingProxy, waitFor } from './harness'
+import { guardOrigin, launchChromium, refusingProxy, ROOT, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the overview e2e')
 const SHOTS = join(ROOT, 'test-results', 'screenshots')
@@ -112,12 +112,7 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     proxy = await refusingProxy()
     browser = await launchChromium(chromiumPath as string, proxy.port)
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1, timezoneId: 'Europe/Paris' })
-    await ctx.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(ctx, base, foreign)
     page = await ctx.newPage()
     await page.goto(`${base}/#/`, { timeout: 20_000 })
     await page.waitForSelector('form.signin input[name="username"]', { timeout: 20_000 })

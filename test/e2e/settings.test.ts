@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProbeCreated, ResultBatch } from '../../protocol'
 import { toolOrSkip } from '../helpers/system-tool'
-import { ROOT, adminApi, breakableService, launchChromium, refusingProxy, startServer, waitFor, type RunningServer } from './harness'
+import { adminApi, breakableService, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the settings e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -92,12 +92,7 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
     db = new Database(join(dir, 'xanh.db'), { readonly: true, fileMustExist: true })
     browser = await launchChromium(chromiumPath as string, proxy.port)
     context = await browser.newContext({ viewport: DESKTOP, deviceScaleFactor: 1 })
-    await context.route('**/*', (route) => {
-      const url = route.request().url()
-      if (url.startsWith(`${server.base}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue()
-      foreign.push(url)
-      return route.abort()
-    })
+    await guardOrigin(context, server.base, foreign)
     const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: { username: 'admin', password: PASSWORD } })
     expect(signIn.status()).toBe(200)
     page = await context.newPage()
