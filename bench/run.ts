@@ -1,17 +1,18 @@
 /**
  * `npm run bench`: every benchmark, printing ratios against references measured in the same
  * run. Sizes are bounded for a 2-core machine; raise them with env (BENCH_PREFILL_ROWS,
- * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series|dashboard` runs one of them.
+ * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history` runs one of them.
  */
 import { cpus, totalmem } from 'node:os'
 import { benchDashboard } from './dashboard'
 import { benchIcmp } from './icmp'
 import { benchIngest } from './ingest'
 import { benchMetrics } from './metrics'
+import { benchOverviewHistory } from './overview-history'
 import { benchSeries } from './series'
 
 const only = process.env.BENCH_ONLY
-const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard']
+const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history']
 if (only !== undefined && !known.includes(only)) {
   console.error(`BENCH_ONLY must be one of ${known.join(', ')} (got ${JSON.stringify(only)})`)
   process.exit(2)
@@ -44,4 +45,7 @@ if (wants('series')) {
 if (wants('dashboard')) {
   const runs = Number(process.env.BENCH_DASHBOARD_RUNS ?? 7)
   for (const line of await benchDashboard({ runs, liveSeconds: 10 })) console.log(line)
+}
+if (wants('history')) {
+  for (const line of await benchOverviewHistory()) console.log(line)
 }
