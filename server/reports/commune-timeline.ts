@@ -8,6 +8,7 @@
 import type { CommuneTimeline, State, StateSpan } from '../../protocol'
 import { createMaintenanceIndex, listMaintenance, maintenanceOccurrences } from '../alerting/maintenance'
 import type { Store } from '../store/store'
+import { entityStateReader } from './state-log'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -35,13 +36,8 @@ export function spansOf(before: { at: number; state: State } | undefined, change
  */
 export function buildCommuneTimeline(store: Store, code: string, targetIds: readonly string[], from: number, toRequested: number, now: number): CommuneTimeline {
   const to = Math.max(from, Math.min(toRequested, now))
-  const beforeStmt = store.sqlite.prepare('SELECT at, state FROM state_log WHERE entity = ? AND entity_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1')
-  const changesStmt = store.sqlite.prepare('SELECT at, state FROM state_log WHERE entity = ? AND entity_id = ? AND at >= ? AND at < ? ORDER BY at, id')
-  const history = (entity: 'commune' | 'target', id: string): StateSpan[] => {
-    const before = beforeStmt.get(entity, id, from) as { at: number; state: State } | undefined
-    const changes = changesStmt.all(entity, id, from, to) as Array<{ at: number; state: State }>
-    return spansOf(before, changes, from, to)
-  }
+  const log = entityStateReader(store.sqlite)
+  const history = (entity: 'commune' | 'target', id: string): StateSpan[] => spansOf(log.before(entity, id, from), log.changes(entity, id, from, to), from, to)
 
   const windows = listMaintenance(store)
   const index = createMaintenanceIndex(windows, {

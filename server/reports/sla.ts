@@ -18,6 +18,7 @@ import { createMaintenanceIndex, listMaintenance, type MaintenanceWindow } from 
 import { incidents } from '../store/schema'
 import type { Store } from '../store/store'
 import { fromLocal, LOCAL_TIME_ZONE, zoneOffsetMs } from '../local-time'
+import { entityStateReader } from './state-log'
 
 const DAY_MS = 86_400_000
 
@@ -95,22 +96,17 @@ export interface CommuneStateLog {
 
 /** Reads every commune's state history over [from, to): three indexed seeks per commune. */
 export function readCommuneStateLog(store: Store, from: number, to: number): CommuneStateLog {
-  // One indexed seek per listed commune on state_log(entity, entity_id, at): a GROUP BY over the
-  // whole log (or a range on `at` alone, which that index cannot serve) reads every row of every
-  // month kept, seconds at a national log; the seeks cost what the period holds.
-  const last = store.sqlite.prepare("SELECT state FROM state_log WHERE entity = 'commune' AND entity_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1").pluck()
-  const first = store.sqlite.prepare("SELECT min(at) FROM state_log WHERE entity = 'commune' AND entity_id = ?").pluck()
-  const inside = store.sqlite.prepare("SELECT state, at FROM state_log WHERE entity = 'commune' AND entity_id = ? AND at >= ? AND at < ? ORDER BY at, id")
+  const log = entityStateReader(store.sqlite)
   const before = new Map<string, State>()
   const changes = new Map<string, Array<{ at: number; state: State }>>()
   const firstLogged = new Map<string, number>()
   for (const { code } of store.listCommunes()) {
-    const at = first.get(code) as number | null
-    if (at === null || at === undefined) continue
+    const at = log.first('commune', code)
+    if (at === null) continue
     firstLogged.set(code, at)
-    const prior = last.get(code, from) as State | undefined
-    if (prior !== undefined) before.set(code, prior)
-    const list = inside.all(code, from, to) as Array<{ at: number; state: State }>
+    const prior = log.before('commune', code, from)
+    if (prior) before.set(code, prior.state)
+    const list = log.changes('commune', code, from, to)
     if (list.length > 0) changes.set(code, list)
   }
   return { before, changes, firstLogged }

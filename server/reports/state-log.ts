@@ -88,3 +88,35 @@ export class StateLog {
     this.saveAlive.run(ALIVE_KEY, String(now))
   }
 }
+
+/** A logged state of one entity. */
+export interface LoggedState {
+  at: number
+  state: State
+}
+
+/** Reads of one entity's logged states, each an indexed seek on `state_log(entity, entity_id, at)`. */
+export interface EntityStateReader {
+  /** The last row before `from`: the state the entity entered the period in. */
+  before(entity: 'commune' | 'target', id: string, from: number): LoggedState | undefined
+  /** Rows with `from ≤ at < to`, in time order. */
+  changes(entity: 'commune' | 'target', id: string, from: number, to: number): LoggedState[]
+  /** The first row ever logged: when monitoring of the entity began. */
+  first(entity: 'commune' | 'target', id: string): number | null
+}
+
+/**
+ * The prepared reads the SLA report, the overview's history and the commune timeline share. One
+ * entity at a time on purpose: the index serves (entity, id, at) ranges, while a range on `at`
+ * alone across entities reads every row of every month kept.
+ */
+export function entityStateReader(sqlite: Database.Database): EntityStateReader {
+  const before = sqlite.prepare('SELECT at, state FROM state_log WHERE entity = ? AND entity_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1')
+  const changes = sqlite.prepare('SELECT at, state FROM state_log WHERE entity = ? AND entity_id = ? AND at >= ? AND at < ? ORDER BY at, id')
+  const first = sqlite.prepare('SELECT min(at) FROM state_log WHERE entity = ? AND entity_id = ?').pluck()
+  return {
+    before: (entity, id, from) => before.get(entity, id, from) as LoggedState | undefined,
+    changes: (entity, id, from, to) => changes.all(entity, id, from, to) as LoggedState[],
+    first: (entity, id) => (first.get(entity, id) as number | null | undefined) ?? null,
+  }
+}
