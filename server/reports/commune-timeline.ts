@@ -60,7 +60,14 @@ export function buildCommuneTimeline(store: Store, code: string, targetIds: read
   }
 }
 
-/** The oldest stored measurement of the targets: raw results, or hourly rollups that outlive them. */
+const HOUR_MS = 3_600_000
+
+/**
+ * The oldest stored measurement of the targets: raw results, or hourly rollups that outlive them.
+ * A rollup says only which hour held data, so its hour start counts only when it is older than the
+ * hour of the oldest raw result (the raw rows of that time expired): the hour of the same data
+ * would make a 5½-hour history look older than 6 hours, and the page open on 24 hours.
+ */
 function firstDataAt(store: Store, targetIds: readonly string[]): string | null {
   if (targetIds.length === 0) return null
   const raw = store.sqlite.prepare('SELECT min(observed_at) FROM results WHERE target_id = ?').pluck()
@@ -69,8 +76,9 @@ function firstDataAt(store: Store, targetIds: readonly string[]): string | null 
   for (const id of targetIds) {
     const a = raw.get(id) as number | null
     const b = hourly.get(id) as number | null
+    const hourStart = b === null ? null : b * 1000
     if (a !== null) first = Math.min(first, a)
-    if (b !== null) first = Math.min(first, b * 1000)
+    if (hourStart !== null && (a === null || hourStart < Math.floor(a / HOUR_MS) * HOUR_MS)) first = Math.min(first, hourStart)
   }
   return Number.isFinite(first) ? iso(first) : null
 }

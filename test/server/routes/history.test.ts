@@ -100,6 +100,28 @@ describe('GET /api/v1/communes/:code/history', () => {
     expect(body.firstDataAt).toBe(iso(now - 90 * MIN))
   })
 
+  it('takes a rollup hour as the oldest data only when the raw rows of that time are gone', async () => {
+    const HOUR = 60 * MIN
+    const now = s.clock.now
+    // A raw result 30 minutes into an hour, and the hourly rollup of that same hour.
+    const firstRaw = Math.floor((now - 5 * HOUR) / HOUR) * HOUR + 30 * MIN
+    const ingest = await s.runtime.app.request('/api/v1/ingest', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+      body: JSON.stringify(batch(s.probeId, [result('c1-line', firstRaw)])),
+    })
+    expect(ingest.status).toBe(202)
+    const series = s.opened.sqlite.prepare("INSERT INTO rollup_series (target_id, metric) VALUES ('c1-line', 'rtt_median_seconds') RETURNING id").pluck().get() as number
+    const rollup = s.opened.sqlite.prepare('INSERT INTO rollups_1h (series_id, t, n, sum, min, max) VALUES (?, ?, 1, 0.01, 0.01, 0.01)')
+    rollup.run(series, Math.floor(firstRaw / HOUR) * 3600)
+    const first = async () => CommuneTimeline.parse(await (await get('C1', now - HOUR, now)).json()).firstDataAt
+    // The rollup's hour start is the same data as the raw row: the raw row's time counts.
+    expect(await first()).toBe(iso(firstRaw))
+    // An older hour known only as a rollup (its raw rows expired): that hour's start counts.
+    rollup.run(series, Math.floor(firstRaw / HOUR) * 3600 - 24 * 3600)
+    expect(await first()).toBe(iso(Math.floor(firstRaw / HOUR) * HOUR - 24 * HOUR))
+  })
+
   it('refuses a bad range with the field, an unknown commune with 404, and anonymous callers', async () => {
     const now = s.clock.now
     const backwards = await get('C1', now, now - MIN)
