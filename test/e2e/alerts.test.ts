@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IncidentView } from '../../protocol'
 import { DICTIONARIES } from '../../web/src/i18n'
 import { toolOrSkip } from '../helpers/system-tool'
-import { adminApi, breakableService, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
+import { adminApi, breakableService, guardOrigin, launchChromium, recordErrors, refusingProxy, ROOT, type RunningServer, startServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the alerts e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -101,10 +101,7 @@ describe.skipIf(!chromiumPath)('alerts e2e (chromium en-US, real server, 3 commu
     const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: OPERATOR })
     expect(signIn.status()).toBe(200)
     page = await context.newPage()
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text())
-    })
-    page.on('pageerror', (e) => consoleErrors.push(`uncaught ${e.message}`))
+    recordErrors(page, consoleErrors)
   }, 120_000)
 
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CheckResult, IncidentView, ProbeCreated } from '../../protocol'
 import { translate } from '../../web/src/i18n'
 import { toolOrSkip } from '../helpers/system-tool'
-import { adminApi, feedingProbe, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
+import { adminApi, feedingProbe, guardOrigin, launchChromium, recordErrors, refusingProxy, ROOT, type RunningServer, startServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the commune page e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -78,10 +78,7 @@ describe.skipIf(!chromiumPath)('commune page e2e (chromium, real server)', () =>
     const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: { username: 'admin', password: PASSWORD } })
     expect(signIn.status()).toBe(200)
     page = await context.newPage()
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text())
-    })
-    page.on('pageerror', (e) => consoleErrors.push(`uncaught ${e.message}`))
+    recordErrors(page, consoleErrors)
   }, 120_000)
 
   afterAll(async () => {

@@ -31,7 +31,7 @@ import {
 import { startPacedSpeedtest, type PacedSpeedtest } from '../../server/demo/speedtest-responder'
 import { json, listenFake } from '../helpers/fake-http'
 import { toolOrSkip } from '../helpers/system-tool'
-import { adminApi, breakableService, feedingProbe, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
+import { adminApi, breakableService, feedingProbe, guardOrigin, launchChromium, recordErrors, refusingProxy, ROOT, type RunningServer, startServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the dashboard e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -67,10 +67,7 @@ describe.skipIf(!chromiumPath)('dashboard e2e (chromium, real server, 3,321 comm
   const slowTarget = (): string => `${slow.code.toLowerCase()}-tput`
 
   function watch(p: Page): void {
-    p.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${p.url()}: ${m.text()}`)
-    })
-    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: uncaught ${e.message}`))
+    recordErrors(p, consoleErrors)
     p.on('websocket', (ws) => {
       if (!ws.url().startsWith(server.base.replace('http:', 'ws:'))) foreign.push(ws.url())
     })

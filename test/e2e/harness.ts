@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
 import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import type { Browser, BrowserContext } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { CheckResult, ResultBatch } from '../../protocol'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -204,4 +204,12 @@ export async function guardOrigin(ctx: BrowserContext, base: string, foreign: st
     foreign.push(url)
     return route.abort()
   })
+}
+
+/** Records the console errors and uncaught exceptions of page `p` in `errors` (the test asserts it stays empty). */
+export function recordErrors(p: Page, errors: string[]): void {
+  p.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${p.url()}: ${m.text()} (${m.location().url})`)
+  })
+  p.on('pageerror', (e) => errors.push(`${p.url()}: uncaught ${e.message}`))
 }

@@ -23,7 +23,7 @@ import { Overview, type CheckResult, type ProbeCreated } from '../../protocol'
 import { SETTINGS_TABS, parseRoute, type Route } from '../../web/src/models/router'
 import { listenFake, type FakeHttp } from '../helpers/fake-http'
 import { toolOrSkip } from '../helpers/system-tool'
-import { adminApi, feedingProbe, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
+import { adminApi, feedingProbe, guardOrigin, launchChromium, recordErrors, refusingProxy, ROOT, type RunningServer, startServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the layout e2e')
 const PASSWORD = 'e2e-layout-password'
@@ -130,10 +130,7 @@ describe.skipIf(!chromiumPath)('layout e2e: every page at 1440×900 and 360×740
       expect(res.status()).toBe(200)
     }
     const p = await ctx.newPage()
-    p.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${p.url()}: ${m.text()}`)
-    })
-    p.on('pageerror', (e) => consoleErrors.push(`${p.url()}: uncaught ${e.message}`))
+    recordErrors(p, consoleErrors)
     pages.set(key, p)
     return p
   }

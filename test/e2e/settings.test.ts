@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProbeCreated, ResultBatch } from '../../protocol'
 import { toolOrSkip } from '../helpers/system-tool'
-import { adminApi, breakableService, guardOrigin, launchChromium, refusingProxy, ROOT, startServer, type RunningServer, waitFor } from './harness'
+import { adminApi, breakableService, guardOrigin, launchChromium, recordErrors, refusingProxy, ROOT, type RunningServer, startServer, waitFor } from './harness'
 
 const chromiumPath = toolOrSkip('chromium', 'the settings e2e')
 const PASSWORD = 'e2e-admin-password'
@@ -96,10 +96,7 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
     const signIn = await context.request.post(`${server.base}/api/v1/session`, { data: { username: 'admin', password: PASSWORD } })
     expect(signIn.status()).toBe(200)
     page = await context.newPage()
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()} (${m.location().url})`)
-    })
-    page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: uncaught ${e.message}`))
+    recordErrors(page, consoleErrors)
   }, 120_000)
 
   afterAll(async () => {
