@@ -194,7 +194,25 @@ async function main(): Promise<void> {
         storageBusy = false
       })
   }
-  const rollupTimer = setInterval(storageJob(() => runtime.storage.rollups.catchUp(config.retention.batchRows * 5)), config.retention.rollupEverySeconds * 1000)
+  const rollupTimer = setInterval(storageJob(runtime.storage.fold), config.retention.rollupEverySeconds * 1000)
+  // A database written before issue 14 moves into chunks in the background, step by step
+  // (each step one transaction; ingest and reads go on; a restart resumes where it stopped).
+  if (runtime.storage.legacy.pending) {
+    const left = runtime.storage.legacy.remaining()
+    storageLog.info({ results: left }, 'storage: moving results of the old layout into chunks')
+    let moved = 0
+    let lastLog = Date.now()
+    void runtime.storage.legacy
+      .run((step) => {
+        moved += step.results
+        if (Date.now() - lastLog > 10_000) {
+          lastLog = Date.now()
+          storageLog.info({ moved, of: left }, 'storage: migration progress')
+        }
+      })
+      .then(() => storageLog.info({ moved }, 'storage: migration done, old tables dropped'))
+      .catch((err: unknown) => storageLog.error({ err }, 'storage: migration step failed; it resumes at the next start'))
+  }
   const retentionTimer = setInterval(
     storageJob(async () => {
       const run = await runtime.storage.retention.run()

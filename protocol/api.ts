@@ -149,8 +149,8 @@ export const Series = z.strictObject({
   from: IsoTime,
   to: IsoTime,
   stepSeconds: z.number().positive(),
-  /** Where the points came from: raw results, or 1-minute / 1-hour rollups (long or old ranges). */
-  resolution: z.enum(['raw', '1m', '1h']).optional(),
+  /** Where the points came from: raw results, or 5-minute / 1-hour rollups (long or old ranges). */
+  resolution: z.enum(['raw', '5m', '1h']).optional(),
   /** [unix seconds, value|null] pairs, one per step, in time order. */
   points: z.array(z.tuple([z.number(), z.number().nullable()])),
 })

@@ -69,7 +69,10 @@ export const MetricsConfig = z.strictObject({
 })
 export type MetricsConfig = z.infer<typeof MetricsConfig>
 
-/** Measurements rolled up by default: the dashboard's charts, and latency of the service checks. */
+/**
+ * Measurements rolled up by default: exactly what the commune page charts
+ * (web/src/models/commune.ts METRICS); anything else stays readable from raw results for `rawDays`.
+ */
 export const DEFAULT_ROLLUP_METRICS = [
   'rtt_median_seconds',
   'rtt_min_seconds',
@@ -79,15 +82,8 @@ export const DEFAULT_ROLLUP_METRICS = [
   'mos_estimate',
   'download_bytes_per_second',
   'upload_bytes_per_second',
-  'loaded_rtt_seconds',
   'utilization_ratio_in',
   'utilization_ratio_out',
-  'in_bytes_per_second',
-  'out_bytes_per_second',
-  'response_seconds',
-  'connect_seconds',
-  'lookup_seconds',
-  'http_ttfb_seconds',
 ] as const
 
 /**
@@ -96,13 +92,16 @@ export const DEFAULT_ROLLUP_METRICS = [
  */
 export const RetentionConfig = z.strictObject({
   rawDays: z.number().positive().max(3650).default(14),
-  rollup1mDays: z.number().positive().max(3650).default(90),
+  /** 5-minute rollups: what the 24-hour and 7-day charts read (ranges ending now). */
+  rollup5mDays: z.number().positive().max(3650).default(8),
+  /** Ignored: 1-minute rollups were replaced by 5-minute ones (issue 14); accepted so older config files still load. */
+  rollup1mDays: z.number().positive().max(3650).optional(),
   rollup1hDays: z.number().positive().max(36500).default(730),
   /** State changes feed SLA reports; kept as long as the hourly rollups unless set. */
   stateLogDays: z.number().positive().max(36500).optional(),
   /**
-   * Measurements kept in the rollups: what the dashboard charts and the SLA views read. Each
-   * one costs a row per target per minute for `rollup1mDays`; `['*']` keeps every measurement.
+   * Measurements kept in the rollups: what the dashboard charts read. Each one costs a row per
+   * target per 5 minutes for `rollup5mDays` and per hour for `rollup1hDays`; `['*']` keeps every measurement.
    * Others stay available from raw results for `rawDays`.
    */
   rollupMetrics: z
@@ -110,8 +109,10 @@ export const RetentionConfig = z.strictObject({
     .max(200)
     .default([...DEFAULT_ROLLUP_METRICS]),
   batchRows: z.number().int().min(100).max(100_000).default(1000),
-  /** How often new results are folded into the rollups. */
+  /** How often new results are folded into the rollups and finished chunk windows are sealed. */
   rollupEverySeconds: z.number().min(1).max(3600).default(10),
+  /** Length of a raw-result chunk's time window (one row per target and window). */
+  chunkMinutes: z.number().int().min(1).max(1440).default(15),
   /** How often expired rows are deleted. */
   retentionEverySeconds: z.number().min(10).max(86400).default(60),
 })

@@ -14,8 +14,9 @@ import { createMetrics, type Metrics } from './metrics'
 import { StateLog } from './reports/state-log'
 import { StateEngine, type CommuneMeta, type TargetMeta } from './state/engine'
 import type { OpenedDb } from './store/db'
-import { Retention, retentionCutoffs } from './store/retention'
-import { Rollups, rollupFilter } from './store/rollups'
+import type { Retention } from './store/retention'
+import type { Rollups } from './store/rollups'
+import type { LegacyMigration } from './store/results/legacy-migration'
 import { Store } from './store/store'
 import { createTestRuns, type TestRuns } from './test-runs'
 import type { Hono } from 'hono'
@@ -29,8 +30,12 @@ export interface ServerRuntime {
   alerting: Alerting
   testRuns: TestRuns
   app: Hono<AppEnv>
-  /** Rollups (fold new results) and retention (delete expired rows); `main.ts` runs them on timers. */
-  storage: { rollups: Rollups; retention: Retention }
+  /**
+   * Storage jobs `main.ts` runs on timers: fold new results into the rollups and seal finished
+   * chunk windows (`fold`), delete expired rows (`retention`), move an old database's results
+   * into chunks (`legacy`, once at start).
+   */
+  storage: { rollups: Rollups; retention: Retention; fold: () => Promise<number>; legacy: LegacyMigration }
   /** Persisted state changes (SLA reports); appended on every tick. */
   stateLog: StateLog
   /** Re-reads inventory into the engine and tells dashboards to reload. */
@@ -58,7 +63,7 @@ export interface RuntimeOptions {
 export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   const { config, log } = opts
   const now = opts.now ?? Date.now
-  const store = new Store(opts.opened.sqlite, opts.opened.db)
+  const store = new Store(opts.opened.sqlite, opts.opened.db, { retention: config.retention, now })
   const engine = new StateEngine(config.state, config.thresholds, now)
   const isDemo = (): boolean => store.getSetting(DEMO_SETTING) === '1'
   let province = { code: 'VN', name: 'Tỉnh' }
@@ -72,15 +77,14 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   let gapsByKind = new Map<string, Partial<Record<CoverageGapKind, number>>>()
   const stateLog = new StateLog(opts.opened.sqlite, now)
   stateLog.markDowntime()
-  const rollups = new Rollups(
-    opts.opened.sqlite,
-    () => {
-      const c = retentionCutoffs(config.retention, now())
-      return { '1m': c.rollups_1m, '1h': c.rollups_1h }
-    },
-    rollupFilter(config.retention.rollupMetrics),
-  )
-  const retention = new Retention(opts.opened.sqlite, config.retention, rollups, now)
+  const rollups = store.rollups
+  const retention = store.retention
+  /** Folds the log into the rollups, then seals finished windows, yielding between steps. */
+  const fold = async (): Promise<number> => {
+    const folded = await rollups.catchUp()
+    while (store.sealChunks()) await new Promise<void>((r) => setImmediate(r))
+    return folded
+  }
 
   const loadInventory = (): void => {
     readProvince()
@@ -217,7 +221,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     alerting,
     testRuns,
     app,
-    storage: { rollups, retention },
+    storage: { rollups, retention, fold, legacy: store.legacy },
     stateLog,
     reloadInventory,
     tick() {

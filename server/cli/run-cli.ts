@@ -18,7 +18,6 @@ import { exportInventory } from '../inventory/export'
 import { InventoryFormat, InventoryKind } from '../inventory/fields'
 import { importInventory, PROGRESS_EVERY } from '../inventory/import'
 import { openDatabase } from '../store/db'
-import { ROLLUP_CURSOR_KEY } from '../store/rollups'
 import { backupDatabase, databaseStats, formatBytes } from '../store/stats'
 import { Store } from '../store/store'
 
@@ -535,11 +534,12 @@ async function runDb(args: string[], ctx: CliContext, globalDir: string | undefi
       const table = [['TABLE', 'ROWS', 'DATA', 'INDEXES', 'TOTAL'], ...rows]
       const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
       for (const r of table) ctx.stdout(r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ') + '\n')
-      const cursor = Number(store.getSetting(ROLLUP_CURSOR_KEY) ?? 0)
-      const maxSeq = (store.sqlite.prepare('SELECT max(seq) AS m FROM results').get() as { m: number | null }).m ?? 0
+      const backlog = store.rollupBacklog()
+      const open = store.results.facts()
       ctx.stdout(
         `\nfile ${formatBytes(stats.fileBytes)} (${stats.pages.toLocaleString('en')} pages of ${stats.pageSize} B, ${stats.freePages.toLocaleString('en')} free and reused before the file grows)\n` +
-          `rollup backlog: ${Math.max(0, maxSeq - cursor).toLocaleString('en')} results not yet in rollups_1m/rollups_1h\n`,
+          `rollup backlog: ${backlog.toLocaleString('en')} results not yet in rollups_5m/rollups_1h\n` +
+          `stored results: ${store.countResults().toLocaleString('en')} (chunks; ${open.logRows.toLocaleString('en')} batches in the log)\n`,
       )
       return EXIT.ok
     })

@@ -70,13 +70,10 @@ const HOUR_MS = 3_600_000
  */
 function firstDataAt(store: Store, targetIds: readonly string[]): string | null {
   if (targetIds.length === 0) return null
-  const raw = store.sqlite.prepare('SELECT min(observed_at) FROM results WHERE target_id = ?').pluck()
-  const hourly = store.sqlite.prepare('SELECT min(r.t) FROM rollups_1h r JOIN rollup_series s ON s.id = r.series_id WHERE s.target_id = ?').pluck()
   let first = Infinity
   for (const id of targetIds) {
-    const a = raw.get(id) as number | null
-    const b = hourly.get(id) as number | null
-    const hourStart = b === null ? null : b * 1000
+    const a = store.oldestRawAt(id)
+    const hourStart = store.oldestHourlyAt(id)
     if (a !== null) first = Math.min(first, a)
     if (hourStart !== null && (a === null || hourStart < Math.floor(a / HOUR_MS) * HOUR_MS)) first = Math.min(first, hourStart)
   }

@@ -1,8 +1,9 @@
 /**
- * Retention: raw results for `retention.rawDays`, 1-minute rollups for `rollup1mDays`, 1-hour
- * rollups for `rollup1hDays`, state changes for `stateLogDays` (SPEC §10, issue 7). Deletes run
- * in transactions of at most `batchRows` rows with a turn of the event loop between them, so an
- * ingest request waits for one small transaction at most, never for a whole sweep.
+ * Retention: raw results for `retention.rawDays` (whole chunks: a window goes when all of it
+ * is older), 5-minute rollups for `rollup5mDays`, 1-hour rollups for `rollup1hDays`, state
+ * changes for `stateLogDays` (SPEC §10, issue 7). Deletes run in transactions of at most
+ * `batchRows` rows (chunks: a few hundred targets) with a turn of the event loop between them,
+ * so an ingest request waits for one small transaction at most, never for a whole sweep.
  *
  * Freed pages go to SQLite's free list and are reused by new rows, so the file stops growing
  * once every table has reached its retention (no VACUUM needed; `db stats` shows the free list).
@@ -12,11 +13,12 @@ import type Database from 'better-sqlite3'
 import type { RetentionConfig } from '../config'
 import type { StorageFacts } from '../metrics'
 import { BUCKET_MS, type Rollups, type SeriesResolution } from './rollups'
+import type { SqliteResultStore } from './results/result-store'
 
 const DAY_MS = 86_400_000
 
 /** Tables retention deletes from (`xanh_retention_deleted_rows_total{table}`). */
-export const RETENTION_TABLES = ['results', 'rollups_1m', 'rollups_1h', 'state_log'] as const
+export const RETENTION_TABLES = ['results', 'rollups_5m', 'rollups_1h', 'state_log'] as const
 export type RetentionTable = (typeof RETENTION_TABLES)[number]
 
 /** What one sweep deleted, and the file size after it. */
@@ -31,7 +33,7 @@ export function retentionCutoffs(config: RetentionConfig, now: number): Record<R
   const floor = (ms: number, bucket: number): number => ms - (ms % bucket)
   return {
     results: now - config.rawDays * DAY_MS,
-    rollups_1m: floor(now - config.rollup1mDays * DAY_MS, BUCKET_MS['1m']),
+    rollups_5m: floor(now - config.rollup5mDays * DAY_MS, BUCKET_MS['5m']),
     rollups_1h: floor(now - config.rollup1hDays * DAY_MS, BUCKET_MS['1h']),
     state_log: now - (config.stateLogDays ?? config.rollup1hDays) * DAY_MS,
   }
@@ -48,12 +50,11 @@ export function databaseSizeBytes(sqlite: Database.Database): number {
 
 /** The periodic sweep over one database; keeps its totals in memory for `/metrics`. */
 export class Retention {
-  private readonly deletedTotal: Record<RetentionTable, number> = { results: 0, rollups_1m: 0, rollups_1h: 0, state_log: 0 }
+  private readonly deletedTotal: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0 }
   private sizeBytes: number | null = null
   private lastStateLogSweep = -Infinity
   private running: Promise<RetentionRun> | undefined
-  private readonly deleteRaw: Database.Statement
-  private readonly deleteRollup: Record<'rollups_1m' | 'rollups_1h', Database.Statement>
+  private readonly deleteRollup: Record<'rollups_5m' | 'rollups_1h', Database.Statement>
   private readonly deleteStateLog: Database.Statement
   private readonly listSeries: Database.Statement
 
@@ -61,17 +62,12 @@ export class Retention {
     private readonly sqlite: Database.Database,
     private readonly config: RetentionConfig,
     private readonly rollups: Rollups,
+    private readonly results: SqliteResultStore,
     private readonly now: () => number,
   ) {
-    // The head of the rowid order is the oldest ingest: expired rows there go first. Rows a
-    // spool replayed late (old observed_at, new seq) wait until the head reaches them, and
-    // nothing past the rollup cursor is touched, so no result is deleted before it is folded.
-    this.deleteRaw = sqlite.prepare(
-      'DELETE FROM results WHERE seq IN (SELECT seq FROM results WHERE seq <= ? ORDER BY seq LIMIT ?) AND observed_at < ?',
-    )
     const rollupSql = (table: string): string =>
       `DELETE FROM ${table} WHERE series_id = ? AND t IN (SELECT t FROM ${table} WHERE series_id = ? AND t < ? ORDER BY t LIMIT ?)`
-    this.deleteRollup = { rollups_1m: sqlite.prepare(rollupSql('rollups_1m')), rollups_1h: sqlite.prepare(rollupSql('rollups_1h')) }
+    this.deleteRollup = { rollups_5m: sqlite.prepare(rollupSql('rollups_5m')), rollups_1h: sqlite.prepare(rollupSql('rollups_1h')) }
     // Keep each entity's newest row before the cutoff: it says what state the cutoff began in.
     this.deleteStateLog = sqlite.prepare(
       `DELETE FROM state_log WHERE id IN (
@@ -100,17 +96,20 @@ export class Retention {
     const now = this.now()
     const cut = retentionCutoffs(this.config, now)
     const batch = this.config.batchRows
-    const deleted: Record<RetentionTable, number> = { results: 0, rollups_1m: 0, rollups_1h: 0, state_log: 0 }
+    const deleted: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0 }
 
+    // Whole chunks. The rollups fold from the batch log, never from chunks (a log row stays
+    // until the rollup cursor has passed it), so deleting a chunk never loses a fold.
+    const chunkCursor = { next: 0 }
     for (;;) {
-      const n = this.deleteRaw.run(this.rollups.position, batch, cut.results).changes
-      deleted.results += n
-      if (n === 0) break
+      const r = this.results.deleteExpired(cut.results, chunkCursor, Math.max(50, Math.floor(batch / 4)))
+      deleted.results += r.deleted
+      if (r.done) break
       await tick()
     }
 
     const series = this.listSeries.all() as number[]
-    for (const table of ['rollups_1m', 'rollups_1h'] as const) {
+    for (const table of ['rollups_5m', 'rollups_1h'] as const) {
       const stmt = this.deleteRollup[table]
       const cutoffSeconds = cut[table] / 1000
       let i = 0
@@ -171,8 +170,8 @@ export function planSeries(fromMs: number, toMs: number, stepMs: number, nowMs: 
   const cut = retentionCutoffs(config, nowMs)
   let resolution: SeriesResolution
   if (!rolledUp || (toMs - fromMs <= RAW_SPAN_MAX_MS && fromMs >= cut.results)) resolution = 'raw'
-  else if (stepMs >= BUCKET_MS['1h'] || fromMs < cut.rollups_1m) resolution = '1h'
-  else resolution = '1m'
+  else if (stepMs >= BUCKET_MS['1h'] || fromMs < cut.rollups_5m) resolution = '1h'
+  else resolution = '5m'
   if (resolution === 'raw') return { resolution, fromMs, stepMs }
   const bucket = BUCKET_MS[resolution]
   return { resolution, fromMs: fromMs - (((fromMs % bucket) + bucket) % bucket), stepMs: Math.ceil(stepMs / bucket) * bucket }

@@ -4,7 +4,7 @@
  * @module
  */
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Key/value settings the server owns (province identity, demo flag, schema facts). */
 export const settings = sqliteTable('settings', {
@@ -97,24 +97,50 @@ export const targets = sqliteTable(
 )
 
 /**
- * Raw check results. `seq` keeps inserts append-only on the rowid b-tree; `id` (the probe's
- * UUID) is unique so replays insert nothing twice.
+ * Dictionary of the result store: target ids, metric names and probe ids as small integers
+ * (`kind` 't', 'm', 'p'), so chunks and the batch log carry a varint instead of a string.
+ * Rows are never deleted (a few per target).
  */
-export const results = sqliteTable(
-  'results',
+export const resultKeys = sqliteTable(
+  'result_keys',
   {
-    seq: integer('seq').primaryKey({ autoIncrement: true }),
-    id: text('id').notNull(),
-    targetId: text('target_id').notNull(),
-    probeId: text('probe_id').notNull(),
-    observedAt: integer('observed_at').notNull(),
-    receivedAt: integer('received_at').notNull(),
-    durationMs: real('duration_ms').notNull(),
-    ok: integer('ok', { mode: 'boolean' }).notNull(),
-    error: text('error'),
-    measurements: text('measurements').notNull(),
+    id: integer('id').primaryKey(),
+    kind: text('kind', { enum: ['t', 'm', 'p'] }).notNull(),
+    name: text('name').notNull(),
   },
-  (t) => [uniqueIndex('results_id_uq').on(t.id), index('results_target_time_idx').on(t.targetId, t.observedAt)],
+  (t) => [uniqueIndex('result_keys_uq').on(t.kind, t.name)],
+)
+
+/**
+ * The batch log: one row per accepted batch, its new results encoded (results/codec.ts),
+ * written before ingest answers. A row goes once its results are sealed into chunks and
+ * folded into the rollups (results/result-store.ts).
+ */
+export const resultLog = sqliteTable('result_log', {
+  seq: integer('seq').primaryKey(),
+  receivedAt: integer('received_at').notNull(),
+  /** The newest observedAt in the batch (ms): the row can go when its window is sealed. */
+  maxTs: integer('max_ts').notNull(),
+  n: integer('n').notNull(),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+})
+
+/**
+ * Sealed results: one row per target (key) and time window `w` (start, ms), records sorted by
+ * time and deflated. Retention deletes whole rows.
+ */
+export const resultChunks = sqliteTable(
+  'result_chunks',
+  {
+    id: integer('id').primaryKey(),
+    tid: integer('tid').notNull(),
+    w: integer('w').notNull(),
+    n: integer('n').notNull(),
+    tFirst: integer('t_first').notNull(),
+    tLast: integer('t_last').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [uniqueIndex('result_chunks_tw').on(t.tid, t.w)],
 )
 
 export const coverageGaps = sqliteTable(
@@ -353,26 +379,28 @@ export const rollupSeries = sqliteTable(
 )
 
 /**
- * Rollup columns shared by both resolutions: `t` is the bucket start in unix **seconds**
- * (4-byte integers until 2038, where milliseconds would take 6), `n` the samples in the bucket,
- * `sum` their sum; `min`/`max` are kept in hourly rows only, and null there when n = 1 (then
- * both equal `sum`): a null costs no bytes on disk. The migration makes both tables WITHOUT ROWID
- * (drizzle cannot say so): the primary key is the table, no second b-tree.
+ * Rollup columns: `t` is the bucket start in unix **seconds** (4-byte integers until 2038,
+ * where milliseconds would take 6), `n` the samples in the bucket, `sum` their sum. Hourly
+ * rows written before issue 14 also carry `min`/`max` (nothing reads them; new rows leave them
+ * null, which costs no bytes). Both tables are WITHOUT ROWID (in the migrations; drizzle
+ * cannot say so): the primary key is the table, no second b-tree.
  */
 const rollupColumns = {
   seriesId: integer('series_id').notNull(),
   t: integer('t').notNull(),
   n: integer('n').notNull(),
   sum: real('sum').notNull(),
-  min: real('min'),
-  max: real('max'),
 }
 
-/** 1-minute rollups (count, sum) of the measurements in `retention.rollupMetrics`, kept `rollup1mDays` (default 90). */
-export const rollups1m = sqliteTable('rollups_1m', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
+/** 5-minute rollups (count, sum) of the measurements in `retention.rollupMetrics`, kept `rollup5mDays` (default 8). */
+export const rollups5m = sqliteTable('rollups_5m', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
 
-/** 1-hour rollups (count, sum, min, max) of the same measurements, kept `rollup1hDays` (default 730). */
-export const rollups1h = sqliteTable('rollups_1h', rollupColumns, (t) => [primaryKey({ columns: [t.seriesId, t.t] })])
+/** 1-hour rollups (count, sum) of the same measurements, kept `rollup1hDays` (default 730). */
+export const rollups1h = sqliteTable(
+  'rollups_1h',
+  { ...rollupColumns, min: real('min'), max: real('max') },
+  (t) => [primaryKey({ columns: [t.seriesId, t.t] })],
+)
 
 /**
  * Every state change of a target or a commune, as the state engine decided it (`at` = when it
@@ -395,7 +423,6 @@ export type CommuneRow = typeof communes.$inferSelect
 export type TargetRow = typeof targets.$inferSelect
 export type ProbeRow = typeof probes.$inferSelect
 export type CoverageGapRow = typeof coverageGaps.$inferSelect
-export type ResultRow = typeof results.$inferSelect
 export type UserRow = typeof users.$inferSelect
 export type SessionRow = typeof sessions.$inferSelect
 export type AuditRow = typeof auditLog.$inferSelect

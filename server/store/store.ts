@@ -21,7 +21,11 @@ import type { Db } from './db'
 import { createChannelStateRepo, type ChannelStateRepo } from './channel-state'
 import { auditJson, createAuditRepo, type AuditContext, type AuditRepo } from './audit'
 import { createUserRepo, type UserRepo } from './users'
-import { ROLLUP_TABLE, type SeriesResolution } from './rollups'
+import { ROLLUP_TABLE, Rollups, rollupFilter, type SeriesResolution } from './rollups'
+import { Retention, retentionCutoffs } from './retention'
+import { RetentionConfig } from '../config'
+import { SqliteResultStore, flushCursor, type FlushCursor, type InsertOutcome, type StoredResult } from './results/result-store'
+import { LegacyMigration } from './results/legacy-migration'
 import {
   communes,
   coverageGaps,
@@ -42,14 +46,6 @@ import {
  */
 export function probeOwnsTarget(probe: Pick<ProbeRow, 'id' | 'builtin'>, targetProbeId: string | null): boolean {
   return targetProbeId === probe.id || (probe.builtin && targetProbeId === null)
-}
-
-/** Outcome of an idempotent batch insert. */
-export interface InsertOutcome {
-  accepted: number
-  duplicates: number
-  /** The results that were new, in input order (the state engine only sees these). */
-  inserted: CheckResult[]
 }
 
 /** sha256 hex of a probe token; tokens are 256-bit random, so a fast hash is enough. */
@@ -136,12 +132,19 @@ function gapView(row: CoverageGapRow): CoverageGapView {
   }
 }
 
+export type { InsertOutcome, StoredResult } from './results/result-store'
+
+/** Options of a {@link Store}: retention and roll-up settings, and the clock. */
+export interface StoreOptions {
+  retention?: RetentionConfig
+  now?: () => number
+}
+
 /** Everything the server persists, over one open database. */
 export class Store {
-  private readonly insertResult: Database.Statement
-  private readonly seriesStmt: Database.Statement
   private readonly seriesIdStmt: Database.Statement
-  private readonly rollupStmt: Record<'1m' | '1h', Database.Statement>
+  private readonly oldestHourStmt: Database.Statement
+  private readonly rollupStmt: Record<'5m' | '1h', Database.Statement>
   private readonly targetOwnersStmt: Database.Statement
   private readonly probeKindStmt: Database.Statement
   /** Delivery health and rotated credentials of alert channels. */
@@ -156,24 +159,47 @@ export class Store {
    */
   auditContext: () => AuditContext | undefined = () => undefined
 
+  /** Raw results: batch log, open and sealed chunks (results/result-store.ts). */
+  readonly results: SqliteResultStore
+  /** 5-minute and hourly rollups, folded from the batch log. */
+  readonly rollups: Rollups
+  /** Deletes what is older than the retention settings. */
+  readonly retention: Retention
+  /** Moves a database written before issue 14 into the current layout (online, resumable). */
+  readonly legacy: LegacyMigration
+  private readonly flushState: FlushCursor = flushCursor(500)
+  private readonly now: () => number
+
   constructor(
     readonly sqlite: Database.Database,
     readonly db: Db,
+    opts: StoreOptions = {},
   ) {
+    const retention = opts.retention ?? RetentionConfig.parse({})
+    const now = opts.now ?? Date.now
+    this.now = now
     this.channels = createChannelStateRepo(db)
     this.users = createUserRepo(db)
     this.auditLog = createAuditRepo(db)
-    this.insertResult = sqlite.prepare(
-      `INSERT OR IGNORE INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    let rollups: Rollups | undefined
+    this.results = new SqliteResultStore(sqlite, { windowMs: retention.chunkMinutes * 60_000, foldedUpTo: () => rollups?.position ?? 0 })
+    rollups = new Rollups(
+      sqlite,
+      this.results,
+      () => {
+        const c = retentionCutoffs(retention, now())
+        return { '5m': c.rollups_5m, '1h': c.rollups_1h }
+      },
+      rollupFilter(retention.rollupMetrics),
     )
-    this.seriesStmt = sqlite.prepare(
-      `SELECT observed_at AS t, ok, measurements FROM results
-       WHERE target_id = ? AND observed_at >= ? AND observed_at < ? ORDER BY observed_at`,
-    )
+    this.rollups = rollups
+    this.retention = new Retention(sqlite, retention, rollups, this.results, now)
+    this.legacy = new LegacyMigration(sqlite, this.results, rollups, () => retentionCutoffs(retention, now()).rollups_5m / 1000)
+    this.legacy.dropIfEmpty()
+    this.oldestHourStmt = sqlite.prepare('SELECT min(r.t) FROM rollups_1h r JOIN rollup_series s ON s.id = r.series_id WHERE s.target_id = ?').pluck()
     this.seriesIdStmt = sqlite.prepare('SELECT id FROM rollup_series WHERE target_id = ? AND metric = ?').pluck()
     const rollupSql = (table: string): string => `SELECT t, n, sum FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? ORDER BY t`
-    this.rollupStmt = { '1m': sqlite.prepare(rollupSql(ROLLUP_TABLE['1m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
+    this.rollupStmt = { '5m': sqlite.prepare(rollupSql(ROLLUP_TABLE['5m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
     this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
     this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
   }
@@ -203,34 +229,30 @@ export class Store {
   // ---- results ----
 
   /**
-   * Stores a batch in one transaction, idempotent on result id.
+   * Stores a batch: one log row in one statement, idempotent on (target, observedAt). When the
+   * open chunks are over their memory budget the caller should run {@link Store.sealChunks}.
    * @returns counts, and the results that were new
    */
   insertResults(probeId: string, batch: readonly CheckResult[], receivedAt: number): InsertOutcome {
-    const inserted: CheckResult[] = []
-    const run = this.sqlite.transaction(() => {
-      for (const r of batch) {
-        const info = this.insertResult.run(
-          r.id,
-          r.targetId,
-          probeId,
-          Date.parse(r.observedAt),
-          receivedAt,
-          r.durationSeconds * 1000,
-          r.ok ? 1 : 0,
-          r.error ?? null,
-          JSON.stringify(r.measurements),
-        )
-        if (info.changes > 0) inserted.push(r)
-      }
-    })
-    run()
-    return { accepted: inserted.length, duplicates: batch.length - inserted.length, inserted }
+    return this.results.insertBatch(probeId, batch, receivedAt)
   }
 
   /** Total stored results (tests and `db stats`). */
   countResults(): number {
-    return (this.sqlite.prepare('SELECT count(*) AS n FROM results').get() as { n: number }).n
+    return this.results.count()
+  }
+
+  /**
+   * Seals finished chunk windows (all open results with `all`), a few hundred targets per call,
+   * each call one transaction. @returns whether more remains for this pass
+   */
+  sealChunks(all = false): boolean {
+    return this.results.flushStep(this.now(), all || this.results.overBudget, this.flushState).more
+  }
+
+  /** Seals every open result now (shutdown, tests, benchmarks). */
+  sealAll(): void {
+    while (this.results.flushStep(this.now(), true, this.flushState).more);
   }
 
   /**
@@ -238,21 +260,24 @@ export class Store {
    * (a data gap, never interpolated). Failed rounds contribute their measurements too
    * (a 100 %-loss round has loss_ratio 1). `resolution` says where to read: raw results, or a
    * rollup table, whose buckets count in the step their start falls in (pick it with
-   * `pickResolution`, which also aligns the range).
+   * `planSeries`, which also aligns the range).
    */
   querySeries(targetId: string, metric: string, fromMs: number, toMs: number, stepMs: number, resolution: SeriesResolution = 'raw'): Array<[number, number | null]> {
     const buckets = Math.max(1, Math.ceil((toMs - fromMs) / stepMs))
     const sum = new Float64Array(buckets)
     const count = new Float64Array(buckets)
     if (resolution === 'raw') {
-      const rows = this.seriesStmt.all(targetId, fromMs, toMs) as Array<{ t: number; ok: number; measurements: string }>
-      for (const row of rows) {
-        const m = JSON.parse(row.measurements) as Record<string, number>
-        const v = m[metric]
-        if (typeof v !== 'number') continue
-        const b = Math.min(buckets - 1, Math.floor((row.t - fromMs) / stepMs))
-        sum[b] = (sum[b] ?? 0) + v
-        count[b] = (count[b] ?? 0) + 1
+      const key = this.results.metricKey(metric)
+      if (key !== undefined) {
+        for (const r of this.results.records(targetId, fromMs, toMs)) {
+          for (let i = 0; i < r.values.length; i += 2) {
+            if (r.values[i] !== key) continue
+            const b = Math.min(buckets - 1, Math.floor((r.ts - fromMs) / stepMs))
+            sum[b] = (sum[b] ?? 0) + (r.values[i + 1] as number)
+            count[b] = (count[b] ?? 0) + 1
+            break
+          }
+        }
       }
     } else {
       const series = this.seriesIdStmt.get(targetId, metric) as number | undefined
@@ -272,34 +297,33 @@ export class Store {
     return points
   }
 
-  /** Latest results per target since a time, oldest first (warms the state engine at start). */
-  recentResults(sinceMs: number): Array<{ targetId: string; observedAt: number; ok: boolean; error: string | null; measurements: Record<string, number> }> {
-    const rows = this.sqlite
-      .prepare('SELECT target_id, observed_at, ok, error, measurements FROM results WHERE observed_at >= ? ORDER BY observed_at')
-      .all(sinceMs) as Array<{ target_id: string; observed_at: number; ok: number; error: string | null; measurements: string }>
-    return rows.map((r) => ({
-      targetId: r.target_id,
-      observedAt: r.observed_at,
-      ok: r.ok === 1,
-      error: r.error,
-      measurements: JSON.parse(r.measurements) as Record<string, number>,
-    }))
+  /** Results of every target since a time, oldest first (warms the state engine at start). */
+  recentResults(sinceMs: number): StoredResult[] {
+    return this.results.since(sinceMs)
   }
 
   /**
    * The latest `n` successful results of each target observed before `beforeMs`, oldest first
    * (warms the throughput median, whose tests are hours apart).
    */
-  latestOkResults(targetIds: readonly string[], n: number, beforeMs: number): Array<{ targetId: string; observedAt: number; ok: boolean; error: string | null; measurements: Record<string, number> }> {
-    const stmt = this.sqlite.prepare(
-      'SELECT target_id, observed_at, measurements FROM results WHERE target_id = ? AND observed_at < ? AND ok = 1 ORDER BY observed_at DESC LIMIT ?',
-    )
-    const out: Array<{ targetId: string; observedAt: number; ok: boolean; error: string | null; measurements: Record<string, number> }> = []
-    for (const id of targetIds) {
-      const rows = stmt.all(id, beforeMs, n) as Array<{ target_id: string; observed_at: number; measurements: string }>
-      for (const r of rows.reverse()) out.push({ targetId: r.target_id, observedAt: r.observed_at, ok: true, error: null, measurements: JSON.parse(r.measurements) as Record<string, number> })
-    }
-    return out
+  latestOkResults(targetIds: readonly string[], n: number, beforeMs: number): StoredResult[] {
+    return this.results.latestOk(targetIds, n, beforeMs)
+  }
+
+  /** When the oldest stored raw result of a target was observed (ms); null when none. */
+  oldestRawAt(targetId: string): number | null {
+    return this.results.oldestAt(targetId)
+  }
+
+  /** Start of the oldest hourly rollup bucket of a target (ms); null when none. */
+  oldestHourlyAt(targetId: string): number | null {
+    const t = this.oldestHourStmt.get(targetId) as number | null
+    return t === null ? null : t * 1000
+  }
+
+  /** Results stored but not yet folded into the rollups. */
+  rollupBacklog(): number {
+    return this.rollups.backlog()
   }
 
   // ---- communes ----

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli, type CliContext } from '../../server/cli/run-cli'
 import { openDatabase } from '../../server/store/db'
+import { Store } from '../../server/store/store'
 
 let dir = ''
 const ROWS = 20_000
@@ -24,14 +25,23 @@ function ctx(): CliContext & { out: string[]; err: string[] } {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'xanh-dbcli-'))
-  const { sqlite } = openDatabase(join(dir, 'xanh.db'))
-  const insert = sqlite.prepare(
-    "INSERT INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, measurements) VALUES (?, 't1', 'p', ?, ?, 1, 1, '{\"rtt_median_seconds\":0.01}')",
-  )
-  sqlite.transaction(() => {
-    for (let i = 0; i < ROWS; i++) insert.run(randomUUID(), 1_790_000_000_000 + i, 1_790_000_000_000 + i)
-  })()
-  sqlite.close()
+  const opened = openDatabase(join(dir, 'xanh.db'))
+  const store = new Store(opened.sqlite, opened.db)
+  // 20 batches of 1,000 results of one target, sealed into chunks, not yet folded into rollups.
+  for (let b = 0; b < ROWS / 1000; b++) {
+    const batch = Array.from({ length: 1000 }, (_, i) => ({
+      id: randomUUID(),
+      targetId: 't1',
+      kind: 'udp_echo' as const,
+      observedAt: new Date(1_790_000_000_000 + (b * 1000 + i) * 1000).toISOString(),
+      durationSeconds: 0.001,
+      ok: true,
+      measurements: { rtt_median_seconds: 0.01 },
+    }))
+    store.insertResults('p', batch, 1_790_000_000_000)
+  }
+  store.sealAll()
+  opened.sqlite.close()
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -42,10 +52,15 @@ describe('xanh db stats', () => {
     const text = c.out.join('')
     const lines = text.split('\n')
     expect(lines[0]).toMatch(/^TABLE\s+ROWS\s+DATA\s+INDEXES\s+TOTAL$/)
-    expect(lines[1]).toMatch(/^results\s+20,000\s+[\d.]+ (KiB|MiB)\s+[\d.]+ (KiB|MiB)\s+[\d.]+ (KiB|MiB)$/)
-    for (const table of ['rollups_1m', 'rollups_1h', 'rollup_series', 'state_log']) expect(text).toMatch(new RegExp(`^${table}\\s+0\\s`, 'm'))
-    expect(text).toMatch(/^file [\d.]+ MiB \(\d[\d,]* pages of 4096 B, \d+ free/m)
+    // 20,000 results over 5.6 hours of one target: 24 chunks of 15 minutes; the 20 batches stay
+    // in the log until the rollups fold them.
+    expect(text).toMatch(/^result_chunks\s+24\s+[\d.]+ (KiB|MiB)\s+[\d.]+ (KiB|MiB)\s+[\d.]+ (KiB|MiB)$/m)
+    expect(text).toMatch(/^result_log\s+20\s/m)
+    for (const table of ['rollups_5m', 'rollups_1h', 'rollup_series', 'state_log']) expect(text).toMatch(new RegExp(`^${table}\\s+0\\s`, 'm'))
+    expect(text).not.toMatch(/^results\s/m)
+    expect(text).toMatch(/^file [\d.]+ (KiB|MiB) \(\d[\d,]* pages of 4096 B, \d+ free/m)
     expect(text).toContain('rollup backlog: 20,000 results')
+    expect(text).toContain('stored results: 20,000')
   })
 
   it('explains itself and rejects unknown subcommands', async () => {
@@ -66,7 +81,7 @@ describe('xanh db backup', () => {
     writeFileSync(
       writer,
       `const D = require(${JSON.stringify(betterSqlite)}); const db = new D(process.argv[2]); db.pragma('busy_timeout = 5000')
-       const ins = db.prepare("INSERT INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, measurements) VALUES (?, 't2', 'p', 1, 1, 1, 1, '{}')")
+       const ins = db.prepare("INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES (1, 'writer', 'test', 'x', ?)")
        let i = 0; process.stdout.write('ready\\n')
        const t = setInterval(() => { db.transaction(() => { for (let k = 0; k < 20; k++) ins.run('w' + (i++)) })() }, 1)
        process.on('SIGTERM', () => { clearInterval(t); db.close(); process.exit(0) })`,
@@ -79,7 +94,7 @@ describe('xanh db backup', () => {
       const code = await runCli(['--data-dir', dir, 'db', 'backup', 'copy.db'], c)
       expect(c.err.join('')).toBe('')
       expect(code).toBe(0)
-      expect(c.out.join('')).toMatch(/^backup written to copy\.db: [\d.]+ MiB in [\d.]+ s\n$/)
+      expect(c.out.join('')).toMatch(/^backup written to copy\.db: [\d.]+ (KiB|MiB) in [\d.]+ s\n$/)
     } finally {
       child.kill('SIGTERM')
       await new Promise((r) => child.once('exit', r))
@@ -87,11 +102,11 @@ describe('xanh db backup', () => {
     expect(existsSync(join(dir, 'copy.db.partial'))).toBe(false)
     const copy = new Database(join(dir, 'copy.db'), { readonly: true })
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
-    const written = copy.prepare("SELECT count(*) AS n FROM results WHERE target_id = 't2'").get() as { n: number }
+    const written = copy.prepare("SELECT count(*) AS n FROM audit_log WHERE actor = 'writer'").get() as { n: number }
     expect(written.n).toBeGreaterThan(0)
     // Whole transactions only: the writer commits 20 rows at a time.
     expect(written.n % 20).toBe(0)
-    expect((copy.prepare("SELECT count(*) AS n FROM results WHERE target_id = 't1'").get() as { n: number }).n).toBe(ROWS)
+    expect((copy.prepare('SELECT sum(n) AS n FROM result_chunks').get() as { n: number }).n).toBe(ROWS)
     copy.close()
 
     const again = ctx()

@@ -1,5 +1,5 @@
 /**
- * Storage that lasts (issue 7, done-when 3): a clock-injected run of 30 days of results for
+ * Storage that lasts (issue 7, done-when 3; layout of issue 14): a clock-injected run of 30 days of results for
  * 100 targets through the real store, rollups and retention. The database holds exactly the
  * rows the retention settings predict, its file stays within the stated byte bound, the
  * 30-day series query reads the 1-hour rollups, and a data gap comes back as nulls.
@@ -33,11 +33,16 @@ const GAP_FROM = START + 20 * DAY + 6 * HOUR
 const GAP_TO = START + 20 * DAY + 12 * HOUR
 const GAP_RESULTS = (GAP_TO - GAP_FROM) / INTERVAL_MS
 
-/** Retention under test: raw 14 days (default), 1-minute rollups 20 days (so they expire too), 1-hour 730 days (default). */
-const RETENTION_YAML = 'retention: { rawDays: 14, rollup1mDays: 20, rollup1hDays: 730 }'
+/** Retention under test: raw 14 days (default), 5-minute rollups 20 days (so they expire too), 1-hour 730 days (default). */
+const RETENTION_YAML = 'retention: { rawDays: 14, rollup5mDays: 20, rollup1hDays: 730 }'
 
-/** Per-row byte budgets the bound is made of (table + its indexes, measured ~224 / ~21 / ~30 B). */
-const BYTES_PER_ROW = { results: 320, rollups_1m: 32, rollups_1h: 48 } as const
+/**
+ * Byte budgets the bound is made of (table + its indexes). Results here come one per target
+ * every 15 minutes, i.e. ONE result per chunk: the worst case of the chunked layout, where a
+ * result carries its chunk's whole row overhead (measured ~75 B); at probe intervals of 15–60 s
+ * a chunk holds 15–60 results (bench/storage.ts measures that case).
+ */
+const BYTES_PER_ROW = { results: 100, rollups_5m: 32, rollups_1h: 32 } as const
 const FIXED_BYTES = 2 * 1024 * 1024
 
 const rttOf = (target: number, at: number): number => 0.01 + 0.001 * (target % 10) + (Math.floor(at / HOUR) % 2 === 0 ? 0 : 0.004)
@@ -79,7 +84,7 @@ beforeAll(async () => {
     }
     for (let b = 0; b < results.length; b += 1000) runtime.store.insertResults('p', results.slice(b, b + 1000), clock.now)
     clock.now = START + (day + 1) * DAY
-    await runtime.storage.rollups.catchUp()
+    await runtime.storage.fold()
     await runtime.storage.retention.run()
   }
   runSeconds = (performance.now() - started) / 1000
@@ -106,26 +111,28 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
   it('keeps exactly the rows the retention settings predict', () => {
     // Raw: the last 14 days (days 16–29), minus the gap (day 20 is inside).
     const raw = 14 * PER_DAY * TARGETS - GAP_RESULTS
-    // 1-minute rollups: each result its own minute; the last 20 days (days 10–29), per measurement.
-    const perMinute = METRICS.length * (20 * PER_DAY * TARGETS - GAP_RESULTS)
+    // 5-minute rollups: each result its own bucket; the last 20 days (days 10–29), per measurement.
+    const perFive = METRICS.length * (20 * PER_DAY * TARGETS - GAP_RESULTS)
     // 1-hour rollups: all 30 days, per measurement; the 6 silent hours of t0 have no row.
     const perHour = METRICS.length * (DAYS * 24 * TARGETS - (GAP_TO - GAP_FROM) / HOUR)
-    expect({ results: count('results'), rollups_1m: count('rollups_1m'), rollups_1h: count('rollups_1h') }).toEqual({ results: raw, rollups_1m: perMinute, rollups_1h: perHour })
+    expect({ results: runtime.store.countResults(), rollups_5m: count('rollups_5m'), rollups_1h: count('rollups_1h') }).toEqual({ results: raw, rollups_5m: perFive, rollups_1h: perHour })
+    // Sealed: one chunk per target and 15-minute window, except the last window (23:45), still
+    // within its seal grace at midnight: open in memory, its batch still in the log.
+    expect(count('result_chunks')).toBe(raw - TARGETS)
+    expect(runtime.store.results.facts()).toMatchObject({ openResults: TARGETS, logRows: 1 })
     expect(count('rollup_series')).toBe(METRICS.length * TARGETS)
     expect(runtime.storage.rollups.backlog()).toBe(0)
   })
 
   it('stays within the size bound: Σ rows × per-row budget + 2 MiB', () => {
     const bound =
-      count('results') * BYTES_PER_ROW.results + count('rollups_1m') * BYTES_PER_ROW.rollups_1m + count('rollups_1h') * BYTES_PER_ROW.rollups_1h + FIXED_BYTES
+      runtime.store.countResults() * BYTES_PER_ROW.results + count('rollups_5m') * BYTES_PER_ROW.rollups_5m + count('rollups_1h') * BYTES_PER_ROW.rollups_1h + FIXED_BYTES
     const size = databaseSizeBytes(opened.sqlite)
     const perRow = databaseStats(opened.sqlite)
-      .tables.filter((t) => t.table in BYTES_PER_ROW)
+      .tables.filter((t) => t.table in BYTES_PER_ROW || t.table === 'result_chunks')
       .map((t) => `${t.table} ${((t.dataBytes + t.indexBytes) / t.rows).toFixed(0)} B/row`)
     console.log(`30-day run: ${runSeconds.toFixed(1)} s; database ${(size / 1e6).toFixed(1)} MB, bound ${(bound / 1e6).toFixed(1)} MB; ${perRow.join(', ')}`)
     expect(size).toBeLessThanOrEqual(bound)
-    // Without retention the raw table alone would hold 30 days: the bound is well below that.
-    expect(bound).toBeLessThan(DAYS * PER_DAY * TARGETS * BYTES_PER_ROW.results)
   })
 
   it('answers the 30-day query from the 1-hour rollups, with the gap as nulls', async () => {
@@ -146,12 +153,12 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
     expect(body.points.filter(([, v]) => v === null).map(([t]) => t * 1000)).toEqual([GAP_FROM, GAP_FROM + 2 * HOUR, GAP_FROM + 4 * HOUR])
   })
 
-  it('reads raw results for a short recent range, 1-minute rollups past the raw retention, 1-hour past theirs', async () => {
+  it('reads raw results for a short recent range, 5-minute rollups past the raw retention, 1-hour past theirs', async () => {
     const recent = await series('t3', START + 29 * DAY, START + 29 * DAY + 2 * HOUR)
     expect(recent.resolution).toBe('raw')
     expect(recent.points.filter(([, v]) => v !== null)).toHaveLength(8)
     const older = await series('t3', START + 15 * DAY, START + 15 * DAY + 2 * HOUR)
-    expect(older.resolution).toBe('1m')
+    expect(older.resolution).toBe('5m')
     expect(older.points.filter(([, v]) => v !== null).length).toBe(8)
     const oldest = await series('t3', START + 5 * DAY, START + 5 * DAY + 2 * HOUR)
     expect(oldest.resolution).toBe('1h')
@@ -172,8 +179,8 @@ describe(`30 days × ${TARGETS} targets, one result per ${INTERVAL_MS / 60_000} 
     const cut = retentionCutoffs(config, now)
     expect(cut.results).toBe(START + 16 * DAY)
     expect(planSeries(now - 6 * HOUR, now, 60_000, now, config).resolution).toBe('raw')
-    expect(planSeries(now - 7 * HOUR, now, 60_000, now, config)).toEqual({ resolution: '1m', fromMs: now - 7 * HOUR, stepMs: 60_000 })
-    expect(planSeries(now - 7 * DAY, now, 90_000, now, config)).toEqual({ resolution: '1m', fromMs: now - 7 * DAY, stepMs: 120_000 })
+    expect(planSeries(now - 7 * HOUR, now, 60_000, now, config)).toEqual({ resolution: '5m', fromMs: now - 7 * HOUR, stepMs: 300_000 })
+    expect(planSeries(now - 7 * DAY, now, 1_800_000, now, config)).toEqual({ resolution: '5m', fromMs: now - 7 * DAY, stepMs: 1_800_000 })
     expect(planSeries(now - 30 * DAY + 1234, now, 7_200_000, now, config)).toEqual({ resolution: '1h', fromMs: now - 30 * DAY, stepMs: 7_200_000 })
     expect(planSeries(now - 25 * DAY, now - 25 * DAY + HOUR, 15_000, now, config).resolution).toBe('1h')
     expect(planSeries(now - 30 * DAY, now, 7_200_000, now, config, false).resolution).toBe('raw')

@@ -1,0 +1,257 @@
+/**
+ * The byte format of stored results (docs/storage.md). One record per result:
+ *
+ * ```
+ * varint  zigzag(observedAt − previous observedAt)   ms; the first record is relative to a base the container gives
+ * byte    flags                                      bit 0 ok, bit 1 error text follows, bit 2 probe key follows
+ * [varint probe key]                                 only when it differs from the previous record's
+ * value   duration (ms)
+ * varint  measurement count, then per measurement: varint metric key, value
+ * [varint byte length + UTF-8 error text]
+ * ```
+ *
+ * A `value` is lossless: a number that is exactly `m / 10^k` for an integer `m` below 2^47 and
+ * `k` ≤ 9 (what probes report: 0.012, 50, 0.000123456) is the varint of `zigzag(m) · 16 + k`,
+ * one to seven bytes; anything else (1/15, a float a division produced) is tag 15 and the
+ * eight bytes of the IEEE double. Decoding gives back the very same double.
+ *
+ * Keys (target, metric, probe) are small integers from the `result_keys` dictionary.
+ * Records are written by ingest (the batch log), kept per target in memory until their chunk
+ * is sealed, and sealed into per-target chunks sorted by time (see result-store.ts).
+ * @module
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9] as const
+/** |m| must stay below this so zigzag(m)·16 + k is an exact double (2^52). */
+const MAX_MANTISSA = 2 ** 47
+const FLOAT_TAG = 15
+
+/** One decoded result, keys still numeric. */
+export interface ResultRecord {
+  ts: number
+  ok: boolean
+  probe: number
+  durationMs: number
+  /** Alternating metric key, value. */
+  values: number[]
+  error: string | null
+}
+
+/** A growable byte buffer with the writers the format needs. */
+export class ByteWriter {
+  buf: Uint8Array
+  len = 0
+  private readonly view8 = new DataView(new ArrayBuffer(8))
+
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial)
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.len + n) size *= 2
+    const next = new Uint8Array(size)
+    next.set(this.buf.subarray(0, this.len))
+    this.buf = next
+  }
+
+  /** Unsigned varint of a non-negative integer up to 2^53. */
+  uvarint(n: number): void {
+    this.room(8)
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80
+      n = Math.floor(n / 0x80)
+    }
+    this.buf[this.len++] = n
+  }
+
+  /** Signed varint (zigzag) of an integer within ±2^52. */
+  svarint(n: number): void {
+    this.uvarint(n >= 0 ? n * 2 : -n * 2 - 1)
+  }
+
+  byte(b: number): void {
+    this.room(1)
+    this.buf[this.len++] = b
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length)
+    this.buf.set(b, this.len)
+    this.len += b.length
+  }
+
+  /** A measurement value: decimal when exact, else the IEEE double (see the module doc). */
+  value(v: number): void {
+    if (Number.isInteger(v)) {
+      // -0 is an integer too, but zigzag would give back +0: it takes the double path.
+      if (Math.abs(v) < MAX_MANTISSA && !Object.is(v, -0)) return this.uvarint((v >= 0 ? v * 2 : -v * 2 - 1) * 16)
+    } else {
+      for (let k = 1; k < POW10.length; k++) {
+        const p = POW10[k] as number
+        const m = Math.round(v * p)
+        if (Math.abs(m) >= MAX_MANTISSA) break
+        if (m / p === v) return this.uvarint((m >= 0 ? m * 2 : -m * 2 - 1) * 16 + k)
+      }
+    }
+    this.uvarint(FLOAT_TAG)
+    this.view8.setFloat64(0, v, true)
+    this.bytes(new Uint8Array(this.view8.buffer))
+  }
+
+  /** UTF-8 text with its byte length. */
+  text(s: string): void {
+    const b = Buffer.from(s, 'utf8')
+    this.uvarint(b.length)
+    this.bytes(b)
+  }
+
+  /** The written bytes (a view: copy before the writer is reused). */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len)
+  }
+}
+
+/** Reads what {@link ByteWriter} wrote. */
+export class ByteReader {
+  pos = 0
+  private readonly dv: DataView
+
+  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
+    this.pos = start
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end
+  }
+
+  uvarint(): number {
+    let n = 0
+    let mul = 1
+    for (;;) {
+      if (this.pos >= this.end) throw new Error('result codec: truncated varint')
+      const b = this.buf[this.pos++] as number
+      n += (b & 0x7f) * mul
+      if (b < 0x80) return n
+      mul *= 0x80
+    }
+  }
+
+  svarint(): number {
+    const z = this.uvarint()
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) throw new Error('result codec: truncated byte')
+    return this.buf[this.pos++] as number
+  }
+
+  value(): number {
+    const u = this.uvarint()
+    const k = u % 16
+    if (k === FLOAT_TAG) {
+      if (this.pos + 8 > this.end) throw new Error('result codec: truncated double')
+      const v = this.dv.getFloat64(this.pos, true)
+      this.pos += 8
+      return v
+    }
+    const z = (u - k) / 16
+    const m = z % 2 === 0 ? z / 2 : -(z + 1) / 2
+    return k === 0 ? m : m / (POW10[k] as number)
+  }
+
+  text(): string {
+    const n = this.uvarint()
+    if (this.pos + n > this.end) throw new Error('result codec: truncated text')
+    const s = Buffer.from(this.buf.buffer, this.buf.byteOffset + this.pos, n).toString('utf8')
+    this.pos += n
+    return s
+  }
+}
+
+const FLAG_OK = 1
+const FLAG_ERROR = 2
+const FLAG_PROBE = 4
+
+/**
+ * Writes one record. `prev` carries the previous record's time and probe (the chain the
+ * container keeps); it is updated.
+ */
+export function writeRecord(w: ByteWriter, r: ResultRecord, prev: { ts: number; probe: number }): void {
+  w.svarint(r.ts - prev.ts)
+  const probeChanged = r.probe !== prev.probe
+  w.byte((r.ok ? FLAG_OK : 0) | (r.error !== null ? FLAG_ERROR : 0) | (probeChanged ? FLAG_PROBE : 0))
+  if (probeChanged) w.uvarint(r.probe)
+  w.value(r.durationMs)
+  w.uvarint(r.values.length / 2)
+  for (let i = 0; i < r.values.length; i += 2) {
+    w.uvarint(r.values[i] as number)
+    w.value(r.values[i + 1] as number)
+  }
+  if (r.error !== null) w.text(r.error)
+  prev.ts = r.ts
+  prev.probe = r.probe
+}
+
+/** Reads one record written by {@link writeRecord} with the same chain. */
+export function readRecord(rd: ByteReader, prev: { ts: number; probe: number }): ResultRecord {
+  const ts = prev.ts + rd.svarint()
+  const flags = rd.byte()
+  const probe = flags & FLAG_PROBE ? rd.uvarint() : prev.probe
+  const durationMs = rd.value()
+  const n = rd.uvarint()
+  const values: number[] = new Array<number>(n * 2)
+  for (let i = 0; i < n; i++) {
+    values[2 * i] = rd.uvarint()
+    values[2 * i + 1] = rd.value()
+  }
+  const error = flags & FLAG_ERROR ? rd.text() : null
+  prev.ts = ts
+  prev.probe = probe
+  return { ts, ok: (flags & FLAG_OK) !== 0, probe, durationMs, values, error }
+}
+
+/** Reads only the time of the next record and skips the rest (duplicate checks). */
+export function skipRecord(rd: ByteReader, prev: { ts: number; probe: number }): number {
+  return readRecord(rd, prev).ts
+}
+
+const CHUNK_VERSION = 1
+const CHUNK_PLAIN = 0
+const CHUNK_DEFLATE = 1
+
+/**
+ * Encodes one target's records (sorted by time) as a chunk: a version byte, a method byte and
+ * the records relative to `base` (the chunk's window start), deflated when that is smaller.
+ */
+export function encodeChunk(records: readonly ResultRecord[], base: number): Buffer {
+  const w = new ByteWriter(records.length * 32 + 16)
+  const prev = { ts: base, probe: 0 }
+  w.uvarint(records.length)
+  for (const r of records) writeRecord(w, r, prev)
+  const plain = w.view()
+  const packed = deflateRawSync(plain, { level: 6 })
+  const body = packed.length < plain.length ? packed : plain
+  const out = Buffer.allocUnsafe(body.length + 2)
+  out[0] = CHUNK_VERSION
+  out[1] = body === packed ? CHUNK_DEFLATE : CHUNK_PLAIN
+  out.set(body, 2)
+  return out
+}
+
+/** Decodes a chunk written by {@link encodeChunk} with the same `base`. */
+export function decodeChunk(blob: Uint8Array, base: number): ResultRecord[] {
+  if (blob[0] !== CHUNK_VERSION) throw new Error(`result codec: unknown chunk version ${String(blob[0])}`)
+  const body = blob.subarray(2)
+  const plain = blob[1] === CHUNK_DEFLATE ? inflateRawSync(body) : body
+  const rd = new ByteReader(plain)
+  const n = rd.uvarint()
+  const prev = { ts: base, probe: 0 }
+  const out: ResultRecord[] = new Array<ResultRecord>(n)
+  for (let i = 0; i < n; i++) out[i] = readRecord(rd, prev)
+  return out
+}

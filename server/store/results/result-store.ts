@@ -1,0 +1,554 @@
+/**
+ * Raw results, stored the way a time-series store would (docs/storage.md):
+ *
+ * - **Ingest writes one row per batch** (`result_log`): the batch's new results encoded with
+ *   the record codec, committed before the 2xx. Nothing per result touches a b-tree.
+ * - **Open chunks live in memory**, one byte buffer per target, and are **sealed** by
+ *   {@link SqliteResultStore.flush} into `result_chunks`: one row per target and time window
+ *   (`windowMs`, default 15 min), records sorted by time and deflated. A result arriving for an
+ *   already sealed window (a spool replayed after an outage) is merged into its chunk at the
+ *   next flush. Log rows go once every result in them is sealed and folded into the rollups.
+ * - **Exactly once without a stored id:** a result is the same result when target and
+ *   `observedAt` (ms) are equal. A result newer than everything stored for its target is new
+ *   (the fast path, one map lookup); an older one is looked up in the open buffer and the
+ *   sealed chunk of its window.
+ * - **Retention** deletes whole chunks.
+ * - Restart: the log rows still present are replayed into the open buffers (results already
+ *   sealed are recognised as such and skipped).
+ * @module
+ */
+import type Database from 'better-sqlite3'
+import type { CheckResult } from '../../../protocol'
+import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, type ResultRecord } from './codec'
+
+/** A stored result as readers get it. */
+export interface StoredResult {
+  targetId: string
+  observedAt: number
+  ok: boolean
+  error: string | null
+  durationMs: number
+  probeId: string
+  measurements: Record<string, number>
+}
+
+/** Outcome of an idempotent batch insert. */
+export interface InsertOutcome {
+  accepted: number
+  duplicates: number
+  /** The results that were new, in input order (the state engine only sees these). */
+  inserted: CheckResult[]
+}
+
+/** What one flush did. */
+export interface FlushOutcome {
+  targets: number
+  results: number
+  chunksWritten: number
+  logRowsDeleted: number
+}
+
+/** Sizes the server exposes (`/metrics`, `db stats`). */
+export interface ResultStoreFacts {
+  /** Results in open (unsealed) chunks. */
+  openResults: number
+  /** Bytes of the open chunks' buffers. */
+  openBytes: number
+  /** Rows of the batch log (batches not yet entirely sealed and folded). */
+  logRows: number
+}
+
+/** Tuning of the result store. */
+export interface ResultStoreOptions {
+  /** Length of a chunk's time window, ms (default 15 min). */
+  windowMs?: number
+  /** A window is sealed this long after it ends, so results still in flight join it first (default 2 min). */
+  sealGraceMs?: number
+  /** Open buffers above this many bytes are sealed at once, current window included (default 48 MiB). */
+  maxOpenBytes?: number
+  /** The log sequence up to which the rollups have folded; log rows after it are kept. */
+  foldedUpTo?: () => number
+}
+
+/** The results repository: what routes, the state engine and the series API use. */
+export interface ResultRepository {
+  insertBatch(probeId: string, batch: readonly CheckResult[], receivedAt: number): InsertOutcome
+  /** Every stored result (open and sealed). */
+  count(): number
+  /** Results of one target in [fromMs, toMs), oldest first. */
+  range(targetId: string, fromMs: number, toMs: number): StoredResult[]
+  /** Results of every target observed at or after `sinceMs`, oldest first. */
+  since(sinceMs: number): StoredResult[]
+  /** The latest `n` ok results of each target observed before `beforeMs`, oldest first. */
+  latestOk(targetIds: readonly string[], n: number, beforeMs: number): StoredResult[]
+  /** The oldest stored result's time of a target, null when it has none. */
+  oldestAt(targetId: string): number | null
+  facts(): ResultStoreFacts
+}
+
+interface OpenChunk {
+  w: ByteWriter
+  prev: { ts: number; probe: number }
+  count: number
+  minTs: number
+  maxTs: number
+}
+
+type KeyKind = 't' | 'm' | 'p'
+
+/** SQLite implementation of {@link ResultRepository}. Synchronous, one connection. */
+export class SqliteResultStore implements ResultRepository {
+  readonly windowMs: number
+  private readonly sealGraceMs: number
+  private readonly maxOpenBytes: number
+  private readonly foldedUpTo: () => number
+  private readonly keys: Record<KeyKind, Map<string, number>> = { t: new Map(), m: new Map(), p: new Map() }
+  private readonly names = new Map<number, string>()
+  private readonly open = new Map<number, OpenChunk>()
+  /** Newest observedAt stored per target key (sealed or open); absent: not looked up yet. */
+  private readonly newest = new Map<number, number>()
+  private openBytes = 0
+  private openResults = 0
+  private readonly stmt: {
+    insertKey: Database.Statement
+    insertLog: Database.Statement
+    lastChunk: Database.Statement
+    chunk: Database.Statement
+    upsertChunk: Database.Statement
+    updateChunk: Database.Statement
+    chunksIn: Database.Statement
+    chunksDesc: Database.Statement
+    firstChunk: Database.Statement
+    deleteLog: Database.Statement
+    maxLogSeq: Database.Statement
+    logRows: Database.Statement
+    countSealed: Database.Statement
+    readLog: Database.Statement
+    deleteOld: Database.Statement
+  }
+  private legacy: { newest: Database.Statement; has: Database.Statement } | undefined
+
+  constructor(
+    private readonly sqlite: Database.Database,
+    opts: ResultStoreOptions = {},
+  ) {
+    this.windowMs = opts.windowMs ?? 15 * 60_000
+    this.sealGraceMs = opts.sealGraceMs ?? 2 * 60_000
+    this.maxOpenBytes = opts.maxOpenBytes ?? 48 * 2 ** 20
+    this.foldedUpTo = opts.foldedUpTo ?? (() => Number.MAX_SAFE_INTEGER)
+    for (const row of sqlite.prepare('SELECT id, kind, name FROM result_keys').all() as Array<{ id: number; kind: KeyKind; name: string }>) {
+      this.keys[row.kind].set(row.name, row.id)
+      this.names.set(row.id, row.name)
+    }
+    this.stmt = {
+      insertKey: sqlite.prepare('INSERT INTO result_keys (kind, name) VALUES (?, ?) RETURNING id').pluck(),
+      insertLog: sqlite.prepare('INSERT INTO result_log (received_at, max_ts, n, data) VALUES (?, ?, ?, ?)'),
+      lastChunk: sqlite.prepare('SELECT t_last FROM result_chunks WHERE tid = ? ORDER BY w DESC LIMIT 1').pluck(),
+      chunk: sqlite.prepare('SELECT id, data FROM result_chunks WHERE tid = ? AND w = ?'),
+      upsertChunk: sqlite.prepare('INSERT INTO result_chunks (tid, w, n, t_first, t_last, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      updateChunk: sqlite.prepare('UPDATE result_chunks SET n = ?, t_first = ?, t_last = ?, data = ? WHERE id = ?'),
+      chunksIn: sqlite.prepare('SELECT w, data FROM result_chunks WHERE tid = ? AND w >= ? AND w < ? ORDER BY w'),
+      chunksDesc: sqlite.prepare('SELECT w, data FROM result_chunks WHERE tid = ? AND w < ? ORDER BY w DESC'),
+      firstChunk: sqlite.prepare('SELECT t_first FROM result_chunks WHERE tid = ? ORDER BY w LIMIT 1').pluck(),
+      deleteLog: sqlite.prepare('DELETE FROM result_log WHERE seq <= ? AND max_ts < ?'),
+      maxLogSeq: sqlite.prepare('SELECT coalesce(max(seq), 0) FROM result_log').pluck(),
+      logRows: sqlite.prepare('SELECT count(*) FROM result_log').pluck(),
+      countSealed: sqlite.prepare('SELECT coalesce(sum(n), 0) FROM result_chunks').pluck(),
+      readLog: sqlite.prepare('SELECT seq, data FROM result_log ORDER BY seq').raw(),
+      deleteOld: sqlite.prepare('DELETE FROM result_chunks WHERE tid = ? AND w < ?'),
+    }
+    const hasLegacy = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'results'").get() !== undefined
+    this.legacy = hasLegacy
+      ? {
+          newest: sqlite.prepare('SELECT max(observed_at) FROM results WHERE target_id = ?').pluck(),
+          has: sqlite.prepare('SELECT 1 FROM results WHERE target_id = ? AND observed_at = ? LIMIT 1').pluck(),
+        }
+      : undefined
+    this.replayLog()
+  }
+
+  /** The legacy `results` table is about to be dropped (legacy-migration.ts): stop consulting it. */
+  forgetLegacy(): void {
+    this.legacy = undefined
+  }
+
+  /** The chunk window a time falls in (its start, ms). */
+  windowOf(ts: number): number {
+    return ts - (((ts % this.windowMs) + this.windowMs) % this.windowMs)
+  }
+
+  // ---- keys ----
+
+  /** The dictionary key of a name, created (and committed) when new. */
+  key(kind: KeyKind, name: string): number {
+    let id = this.keys[kind].get(name)
+    if (id === undefined) {
+      id = this.stmt.insertKey.get(kind, name) as number
+      this.keys[kind].set(name, id)
+      this.names.set(id, name)
+    }
+    return id
+  }
+
+  /** The key of a name if it has one (reads never create keys). */
+  private existingKey(kind: KeyKind, name: string): number | undefined {
+    return this.keys[kind].get(name)
+  }
+
+  /** The name behind a key (target id, metric name or probe id). */
+  nameOf(id: number): string {
+    return this.names.get(id) ?? `?${id}`
+  }
+
+  // ---- ingest ----
+
+  insertBatch(probeId: string, batch: readonly CheckResult[], receivedAt: number): InsertOutcome {
+    const probe = this.key('p', probeId)
+    const log = new ByteWriter(batch.length * 40 + 16)
+    const logPrev = { ts: 0, probe: 0 }
+    const inserted: CheckResult[] = []
+    const fresh: Array<[number, ResultRecord]> = []
+    /** Newest accepted per target within this batch, and the exact times accepted (in-batch replays). */
+    const batchNewest = new Map<number, number>()
+    const batchSeen = new Set<string>()
+    const seen = new Map<string, Set<number>>()
+    let maxTs = -Infinity
+    for (const r of batch) {
+      const tid = this.key('t', r.targetId)
+      const ts = Date.parse(r.observedAt)
+      const newest = Math.max(this.newestOf(tid), batchNewest.get(tid) ?? -Infinity)
+      if (ts <= newest) {
+        const k = `${tid}:${ts}`
+        if (batchSeen.has(k) || this.stored(tid, ts, seen)) continue
+        batchSeen.add(k)
+      } else {
+        batchNewest.set(tid, ts)
+        batchSeen.add(`${tid}:${ts}`)
+      }
+      const values: number[] = []
+      for (const name in r.measurements) values.push(this.key('m', name), r.measurements[name] as number)
+      const rec: ResultRecord = { ts, ok: r.ok, probe, durationMs: r.durationSeconds * 1000, values, error: r.error ?? null }
+      log.uvarint(tid)
+      writeRecord(log, rec, logPrev)
+      fresh.push([tid, rec])
+      inserted.push(r)
+      if (ts > maxTs) maxTs = ts
+    }
+    if (fresh.length > 0) this.stmt.insertLog.run(receivedAt, maxTs, fresh.length, log.view())
+    // Committed: only now do the open buffers and the newest-times learn about them.
+    for (const [tid, rec] of fresh) {
+      this.append(tid, rec)
+      if (rec.ts > (this.newest.get(tid) ?? -Infinity)) this.newest.set(tid, rec.ts)
+    }
+    return { accepted: inserted.length, duplicates: batch.length - inserted.length, inserted }
+  }
+
+  private newestOf(tid: number): number {
+    let t = this.newest.get(tid)
+    if (t === undefined) {
+      t = (this.stmt.lastChunk.get(tid) as number | undefined) ?? -Infinity
+      if (this.legacy) {
+        const name = this.nameOf(tid)
+        t = Math.max(t, (this.legacy.newest.get(name) as number | null) ?? -Infinity)
+      }
+      const o = this.open.get(tid)
+      if (o) t = Math.max(t, o.maxTs)
+      this.newest.set(tid, t)
+    }
+    return t
+  }
+
+  /**
+   * Whether a result of target `tid` observed at `ts` is already stored (open, sealed or
+   * legacy). `seen` caches the times of each open buffer and chunk it decodes, for one batch
+   * (or one replay): a replayed batch decodes each chunk once, not once per result.
+   */
+  private stored(tid: number, ts: number, seen: Map<string, Set<number>>): boolean {
+    const o = this.open.get(tid)
+    if (o && ts >= o.minTs && ts <= o.maxTs) {
+      const k = `o${tid}`
+      let times = seen.get(k)
+      if (times === undefined) {
+        times = new Set(this.openRecords(o).map((r) => r.ts))
+        seen.set(k, times)
+      }
+      if (times.has(ts)) return true
+    }
+    const w = this.windowOf(ts)
+    const k = `c${tid}:${w}`
+    let times = seen.get(k)
+    if (times === undefined) {
+      const row = this.stmt.chunk.get(tid, w) as { id: number; data: Buffer } | undefined
+      times = new Set(row ? decodeChunk(row.data, w).map((r) => r.ts) : [])
+      seen.set(k, times)
+    }
+    if (times.has(ts)) return true
+    return this.legacy !== undefined && this.legacy.has.get(this.nameOf(tid), ts) !== undefined
+  }
+
+  private append(tid: number, rec: ResultRecord): void {
+    let o = this.open.get(tid)
+    if (o === undefined) {
+      o = { w: new ByteWriter(128), prev: { ts: 0, probe: 0 }, count: 0, minTs: Infinity, maxTs: -Infinity }
+      this.open.set(tid, o)
+      this.openBytes += o.w.buf.length
+    }
+    const before = o.w.buf.length
+    writeRecord(o.w, rec, o.prev)
+    this.openBytes += o.w.buf.length - before
+    o.count++
+    this.openResults++
+    if (rec.ts < o.minTs) o.minTs = rec.ts
+    if (rec.ts > o.maxTs) o.maxTs = rec.ts
+  }
+
+  private openRecords(o: OpenChunk): ResultRecord[] {
+    const rd = new ByteReader(o.w.buf, 0, o.w.len)
+    const prev = { ts: 0, probe: 0 }
+    const out: ResultRecord[] = []
+    while (!rd.done) out.push(readRecord(rd, prev))
+    return out
+  }
+
+  /** Puts the batches of the log back into the open buffers (start-up), skipping what is sealed. */
+  private replayLog(): void {
+    const seen = new Map<string, Set<number>>()
+    for (const [, data] of this.stmt.readLog.all() as Array<[number, Buffer]>) {
+      for (const [tid, rec] of decodeLogRow(data)) {
+        if (this.stored(tid, rec.ts, seen)) continue
+        this.append(tid, rec)
+        // The open buffer changed: its cached times are extended rather than decoded again.
+        seen.get(`o${tid}`)?.add(rec.ts)
+        if (!seen.has(`o${tid}`)) seen.set(`o${tid}`, new Set([rec.ts]))
+      }
+    }
+  }
+
+  // ---- sealing ----
+
+  /** Whether the open buffers are over their memory budget (the caller then flushes everything). */
+  get overBudget(): boolean {
+    return this.openBytes > this.maxOpenBytes
+  }
+
+  /**
+   * Seals open results into chunks: those of windows that ended at least `sealGraceMs` before
+   * `now`, or every open result with `all` (memory budget, shutdown). Works on at most
+   * `maxTargets` targets per call, in one transaction; call again while `more` says so.
+   * Log rows whose results are all sealed and folded are deleted once a pass over every target
+   * is complete.
+   */
+  flushStep(now: number, all: boolean, cursor: FlushCursor): FlushOutcome & { more: boolean } {
+    const horizon = all ? Infinity : this.windowOf(now - this.sealGraceMs)
+    const out = { targets: 0, results: 0, chunksWritten: 0, logRowsDeleted: 0, more: false }
+    if (cursor.queue === undefined) {
+      cursor.queue = [...this.open.keys()]
+      cursor.logSeq = this.stmt.maxLogSeq.get() as number
+      cursor.horizon = horizon
+    }
+    const queue = cursor.queue
+    this.sqlite.transaction(() => {
+      while (queue.length > 0 && out.targets < cursor.maxTargets) {
+        const tid = queue.pop() as number
+        const o = this.open.get(tid)
+        if (o === undefined || o.minTs >= cursor.horizon) continue
+        out.targets++
+        const records = this.openRecords(o)
+        const byWindow = new Map<number, ResultRecord[]>()
+        const keep: ResultRecord[] = []
+        for (const r of records) {
+          const w = this.windowOf(r.ts)
+          if (w >= cursor.horizon) keep.push(r)
+          else {
+            const list = byWindow.get(w)
+            if (list) list.push(r)
+            else byWindow.set(w, [r])
+          }
+        }
+        for (const [w, list] of byWindow) {
+          this.seal(tid, w, list)
+          out.chunksWritten++
+          out.results += list.length
+        }
+        this.openBytes -= o.w.buf.length
+        this.openResults -= o.count
+        this.open.delete(tid)
+        for (const r of keep) this.append(tid, r)
+      }
+      if (queue.length === 0) {
+        const upTo = Math.min(cursor.logSeq, this.foldedUpTo())
+        out.logRowsDeleted = this.stmt.deleteLog.run(upTo, cursor.horizon === Infinity ? Number.MAX_SAFE_INTEGER : cursor.horizon).changes
+      }
+    })()
+    out.more = queue.length > 0
+    if (!out.more) cursor.queue = undefined
+    return out
+  }
+
+  /** Writes `list` into the chunk of (tid, w), merging with what it holds (sorted by time, one record per time). */
+  private seal(tid: number, w: number, list: ResultRecord[]): void {
+    const row = this.stmt.chunk.get(tid, w) as { id: number; data: Buffer } | undefined
+    let all = list
+    if (row) {
+      const have = decodeChunk(row.data, w)
+      const times = new Set(have.map((r) => r.ts))
+      all = have.concat(list.filter((r) => !times.has(r.ts)))
+    }
+    all.sort((a, b) => a.ts - b.ts)
+    const data = encodeChunk(all, w)
+    const first = all[0]?.ts ?? w
+    const last = all[all.length - 1]?.ts ?? w
+    if (row) this.stmt.updateChunk.run(all.length, first, last, data, row.id)
+    else this.stmt.upsertChunk.run(tid, w, all.length, first, last, data)
+  }
+
+  /**
+   * Writes results straight into sealed chunks (the legacy migration and benchmark prefill):
+   * grouped per target and window, merged with what the chunks hold. The caller owns the
+   * transaction. Does not touch the log or the rollups.
+   */
+  writeSealed(items: ReadonlyArray<{ targetId: string; probeId: string; record: Omit<ResultRecord, 'probe' | 'values'> & { measurements: Record<string, number> } }>): number {
+    const groups = new Map<string, { tid: number; w: number; list: ResultRecord[] }>()
+    for (const it of items) {
+      const tid = this.key('t', it.targetId)
+      const w = this.windowOf(it.record.ts)
+      const values: number[] = []
+      for (const name in it.record.measurements) values.push(this.key('m', name), it.record.measurements[name] as number)
+      const rec: ResultRecord = { ts: it.record.ts, ok: it.record.ok, durationMs: it.record.durationMs, error: it.record.error, probe: this.key('p', it.probeId), values }
+      const k = `${tid}:${w}`
+      const g = groups.get(k)
+      if (g) g.list.push(rec)
+      else groups.set(k, { tid, w, list: [rec] })
+      const n = this.newest.get(tid)
+      if (n !== undefined && rec.ts > n) this.newest.set(tid, rec.ts)
+    }
+    for (const g of groups.values()) this.seal(g.tid, g.w, g.list)
+    return groups.size
+  }
+
+  /** Deletes chunks whose whole window ended before `cutoffMs`, for up to `maxTargets` targets from `cursor.next`. */
+  deleteExpired(cutoffMs: number, cursor: { next: number }, maxTargets: number): { deleted: number; done: boolean } {
+    const tids = [...this.keys.t.values()].sort((a, b) => a - b)
+    const cut = this.windowOf(cutoffMs)
+    let deleted = 0
+    let i = tids.findIndex((t) => t >= cursor.next)
+    if (i < 0) return { deleted: 0, done: true }
+    this.sqlite.transaction(() => {
+      for (let done = 0; i < tids.length && done < maxTargets; i++, done++) {
+        const tid = tids[i] as number
+        const n = this.stmt.deleteOld.run(tid, cut).changes
+        deleted += n
+      }
+    })()
+    const finished = i >= tids.length
+    cursor.next = finished ? 0 : (tids[i] as number)
+    return { deleted, done: finished }
+  }
+
+  // ---- reads ----
+
+  private view(tid: number, r: ResultRecord): StoredResult {
+    const measurements: Record<string, number> = {}
+    for (let i = 0; i < r.values.length; i += 2) measurements[this.nameOf(r.values[i] as number)] = r.values[i + 1] as number
+    return { targetId: this.nameOf(tid), observedAt: r.ts, ok: r.ok, error: r.error, durationMs: r.durationMs, probeId: this.nameOf(r.probe), measurements }
+  }
+
+  /** Records of one target in [fromMs, toMs), sorted, keys numeric (the series path avoids building objects). */
+  records(targetId: string, fromMs: number, toMs: number): ResultRecord[] {
+    const tid = this.existingKey('t', targetId)
+    if (tid === undefined) return []
+    const out: ResultRecord[] = []
+    for (const row of this.stmt.chunksIn.all(tid, this.windowOf(fromMs), toMs) as Array<{ w: number; data: Buffer }>) {
+      for (const r of decodeChunk(row.data, row.w)) if (r.ts >= fromMs && r.ts < toMs) out.push(r)
+    }
+    const o = this.open.get(tid)
+    if (o && o.maxTs >= fromMs && o.minTs < toMs) {
+      const sealed = new Set(out.map((r) => r.ts))
+      for (const r of this.openRecords(o)) if (r.ts >= fromMs && r.ts < toMs && !sealed.has(r.ts)) out.push(r)
+      out.sort((a, b) => a.ts - b.ts)
+    }
+    return out
+  }
+
+  /** The numeric key of a metric name, if any result ever carried it. */
+  metricKey(name: string): number | undefined {
+    return this.existingKey('m', name)
+  }
+
+  range(targetId: string, fromMs: number, toMs: number): StoredResult[] {
+    const tid = this.existingKey('t', targetId)
+    if (tid === undefined) return []
+    return this.records(targetId, fromMs, toMs).map((r) => this.view(tid, r))
+  }
+
+  since(sinceMs: number): StoredResult[] {
+    const out: StoredResult[] = []
+    for (const [name, tid] of this.keys.t) for (const r of this.records(name, sinceMs, Number.MAX_SAFE_INTEGER)) out.push(this.view(tid, r))
+    return out.sort((a, b) => a.observedAt - b.observedAt)
+  }
+
+  latestOk(targetIds: readonly string[], n: number, beforeMs: number): StoredResult[] {
+    const out: StoredResult[] = []
+    for (const id of targetIds) {
+      const tid = this.existingKey('t', id)
+      if (tid === undefined) continue
+      const found: ResultRecord[] = []
+      const o = this.open.get(tid)
+      if (o) for (const r of this.openRecords(o)) if (r.ok && r.ts < beforeMs) found.push(r)
+      found.sort((a, b) => b.ts - a.ts)
+      if (found.length < n) {
+        for (const row of this.stmt.chunksDesc.iterate(tid, beforeMs) as IterableIterator<{ w: number; data: Buffer }>) {
+          const recs = decodeChunk(row.data, row.w).filter((r) => r.ok && r.ts < beforeMs)
+          const times = new Set(found.map((r) => r.ts))
+          for (const r of recs) if (!times.has(r.ts)) found.push(r)
+          found.sort((a, b) => b.ts - a.ts)
+          if (found.length >= n) break
+        }
+      }
+      for (const r of found.slice(0, n).reverse()) out.push(this.view(tid, r))
+    }
+    return out
+  }
+
+  oldestAt(targetId: string): number | null {
+    const tid = this.existingKey('t', targetId)
+    if (tid === undefined) return null
+    const sealed = (this.stmt.firstChunk.get(tid) as number | undefined) ?? Infinity
+    const open = this.open.get(tid)?.minTs ?? Infinity
+    const t = Math.min(sealed, open)
+    return Number.isFinite(t) ? t : null
+  }
+
+  count(): number {
+    return (this.stmt.countSealed.get() as number) + this.openResults
+  }
+
+  facts(): ResultStoreFacts {
+    return { openResults: this.openResults, openBytes: this.openBytes, logRows: this.stmt.logRows.get() as number }
+  }
+}
+
+/** Progress of a flush pass over every target (kept by the caller between steps). */
+export interface FlushCursor {
+  maxTargets: number
+  queue?: number[]
+  logSeq: number
+  horizon: number
+}
+
+/** A fresh cursor for {@link SqliteResultStore.flushStep}. */
+export function flushCursor(maxTargets = 500): FlushCursor {
+  return { maxTargets, logSeq: 0, horizon: 0 }
+}
+
+/** Decodes a log row's data: (target key, record) pairs in batch order. */
+export function decodeLogRow(data: Uint8Array): Array<[number, ResultRecord]> {
+  const rd = new ByteReader(data)
+  const prev = { ts: 0, probe: 0 }
+  const out: Array<[number, ResultRecord]> = []
+  while (!rd.done) {
+    const tid = rd.uvarint()
+    out.push([tid, readRecord(rd, prev)])
+  }
+  return out
+}
