@@ -18,8 +18,7 @@ import { exportInventory } from '../inventory/export'
 import { InventoryFormat, InventoryKind } from '../inventory/fields'
 import { importInventory, PROGRESS_EVERY } from '../inventory/import'
 import { openDatabase } from '../store/db'
-import { ROLLUP_CURSOR_KEY } from '../store/rollups'
-import { backupDatabase, databaseStats, formatBytes } from '../store/stats'
+import { formatBytes } from '../store/stats'
 import { Store } from '../store/store'
 
 /** What the CLI needs from its process. */
@@ -244,8 +243,8 @@ function errorLine(code: string, message: string): string {
 function openStore(ctx: CliContext, flagDir: string | undefined): { store: Store; close: () => void } {
   const dir = resolve(ctx.cwd, flagDir ?? ctx.envDataDir ?? './data')
   mkdirSync(dir, { recursive: true })
-  const { sqlite, db } = openDatabase(join(dir, DB_FILE))
-  return { store: new Store(sqlite, db), close: () => sqlite.close() }
+  const opened = openDatabase(join(dir, DB_FILE))
+  return { store: Store.fromOpened(opened), close: opened.close }
 }
 
 function withStore<T>(ctx: CliContext, flagDir: string | undefined, fn: (store: Store) => T): T {
@@ -530,16 +529,14 @@ async function runDb(args: string[], ctx: CliContext, globalDir: string | undefi
   if (sub === 'stats') {
     if (rest.length > 0) throw new UsageError(rest[0] ?? '', 'unexpected argument', 'db')
     return withStore(ctx, dir, (store) => {
-      const stats = databaseStats(store.sqlite)
+      const stats = store.database.stats()
       const rows = stats.tables.map((t) => [t.table, t.rows.toLocaleString('en'), formatBytes(t.dataBytes), formatBytes(t.indexBytes), formatBytes(t.dataBytes + t.indexBytes)])
       const table = [['TABLE', 'ROWS', 'DATA', 'INDEXES', 'TOTAL'], ...rows]
       const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
       for (const r of table) ctx.stdout(r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ') + '\n')
-      const cursor = Number(store.getSetting(ROLLUP_CURSOR_KEY) ?? 0)
-      const maxSeq = (store.sqlite.prepare('SELECT max(seq) AS m FROM results').get() as { m: number | null }).m ?? 0
       ctx.stdout(
         `\nfile ${formatBytes(stats.fileBytes)} (${stats.pages.toLocaleString('en')} pages of ${stats.pageSize} B, ${stats.freePages.toLocaleString('en')} free and reused before the file grows)\n` +
-          `rollup backlog: ${Math.max(0, maxSeq - cursor).toLocaleString('en')} results not yet in rollups_1m/rollups_1h\n`,
+          `rollup backlog: ${store.rollupBacklog().toLocaleString('en')} results not yet in rollups_1m/rollups_1h\n`,
       )
       return EXIT.ok
     })
@@ -554,9 +551,8 @@ async function runDb(args: string[], ctx: CliContext, globalDir: string | undefi
     const { store, close } = openStore(ctx, dir)
     try {
       const started = Date.now()
-      const pages = await backupDatabase(store.sqlite, file)
-      const pageSize = store.sqlite.pragma('page_size', { simple: true }) as number
-      ctx.stdout(`backup written to ${rest[0]}: ${formatBytes(pages * pageSize)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+      const copy = await store.database.backup(file)
+      ctx.stdout(`backup written to ${rest[0]}: ${formatBytes(copy.bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
       return EXIT.ok
     } finally {
       close()

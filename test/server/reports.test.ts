@@ -294,17 +294,17 @@ describe('state log across a crash', () => {
     const { StateLog, HEARTBEAT_MS } = await import('../../server/reports/state-log')
     const t0 = t.clock.now
     t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
-    const log = new StateLog(t.runtime.store.sqlite, () => t.clock.now)
+    const log = new StateLog(t.runtime.store.stateLog, t.runtime.store.settings, () => t.clock.now)
     log.append([{ entity: 'commune', id: 'Q', state: 'ok', at: t0 }])
     log.heartbeat()
     t.clock.now = t0 + HEARTBEAT_MS / 2
     log.heartbeat() // too soon: not written
     log.append([{ entity: 'commune', id: 'Q', state: 'warning', at: t0 + 3000 }])
     // Crash: no close. The next process reads the log and the heartbeat.
-    const next = new StateLog(t.runtime.store.sqlite, () => t.clock.now)
+    const next = new StateLog(t.runtime.store.stateLog, t.runtime.store.settings, () => t.clock.now)
     expect(next.markDowntime()).toBe(1)
     expect(next.markDowntime()).toBe(0)
-    const rows = t.runtime.store.sqlite.prepare("SELECT state, at FROM state_log WHERE entity_id = 'Q' ORDER BY at, id").all()
+    const rows = t.runtime.store.stateLog.changes('commune', 'Q', 0, Number.MAX_SAFE_INTEGER)
     expect(rows).toEqual([
       { state: 'ok', at: t0 },
       { state: 'warning', at: t0 + 3000 },
