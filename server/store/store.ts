@@ -167,7 +167,7 @@ export class Store {
    */
   auditContext: () => AuditContext | undefined = () => undefined
 
-  /** A store over a database opened by {@link openDatabase}; the caller keeps it to close it. */
+  /** A store over a database opened by `openDatabase` (./db.ts); the caller keeps `opened` to close it. */
   static fromOpened(opened: OpenedDb): Store {
     return new Store(opened.sqlite, opened.db)
   }
