@@ -222,9 +222,9 @@ async function main(): Promise<void> {
     config.retention.retentionEverySeconds * 1000,
   )
   // Another process (the CLI import) may change the inventory: SQLite's data_version tells us.
-  let dataVersion = store.sqlite.pragma('data_version', { simple: true }) as number
+  let dataVersion = store.database.dataVersion()
   const inventoryWatch = setInterval(() => {
-    const v = store.sqlite.pragma('data_version', { simple: true }) as number
+    const v = store.database.dataVersion()
     if (v !== dataVersion) {
       dataVersion = v
       runtime.reloadInventory()
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     await reflector?.close()
     await runtime.close()
     await new Promise<void>((r) => server.close(() => r()))
-    opened.sqlite.close()
+    opened.close()
     clearTimeout(deadline)
     log.info('stopped')
   }

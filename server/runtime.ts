@@ -63,7 +63,7 @@ export interface RuntimeOptions {
 export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   const { config, log } = opts
   const now = opts.now ?? Date.now
-  const store = new Store(opts.opened.sqlite, opts.opened.db, { retention: config.retention, now })
+  const store = Store.fromOpened(opts.opened, { retention: config.retention, now })
   const engine = new StateEngine(config.state, config.thresholds, now)
   const isDemo = (): boolean => store.getSetting(DEMO_SETTING) === '1'
   let province = { code: 'VN', name: 'Tỉnh' }
@@ -75,7 +75,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   }
   let probeCache = store.listProbes()
   let gapsByKind = new Map<string, Partial<Record<CoverageGapKind, number>>>()
-  const stateLog = new StateLog(opts.opened.sqlite, now)
+  const stateLog = new StateLog(store.stateLog, store.settings, now)
   stateLog.markDowntime()
   const rollups = store.rollups
   const retention = store.retention

@@ -39,7 +39,7 @@ beforeAll(async () => {
     ...udpTarget('ml-speed', 'KS-ML', 'line', { kind: 'throughput', name: 'Đo tốc độ Mường Lống', port, intervalSeconds: day, timeoutSeconds: 20, options: { streams: 2, warmupSeconds: 0.3, durationSeconds: 1 } }),
     probeId: s.probeId,
   })
-  s.runtime.store.db
+  s.opened.db
     .insert(users)
     .values([
       { username: 'vanhanh', passwordHash: hashPassword('mat-khau-van-hanh'), role: 'operator' },
@@ -98,7 +98,7 @@ describe('"Đo ngay": an operator tests a commune line now', () => {
     expect(t?.lastResultAt).toBe(speed?.resultAt)
     expect(t?.verdicts.length).toBe(2)
     // And the request is in the audit log.
-    const audit = s.runtime.store.sqlite.prepare("SELECT actor, action, entity_id FROM audit_log WHERE action = 'test-run'").all()
+    const audit = s.opened.sqlite.prepare("SELECT actor, action, entity_id FROM audit_log WHERE action = 'test-run'").all()
     expect(audit).toEqual([{ actor: 'vanhanh', action: 'test-run', entity_id: 'KS-ML' }])
   }, 30_000)
 

@@ -18,7 +18,7 @@ import { exportInventory } from '../inventory/export'
 import { InventoryFormat, InventoryKind } from '../inventory/fields'
 import { importInventory, PROGRESS_EVERY } from '../inventory/import'
 import { openDatabase } from '../store/db'
-import { backupDatabase, databaseStats, formatBytes } from '../store/stats'
+import { formatBytes } from '../store/stats'
 import { Store } from '../store/store'
 
 /** What the CLI needs from its process. */
@@ -243,8 +243,8 @@ function errorLine(code: string, message: string): string {
 function openStore(ctx: CliContext, flagDir: string | undefined): { store: Store; close: () => void } {
   const dir = resolve(ctx.cwd, flagDir ?? ctx.envDataDir ?? './data')
   mkdirSync(dir, { recursive: true })
-  const { sqlite, db } = openDatabase(join(dir, DB_FILE))
-  return { store: new Store(sqlite, db), close: () => sqlite.close() }
+  const opened = openDatabase(join(dir, DB_FILE))
+  return { store: Store.fromOpened(opened), close: opened.close }
 }
 
 function withStore<T>(ctx: CliContext, flagDir: string | undefined, fn: (store: Store) => T): T {
@@ -529,7 +529,7 @@ async function runDb(args: string[], ctx: CliContext, globalDir: string | undefi
   if (sub === 'stats') {
     if (rest.length > 0) throw new UsageError(rest[0] ?? '', 'unexpected argument', 'db')
     return withStore(ctx, dir, (store) => {
-      const stats = databaseStats(store.sqlite)
+      const stats = store.database.stats()
       const rows = stats.tables.map((t) => [t.table, t.rows.toLocaleString('en'), formatBytes(t.dataBytes), formatBytes(t.indexBytes), formatBytes(t.dataBytes + t.indexBytes)])
       const table = [['TABLE', 'ROWS', 'DATA', 'INDEXES', 'TOTAL'], ...rows]
       const widths = table[0]?.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length))) ?? []
@@ -554,9 +554,8 @@ async function runDb(args: string[], ctx: CliContext, globalDir: string | undefi
     const { store, close } = openStore(ctx, dir)
     try {
       const started = Date.now()
-      const pages = await backupDatabase(store.sqlite, file)
-      const pageSize = store.sqlite.pragma('page_size', { simple: true }) as number
-      ctx.stdout(`backup written to ${rest[0]}: ${formatBytes(pages * pageSize)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+      const copy = await store.database.backup(file)
+      ctx.stdout(`backup written to ${rest[0]}: ${formatBytes(copy.bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
       return EXIT.ok
     } finally {
       close()

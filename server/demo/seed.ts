@@ -2,10 +2,8 @@
  * Loading and removing the demo province in the database.
  * @module
  */
-import { eq } from 'drizzle-orm'
 import type { Store } from '../store/store'
 import { BOUNDARY_SETTING } from '../routes/settings'
-import { communes } from '../store/schema'
 import { buildDemoInventory, demoBoundary, DEMO_PROVINCE, type DemoInventory } from './province'
 
 /** Setting key that marks the database as holding the demo province. */
@@ -52,7 +50,7 @@ export function seedDemo(store: Store, demoNet: number): SeededDemo {
 /** Removes every demo commune (targets and gaps cascade) and the demo marks. @returns communes removed */
 export function removeDemo(store: Store): number {
   return store.transaction(() => {
-    const removed = store.db.delete(communes).where(eq(communes.demo, true)).run().changes
+    const removed = store.deleteDemoCommunes()
     const remote = store.getProbeByName(DEMO_REMOTE_PROBE)
     if (remote) store.deleteProbe(remote.id)
     // The demo's own outline leaves with it (an operator's stays).

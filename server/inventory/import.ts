@@ -9,7 +9,7 @@ import type { z } from 'zod'
 import { CommuneInput, CoverageGapInput, TargetInput, TargetSpec, type CoverageGapView, type ErrorIssue } from '../../protocol'
 import { AppError } from '../errors'
 import { targetSpecCandidate, targetSpecFromInput, type Store } from '../store/store'
-import type { CommuneRow, TargetRow } from '../store/schema'
+import type { CommuneRow, TargetRow } from '../store/types'
 import { parseCsv } from './csv'
 import { issue, zodIssueKind } from './issues'
 import {

@@ -8,7 +8,6 @@
 import type { CommuneTimeline, State, StateSpan } from '../../protocol'
 import { createMaintenanceIndex, listMaintenance, maintenanceOccurrences } from '../alerting/maintenance'
 import type { Store } from '../store/store'
-import { entityStateReader } from './state-log'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -36,7 +35,7 @@ export function spansOf(before: { at: number; state: State } | undefined, change
  */
 export function buildCommuneTimeline(store: Store, code: string, targetIds: readonly string[], from: number, toRequested: number, now: number): CommuneTimeline {
   const to = Math.max(from, Math.min(toRequested, now))
-  const log = entityStateReader(store.sqlite)
+  const log = store.stateLog
   const history = (entity: 'commune' | 'target', id: string): StateSpan[] => spansOf(log.before(entity, id, from), log.changes(entity, id, from, to), from, to)
 
   const windows = listMaintenance(store)
@@ -60,22 +59,9 @@ export function buildCommuneTimeline(store: Store, code: string, targetIds: read
   }
 }
 
-const HOUR_MS = 3_600_000
-
-/**
- * The oldest stored measurement of the targets: raw results, or hourly rollups that outlive them.
- * A rollup says only which hour held data, so its hour start counts only when it is older than the
- * hour of the oldest raw result (the raw rows of that time expired): the hour of the same data
- * would make a 5½-hour history look older than 6 hours, and the page open on 24 hours.
- */
+/** The oldest stored measurement of the targets (see {@link Store.oldestHistoryAt}). */
 function firstDataAt(store: Store, targetIds: readonly string[]): string | null {
-  if (targetIds.length === 0) return null
   let first = Infinity
-  for (const id of targetIds) {
-    const a = store.oldestRawAt(id)
-    const hourStart = store.oldestHourlyAt(id)
-    if (a !== null) first = Math.min(first, a)
-    if (hourStart !== null && (a === null || hourStart < Math.floor(a / HOUR_MS) * HOUR_MS)) first = Math.min(first, hourStart)
-  }
+  for (const id of targetIds) first = Math.min(first, store.oldestHistoryAt(id) ?? Infinity)
   return Number.isFinite(first) ? iso(first) : null
 }

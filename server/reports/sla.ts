@@ -18,7 +18,6 @@ import { createMaintenanceIndex, listMaintenance, type MaintenanceWindow } from 
 import { incidents } from '../store/schema'
 import type { Store } from '../store/store'
 import { fromLocal, LOCAL_TIME_ZONE, zoneOffsetMs } from '../local-time'
-import { entityStateReader } from './state-log'
 
 const DAY_MS = 86_400_000
 
@@ -96,7 +95,7 @@ export interface CommuneStateLog {
 
 /** Reads every commune's state history over [from, to): three indexed seeks per commune. */
 export function readCommuneStateLog(store: Store, from: number, to: number): CommuneStateLog {
-  const log = entityStateReader(store.sqlite)
+  const log = store.stateLog
   const before = new Map<string, State>()
   const changes = new Map<string, Array<{ at: number; state: State }>>()
   const firstLogged = new Map<string, number>()

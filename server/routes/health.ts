@@ -7,8 +7,7 @@ export function healthRoutes(deps: AppDeps): Hono<AppEnv> {
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', (c) => {
       try {
-        const row = deps.store.sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }
-        return c.json({ status: 'ready', migrations: row.n })
+        return c.json({ status: 'ready', migrations: deps.store.database.appliedMigrations() })
       } catch (e) {
         return c.json({ status: 'not-ready', error: (e as Error).message }, 503)
       }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { AppError } from '../errors'
-import type { ProbeRow } from '../store/schema'
+import type { ProbeRow } from '../store/types'
 import type { Store } from '../store/store'
 
 /**

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { CONFIG_ETAG_HEADER, type ProbeConfig, type TargetSpec } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import type { Store } from '../store/store'
-import type { ProbeRow } from '../store/schema'
+import type { ProbeRow } from '../store/types'
 import { probeFromBearer } from './probe-auth'
 
 function etagOf(probeId: string, targets: readonly TargetSpec[]): string {
@@ -19,11 +19,9 @@ function etagOf(probeId: string, targets: readonly TargetSpec[]): string {
  * writes in one millisecond) still reaches the agent at its next poll.
  */
 export function configEtagCache(store: Store): (probe: ProbeRow) => string {
-  const versionStmt = store.sqlite.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u, count(*) - count(probe_id) AS z FROM targets')
   const cache = new Map<string, { key: string; etag: string }>()
   return (probe) => {
-    const v = versionStmt.get() as { n: number; u: number; z: number }
-    const key = `${v.n}:${v.u}:${v.z}:${probe.builtin ? 1 : 0}`
+    const key = `${store.targetsVersion()}:${probe.builtin ? 1 : 0}`
     const hit = cache.get(probe.id)
     if (hit?.key === key) return hit.etag
     const etag = etagOf(probe.id, store.targetsForProbe(probe))

@@ -6,7 +6,7 @@ import { hashPassword } from '../auth'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
 import { CSV_DIALECTS, csvLanguage, writeCsv } from '../inventory/csv'
-import type { AuditRow, UserRow } from '../store/schema'
+import type { AuditRow, UserRow } from '../store/types'
 
 const SMALL = { maxBodyBytes: 16 * 1024, maxDecompressedBytes: 16 * 1024 }
 

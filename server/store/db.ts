@@ -10,9 +10,15 @@ import * as schema from './schema'
 
 export type Db = BetterSQLite3Database<typeof schema>
 
+/**
+ * An open database. Outside server/store/ it is an opaque token: handed to the store's
+ * constructors and closed, its handles never used (test/architecture.test.ts).
+ */
 export interface OpenedDb {
   sqlite: Database.Database
   db: Db
+  /** Closes the connection (after the last use of every store over it). */
+  close(): void
 }
 
 /** Folder of the generated, committed migrations. */
@@ -32,5 +38,5 @@ export function openDatabase(file: string): OpenedDb {
   sqlite.pragma('cache_size = -32000')
   const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder: MIGRATIONS_DIR })
-  return { sqlite, db }
+  return { sqlite, db, close: () => sqlite.close() }
 }

@@ -1,5 +1,6 @@
 /**
- * What the database holds and an online copy of it: `xanh db stats` and `xanh db backup`.
+ * Facts about the database file and an online copy of it: `xanh db stats`, `xanh db backup`,
+ * `/readyz` (migrations applied) and the server's watch for writes by another process.
  * @module
  */
 import { renameSync, rmSync } from 'node:fs'
@@ -76,6 +77,37 @@ export async function backupDatabase(sqlite: Database.Database, file: string): P
   } catch (e) {
     rmSync(partial, { force: true })
     throw e
+  }
+}
+
+/** The database as a file: what it holds, a copy, and whether another connection wrote to it. */
+export interface DatabaseAdmin {
+  /** Rows and bytes per table (see {@link databaseStats}: reads the whole file). */
+  stats(): DatabaseStats
+  /** Copies the database to `file` while it stays in use (see {@link backupDatabase}). */
+  backup(file: string): Promise<{ pages: number; bytes: number }>
+  /**
+   * A number that changes when another connection (the CLI, another process) commits a write;
+   * this connection's own writes leave it unchanged (SQLite's `data_version`).
+   */
+  dataVersion(): number
+  /**
+   * How many migrations have been applied.
+   * @throws when the migrations table is missing or the database does not answer
+   */
+  appliedMigrations(): number
+}
+
+/** The SQLite implementation over one open connection. */
+export function createDatabaseAdmin(sqlite: Database.Database): DatabaseAdmin {
+  return {
+    stats: () => databaseStats(sqlite),
+    async backup(file) {
+      const pages = await backupDatabase(sqlite, file)
+      return { pages, bytes: pages * (sqlite.pragma('page_size', { simple: true }) as number) }
+    },
+    dataVersion: () => sqlite.pragma('data_version', { simple: true }) as number,
+    appliedMigrations: () => (sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n,
   }
 }
 

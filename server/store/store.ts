@@ -17,7 +17,7 @@ import {
   type TargetInput,
 } from '../../protocol'
 import { AppError } from '../errors'
-import type { Db } from './db'
+import type { Db, OpenedDb } from './db'
 import { createChannelStateRepo, type ChannelStateRepo } from './channel-state'
 import { auditJson, createAuditRepo, type AuditContext, type AuditRepo } from './audit'
 import { createUserRepo, type UserRepo } from './users'
@@ -26,11 +26,13 @@ import { Retention, retentionCutoffs } from './retention'
 import { RetentionConfig } from '../config'
 import { SqliteResultStore, flushCursor, type FlushCursor, type InsertOutcome, type StoredResult } from './results/result-store'
 import { LegacyMigration } from './results/legacy-migration'
+import { createSettingsRepo, type SettingsRepo } from './settings'
+import { createStateLogRepo, type StateLogRepo } from './state-log'
+import { createDatabaseAdmin, type DatabaseAdmin } from './stats'
 import {
   communes,
   coverageGaps,
   probes,
-  settings,
   supportGroups,
   targets,
   type CommuneRow,
@@ -103,6 +105,8 @@ export function targetSpecFromRow(row: TargetRow): TargetSpec {
   })
 }
 
+const HOUR_MS = 3_600_000
+
 function gapColumns(input: CoverageGapInput): Omit<typeof coverageGaps.$inferInsert, 'id'> {
   return {
     communeCode: input.communeCode,
@@ -147,6 +151,13 @@ export class Store {
   private readonly rollupStmt: Record<'5m' | '1h', Database.Statement>
   private readonly targetOwnersStmt: Database.Statement
   private readonly probeKindStmt: Database.Statement
+  private readonly targetsVersionStmt: Database.Statement
+  /** Small values kept across restarts (read through {@link Store.getSetting} and friends too). */
+  readonly settings: SettingsRepo
+  /** Every state change of every target and commune (SLA reports, histories). */
+  readonly stateLog: StateLogRepo
+  /** The database as a file: stats, online backup, writes by other processes, migrations. */
+  readonly database: DatabaseAdmin
   /** Delivery health and rotated credentials of alert channels. */
   readonly channels: ChannelStateRepo
   /** Users and their dashboard sessions. */
@@ -170,6 +181,16 @@ export class Store {
   private readonly flushState: FlushCursor = flushCursor(500)
   private readonly now: () => number
 
+  /** A store over a database opened by `openDatabase` (./db.ts); the caller keeps `opened` to close it. */
+  static fromOpened(opened: OpenedDb, opts: StoreOptions = {}): Store {
+    return new Store(opened.sqlite, opened.db, opts)
+  }
+
+  /**
+   * @param sqlite the connection. Public only while the alerting module still queries through
+   *   it; code outside server/store/ must not use it or `db` (test/architecture.test.ts).
+   * @param db drizzle over the same connection (same rule)
+   */
   constructor(
     readonly sqlite: Database.Database,
     readonly db: Db,
@@ -178,6 +199,9 @@ export class Store {
     const retention = opts.retention ?? RetentionConfig.parse({})
     const now = opts.now ?? Date.now
     this.now = now
+    this.settings = createSettingsRepo(db)
+    this.stateLog = createStateLogRepo(sqlite)
+    this.database = createDatabaseAdmin(sqlite)
     this.channels = createChannelStateRepo(db)
     this.users = createUserRepo(db)
     this.auditLog = createAuditRepo(db)
@@ -202,6 +226,7 @@ export class Store {
     this.rollupStmt = { '5m': sqlite.prepare(rollupSql(ROLLUP_TABLE['5m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
     this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
     this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
+    this.targetsVersionStmt = sqlite.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u, count(*) - count(probe_id) AS z FROM targets')
   }
 
   // ---- support groups ----
@@ -214,16 +239,16 @@ export class Store {
   // ---- settings ----
 
   getSetting(key: string): string | undefined {
-    return this.db.select().from(settings).where(eq(settings.key, key)).get()?.value
+    return this.settings.get(key)
   }
 
   setSetting(key: string, value: string): void {
-    this.db.insert(settings).values({ key, value }).onConflictDoUpdate({ target: settings.key, set: { value } }).run()
+    this.settings.set(key, value)
   }
 
   /** Forgets a setting (reads as never set again, unlike an empty value). */
   deleteSetting(key: string): void {
-    this.db.delete(settings).where(eq(settings.key, key)).run()
+    this.settings.delete(key)
   }
 
   // ---- results ----
@@ -310,18 +335,22 @@ export class Store {
     return this.results.latestOk(targetIds, n, beforeMs)
   }
 
-  /** When the oldest stored raw result of a target was observed (ms); null when none. */
-  oldestRawAt(targetId: string): number | null {
-    return this.results.oldestAt(targetId)
+  /**
+   * When the oldest stored measurement of a target was observed (ms), raw results or hourly
+   * rollups that outlive them; null when there is none. A rollup says only which hour held data,
+   * so its hour start counts only when it is older than the hour of the oldest raw result (the raw
+   * rows of that time expired): the hour of the same data would make a 5½-hour history look older
+   * than 6 hours, and the commune page open on 24 hours.
+   */
+  oldestHistoryAt(targetId: string): number | null {
+    const raw = this.results.oldestAt(targetId)
+    const hour = this.oldestHourStmt.get(targetId) as number | null
+    const hourStart = hour === null ? null : hour * 1000
+    if (hourStart !== null && (raw === null || hourStart < Math.floor(raw / HOUR_MS) * HOUR_MS)) return hourStart
+    return raw
   }
 
-  /** Start of the oldest hourly rollup bucket of a target (ms); null when none. */
-  oldestHourlyAt(targetId: string): number | null {
-    const t = this.oldestHourStmt.get(targetId) as number | null
-    return t === null ? null : t * 1000
-  }
-
-  /** Results stored but not yet folded into the rollups. */
+  /** Stored results not yet folded into the rollups (`db stats`). */
   rollupBacklog(): number {
     return this.rollups.backlog()
   }
@@ -353,6 +382,11 @@ export class Store {
   /** Deletes a commune and (cascade) its targets and gaps. @returns false if it did not exist */
   deleteCommune(code: string): boolean {
     return this.db.delete(communes).where(eq(communes.code, code)).run().changes > 0
+  }
+
+  /** Deletes every demo commune (cascade: their targets and gaps). @returns communes deleted */
+  deleteDemoCommunes(): number {
+    return this.db.delete(communes).where(eq(communes.demo, true)).run().changes
   }
 
   // ---- targets ----
@@ -400,6 +434,16 @@ export class Store {
     }
     this.db.insert(targets).values(values).onConflictDoUpdate({ target: targets.id, set: values }).run()
     return spec
+  }
+
+  /**
+   * A key that changes whenever the targets table does: row count, latest `updated_at`, and how
+   * many belong to no probe (a deleted probe hands its targets to the embedded one without
+   * touching `updated_at`). One small query; two writes in one millisecond can share a key.
+   */
+  targetsVersion(): string {
+    const v = this.targetsVersionStmt.get() as { n: number; u: number; z: number }
+    return `${v.n}:${v.u}:${v.z}`
   }
 
   deleteTarget(id: string): boolean {

@@ -24,7 +24,7 @@ afterEach(() => {
 })
 
 function logState(t: TestServer, entity: 'commune' | 'target', id: string, atIso: string, state: string): void {
-  t.runtime.store.sqlite.prepare('INSERT INTO state_log (entity, entity_id, at, state) VALUES (?, ?, ?, ?)').run(entity, id, local(atIso), state)
+  t.opened.sqlite.prepare('INSERT INTO state_log (entity, entity_id, at, state) VALUES (?, ?, ?, ?)').run(entity, id, local(atIso), state)
 }
 
 async function report(t: TestServer, query: string): Promise<SlaReport> {
@@ -64,7 +64,7 @@ describe('SLA from a known state log', () => {
     })
     t.clock.now = local('2026-12-05T09:00:00')
     // The test server logged its own start (everything unknown at 2026-11-24T03:00Z): clear it, this log is hand-written.
-    t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
+    t.opened.sqlite.prepare('DELETE FROM state_log').run()
     logState(t, 'commune', 'A', '2026-10-20T00:00:00', 'ok')
     logState(t, 'commune', 'A', '2026-11-03T08:00:00', 'down')
     logState(t, 'commune', 'A', '2026-11-03T10:00:00', 'ok')
@@ -96,7 +96,7 @@ describe('SLA from a known state log', () => {
       createdBy: 'test',
     })
     const incident = (at: string): void => {
-      t.runtime.store.db
+      t.opened.db
         .insert(incidents)
         .values({ key: `k${at}`, alertname: 'CommuneLineDown', state: 'resolved', severity: 'critical', targetId: 'a-line', communeCode: 'A', labels: {}, annotations: {}, summary: 'down', openedAt: local(at) })
         .run()
@@ -239,7 +239,7 @@ describe('SLA end to end: results → engine → state log → report', () => {
     t.runtime.reloadInventory()
     // The helper built the server at its own clock (late November): forget what it logged then.
     t.runtime.engine.drainTransitions()
-    t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
+    t.opened.sqlite.prepare('DELETE FROM state_log').run()
     t.clock.now = from - 20 * MIN
     t.runtime.tick()
     const step = 10 * MIN
@@ -293,18 +293,18 @@ describe('state log across a crash', () => {
     const t = s
     const { StateLog, HEARTBEAT_MS } = await import('../../server/reports/state-log')
     const t0 = t.clock.now
-    t.runtime.store.sqlite.prepare('DELETE FROM state_log').run()
-    const log = new StateLog(t.runtime.store.sqlite, () => t.clock.now)
+    t.opened.sqlite.prepare('DELETE FROM state_log').run()
+    const log = new StateLog(t.runtime.store.stateLog, t.runtime.store.settings, () => t.clock.now)
     log.append([{ entity: 'commune', id: 'Q', state: 'ok', at: t0 }])
     log.heartbeat()
     t.clock.now = t0 + HEARTBEAT_MS / 2
     log.heartbeat() // too soon: not written
     log.append([{ entity: 'commune', id: 'Q', state: 'warning', at: t0 + 3000 }])
     // Crash: no close. The next process reads the log and the heartbeat.
-    const next = new StateLog(t.runtime.store.sqlite, () => t.clock.now)
+    const next = new StateLog(t.runtime.store.stateLog, t.runtime.store.settings, () => t.clock.now)
     expect(next.markDowntime()).toBe(1)
     expect(next.markDowntime()).toBe(0)
-    const rows = t.runtime.store.sqlite.prepare("SELECT state, at FROM state_log WHERE entity_id = 'Q' ORDER BY at, id").all()
+    const rows = t.runtime.store.stateLog.changes('commune', 'Q', 0, Number.MAX_SAFE_INTEGER)
     expect(rows).toEqual([
       { state: 'ok', at: t0 },
       { state: 'warning', at: t0 + 3000 },

@@ -7,19 +7,27 @@ import { Store } from '../../../server/store/store'
 /** A real SQLite store in a fresh temp directory; `dispose` closes and deletes it. */
 export function createTempStore(): { store: Store; dir: string; dispose: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'xanh-inv-'))
-  const { sqlite, db } = openDatabase(join(dir, 'xanh.db'))
+  const opened = openDatabase(join(dir, 'xanh.db'))
   return {
-    store: new Store(sqlite, db),
+    store: Store.fromOpened(opened),
     dir,
     dispose: () => {
-      sqlite.close()
+      opened.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }
 }
 
-/** Rows in a table, straight from SQLite. */
+/** Rows in a table, read through the store (every row: none is filtered out on the way). */
 export function countRows(store: Store, table: 'communes' | 'targets' | 'coverage_gaps' | 'audit_log'): number {
-  const row: unknown = store.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get()
-  return row && typeof row === 'object' && 'n' in row && typeof row.n === 'number' ? row.n : -1
+  switch (table) {
+    case 'communes':
+      return store.countCommunes()
+    case 'targets':
+      return store.listTargets().length
+    case 'coverage_gaps':
+      return store.listGaps().length
+    case 'audit_log':
+      return store.auditLog.list({ limit: Number.MAX_SAFE_INTEGER }).length
+  }
 }

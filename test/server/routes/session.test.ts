@@ -8,7 +8,7 @@ const PASSWORD = 'a-long-admin-password'
 beforeEach(() => {
   s = makeTestServer()
   ensureFirstAdmin(s.runtime.store, PASSWORD)
-  s.runtime.store.db.insert(users).values({ username: 'xem', passwordHash: hashPassword('viewer-password-1'), role: 'viewer' }).run()
+  s.opened.db.insert(users).values({ username: 'xem', passwordHash: hashPassword('viewer-password-1'), role: 'viewer' }).run()
 })
 afterEach(() => s.close())
 
