@@ -24,7 +24,7 @@ const TOLERANCE_S = 0.3
 const target = (intervalSeconds: number) => ({ id: 'c1-tcp', communeCode: 'C1', name: 'Cáp quang Xã Châu Khê', kind: 'tcp' as const, host: '127.0.0.1', port, role: 'line' as const, intervalSeconds, timeoutSeconds: 0.5, parents: [], options: {}, probeId: null, enabled: true })
 
 const times = (sinceMs: number): number[] =>
-  (s.opened.sqlite.prepare("SELECT observed_at AS t FROM results WHERE target_id = 'c1-tcp' AND observed_at >= ? ORDER BY observed_at").all(sinceMs) as Array<{ t: number }>).map((r) => r.t)
+  s.runtime.store.results.range('c1-tcp', sinceMs, Number.MAX_SAFE_INTEGER).map((r) => r.observedAt)
 const gaps = (ts: number[]): number[] => ts.slice(1).map((t, i) => (t - (ts[i] as number)) / 1000)
 
 async function waitFor<T>(what: string | (() => string), fn: () => T | undefined, ms: number): Promise<T> {

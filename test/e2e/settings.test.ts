@@ -8,6 +8,7 @@
  * test-results/screenshots/.
  */
 import Database from 'better-sqlite3'
+import { SqliteResultStore } from '../../server/store/results/result-store'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,7 +51,8 @@ describe.skipIf(!chromiumPath)('settings e2e (chromium, real server, embedded pr
 
   /** Observation times (ms) of the target's stored results, oldest first. */
   const observed = (sinceMs = 0): number[] =>
-    (db.prepare('SELECT observed_at AS t FROM results WHERE target_id = ? AND observed_at >= ? ORDER BY observed_at').all(TARGET, sinceMs) as Array<{ t: number }>).map((r) => r.t)
+    // A reader over the server's file (read-only): it replays the batch log, so it sees results still in open chunks.
+    new SqliteResultStore(db).range(TARGET, sinceMs, Number.MAX_SAFE_INTEGER).map((r) => r.observedAt)
   const gapsOf = (times: number[]): number[] => times.slice(1).map((t, i) => (t - (times[i] as number)) / 1000)
 
   async function ship(probe: ProbeCreated, sentAtOffsetMs: number, status?: ResultBatch['status']): Promise<void> {

@@ -49,15 +49,16 @@ export async function startServer(dataDir: string, port = 0): Promise<RunningSer
     ;(s as Server).once('error', reject)
   })
   const bound = (http.address() as AddressInfo).port
-  const countStmt = opened.sqlite.prepare('SELECT count(*) AS rows, count(DISTINCT id) AS distinct_ids FROM results')
+
   return {
     port: bound,
     url: `http://127.0.0.1:${bound}`,
     runtime,
     opened,
     counts() {
-      const r = countStmt.get() as { rows: number; distinct_ids: number }
-      return { rows: r.rows, distinct: r.distinct_ids }
+      // Every stored result, and how many distinct (target, observed time) keys they carry.
+      const all = runtime.store.recentResults(0)
+      return { rows: all.length, distinct: new Set(all.map((r) => `${r.targetId}\u0000${r.observedAt}`)).size }
     },
     async stop() {
       http.closeAllConnections()

@@ -57,8 +57,9 @@ describe('kill -9 of an agent with a disk spool', () => {
 
     const survivors = batchFiles(spoolDir)
     expect(survivors.length).toBeGreaterThanOrEqual(BATCHES_BEFORE_KILL)
+    // A result is identified by its target and observed time (the store's exactly-once key).
     const ids = new Set<string>()
-    for (const f of survivors) for (const r of ResultBatch.parse(JSON.parse(readFileSync(join(spoolDir, f), 'utf8'))).results) ids.add(r.id)
+    for (const f of survivors) for (const r of ResultBatch.parse(JSON.parse(readFileSync(join(spoolDir, f), 'utf8'))).results) ids.add(`${r.targetId}\u0000${Date.parse(r.observedAt)}`)
     // A write cut short by a crash: never acknowledged, must be neither sent nor dead-lettered.
     const partial = `${survivors.at(-1)?.slice(0, 18) ?? '000000000000000000'}-999999.json.tmp`
     writeFileSync(join(spoolDir, partial), `{"protocolVersion":1,"probeId":"${probe.id}","sentAt":"2026-`)
@@ -70,8 +71,11 @@ describe('kill -9 of an agent with a disk spool', () => {
     expect(opened).toMatchObject({ partialFilesRemoved: 1 })
     expect(opened.batches).toBeGreaterThanOrEqual(survivors.length)
 
-    const has = server.opened.sqlite.prepare('SELECT 1 FROM results WHERE id = ?')
-    const missing = (): string[] => [...ids].filter((id) => !has.get(id))
+    const has = (key: string): boolean => {
+      const [target = '', at = '0'] = key.split('\u0000')
+      return server.runtime.store.results.range(target, Number(at), Number(at) + 1).length === 1
+    }
+    const missing = (): string[] => [...ids].filter((id) => !has(id))
     await vi.waitFor(() => expect(missing()).toEqual([]), { timeout: 15_000, interval: 50 })
     second.child.kill('SIGTERM')
     expect(await second.exited).toBe(0)

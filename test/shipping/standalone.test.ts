@@ -55,8 +55,8 @@ describe('standalone agent against the real server', () => {
     // One poll interval, plus the request itself.
     expect(performance.now() - added).toBeLessThan(POLL_SECONDS * 1000 + 500)
 
-    const stored = s.opened.sqlite.prepare('SELECT ok FROM results WHERE target_id = ? LIMIT 1')
-    await vi.waitFor(() => expect(stored.get(target?.id)).toEqual({ ok: 1 }), { timeout: 5000, interval: 50 })
+    const stored = (): boolean | undefined => s.runtime.store.results.range(target?.id ?? '', 0, Number.MAX_SAFE_INTEGER)[0]?.ok
+    await vi.waitFor(() => expect(stored()).toBe(true), { timeout: 5000, interval: 50 })
 
     // Heartbeat fields of the batches, as the operator sees them.
     const list = (await (await fetch(`${s.url}/api/v1/probes`, { headers: admin })).json()) as {

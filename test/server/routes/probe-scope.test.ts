@@ -176,8 +176,9 @@ describe('ingest is scoped to the probe of the token', () => {
     shipper.start()
     await shipper.whenIdle()
     await shipper.stop()
-    const stored = s.opened.sqlite.prepare('SELECT id FROM results ORDER BY observed_at').pluck().all()
-    expect(stored).toEqual([waiting[0]?.id, waiting[2]?.id])
+    // Results are stored by (target, observed time), not by the probe's id.
+    const stored = s.runtime.store.recentResults(0).map((r) => [r.targetId, new Date(r.observedAt).toISOString()])
+    expect(stored).toEqual([waiting[0], waiting[2]].map((r) => [r?.targetId, new Date(Date.parse(r?.observedAt ?? '')).toISOString()]))
     expect(shipper.stats()).toMatchObject({ deliveredResults: 2, deadLetteredBatches: 1 })
     expect(await spool.size()).toMatchObject({ batches: 0 })
   })
