@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, printing ratios against references measured in the same
  * run. Sizes are bounded for a 2-core machine; raise them with env (BENCH_PREFILL_ROWS,
- * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history` runs one of them.
+ * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history|storage` runs one of them.
  */
 import { cpus, totalmem } from 'node:os'
 import { benchDashboard } from './dashboard'
@@ -10,9 +10,10 @@ import { benchIngest } from './ingest'
 import { benchMetrics } from './metrics'
 import { benchOverviewHistory } from './overview-history'
 import { benchSeries } from './series'
+import { benchStorage } from './storage'
 
 const only = process.env.BENCH_ONLY
-const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history']
+const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history', 'storage']
 if (only !== undefined && !known.includes(only)) {
   console.error(`BENCH_ONLY must be one of ${known.join(', ')} (got ${JSON.stringify(only)})`)
   process.exit(2)
@@ -45,6 +46,11 @@ if (wants('series')) {
 if (wants('dashboard')) {
   const runs = Number(process.env.BENCH_DASHBOARD_RUNS ?? 7)
   for (const line of await benchDashboard({ runs, liveSeconds: 10 })) console.log(line)
+}
+if (wants('storage')) {
+  const results = Number(process.env.BENCH_STORAGE_RESULTS ?? 10_000_000)
+  const targets = Number(process.env.BENCH_STORAGE_TARGETS ?? 9_963)
+  for (const line of await benchStorage({ results, targets })) console.log(line)
 }
 if (wants('history')) {
   for (const line of await benchOverviewHistory()) console.log(line)
