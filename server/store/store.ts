@@ -21,13 +21,19 @@ import type { Db } from './db'
 import { createChannelStateRepo, type ChannelStateRepo } from './channel-state'
 import { auditJson, createAuditRepo, type AuditContext, type AuditRepo } from './audit'
 import { createUserRepo, type UserRepo } from './users'
+import type { AlertingRepos } from './alerting-repos'
+import { createIncidentRepo, type IncidentRepo } from './incidents-repo'
+import { createMaintenanceRepo, type MaintenanceRepo } from './maintenance-repo'
+import { createNotificationLogRepo, type NotificationLogRepo } from './notification-log-repo'
+import { createOutboxRepo, type OutboxRepo } from './outbox-repo'
+import { createSilenceRepo, type SilenceRepo } from './silences-repo'
+import { createSupportGroupRepo, type SupportGroupRepo } from './support-groups-repo'
 import { ROLLUP_TABLE, type SeriesResolution } from './rollups'
 import {
   communes,
   coverageGaps,
   probes,
   settings,
-  supportGroups,
   targets,
   type CommuneRow,
   type CoverageGapRow,
@@ -137,7 +143,7 @@ function gapView(row: CoverageGapRow): CoverageGapView {
 }
 
 /** Everything the server persists, over one open database. */
-export class Store {
+export class Store implements AlertingRepos {
   private readonly insertResult: Database.Statement
   private readonly seriesStmt: Database.Statement
   private readonly seriesIdStmt: Database.Statement
@@ -150,6 +156,19 @@ export class Store {
   readonly users: UserRepo
   /** The audit log (written by {@link Store.audit}). */
   readonly auditLog: AuditRepo
+  // ---- alerting state (see ./alerting-repos.ts) ----
+  /** Incidents and their timelines. */
+  readonly incidents: IncidentRepo
+  /** Notifications waiting for, or done with, delivery. */
+  readonly outbox: OutboxRepo
+  /** What each receiver and group was last told. */
+  readonly notificationLog: NotificationLogRepo
+  /** Ad-hoc silences. */
+  readonly silences: SilenceRepo
+  /** Scheduled maintenance windows. */
+  readonly maintenance: MaintenanceRepo
+  /** Support groups and their channel configs. */
+  readonly supportGroups: SupportGroupRepo
   /**
    * The role and address of whoever causes the current write (the HTTP layer sets this to read
    * its per-request context); null outside a request (CLI, demo, the server's own actions).
@@ -163,6 +182,12 @@ export class Store {
     this.channels = createChannelStateRepo(db)
     this.users = createUserRepo(db)
     this.auditLog = createAuditRepo(db)
+    this.incidents = createIncidentRepo(db)
+    this.outbox = createOutboxRepo(db)
+    this.notificationLog = createNotificationLogRepo(db)
+    this.silences = createSilenceRepo(db)
+    this.maintenance = createMaintenanceRepo(db)
+    this.supportGroups = createSupportGroupRepo(db)
     this.insertResult = sqlite.prepare(
       `INSERT OR IGNORE INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -176,13 +201,6 @@ export class Store {
     this.rollupStmt = { '1m': sqlite.prepare(rollupSql(ROLLUP_TABLE['1m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
     this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
     this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
-  }
-
-  // ---- support groups ----
-
-  /** Replaces a group's channel configs (a provider moved a destination); validated by the caller. */
-  setGroupChannels(groupId: number, channels: readonly unknown[]): void {
-    this.db.update(supportGroups).set({ channels: [...channels] }).where(eq(supportGroups.id, groupId)).run()
   }
 
   // ---- settings ----
