@@ -13,7 +13,6 @@
 import type { MaintenanceInput } from '../../protocol'
 import { AppError } from '../errors'
 import type { AlertingRepos, MaintenanceRow } from '../store/types'
-import type { Store } from '../store/store'
 import { fromLocal, LOCAL_TIME_ZONE, toLocal } from '../local-time'
 
 /** The zone every recurrence is read in. Vietnam is UTC+7 without DST since 1975; Intl decides anyway. */
@@ -247,12 +246,18 @@ export function listMaintenance(repos: Pick<AlertingRepos, 'maintenance'>): Main
   return repos.maintenance.list().map(fromRow)
 }
 
+/** What creating a window checks its scope against (the Store is one). */
+export interface MaintenanceInventory {
+  listCommunes(): Array<{ code: string; districtCluster: string }>
+  getTarget(id: string): object | undefined
+}
+
 /**
  * Stores a window after checking what the schema cannot: endsAt after startsAt, and every
  * commune, cluster and target of the scope exists. Nothing is written when a check fails.
  * @throws AppError E_VALIDATION with path `endsAt` or `scope.{communes,clusters,targets}.<i>`
  */
-export function createMaintenance(store: Pick<AlertingRepos, 'maintenance'> & Pick<Store, 'listCommunes' | 'getTarget'>, input: MaintenanceInput): MaintenanceWindow {
+export function createMaintenance(store: Pick<AlertingRepos, 'maintenance'> & MaintenanceInventory, input: MaintenanceInput): MaintenanceWindow {
   const startsAt = Date.parse(input.startsAt)
   const endsAt = Date.parse(input.endsAt)
   if (!(endsAt > startsAt)) throw new AppError('E_VALIDATION', 'endsAt must be after startsAt', [{ path: 'endsAt', message: 'must be after startsAt' }])

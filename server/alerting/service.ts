@@ -25,9 +25,15 @@ import { AppError } from '../errors'
 
 /**
  * What alerting reads and writes: its own state (the Store's SQLite repositories, or in-memory
- * ones in tests) and, of the rest, the inventory and the audit log.
+ * ones in tests) and, of the rest, the little of the inventory it routes by and the audit log.
+ * The Store is one.
  */
-export type AlertingStore = AlertingRepos & Pick<Store, 'listTargets' | 'listCommunes' | 'getCommune' | 'audit'>
+export interface AlertingStore extends AlertingRepos {
+  listTargets(): Array<{ id: string; communeCode: string; parents: string[] }>
+  listCommunes(): Array<{ code: string; name: string; districtCluster: string }>
+  getCommune(code: string): { name: string; districtCluster: string } | undefined
+  audit: Store['audit']
+}
 
 export interface AlertingDeps {
   store: AlertingStore
