@@ -166,7 +166,10 @@ export function createDispatcher(deps: DispatcherDeps) {
         // One row per key: the latest episode.
         const resolvedLatest = deps.incidents.latestResolved(resolvedKeys)
         const sentAt = entry?.sentAt ?? 0
-        const baseKey = `n:${receiver}|${groupKey}|${shortHash([...firing].sort().join(','))}|${shortHash(resolvedKeys.sort().join(','))}|${sentAt}`
+        // Firing incidents by id, not fingerprint: a target's second outage after a full resolve
+        // is a new decision, and its key must not repeat the first outage's (the outbox would drop it).
+        const firingIds = firingRows.map((r) => r.id).sort((x, y) => x - y)
+        const baseKey = `n:${receiver}|${groupKey}|${shortHash(firingIds.join(','))}|${shortHash(resolvedKeys.sort().join(','))}|${sentAt}`
         if (added.length > 0 || (resolvedKeys.length > 0 && group.sendResolved)) {
           send(group, 'notification', baseKey, groupKey, labels, firingRows, group.sendResolved ? resolvedLatest : [])
           saveLog(receiver, groupKey, firing.size > 0 ? { firing: [...firing], sentAt: now() } : undefined)

@@ -110,6 +110,29 @@ describe.each(REPO_KINDS)('dispatcher over %s repositories', (kind) => {
     expect(statuses(tier1)).toEqual(['firing', 'firing'])
   }, 60_000)
 
+  it('a resolved notification carries the latest episode of an incident', async () => {
+    failC1()
+    await advance(35)
+    const recover = (): void => {
+      h.clock.now += 15_000
+      h.engine.ingest([{ targetId: 'c1-line', observedAt: h.clock.now, ok: true, error: null, measurements: { sent: 50, received: 50, loss_ratio: 0, rtt_median_seconds: 0.01 } }])
+    }
+    for (let i = 0; i < 4; i++) recover()
+    await advance(5 * 60)
+    expect(statuses(tier1)).toEqual(['firing', 'resolved'])
+    // A second episode of the same target: its resolved message must be about it, not the first.
+    failC1()
+    await advance(35)
+    for (let i = 0; i < 4; i++) recover()
+    await advance(5 * 60)
+    expect(statuses(tier1)).toEqual(['firing', 'resolved', 'firing', 'resolved'])
+    const episodes = h.alerting.list('all', 10)
+    expect(episodes).toHaveLength(2)
+    const latest = episodes.reduce((a, b) => (a.id > b.id ? a : b))
+    const last = tier1.requests[3]?.body as { alerts: Array<{ startsAt: string; endsAt: string }> }
+    expect(last.alerts[0]?.startsAt).toBe(latest.openedAt)
+    expect(last.alerts[0]?.endsAt).toBe(latest.resolvedAt)
+  }, 60_000)
 })
 
 describe('dispatcher through the routes', () => {
