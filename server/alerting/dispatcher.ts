@@ -7,10 +7,8 @@
  * @module
  */
 import { createHash } from 'node:crypto'
-import { and, desc, eq, inArray } from 'drizzle-orm'
 import type { AlertingConfig } from '../config'
-import { incidents, notificationLog, type IncidentRow } from '../store/schema'
-import type { Store } from '../store/store'
+import type { AlertingRepos, IncidentRow } from '../store/types'
 import type { IncidentChanges, IncidentStore } from './incidents'
 import { renderMessage, type MessageAlert, type MessageKind } from './messages'
 import type { OutgoingMessage } from './notifier'
@@ -18,7 +16,8 @@ import type { Outbox } from './outbox'
 import { routeOf, type RouteGroup } from './routing'
 
 export interface DispatcherDeps {
-  store: Store
+  /** Where the notification log lives, and the transaction a round runs in. */
+  repos: Pick<AlertingRepos, 'notificationLog' | 'transaction'>
   incidents: IncidentStore
   outbox: Outbox
   config: AlertingConfig
@@ -59,10 +58,10 @@ function messageAlert(row: IncidentRow): MessageAlert {
 
 /** Creates the dispatcher; state that must survive restarts lives in `notification_log`. */
 export function createDispatcher(deps: DispatcherDeps) {
-  const { store, config, now } = deps
+  const { repos, config, now } = deps
   const timers = new Map<string, GroupTimer>()
   const log = new Map<string, LogEntry>()
-  for (const r of store.db.select().from(notificationLog).all()) log.set(`${r.receiver}|${r.groupKey}`, { firing: r.firing, sentAt: r.sentAt })
+  for (const r of repos.notificationLog.list()) log.set(`${r.receiver}|${r.groupKey}`, { firing: r.firing, sentAt: r.sentAt })
 
   const groupKeyOf = (labels: Record<string, string>): string => `{${config.groupBy.map((l) => `${l}=${JSON.stringify(labels[l] ?? '')}`).join(',')}}`
   const groupLabelsOf = (labels: Record<string, string>): Record<string, string> => Object.fromEntries(config.groupBy.map((l) => [l, labels[l] ?? '']))
@@ -73,15 +72,11 @@ export function createDispatcher(deps: DispatcherDeps) {
     const key = `${receiver}|${groupKey}`
     if (!entry) {
       log.delete(key)
-      store.db.delete(notificationLog).where(and(eq(notificationLog.receiver, receiver), eq(notificationLog.groupKey, groupKey))).run()
+      repos.notificationLog.delete(receiver, groupKey)
       return
     }
     log.set(key, entry)
-    store.db
-      .insert(notificationLog)
-      .values({ receiver, groupKey, firing: entry.firing, sentAt: entry.sentAt })
-      .onConflictDoUpdate({ target: [notificationLog.receiver, notificationLog.groupKey], set: { firing: entry.firing, sentAt: entry.sentAt } })
-      .run()
+    repos.notificationLog.save({ receiver, groupKey, firing: entry.firing, sentAt: entry.sentAt })
   }
 
   function render(group: RouteGroup, kind: MessageKind, idempotencyKey: string, groupKey: string, groupLabels: Record<string, string>, firing: IncidentRow[], resolved: IncidentRow[], extra: { escalatedFrom?: string } = {}): OutgoingMessage {
@@ -142,7 +137,7 @@ export function createDispatcher(deps: DispatcherDeps) {
       }
     }
     const keys = new Set([...buckets.keys(), ...[...log.entries()].filter(([, e]) => e.firing.length > 0).map(([k]) => k)])
-    store.transaction(() => {
+    repos.transaction(() => {
       for (const k of keys) {
         const sep = k.indexOf('|')
         const receiver = k.slice(0, sep)
@@ -168,13 +163,13 @@ export function createDispatcher(deps: DispatcherDeps) {
         const added = [...firing].filter((f) => !last.has(f))
         const resolvedKeys = [...last].filter((f) => !firing.has(f))
         const labels = bucket?.labels ?? Object.fromEntries(config.groupBy.map((l) => [l, '']))
-        const resolvedRows = resolvedKeys.length
-          ? store.db.select().from(incidents).where(and(inArray(incidents.key, resolvedKeys), eq(incidents.state, 'resolved'))).orderBy(desc(incidents.id)).all()
-          : []
         // One row per key: the latest episode.
-        const resolvedLatest = [...new Map(resolvedRows.map((r) => [r.key, r])).values()]
+        const resolvedLatest = deps.incidents.latestResolved(resolvedKeys)
         const sentAt = entry?.sentAt ?? 0
-        const baseKey = `n:${receiver}|${groupKey}|${shortHash([...firing].sort().join(','))}|${shortHash(resolvedKeys.sort().join(','))}|${sentAt}`
+        // Firing incidents by id, not fingerprint: a target's second outage after a full resolve
+        // is a new decision, and its key must not repeat the first outage's (the outbox would drop it).
+        const firingIds = firingRows.map((r) => r.id).sort((x, y) => x - y)
+        const baseKey = `n:${receiver}|${groupKey}|${shortHash(firingIds.join(','))}|${shortHash(resolvedKeys.sort().join(','))}|${sentAt}`
         if (added.length > 0 || (resolvedKeys.length > 0 && group.sendResolved)) {
           send(group, 'notification', baseKey, groupKey, labels, firingRows, group.sendResolved ? resolvedLatest : [])
           saveLog(receiver, groupKey, firing.size > 0 ? { firing: [...firing], sentAt: now() } : undefined)

@@ -8,7 +8,7 @@
  * @module
  */
 import { EXTERNAL_ALERT_LIMITS, ExternalAlert, Severity, zodIssues, type ErrorIssue } from '../../protocol'
-import type { Store } from '../store/store'
+import type { AlertingRepos } from '../store/types'
 import { labelsFingerprint } from './alerts'
 import type { IncidentChanges, IncidentStore } from './incidents'
 
@@ -20,8 +20,8 @@ const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z')
 
 /** What the external alert input needs from the alerting service. */
 export interface ExternalAlertsDeps {
-  /** Runs `fn` in one SQLite transaction. */
-  store: Pick<Store, 'transaction'>
+  /** Runs `fn` in one transaction of the alerting state. */
+  store: Pick<AlertingRepos, 'transaction'>
   incidents: IncidentStore
   /** Name and cluster of an inventory commune, by code; undefined for an unknown code. */
   commune: (code: string) => { name: string; cluster: string } | undefined

@@ -5,35 +5,39 @@
  * and while flapping.
  * @module
  */
-import { and, desc, eq, inArray, ne } from 'drizzle-orm'
 import { Verdict as VerdictSchema, describeVerdict, type IncidentEvent, type IncidentView, type Verdict } from '../../protocol'
 import { AppError } from '../errors'
-import { incidentEvents, incidents, type IncidentRow } from '../store/schema'
-import type { Store } from '../store/store'
+import type { AlertingRepos, IncidentPatch, IncidentRow } from '../store/types'
 import type { Alert } from './alerts'
 
 export type EventType = IncidentEvent['type']
 
-/** Incident persistence over the server's store. */
+/** Incidents over the incident repository: the transition rules and the clock. */
 export class IncidentStore {
   constructor(
-    private readonly store: Store,
+    private readonly repos: Pick<AlertingRepos, 'incidents' | 'transaction'>,
     private readonly now: () => number,
   ) {}
 
   /** Incidents that are not resolved, by key. */
   active(): Map<string, IncidentRow> {
-    const rows = this.store.db.select().from(incidents).where(ne(incidents.state, 'resolved')).all()
-    return new Map(rows.map((r) => [r.key, r]))
+    return new Map(this.repos.incidents.unresolved().map((r) => [r.key, r]))
   }
 
   get(id: number): IncidentRow | undefined {
-    return this.store.db.select().from(incidents).where(eq(incidents.id, id)).get()
+    return this.repos.incidents.get(id)
   }
 
   byIds(ids: number[]): IncidentRow[] {
-    if (ids.length === 0) return []
-    return this.store.db.select().from(incidents).where(inArray(incidents.id, ids)).all()
+    return this.repos.incidents.byIds(ids)
+  }
+
+  /** The latest resolved episode of each of these keys. */
+  latestResolved(keys: readonly string[]): IncidentRow[] {
+    const latest = new Map<string, IncidentRow>()
+    // Newest first: the first row seen of a key is its latest episode.
+    for (const r of this.repos.incidents.resolvedWithKeys(keys)) if (!latest.has(r.key)) latest.set(r.key, r)
+    return [...latest.values()]
   }
 
   /**
@@ -44,35 +48,30 @@ export class IncidentStore {
    */
   open(alert: Pick<Alert, 'fingerprint' | 'alertname' | 'severity' | 'targetId' | 'communeCode' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'startsAt'>, summary: string): IncidentRow {
     const at = this.now()
-    const row = this.store.db
-      .insert(incidents)
-      .values({
-        key: alert.fingerprint,
-        alertname: alert.alertname,
-        state: 'open',
-        severity: alert.severity,
-        targetId: alert.targetId,
-        communeCode: alert.communeCode,
-        labels: alert.labels,
-        annotations: alert.annotations,
-        summary,
-        affectedCommunes: alert.affectedCommunes,
-        flapping: alert.flapping,
-        openedAt: Math.min(alert.startsAt, at),
-      })
-      .returning()
-      .get()
+    const row = this.repos.incidents.open({
+      key: alert.fingerprint,
+      alertname: alert.alertname,
+      severity: alert.severity,
+      targetId: alert.targetId,
+      communeCode: alert.communeCode,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      summary,
+      affectedCommunes: alert.affectedCommunes,
+      flapping: alert.flapping,
+      openedAt: Math.min(alert.startsAt, at),
+    })
     this.event(row.id, 'opened', null, summary, row.openedAt)
     return row
   }
 
-  update(id: number, patch: Partial<Pick<IncidentRow, 'alertname' | 'severity' | 'labels' | 'annotations' | 'affectedCommunes' | 'flapping' | 'summary'>>): void {
-    this.store.db.update(incidents).set(patch).where(eq(incidents.id, id)).run()
+  update(id: number, patch: IncidentPatch): void {
+    this.repos.incidents.update(id, patch)
   }
 
   resolve(id: number, detail: string): void {
     const at = this.now()
-    this.store.db.update(incidents).set({ state: 'resolved', resolvedAt: at }).where(eq(incidents.id, id)).run()
+    this.repos.incidents.resolve(id, at)
     this.event(id, 'resolved', null, detail, at)
   }
 
@@ -85,39 +84,29 @@ export class IncidentStore {
     if (!row) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
     if (row.state === 'resolved') throw new AppError('E_CONFLICT', `incident ${id} is already resolved`)
     const at = this.now()
-    return this.store.transaction(() => {
-      this.store.db.update(incidents).set({ state: 'acknowledged', ackedAt: at, ackedBy: actor, ackComment: comment }).where(eq(incidents.id, id)).run()
+    return this.repos.transaction(() => {
+      const acked = this.repos.incidents.acknowledge(id, at, actor, comment)
+      if (!acked) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
       this.event(id, 'ack', actor, comment, at)
-      return this.get(id) as IncidentRow
+      return acked
     })
   }
 
   event(incidentId: number, type: EventType, actor: string | null, detail: string, at = this.now()): void {
-    this.store.db.insert(incidentEvents).values({ incidentId, at, type, actor, detail }).run()
+    this.repos.incidents.addEvent({ incidentId, at, type, actor, detail })
   }
 
   hasEvent(incidentId: number, type: EventType, detail?: string): boolean {
-    const cond = detail === undefined
-      ? and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.type, type))
-      : and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.type, type), eq(incidentEvents.detail, detail))
-    return this.store.db.select({ id: incidentEvents.id }).from(incidentEvents).where(cond).limit(1).get() !== undefined
+    return this.repos.incidents.hasEvent(incidentId, type, detail)
   }
 
   /** Incidents for the API, newest first. */
   list(opts: { state?: 'open' | 'all'; limit: number }): IncidentRow[] {
-    const q = this.store.db.select().from(incidents)
-    const filtered = opts.state === 'all' ? q : q.where(ne(incidents.state, 'resolved'))
-    return filtered.orderBy(desc(incidents.openedAt)).limit(opts.limit).all()
+    return this.repos.incidents.list({ state: opts.state ?? 'open', limit: opts.limit })
   }
 
   timeline(id: number): IncidentEvent[] {
-    return this.store.db
-      .select()
-      .from(incidentEvents)
-      .where(eq(incidentEvents.incidentId, id))
-      .orderBy(incidentEvents.id)
-      .all()
-      .map((e) => ({ at: new Date(e.at).toISOString(), type: e.type as EventType, actor: e.actor, detail: e.detail }))
+    return this.repos.incidents.events(id).map((e) => ({ at: new Date(e.at).toISOString(), type: e.type as EventType, actor: e.actor, detail: e.detail }))
   }
 }
 

@@ -10,11 +10,9 @@
  * Times are half-open: a window 22:00–02:00 is active at 22:00:00 and no longer at 02:00:00.
  * @module
  */
-import { asc, eq } from 'drizzle-orm'
 import type { MaintenanceInput } from '../../protocol'
 import { AppError } from '../errors'
-import { maintenance, type MaintenanceRow } from '../store/schema'
-import type { Store } from '../store/store'
+import type { AlertingRepos, MaintenanceRow } from '../store/types'
 import { fromLocal, LOCAL_TIME_ZONE, toLocal } from '../local-time'
 
 /** The zone every recurrence is read in. Vietnam is UTC+7 without DST since 1975; Intl decides anyway. */
@@ -244,8 +242,14 @@ function fromRow(row: MaintenanceRow): MaintenanceWindow {
 }
 
 /** Every stored window (past ones too), oldest first. */
-export function listMaintenance(store: Store): MaintenanceWindow[] {
-  return store.db.select().from(maintenance).orderBy(asc(maintenance.id)).all().map(fromRow)
+export function listMaintenance(repos: Pick<AlertingRepos, 'maintenance'>): MaintenanceWindow[] {
+  return repos.maintenance.list().map(fromRow)
+}
+
+/** What creating a window checks its scope against (the Store is one). */
+export interface MaintenanceInventory {
+  listCommunes(): Array<{ code: string; districtCluster: string }>
+  getTarget(id: string): object | undefined
 }
 
 /**
@@ -253,7 +257,7 @@ export function listMaintenance(store: Store): MaintenanceWindow[] {
  * commune, cluster and target of the scope exists. Nothing is written when a check fails.
  * @throws AppError E_VALIDATION with path `endsAt` or `scope.{communes,clusters,targets}.<i>`
  */
-export function createMaintenance(store: Store, input: MaintenanceInput): MaintenanceWindow {
+export function createMaintenance(store: Pick<AlertingRepos, 'maintenance'> & MaintenanceInventory, input: MaintenanceInput): MaintenanceWindow {
   const startsAt = Date.parse(input.startsAt)
   const endsAt = Date.parse(input.endsAt)
   if (!(endsAt > startsAt)) throw new AppError('E_VALIDATION', 'endsAt must be after startsAt', [{ path: 'endsAt', message: 'must be after startsAt' }])
@@ -272,18 +276,14 @@ export function createMaintenance(store: Store, input: MaintenanceInput): Mainte
   })
   const first = issues[0]
   if (first) throw new AppError('E_VALIDATION', `${first.path}: ${first.message}`, issues)
-  const row = store.db
-    .insert(maintenance)
-    .values({
-      scope: { communes: input.scope.communes, clusters: input.scope.clusters, targets: input.scope.targets },
-      startsAt,
-      endsAt,
-      recurrence: input.recurrence,
-      reason: input.reason,
-      createdBy: input.createdBy,
-    })
-    .returning()
-    .get()
+  const row = store.maintenance.create({
+    scope: { communes: input.scope.communes, clusters: input.scope.clusters, targets: input.scope.targets },
+    startsAt,
+    endsAt,
+    recurrence: input.recurrence,
+    reason: input.reason,
+    createdBy: input.createdBy,
+  })
   return fromRow(row)
 }
 
@@ -293,8 +293,8 @@ export function createMaintenance(store: Store, input: MaintenanceInput): Mainte
  * @returns the deleted window
  * @throws AppError E_NOT_FOUND when no window has this id
  */
-export function deleteMaintenance(store: Store, id: number): MaintenanceWindow {
-  const row = store.db.delete(maintenance).where(eq(maintenance.id, id)).returning().get()
+export function deleteMaintenance(repos: Pick<AlertingRepos, 'maintenance'>, id: number): MaintenanceWindow {
+  const row = repos.maintenance.delete(id)
   if (!row) throw new AppError('E_NOT_FOUND', `no maintenance window ${id}`)
   return fromRow(row)
 }

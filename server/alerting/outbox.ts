@@ -8,12 +8,10 @@
  * repeats that one message; webhooks carry `webhook-id` so receivers can drop it.
  * @module
  */
-import { and, asc, eq, lte, inArray } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { ChannelConfig, Language } from '../../protocol'
 import type { AlertingConfig } from '../config'
-import { outbox, type OutboxRow } from '../store/schema'
-import type { Store } from '../store/store'
+import type { AlertingRepos, NewOutboxMessage, OutboxRow } from '../store/types'
 import { digestOf } from './messages'
 import { NotifierError, type CredentialStore, type Notifier, type OutgoingMessage, type SendOutcome } from './notifier'
 
@@ -33,7 +31,8 @@ export interface Destination {
 }
 
 export interface OutboxDeps {
-  store: Store
+  /** The rows, and the channels' delivery health each attempt updates. */
+  repos: Pick<AlertingRepos, 'outbox' | 'channels'>
   config: AlertingConfig
   log: Logger
   now: () => number
@@ -63,9 +62,12 @@ interface Budget {
   pausedUntil: number
 }
 
-/** Creates the outbox over the store. */
+/** Most rows one delivery round reads: a backlog drains over rounds, not in one long read. */
+const ROUND_ROWS = 500
+
+/** Creates the outbox over its repository. */
 export function createOutbox(deps: OutboxDeps) {
-  const { store, config, log, now } = deps
+  const { repos, config, log, now } = deps
   const budgets = new Map<string, Budget>()
   let current: Promise<number> | undefined
 
@@ -93,27 +95,17 @@ export function createOutbox(deps: OutboxDeps) {
    * @returns true when the row is new
    */
   function enqueue(input: EnqueueInput): boolean {
-    const r = store.sqlite
-      .prepare(
-        `INSERT OR IGNORE INTO outbox (idempotency_key, destination, channel_type, group_name, channel_index, message, incident_ids, status, attempts, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`,
-      )
-      .run(
-        input.idempotencyKey,
-        `${input.groupName}#${input.channelIndex}`,
-        input.channel.type,
-        input.groupName,
-        input.channelIndex,
-        JSON.stringify(input.message),
-        JSON.stringify(input.incidentIds),
-        now(),
-        now(),
-      )
-    return r.changes > 0
-  }
-
-  function due(): OutboxRow[] {
-    return store.db.select().from(outbox).where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now()))).orderBy(asc(outbox.id)).limit(500).all()
+    return repos.outbox.enqueue({
+      idempotencyKey: input.idempotencyKey,
+      destination: `${input.groupName}#${input.channelIndex}`,
+      channelType: input.channel.type,
+      groupName: input.groupName,
+      channelIndex: input.channelIndex,
+      message: JSON.stringify(input.message),
+      incidentIds: input.incidentIds,
+      nextAttemptAt: now(),
+      createdAt: now(),
+    })
   }
 
   /** Replaces the pending rows of one destination by a single digest row. */
@@ -122,45 +114,36 @@ export function createOutbox(deps: OutboxDeps) {
     if (!first || rows.length < 2) return first
     const messages = rows.map((r) => JSON.parse(r.message) as OutgoingMessage)
     const key = `digest:${rows.map((r) => r.id).join(',')}`
-    const digest = digestOf(messages, language, key)
-    return store.transaction(() => {
-      const inserted = store.db
-        .insert(outbox)
-        .values({
-          idempotencyKey: key,
-          destination: first.destination,
-          channelType: first.channelType,
-          groupName: first.groupName,
-          channelIndex: first.channelIndex,
-          message: JSON.stringify(digest),
-          incidentIds: [...new Set(rows.flatMap((r) => r.incidentIds))],
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: now(),
-          createdAt: now(),
-        })
-        .returning()
-        .get()
-      store.db.update(outbox).set({ status: 'collapsed', collapsedInto: inserted.id }).where(inArray(outbox.id, rows.map((r) => r.id))).run()
-      for (const r of rows) deps.onOutcome(r, 'collapsed')
-      return inserted
-    })
+    const digest: NewOutboxMessage = {
+      idempotencyKey: key,
+      destination: first.destination,
+      channelType: first.channelType,
+      groupName: first.groupName,
+      channelIndex: first.channelIndex,
+      message: JSON.stringify(digestOf(messages, language, key)),
+      incidentIds: [...new Set(rows.flatMap((r) => r.incidentIds))],
+      nextAttemptAt: now(),
+      createdAt: now(),
+    }
+    const inserted = repos.outbox.collapse(rows.map((r) => r.id), digest)
+    for (const r of rows) deps.onOutcome(r, 'collapsed')
+    return inserted
   }
 
   function markDead(row: OutboxRow, attempts: number, error: string): void {
-    store.db.update(outbox).set({ status: 'dead', attempts, lastError: error }).where(eq(outbox.id, row.id)).run()
+    repos.outbox.markDead(row.id, attempts, error)
     deps.onOutcome(row, 'dead', error)
   }
 
   async function attempt(row: OutboxRow, dest: Destination, budget: Budget): Promise<void> {
     const message = JSON.parse(row.message) as OutgoingMessage
     const signal = AbortSignal.timeout(config.sendTimeoutSeconds * 1000)
-    const channels = store.channels
+    const channels = repos.channels
     try {
       const outcome = await dest.notifier.send(message, { signal, fetch: deps.fetch, log, now, credentials: dest.credentials })
       // Only accepted messages spend the provider's budget; refused connections do not.
       budget.tokens -= 1
-      store.db.update(outbox).set({ status: 'sent', sentAt: now(), attempts: row.attempts + 1, lastError: null }).where(eq(outbox.id, row.id)).run()
+      repos.outbox.markSent(row.id, now(), row.attempts + 1)
       channels.recordSuccess(dest.groupId, dest.channelIndex, dest.configHash, now())
       deps.onOutcome(row, 'sent')
       if (outcome.channelUpdate) deps.onChannelUpdate(dest, outcome.channelUpdate)
@@ -188,7 +171,7 @@ export function createOutbox(deps: OutboxDeps) {
       }
       const wait = Math.max(backoff(attempts), (err.retryAfterSeconds ?? 0) * 1000)
       channels.recordFailure(dest.groupId, dest.channelIndex, dest.configHash, { ...failure, nextRetryAt: now() + wait })
-      store.db.update(outbox).set({ attempts, lastError: err.message, nextAttemptAt: now() + wait }).where(eq(outbox.id, row.id)).run()
+      repos.outbox.scheduleRetry(row.id, attempts, err.message, now() + wait)
       deps.onOutcome(row, 'retry', err.message)
     }
   }
@@ -197,8 +180,7 @@ export function createOutbox(deps: OutboxDeps) {
   const surfaced = new Set<number>()
   function surfaceOverdue(): void {
     const limit = now() - config.overdueSeconds * 1000
-    const rows = store.db.select().from(outbox).where(and(eq(outbox.status, 'pending'), lte(outbox.createdAt, limit))).limit(500).all()
-    for (const row of rows) {
+    for (const row of repos.outbox.pendingCreatedBy(limit, ROUND_ROWS)) {
       if (surfaced.has(row.id)) continue
       surfaced.add(row.id)
       log.warn({ destination: row.destination, ageSeconds: Math.round((now() - row.createdAt) / 1000), err: row.lastError }, 'notification overdue: still not delivered')
@@ -208,8 +190,7 @@ export function createOutbox(deps: OutboxDeps) {
 
   /** Pending messages per destination (`group#index`): how many, and since when the oldest waits. */
   function pendingByDestination(): Map<string, { pending: number; oldestAt: number }> {
-    const rows = store.sqlite.prepare("SELECT destination, count(*) AS n, min(created_at) AS oldest FROM outbox WHERE status = 'pending' GROUP BY destination").all() as Array<{ destination: string; n: number; oldest: number }>
-    return new Map(rows.map((r) => [r.destination, { pending: r.n, oldestAt: r.oldest }]))
+    return repos.outbox.pendingByDestination()
   }
 
   /**
@@ -228,7 +209,7 @@ export function createOutbox(deps: OutboxDeps) {
     surfaceOverdue()
     {
       const byDest = new Map<string, OutboxRow[]>()
-      for (const row of due()) {
+      for (const row of repos.outbox.due(now(), ROUND_ROWS)) {
         const list = byDest.get(row.destination) ?? []
         list.push(row)
         byDest.set(row.destination, list)
@@ -239,8 +220,7 @@ export function createOutbox(deps: OutboxDeps) {
         const dest = deps.destination(first.groupName, first.channelIndex)
         if (!dest) {
           for (const r of rows) {
-            store.db.update(outbox).set({ status: 'dead', lastError: 'destination no longer configured' }).where(eq(outbox.id, r.id)).run()
-            deps.onOutcome(r, 'dead', 'destination no longer configured')
+            markDead(r, r.attempts, 'destination no longer configured')
           }
           continue
         }
@@ -280,10 +260,7 @@ export function createOutbox(deps: OutboxDeps) {
 
   /** Counts by status (tests, metrics). */
   function counts(): Record<OutboxRow['status'], number> {
-    const rows = store.sqlite.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as Array<{ status: OutboxRow['status']; n: number }>
-    const out: Record<OutboxRow['status'], number> = { pending: 0, sent: 0, dead: 0, collapsed: 0 }
-    for (const r of rows) out[r.status] = r.n
-    return out
+    return repos.outbox.counts()
   }
 
   return { enqueue, deliverDue, counts, pendingByDestination }

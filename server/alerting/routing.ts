@@ -3,8 +3,7 @@
  * @module
  */
 import { SEVERITY_RANK, SupportGroupInput, type ChannelConfig, type EscalationStep, type Language, type Severity } from '../../protocol'
-import { supportGroups, type SupportGroupRow } from '../store/schema'
-import type { Store } from '../store/store'
+import type { AlertingRepos, SupportGroupRow } from '../store/types'
 
 /** A support group as the dispatcher uses it. */
 export interface RouteGroup {
@@ -50,15 +49,11 @@ export function routeGroupOf(row: SupportGroupRow): RouteGroup | undefined {
 }
 
 /** Every support group that parses. */
-export function loadRouteGroups(store: Store): RouteGroup[] {
-  return store.db
-    .select()
-    .from(supportGroups)
-    .all()
-    .flatMap((r) => {
-      const g = routeGroupOf(r)
-      return g ? [g] : []
-    })
+export function loadRouteGroups(repos: Pick<AlertingRepos, 'supportGroups'>): RouteGroup[] {
+  return repos.supportGroups.list().flatMap((r) => {
+    const g = routeGroupOf(r)
+    return g ? [g] : []
+  })
 }
 
 /**

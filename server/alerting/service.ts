@@ -9,8 +9,8 @@ import { ChannelErrorCode, type ChannelConfig, type ChannelHealth, type ChannelT
 import type { ServerConfig } from '../config'
 import type { AlertChannelFact } from '../metrics'
 import type { StateEngine } from '../state/engine'
-import type { OutboxRow } from '../store/schema'
 import type { Store } from '../store/store'
+import type { AlertingRepos, OutboxRow } from '../store/types'
 import { evaluateAlerts } from './alerts'
 import { createDispatcher } from './dispatcher'
 import { createExternalAlerts } from './external'
@@ -23,8 +23,20 @@ import { loadRouteGroups, type RouteGroup } from './routing'
 import { findSilence, listSilences, type Silence } from './silences'
 import { AppError } from '../errors'
 
+/**
+ * What alerting reads and writes: its own state (the Store's SQLite repositories, or in-memory
+ * ones in tests) and, of the rest, the little of the inventory it routes by and the audit log.
+ * The Store is one.
+ */
+export interface AlertingStore extends AlertingRepos {
+  listTargets(): Array<{ id: string; communeCode: string; parents: string[] }>
+  listCommunes(): Array<{ code: string; name: string; districtCluster: string }>
+  getCommune(code: string): { name: string; districtCluster: string } | undefined
+  audit: Store['audit']
+}
+
 export interface AlertingDeps {
-  store: Store
+  store: AlertingStore
   engine: StateEngine
   config: ServerConfig
   log: Logger
@@ -64,7 +76,7 @@ export function createAlerting(deps: AlertingDeps) {
   }
 
   const outbox = createOutbox({
-    store,
+    repos: store,
     config: config.alerting,
     log,
     now,
@@ -121,7 +133,7 @@ export function createAlerting(deps: AlertingDeps) {
     const next = { ...channel, [update.field]: update.value } as ChannelConfig
     const channels = g.channels.map((c, i) => (i === channelIndex ? next : c))
     store.transaction(() => {
-      store.setGroupChannels(groupId, channels)
+      store.supportGroups.setChannels(groupId, channels)
       const health = store.channels.get(groupId, channelIndex, channelConfigHash(channel))
       if (health) store.channels.recordSuccess(groupId, channelIndex, channelConfigHash(next), now())
       store.audit('xanh', 'channel-update', 'group', String(groupId), { channel: channelIndex, field: update.field, before, after: update.value, reason: update.reason })
@@ -217,7 +229,7 @@ export function createAlerting(deps: AlertingDeps) {
   }
 
   const dispatcher = createDispatcher({
-    store,
+    repos: store,
     incidents,
     outbox,
     config: config.alerting,

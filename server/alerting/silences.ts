@@ -18,11 +18,9 @@
  * what remains (a long alternation of literals) is linear in practice.
  * @module
  */
-import { asc, eq } from 'drizzle-orm'
 import type { Matcher, SilenceInput } from '../../protocol'
 import { AppError } from '../errors'
-import { silences, type SilenceRow } from '../store/schema'
-import type { Store } from '../store/store'
+import type { AlertingRepos, SilenceRow } from '../store/types'
 
 /** Longest regex value accepted in a matcher (characters). */
 export const MAX_REGEX_LENGTH = 512
@@ -180,8 +178,8 @@ function fromRow(row: SilenceRow): Silence {
 }
 
 /** Every stored silence (expired ones too), oldest first. */
-export function listSilences(store: Store): Silence[] {
-  return store.db.select().from(silences).orderBy(asc(silences.id)).all().map(fromRow)
+export function listSilences(repos: Pick<AlertingRepos, 'silences'>): Silence[] {
+  return repos.silences.list().map(fromRow)
 }
 
 /**
@@ -189,18 +187,13 @@ export function listSilences(store: Store): Silence[] {
  * the future, every matcher compiles. Nothing is written when a check fails.
  * @throws AppError E_VALIDATION with path `endsAt` or `matchers.<i>.value`
  */
-export function createSilence(store: Store, input: SilenceInput, now: number): Silence {
+export function createSilence(repos: Pick<AlertingRepos, 'silences'>, input: SilenceInput, now: number): Silence {
   const startsAt = Date.parse(input.startsAt)
   const endsAt = Date.parse(input.endsAt)
   if (!(endsAt > startsAt)) throw new AppError('E_VALIDATION', 'endsAt must be after startsAt', [{ path: 'endsAt', message: 'must be after startsAt' }])
   if (!(endsAt > now)) throw new AppError('E_VALIDATION', 'endsAt must be in the future', [{ path: 'endsAt', message: 'must be in the future' }])
   compileMatchers(input.matchers)
-  const row = store.db
-    .insert(silences)
-    .values({ matchers: input.matchers, startsAt, endsAt, createdBy: input.createdBy, comment: input.comment })
-    .returning()
-    .get()
-  return fromRow(row)
+  return fromRow(repos.silences.create({ matchers: input.matchers, startsAt, endsAt, createdBy: input.createdBy, comment: input.comment }))
 }
 
 /**
@@ -208,12 +201,12 @@ export function createSilence(store: Store, input: SilenceInput, now: number): S
  * startsAt = endsAt = now (it never becomes active); an expired one is left as it is.
  * @throws AppError E_NOT_FOUND when no silence has this id
  */
-export function expireSilence(store: Store, id: number, now: number): Silence {
-  const row = store.db.select().from(silences).where(eq(silences.id, id)).get()
+export function expireSilence(repos: Pick<AlertingRepos, 'silences'>, id: number, now: number): Silence {
+  const row = repos.silences.get(id)
   if (!row) throw new AppError('E_NOT_FOUND', `no silence ${id}`)
   const state = silenceState(row, now)
   if (state === 'expired') return fromRow(row)
   const set = state === 'pending' ? { startsAt: now, endsAt: now } : { endsAt: now }
-  const updated = store.db.update(silences).set(set).where(eq(silences.id, id)).returning().get()
+  const updated = repos.silences.setTimes(id, set)
   return fromRow(updated ?? row)
 }

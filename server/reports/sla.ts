@@ -11,11 +11,9 @@
  * Availability = up / (up + down): unknown and maintenance time are reported, never counted.
  * @module
  */
-import { and, gte, lt } from 'drizzle-orm'
 import type { Meaning, SlaClusterRow, SlaCommuneRow, SlaFigures, SlaMinutes, SlaReport, State } from '../../protocol'
 import { CSV_DIALECTS, csvDecimal, writeCsv, type CsvDialect } from '../inventory/csv'
 import { createMaintenanceIndex, listMaintenance, type MaintenanceWindow } from '../alerting/maintenance'
-import { incidents } from '../store/schema'
 import type { Store } from '../store/store'
 import { fromLocal, LOCAL_TIME_ZONE, zoneOffsetMs } from '../local-time'
 
@@ -181,14 +179,7 @@ export function buildSlaReport(store: Store, month: string, now: number, provinc
 
   const communes = store.listCommunes()
   const integrals = integrateCommunes(store, from, to)
-  const incidentCounts = new Map<string, number>()
-  for (const row of store.db
-    .select({ communeCode: incidents.communeCode })
-    .from(incidents)
-    .where(and(gte(incidents.openedAt, from), lt(incidents.openedAt, to)))
-    .all()) {
-    if (row.communeCode !== null) incidentCounts.set(row.communeCode, (incidentCounts.get(row.communeCode) ?? 0) + 1)
-  }
+  const incidentCounts = store.incidents.countOpenedByCommune(from, to)
 
   const communeRows: SlaCommuneRow[] = []
   for (const c of communes) {

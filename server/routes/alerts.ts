@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto'
-import { eq } from 'drizzle-orm'
 import { Hono, type Context, type Next } from 'hono'
 import { z } from 'zod'
 import { AckInput, ExternalAlertBatch, SupportGroupInput, ZaloBotChatsInput, type ChannelConfig, type ChannelHealth, type GroupTestAnswer } from '../../protocol'
@@ -10,7 +9,7 @@ import { AppError } from '../errors'
 import { NotifierError } from '../alerting/notifier'
 import { validateChannel } from '../alerting/notifiers/index'
 import { listZaloBotChats } from '../alerting/notifiers/zalo'
-import { supportGroups, type SupportGroupRow } from '../store/schema'
+import type { SupportGroupRow, SupportGroupValues } from '../store/types'
 
 const LIMITS = { maxBodyBytes: 4 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024 }
 const ListQuery = z.strictObject({
@@ -62,7 +61,7 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       const problem = validateChannel(ch)
       return problem ? [{ path: `channels.${i}`, message: problem }] : []
     })
-    const groupNames = new Set(store.db.select({ name: supportGroups.name }).from(supportGroups).all().map((g) => g.name))
+    const groupNames = new Set(store.supportGroups.list().map((g) => g.name))
     groupNames.add(input.name)
     input.escalation.forEach((s, i) => {
       if (!groupNames.has(s.group)) issues.push({ path: `escalation.${i}.group`, message: `no support group named ${s.group}` })
@@ -70,7 +69,7 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
     const first = issues[0]
     if (first) throw new AppError('E_VALIDATION', `${first.path}: ${first.message}`, issues)
   }
-  const rowValues = (g: z.infer<typeof SupportGroupInput>) => ({
+  const rowValues = (g: z.infer<typeof SupportGroupInput>): SupportGroupValues => ({
     name: g.name,
     channels: g.channels as unknown[],
     communes: g.communes,
@@ -101,14 +100,14 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       store.audit(c.get('actor'), 'ack', 'incident', String(view.id), { comment: input.comment })
       return c.json(view)
     })
-    .get('/groups', admin, (c) => c.json({ groups: store.db.select().from(supportGroups).all().map((r) => groupView(r, alerting.channelHealth(r.id))) }))
+    .get('/groups', admin, (c) => c.json({ groups: store.supportGroups.list().map((r) => groupView(r, alerting.channelHealth(r.id))) }))
     .post('/groups', admin, async (c) => {
       const input = await parse(c, SupportGroupInput)
       checkChannels(input)
-      if (store.db.select().from(supportGroups).where(eq(supportGroups.name, input.name)).get()) {
+      if (store.supportGroups.getByName(input.name)) {
         throw new AppError('E_CONFLICT', `a support group named ${input.name} exists`, [{ path: 'name', message: 'already exists' }])
       }
-      const row = store.db.insert(supportGroups).values(rowValues(input)).returning().get()
+      const row = store.supportGroups.create(rowValues(input))
       changed(c, 'create', String(row.id), { after: groupView(row, []) })
       return c.json(groupView(row, alerting.channelHealth(row.id)), 201)
     })
@@ -116,17 +115,17 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
       const id = Number(c.req.param('id'))
       const input = await parse(c, SupportGroupInput)
       checkChannels(input)
-      const prev = store.db.select().from(supportGroups).where(eq(supportGroups.id, id)).get()
-      const row = store.db.update(supportGroups).set(rowValues(input)).where(eq(supportGroups.id, id)).returning().get()
+      const prev = store.supportGroups.get(id)
+      const row = store.supportGroups.update(id, rowValues(input))
       if (!row) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
       changed(c, 'update', String(id), { before: prev ? groupView(prev, []) : undefined, after: groupView(row, []) })
       return c.json(groupView(row, alerting.channelHealth(id)))
     })
     .delete('/groups/:id{[0-9]+}', admin, (c) => {
       const id = Number(c.req.param('id'))
-      const prev = store.db.select().from(supportGroups).where(eq(supportGroups.id, id)).get()
-      if (store.db.delete(supportGroups).where(eq(supportGroups.id, id)).run().changes === 0) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
-      changed(c, 'delete', String(id), { before: prev ? groupView(prev, []) : undefined })
+      const prev = store.supportGroups.delete(id)
+      if (!prev) throw new AppError('E_NOT_FOUND', `no support group ${id}`)
+      changed(c, 'delete', String(id), { before: groupView(prev, []) })
       return c.body(null, 204)
     })
     .post('/groups/:id{[0-9]+}/test', admin, async (c) => {
@@ -139,7 +138,7 @@ export function alertRoutes(deps: AppDeps): { v1: Hono<AppEnv>; v2: Hono<AppEnv>
     .post('/groups/:id{[0-9]+}/channels/:index{[0-9]+}/enable', admin, (c) => {
       const id = Number(c.req.param('id'))
       const index = Number(c.req.param('index'))
-      const row = store.db.select().from(supportGroups).where(eq(supportGroups.id, id)).get()
+      const row = store.supportGroups.get(id)
       if (!row || index >= (row.channels as unknown[]).length) throw new AppError('E_NOT_FOUND', `no channel ${index} in support group ${id}`)
       const was = alerting.enableChannel(id, index)
       store.audit(c.get('actor'), 'channel-enable', 'group', String(id), { channel: index, wasDisabled: was })

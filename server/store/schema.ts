@@ -431,6 +431,8 @@ export type MaintenanceRow = typeof maintenance.$inferSelect
 export type SilenceRow = typeof silences.$inferSelect
 export type IncidentRow = typeof incidents.$inferSelect
 export type OutboxRow = typeof outbox.$inferSelect
+export type IncidentEventRow = typeof incidentEvents.$inferSelect
+export type NotificationLogRow = typeof notificationLog.$inferSelect
 export type ChannelStateRow = typeof channelState.$inferSelect
 export type StateLogRow = typeof stateLog.$inferSelect
 

@@ -29,11 +29,17 @@ import { LegacyMigration } from './results/legacy-migration'
 import { createSettingsRepo, type SettingsRepo } from './settings'
 import { createStateLogRepo, type StateLogRepo } from './state-log'
 import { createDatabaseAdmin, type DatabaseAdmin } from './stats'
+import type { AlertingRepos } from './alerting-repos'
+import { createIncidentRepo, type IncidentRepo } from './incidents-repo'
+import { createMaintenanceRepo, type MaintenanceRepo } from './maintenance-repo'
+import { createNotificationLogRepo, type NotificationLogRepo } from './notification-log-repo'
+import { createOutboxRepo, type OutboxRepo } from './outbox-repo'
+import { createSilenceRepo, type SilenceRepo } from './silences-repo'
+import { createSupportGroupRepo, type SupportGroupRepo } from './support-groups-repo'
 import {
   communes,
   coverageGaps,
   probes,
-  supportGroups,
   targets,
   type CommuneRow,
   type CoverageGapRow,
@@ -145,7 +151,7 @@ export interface StoreOptions {
 }
 
 /** Everything the server persists, over one open database. */
-export class Store {
+export class Store implements AlertingRepos {
   private readonly seriesIdStmt: Database.Statement
   private readonly oldestHourStmt: Database.Statement
   private readonly rollupStmt: Record<'5m' | '1h', Database.Statement>
@@ -164,6 +170,19 @@ export class Store {
   readonly users: UserRepo
   /** The audit log (written by {@link Store.audit}). */
   readonly auditLog: AuditRepo
+  // ---- alerting state (see ./alerting-repos.ts) ----
+  /** Incidents and their timelines. */
+  readonly incidents: IncidentRepo
+  /** Notifications waiting for, or done with, delivery. */
+  readonly outbox: OutboxRepo
+  /** What each receiver and group was last told. */
+  readonly notificationLog: NotificationLogRepo
+  /** Ad-hoc silences. */
+  readonly silences: SilenceRepo
+  /** Scheduled maintenance windows. */
+  readonly maintenance: MaintenanceRepo
+  /** Support groups and their channel configs. */
+  readonly supportGroups: SupportGroupRepo
   /**
    * The role and address of whoever causes the current write (the HTTP layer sets this to read
    * its per-request context); null outside a request (CLI, demo, the server's own actions).
@@ -205,6 +224,12 @@ export class Store {
     this.channels = createChannelStateRepo(db)
     this.users = createUserRepo(db)
     this.auditLog = createAuditRepo(db)
+    this.incidents = createIncidentRepo(db)
+    this.outbox = createOutboxRepo(db)
+    this.notificationLog = createNotificationLogRepo(db)
+    this.silences = createSilenceRepo(db)
+    this.maintenance = createMaintenanceRepo(db)
+    this.supportGroups = createSupportGroupRepo(db)
     let rollups: Rollups | undefined
     this.results = new SqliteResultStore(sqlite, { windowMs: retention.chunkMinutes * 60_000, foldedUpTo: () => rollups?.position ?? 0 })
     rollups = new Rollups(
@@ -227,13 +252,6 @@ export class Store {
     this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
     this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
     this.targetsVersionStmt = sqlite.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u, count(*) - count(probe_id) AS z FROM targets')
-  }
-
-  // ---- support groups ----
-
-  /** Replaces a group's channel configs (a provider moved a destination); validated by the caller. */
-  setGroupChannels(groupId: number, channels: readonly unknown[]): void {
-    this.db.update(supportGroups).set({ channels: [...channels] }).where(eq(supportGroups.id, groupId)).run()
   }
 
   // ---- settings ----

@@ -9,7 +9,6 @@ import { SlaReport, type CheckResult, type SlaFigures } from '../../protocol'
 import { createMaintenance } from '../../server/alerting/maintenance'
 import { parseCsv, stripBom } from '../../server/inventory/csv'
 import { monthOf, monthRange } from '../../server/reports/sla'
-import { incidents } from '../../server/store/schema'
 import { commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
 
 const MIN = 60_000
@@ -96,10 +95,9 @@ describe('SLA from a known state log', () => {
       createdBy: 'test',
     })
     const incident = (at: string): void => {
-      t.opened.db
-        .insert(incidents)
-        .values({ key: `k${at}`, alertname: 'CommuneLineDown', state: 'resolved', severity: 'critical', targetId: 'a-line', communeCode: 'A', labels: {}, annotations: {}, summary: 'down', openedAt: local(at) })
-        .run()
+      const { incidents } = t.runtime.store
+      const row = incidents.open({ key: `k${at}`, alertname: 'CommuneLineDown', severity: 'critical', targetId: 'a-line', communeCode: 'A', labels: {}, annotations: {}, summary: 'down', affectedCommunes: 0, flapping: false, openedAt: local(at) })
+      incidents.resolve(row.id, local(at) + 60_000)
     }
     incident('2026-10-31T23:59:00') // October: not counted
     incident('2026-11-03T08:00:30')

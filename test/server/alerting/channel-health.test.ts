@@ -13,7 +13,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GroupTestAnswer } from '../../../protocol'
-import { supportGroups } from '../../../server/store/schema'
 import { listenFake, json, type FakeHttp } from '../../helpers/fake-http'
 import { startFakeTelegram, telegram429, type FakeTelegram } from '../../helpers/fake-telegram'
 import { startFakeZaloOa, type FakeZaloOa } from '../../helpers/fake-zalo'
@@ -51,25 +50,20 @@ beforeEach(async () => {
     configYaml: 'alerting:\n  groupWaitSeconds: 0\n  overdueSeconds: 600\n  backoffBaseSeconds: 30\n',
   })
   const { hashPassword } = await import('../../../server/auth')
-  const { users } = await import('../../../server/store/schema')
-  s.runtime.store.db.insert(users).values({ username: 'admin', passwordHash: hashPassword('mat-khau-quan-tri-vien'), role: 'admin' }).run()
-  groupId = s.runtime.store.db
-    .insert(supportGroups)
-    .values({
-      name: 'Tổ hỗ trợ Kỳ Sơn',
-      channels: [
-        { type: 'telegram', baseUrl: tg.url, botToken: TG_TOKEN, chatId: OLD_CHAT },
-        { type: 'zalo', mode: 'oa', baseUrl: oa.url, oauthBaseUrl: oa.url, token: 'at-config', groupId: GROUP, appId: APP_ID, secretKey: SECRET_KEY, refreshToken: 'rt-config' },
-        { type: 'zalo', mode: 'oa', baseUrl: oa2.url, token: 'at-static-oa2', userId: '8412345678901234567' },
-        { type: 'webhook', url: `${gone.url}/hook` },
-        { type: 'webhook', url: `${broken.url}/hook` },
-      ],
-      communes: [],
-      clusters: ['Cụm Kỳ Sơn'],
-      escalation: [],
-    })
-    .returning()
-    .get().id
+  s.runtime.store.users.create({ username: 'admin', displayName: '', passwordHash: hashPassword('mat-khau-quan-tri-vien'), role: 'admin' }, s.clock.now)
+  groupId = s.runtime.store.supportGroups.create({
+    name: 'Tổ hỗ trợ Kỳ Sơn',
+    channels: [
+      { type: 'telegram', baseUrl: tg.url, botToken: TG_TOKEN, chatId: OLD_CHAT },
+      { type: 'zalo', mode: 'oa', baseUrl: oa.url, oauthBaseUrl: oa.url, token: 'at-config', groupId: GROUP, appId: APP_ID, secretKey: SECRET_KEY, refreshToken: 'rt-config' },
+      { type: 'zalo', mode: 'oa', baseUrl: oa2.url, token: 'at-static-oa2', userId: '8412345678901234567' },
+      { type: 'webhook', url: `${gone.url}/hook` },
+      { type: 'webhook', url: `${broken.url}/hook` },
+    ],
+    communes: [],
+    clusters: ['Cụm Kỳ Sơn'],
+    escalation: [],
+  }).id
   s.runtime.reloadInventory()
 })
 
@@ -104,7 +98,7 @@ describe('channel health through the whole runtime', () => {
     // Telegram: the supergroup got it; the config now holds the new chat id, audited as Xanh's doing.
     expect(tg.sent.map((m) => m.chat_id)).toEqual([NEW_CHAT])
     expect(tg.sent[0]?.visible).toContain('Xã Mường Lống')
-    const channels = s.runtime.store.db.select().from(supportGroups).all()[0]?.channels as Array<Record<string, unknown>>
+    const channels = s.runtime.store.supportGroups.list()[0]?.channels as Array<Record<string, unknown>>
     expect(channels[0]?.chatId).toBe(NEW_CHAT)
     const audit = s.runtime.store.sqlite.prepare("SELECT actor, action, detail FROM audit_log WHERE action = 'channel-update'").all() as Array<{ actor: string; detail: string }>
     expect(audit).toHaveLength(1)

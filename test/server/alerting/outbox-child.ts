@@ -8,7 +8,6 @@ import pino from 'pino'
 import { loadServerConfig } from '../../../server/config'
 import { createServerRuntime } from '../../../server/runtime'
 import { openDatabase } from '../../../server/store/db'
-import { supportGroups } from '../../../server/store/schema'
 
 const [mode, dataDir, url] = process.argv.slice(2) as [string, string, string]
 const opened = openDatabase(join(dataDir, 'xanh.db'))
@@ -18,7 +17,7 @@ const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), op
 const { outbox } = runtime.alerting
 
 if (mode === 'enqueue') {
-  runtime.store.db.insert(supportGroups).values({ name: 'NOC', channels: [{ type: 'webhook', url }], communes: [], clusters: [], escalation: [] }).run()
+  runtime.store.supportGroups.create({ name: 'NOC', channels: [{ type: 'webhook', url }], communes: [], clusters: [], escalation: [] })
   runtime.alerting.reload()
   for (let i = 0; i < 50; i++) {
     outbox.enqueue({

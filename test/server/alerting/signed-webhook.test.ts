@@ -15,7 +15,6 @@ import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAgent, type Agent } from '../../../probes/agent'
-import { supportGroups } from '../../../server/store/schema'
 import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
 
 const KEY = Buffer.from('tinh-nghe-an-webhook-key-2026-12!')
@@ -84,10 +83,7 @@ describe('a signed webhook reaches a Vietnamese-named group when a real target o
       ...udpTarget('ml-line', 'KS-ML', 'line', { kind: 'tcp', name: 'Cáp quang Mường Lống', host: '127.0.0.1', port: (line.address() as AddressInfo).port, intervalSeconds: 1, timeoutSeconds: 0.5, options: {} }),
       probeId: s.probeId,
     })
-    s.runtime.store.db
-      .insert(supportGroups)
-      .values({ name: 'Tổ hỗ trợ Kỳ Sơn', channels: [{ type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/xanh`, secret: SECRET }], communes: [], clusters: ['Cụm Kỳ Sơn'], escalation: [] })
-      .run()
+    s.runtime.store.supportGroups.create({ name: 'Tổ hỗ trợ Kỳ Sơn', channels: [{ type: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/xanh`, secret: SECRET }], communes: [], clusters: ['Cụm Kỳ Sơn'], escalation: [] })
     s.runtime.reloadInventory()
     http = await new Promise<Server>((resolve) => {
       const srv = serve({ fetch: s.runtime.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(srv as Server))
@@ -125,8 +121,10 @@ describe('a signed webhook reaches a Vietnamese-named group when a real target o
     expect(body).toMatchObject({ version: '4', status: 'firing', receiver: 'Tổ hỗ trợ Kỳ Sơn' })
     expect(body.groupLabels.cluster).toBe('Cụm Kỳ Sơn')
     expect(body.alerts[0]?.labels).toMatchObject({ commune: 'Xã Mường Lống', cluster: 'Cụm Kỳ Sơn', commune_code: 'KS-ML' })
-    // Delivered, not pending: the outbox row is sent and the channel healthy.
-    const health = s.runtime.alerting.channelHealth(s.runtime.store.db.select().from(supportGroups).get()?.id ?? 0)
+    // Delivered, not pending: the outbox row is sent and the channel healthy. The receiver
+    // records the request before it answers, so the row turns sent a moment after.
+    await until('the outbox row sent', () => s.runtime.alerting.outbox.counts().sent > 0, 5_000)
+    const health = s.runtime.alerting.channelHealth(s.runtime.store.supportGroups.list()[0]?.id ?? 0)
     expect(health[0]).toMatchObject({ status: 'ok', consecutiveFailures: 0, pending: 0 })
   })
 })

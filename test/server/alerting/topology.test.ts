@@ -6,7 +6,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
 import { startRecordServer, type RecordServer } from '../../helpers/record-server'
-import { supportGroups } from '../../../server/store/schema'
 
 let s: TestServer
 let hook: RecordServer
@@ -20,10 +19,7 @@ beforeEach(async () => {
     ...Array.from({ length: N }, (_, i) => udpTarget(`c${i}-line`, `C${i}`, 'line', { parents: ['core-uplink'] })),
   ]
   s = makeTestServer({ communes, targets })
-  s.runtime.store.db
-    .insert(supportGroups)
-    .values({ name: 'NOC tỉnh', channels: [{ type: 'webhook', url: `${hook.url}/hook` }], communes: [], clusters: [], escalation: [] })
-    .run()
+  s.runtime.store.supportGroups.create({ name: 'NOC tỉnh', channels: [{ type: 'webhook', url: `${hook.url}/hook` }], communes: [], clusters: [], escalation: [] })
   s.runtime.reloadInventory()
 })
 afterEach(async () => {

@@ -6,7 +6,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
 import { startRecordServer, type RecordServer } from '../../helpers/record-server'
-import { supportGroups } from '../../../server/store/schema'
 import { createMaintenance } from '../../../server/alerting/maintenance'
 import { createSilence } from '../../../server/alerting/silences'
 
@@ -27,7 +26,7 @@ async function scenario(pattern: string, setup: Setup = 'plain', then = pattern.
     targets: [udpTarget('core', 'CORE', 'uplink'), udpTarget('line', 'C1', 'line', { parents: ['core'] })],
   })
   const srv = s
-  srv.runtime.store.db.insert(supportGroups).values({ name: 'NOC', channels: [{ type: 'webhook', url: `${hook.url}/h` }], communes: [], clusters: [], escalation: [] }).run()
+  srv.runtime.store.supportGroups.create({ name: 'NOC', channels: [{ type: 'webhook', url: `${hook.url}/h` }], communes: [], clusters: [], escalation: [] })
   if (setup === 'maintenance') {
     createMaintenance(srv.runtime.store, {
       scope: { communes: [], clusters: [], targets: ['core'] },

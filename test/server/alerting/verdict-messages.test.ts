@@ -7,7 +7,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
 import { startRecordServer, type RecordServer } from '../../helpers/record-server'
-import { supportGroups } from '../../../server/store/schema'
 
 let s: TestServer
 let hook: RecordServer
@@ -24,10 +23,7 @@ beforeEach(async () => {
       udpTarget('ml-h323', 'KS-ML', 'mcu', { kind: 'h323', port: 1720, name: 'Điểm cầu Mường Lống (H.323)', intervalSeconds: 15, parents: ['ml-line'], options: {} }),
     ],
   })
-  s.runtime.store.db
-    .insert(supportGroups)
-    .values({ name: 'Tổ hỗ trợ Kỳ Sơn', channels: [{ type: 'webhook', url: `${hook.url}/hook` }], communes: [], clusters: ['Cụm Kỳ Sơn'], escalation: [] })
-    .run()
+  s.runtime.store.supportGroups.create({ name: 'Tổ hỗ trợ Kỳ Sơn', channels: [{ type: 'webhook', url: `${hook.url}/hook` }], communes: [], clusters: ['Cụm Kỳ Sơn'], escalation: [] })
   s.runtime.reloadInventory()
 })
 afterEach(async () => {

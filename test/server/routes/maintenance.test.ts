@@ -5,7 +5,6 @@ import { accessGate } from '../../../server/access'
 import { AppError } from '../../../server/errors'
 import { maintenanceRoutes } from '../../../server/routes/maintenance'
 import { ensureFirstAdmin, hashPassword } from '../../../server/auth'
-import { users } from '../../../server/store/schema'
 import { commune, makeTestServer, udpTarget, type TestServer } from '../../helpers/server'
 
 let s: TestServer
@@ -27,13 +26,8 @@ beforeEach(() => {
     targets: [udpTarget('hub-uplink', 'C2', 'uplink'), udpTarget('c1-line', 'C1', 'line', { parents: ['hub-uplink'] })],
   })
   ensureFirstAdmin(s.runtime.store, PASSWORD)
-  s.runtime.store.db
-    .insert(users)
-    .values([
-      { username: 'trucca', passwordHash: OPERATOR_HASH, role: 'operator' },
-      { username: 'xem', passwordHash: VIEWER_HASH, role: 'viewer' },
-    ])
-    .run()
+  s.runtime.store.users.create({ username: 'trucca', displayName: '', passwordHash: OPERATOR_HASH, role: 'operator' }, s.clock.now)
+  s.runtime.store.users.create({ username: 'xem', displayName: '', passwordHash: VIEWER_HASH, role: 'viewer' }, s.clock.now)
   // The routes over the test runtime's store, with a spy for the engine signal and the app's error mapping.
   signals = 0
   app = new Hono<AppEnv>()

@@ -5,7 +5,6 @@ import { accessGate } from '../../../server/access'
 import { AppError } from '../../../server/errors'
 import { silenceRoutes } from '../../../server/routes/silences'
 import { ensureFirstAdmin, hashPassword } from '../../../server/auth'
-import { users } from '../../../server/store/schema'
 import { makeTestServer, type TestServer } from '../../helpers/server'
 
 let s: TestServer
@@ -23,13 +22,8 @@ const VIEWER_HASH = hashPassword('viewer-password')
 beforeEach(() => {
   s = makeTestServer() // clock: 2026-11-24T03:00:00Z = 10:00 local
   ensureFirstAdmin(s.runtime.store, PASSWORD)
-  s.runtime.store.db
-    .insert(users)
-    .values([
-      { username: 'trucca', passwordHash: OPERATOR_HASH, role: 'operator' },
-      { username: 'xem', passwordHash: VIEWER_HASH, role: 'viewer' },
-    ])
-    .run()
+  s.runtime.store.users.create({ username: 'trucca', displayName: '', passwordHash: OPERATOR_HASH, role: 'operator' }, s.clock.now)
+  s.runtime.store.users.create({ username: 'xem', displayName: '', passwordHash: VIEWER_HASH, role: 'viewer' }, s.clock.now)
   // The routes over the test runtime's store, with a spy for the engine signal and the app's error mapping.
   signals = 0
   app = new Hono<AppEnv>()
