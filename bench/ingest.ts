@@ -1,102 +1,320 @@
 /**
- * Ingest throughput: Xanh's full ingest path (HTTP handler via app.request, JSON parse, zod,
- * idempotent insert, state engine) against a raw better-sqlite3 prepared insert into the same
- * schema, measured in the same run on tables pre-filled to the same size.
+ * Ingest over real HTTP (issue 14): a load client in its own process posts gzip'd 500-result
+ * batches over keep-alive connections to the server (node-server, the full route: auth, gunzip,
+ * JSON, zod, scope, clock check, store, state engine) whose database already holds `stored`
+ * results; against it, in the same run, the compact raw anchor of issue 14 —
+ * `(target_id INTEGER, ts INTEGER, ok, rtt, loss, jitter)` + index on (target_id, ts), same
+ * pragmas, pre-filled to the same size — inserting the same number of rows in 500-row
+ * transactions. Also: p99 batch latency, the server's CPU per 1,000 results and RSS, and a
+ * replay of already stored batches at that size (must store nothing twice).
  */
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { serve } from '@hono/node-server'
+import Database from 'better-sqlite3'
 import pino from 'pino'
+import type { CheckResult, ResultBatch } from '../protocol'
 import { loadServerConfig } from '../server/config'
 import { createServerRuntime } from '../server/runtime'
 import { openDatabase } from '../server/store/db'
-import type { CheckResult } from '../protocol'
+import { rng, sample } from './data'
 
 const BATCH = 500
+const INTERVAL_MS = 15_000
+const KIND = ['udp_echo', 'udp_echo', 'icmp'] as const
+const ROLE = ['line', 'mcu', 'line'] as const
 
-function makeResults(n: number, targets: string[], t0: number): CheckResult[] {
-  return Array.from({ length: n }, (_, i) => ({
-    id: randomUUID(),
-    targetId: targets[i % targets.length] as string,
-    kind: 'udp_echo' as const,
-    observedAt: new Date(t0 + i).toISOString(),
-    durationSeconds: 2.5,
-    ok: true,
-    measurements: { rtt_median_seconds: 0.012, rtt_min_seconds: 0.01, rtt_max_seconds: 0.02, sent: 50, received: 50, loss_ratio: 0, jitter_seconds: 0.001 },
-  }))
+export interface IngestOptions {
+  /** Results already stored before the timed run (both sides). */
+  stored: number
+  /** Timed batches of 500. */
+  batches: number
+  /** Live targets (3 per commune). */
+  targets: number
+  /** Batches in flight. */
+  concurrency: number
+  /** Progress lines on stderr. */
+  progress?: (line: string) => void
 }
 
-function prefill(sqlite: ReturnType<typeof openDatabase>['sqlite'], rows: number): void {
-  const stmt = sqlite.prepare(
-    'INSERT INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const m = JSON.stringify({ rtt_median_seconds: 0.012, sent: 50, received: 50 })
-  const tx = sqlite.transaction((from: number, n: number) => {
-    for (let i = from; i < from + n; i++) stmt.run(randomUUID(), `t${i % 1000}`, 'p', 1_700_000_000_000 + i, 1_700_000_000_000 + i, 2500, 1, null, m)
-  })
-  for (let done = 0; done < rows; done += 10_000) tx(done, Math.min(10_000, rows - done))
+export interface IngestFigures {
+  anchorRowsPerSecond: number
+  xanhResultsPerSecond: number
+  ratio: number
+  p50Ms: number
+  p99Ms: number
+  cpuMsPer1000: number
+  rssMb: number
+  replay: { accepted: number; duplicates: number }
+  errors: number
 }
 
-/** Runs the benchmark; returns a printable summary. */
-export async function benchIngest(opts: { prefillRows: number; batches: number }): Promise<string[]> {
-  const out: string[] = []
-  // Reference: raw prepared insert, same schema, same pre-filled size.
-  const dirA = mkdtempSync(join(tmpdir(), 'xanh-bench-'))
-  const a = openDatabase(join(dirA, 'xanh.db'))
-  prefill(a.sqlite, opts.prefillRows)
-  const stmt = a.sqlite.prepare(
-    'INSERT OR IGNORE INTO results (id, target_id, probe_id, observed_at, received_at, duration_ms, ok, error, measurements) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const targets = Array.from({ length: 1000 }, (_, i) => `bench-${i}`)
-  const rawBatches = Array.from({ length: opts.batches }, (_, b) => makeResults(BATCH, targets, Date.now() + b * BATCH))
-  const rawTx = a.sqlite.transaction((rs: CheckResult[]) => {
-    for (const r of rs) stmt.run(r.id, r.targetId, 'p', Date.parse(r.observedAt), Date.now(), r.durationSeconds * 1000, 1, null, JSON.stringify(r.measurements))
-  })
-  let t = performance.now()
-  for (const b of rawBatches) rawTx(b)
-  const rawSeconds = (performance.now() - t) / 1000
-  const rawRate = (opts.batches * BATCH) / rawSeconds
-  a.sqlite.close()
-  rmSync(dirA, { recursive: true, force: true })
+const targetId = (i: number): string => `xa-${Math.floor(i / 3)}-${ROLE[i % 3] as string}-${i % 3}`
 
-  // Xanh: the ingest route end to end (no socket: app.request), same pre-filled size.
-  const dirB = mkdtempSync(join(tmpdir(), 'xanh-bench-'))
-  const b = openDatabase(join(dirB, 'xanh.db'))
-  prefill(b.sqlite, opts.prefillRows)
-  const runtime = createServerRuntime({ config: loadServerConfig({ XANH_DATA_DIR: dirB }), log: pino({ level: 'silent' }), opened: b })
-  runtime.store.upsertCommune({ code: 'B', name: 'Bench', kind: 'xa', districtCluster: '', lat: 19, lon: 105, contractedMbps: 100, priority: 0, notes: '' })
-  const { probe, token } = runtime.store.createProbe('bench', '')
-  for (const id of targets)
-    runtime.store.upsertTarget({ id, communeCode: 'B', kind: 'udp_echo', host: '127.0.0.1', role: 'line', parents: [], options: {}, probeId: probe.id, enabled: true })
+/** A server runtime over a new database in `dir` with `targets` targets (3 per commune) of one probe. */
+function prepareServer(dir: string, targets: number) {
+  const opened = openDatabase(join(dir, 'xanh.db'))
+  const config = loadServerConfig({ XANH_DATA_DIR: dir, XANH_LOG_LEVEL: 'silent' })
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened })
+  const store = runtime.store
+  const { probe, token } = store.createProbe('Trạm đo tỉnh', 'Vinh')
+  store.transaction(() => {
+    for (let c = 0; c * 3 < targets; c++) {
+    store.upsertCommune({ code: `X${c}`, name: `Xã ${c}`, kind: 'xa', districtCluster: '', lat: 19, lon: 105, contractedMbps: 100, priority: 0, notes: '' })
+    }
+    for (let i = 0; i < targets; i++) {
+    store.upsertTarget({ id: targetId(i), communeCode: `X${Math.floor(i / 3)}`, kind: KIND[i % 3] as 'udp_echo' | 'icmp', host: '127.0.0.1', role: ROLE[i % 3] as 'line' | 'mcu', parents: [], options: {}, probeId: probe.id, enabled: true })
+    }
+  })
   runtime.reloadInventory()
-  // Observed in the past, oldest batch first: ingest refuses results dated ahead of its clock.
-  const bodies = Array.from({ length: opts.batches }, (_, i) =>
-    JSON.stringify({ protocolVersion: 1, probeId: probe.id, sentAt: new Date().toISOString(), results: makeResults(BATCH, targets, Date.now() - (opts.batches - i) * BATCH) }),
-  )
-  const latencies: number[] = []
-  t = performance.now()
-  for (const body of bodies) {
-    const s = performance.now()
-    const res = await runtime.app.request('/api/v1/ingest', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body,
-    })
-    if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`)
-    latencies.push(performance.now() - s)
-  }
-  const xanhSeconds = (performance.now() - t) / 1000
-  const xanhRate = (opts.batches * BATCH) / xanhSeconds
-  latencies.sort((x, y) => x - y)
-  const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? 0
-  await runtime.hub.close()
-  b.sqlite.close()
-  rmSync(dirB, { recursive: true, force: true })
+  return { opened, config, runtime, probe, token }
+}
 
-  out.push(`ingest @ ${opts.prefillRows.toLocaleString('en')} stored rows, ${opts.batches} batches × ${BATCH} results`)
-  out.push(`  raw better-sqlite3 prepared insert : ${Math.round(rawRate).toLocaleString('en')} rows/s`)
-  out.push(`  Xanh ingest route (end to end)     : ${Math.round(xanhRate).toLocaleString('en')} results/s, p99 batch ${p99.toFixed(1)} ms`)
-  out.push(`  ratio Xanh / raw                   : ${(xanhRate / rawRate).toFixed(2)} (target ≥ 0.50; p99 target < 250 ms)`)
-  return out
+/** Starts node-server on a free loopback port. */
+async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: Server; url: string }> {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
+    ;(s as Server).once('error', reject)
+  })
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+/** Runs the load client (its own process) and parses its answer. */
+function runClient(args: string[]): Promise<{ ok: number; errors: number; statuses: Record<string, number>; latenciesMs: number[]; seconds: number }> {
+  const client = fileURLToPath(new URL('./ingest-client.mjs', import.meta.url))
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [client, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let text = ''
+    child.stdout.on('data', (d: Buffer) => (text += d.toString('utf8')))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(text) as Awaited<ReturnType<typeof runClient>>) : reject(new Error(`load client exited ${String(code)}`))))
+  })
+}
+
+/** Appends a gzip'd body with its length prefix (the client's file format). */
+function frame(json: string): Buffer[] {
+  const gz = gzipSync(json)
+  const len = Buffer.alloc(4)
+  len.writeUInt32BE(gz.length)
+  return [len, gz]
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN
+}
+
+/** The anchor: pre-fill, then the timed insert of `rows` rows in 500-row transactions. */
+function runAnchor(file: string, stored: number, targets: number, rows: number, t0: number): number {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('cache_size = -32000')
+  db.exec('CREATE TABLE r (target_id INTEGER, ts INTEGER, ok INTEGER, rtt REAL, loss REAL, jitter REAL); CREATE INDEX r_tt ON r (target_id, ts)')
+  const ins = db.prepare('INSERT INTO r VALUES (?, ?, ?, ?, ?, ?)')
+  const r = rng(41)
+  let n = 0
+  const fill = db.transaction((count: number) => {
+    for (let k = 0; k < count; k++, n++) {
+      const i = n % targets
+      const s = sample(i % 3, r)
+      ins.run(i, t0 + Math.floor(n / targets) * INTERVAL_MS + i, s.ok ? 1 : 0, s.measurements.rtt_median_seconds ?? null, s.measurements.loss_ratio ?? null, s.measurements.jitter_seconds ?? null)
+    }
+  })
+  while (n < stored) fill(Math.min(BATCH * 20, stored - n))
+  const started = performance.now()
+  const end = n + rows
+  while (n < end) fill(Math.min(BATCH, end - n))
+  const seconds = (performance.now() - started) / 1000
+  db.close()
+  return rows / seconds
+}
+
+/** Runs the benchmark; returns printable lines and the figures. */
+export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[]; figures: IngestFigures }> {
+  const say = opts.progress ?? ((): void => undefined)
+  const dir = mkdtempSync(join(tmpdir(), 'xanh-bench-ingest-'))
+  try {
+    const now = Date.now()
+    const live = opts.batches * BATCH
+    // Stored history ends an hour ago; the live batches come after it, up to a minute ago.
+    const rounds = Math.ceil(opts.stored / opts.targets)
+    const t0 = now - 3_600_000 - rounds * INTERVAL_MS
+
+    say(`ingest: anchor, pre-filling ${opts.stored.toLocaleString('en')} rows`)
+    const anchorRate = runAnchor(join(dir, 'anchor.db'), opts.stored, opts.targets, live, t0)
+
+    say(`ingest: Xanh, pre-filling ${opts.stored.toLocaleString('en')} results`)
+    const { opened, config, runtime, probe, token } = prepareServer(dir, opts.targets)
+    const store = runtime.store
+    const r = rng(14)
+    let written = 0
+    const perWindow = store.results.windowMs / INTERVAL_MS
+    for (let round = 0; written < opts.stored; round += perWindow) {
+      const items: Parameters<typeof store.results.writeSealed>[0][number][] = []
+      for (let k = round; k < round + perWindow && written < opts.stored; k++) {
+        for (let i = 0; i < opts.targets && written < opts.stored; i++, written++) {
+          const s = sample(i % 3, r)
+          items.push({ targetId: targetId(i), probeId: probe.id, record: { ts: t0 + k * INTERVAL_MS + i, ok: s.ok, durationMs: s.durationMs, error: s.error, measurements: s.measurements } })
+        }
+      }
+      store.transaction(() => store.results.writeSealed(items))
+      if (round % (perWindow * 40) === 0) say(`ingest: ${written.toLocaleString('en')} results stored`)
+    }
+
+    // The live batches, gzip'd up front (the client only sends).
+    const liveStart = now - 60_000 - Math.ceil(live / opts.targets) * INTERVAL_MS
+    const parts: Buffer[] = []
+    const firstBatches: string[] = []
+    for (let b = 0; b < opts.batches; b++) {
+      const results: CheckResult[] = []
+      for (let j = 0; j < BATCH; j++) {
+        const n = b * BATCH + j
+        const i = n % opts.targets
+        const s = sample(i % 3, r)
+        results.push({
+          id: randomUUID(),
+          targetId: targetId(i),
+          kind: KIND[i % 3] as 'udp_echo' | 'icmp',
+          observedAt: new Date(liveStart + Math.floor(n / opts.targets) * INTERVAL_MS + i).toISOString(),
+          durationSeconds: s.durationMs / 1000,
+          ok: s.ok,
+          ...(s.error !== null ? { error: s.error } : {}),
+          measurements: s.measurements,
+        })
+      }
+      const body: ResultBatch = { protocolVersion: 1, probeId: probe.id, sentAt: new Date(now).toISOString(), results }
+      const json = JSON.stringify(body)
+      if (b < 5) firstBatches.push(json)
+      parts.push(...frame(json))
+    }
+    const bodiesFile = join(dir, 'bodies.bin')
+    writeFileSync(bodiesFile, Buffer.concat(parts))
+
+    const { server, url } = await listen(runtime.app.fetch)
+    // The storage jobs run as main.ts runs them: fold + seal every rollupEverySeconds.
+    const job = setInterval(() => void runtime.storage.fold(), config.retention.rollupEverySeconds * 1000)
+    say(`ingest: posting ${opts.batches} batches × ${BATCH} over HTTP, ${opts.concurrency} in flight`)
+    const cpu0 = process.cpuUsage()
+    let rssPeak = process.memoryUsage().rss
+    const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100)
+    const run = await runClient([url, token, bodiesFile, String(opts.concurrency)])
+    const cpu = process.cpuUsage(cpu0)
+    clearInterval(rssTimer)
+    if (run.errors > 0) throw new Error(`ingest answered errors: ${JSON.stringify(run.statuses)}`)
+
+    // Replay at that size: the first five batches again, as a spool after an outage would.
+    let replay = { accepted: 0, duplicates: 0 }
+    for (const json of firstBatches) {
+      const res = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: json })
+      const body = (await res.json()) as { accepted: number; duplicates: number }
+      replay = { accepted: replay.accepted + body.accepted, duplicates: replay.duplicates + body.duplicates }
+    }
+    clearInterval(job)
+    const stored = store.countResults()
+    if (replay.accepted !== 0 || stored !== opts.stored + live) throw new Error(`replay stored something twice or lost results: ${JSON.stringify(replay)}, ${stored} stored`)
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await runtime.close()
+    opened.sqlite.close()
+
+    const rate = live / run.seconds
+    const figures: IngestFigures = {
+      anchorRowsPerSecond: anchorRate,
+      xanhResultsPerSecond: rate,
+      ratio: rate / anchorRate,
+      p50Ms: pct(run.latenciesMs, 0.5),
+      p99Ms: pct(run.latenciesMs, 0.99),
+      cpuMsPer1000: ((cpu.user + cpu.system) / 1000 / live) * 1000,
+      rssMb: rssPeak / 2 ** 20,
+      replay,
+      errors: run.errors,
+    }
+    const lines = [
+      `ingest over HTTP @ ${opts.stored.toLocaleString('en')} stored results, ${opts.targets.toLocaleString('en')} targets, ${opts.batches} batches × ${BATCH} (gzip, keep-alive, ${opts.concurrency} in flight)`,
+      `  compact raw anchor insert (500-row tx) : ${Math.round(anchorRate).toLocaleString('en')} rows/s`,
+      `  Xanh ingest over HTTP (end to end)     : ${Math.round(rate).toLocaleString('en')} results/s, batch p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`,
+      `  ratio Xanh / anchor                    : ${figures.ratio.toFixed(2)} (target ≥ 2; p99 target < 100 ms)`,
+      `  server CPU                             : ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results; peak RSS ${figures.rssMb.toFixed(0)} MiB`,
+      `  replay of 5 stored batches             : ${replay.accepted} accepted, ${replay.duplicates} duplicates (${stored.toLocaleString('en')} results stored)`,
+    ]
+    return { lines, figures }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * National load (issue 14, done-when 3): 3,321 communes × 3 targets, each reporting every 15 s
+ * (≈ 664 results/s), posted over HTTP in 500-result batches at that pace for `minutes`; the
+ * server's RSS sampled throughout, with the storage jobs running as in main.ts.
+ */
+export async function benchNational(opts: { targets: number; minutes: number; progress?: (line: string) => void }): Promise<string[]> {
+  const say = opts.progress ?? ((): void => undefined)
+  const dir = mkdtempSync(join(tmpdir(), 'xanh-bench-national-'))
+  try {
+    const { opened, config, runtime, token, probe } = prepareServer(dir, opts.targets)
+    const rate = opts.targets / (INTERVAL_MS / 1000)
+    const total = Math.floor(rate * opts.minutes * 60)
+    const batches = Math.ceil(total / BATCH)
+    const paceMs = (BATCH / rate) * 1000
+    const start = Date.now() + 20_000
+    const r = rng(3321)
+    const parts: Buffer[] = []
+    for (let b = 0; b < batches; b++) {
+      const results: CheckResult[] = []
+      for (let n = b * BATCH; n < Math.min(total, (b + 1) * BATCH); n++) {
+        const i = n % opts.targets
+        const s = sample(i % 3, r)
+        results.push({
+          id: randomUUID(),
+          targetId: targetId(i),
+          kind: KIND[i % 3] as 'udp_echo' | 'icmp',
+          observedAt: new Date(start + (n / rate) * 1000).toISOString(),
+          durationSeconds: s.durationMs / 1000,
+          ok: s.ok,
+          ...(s.error !== null ? { error: s.error } : {}),
+          measurements: s.measurements,
+        })
+      }
+      parts.push(...frame(JSON.stringify({ protocolVersion: 1, probeId: probe.id, sentAt: new Date(start + (b + 1) * paceMs).toISOString(), results })))
+    }
+    const bodiesFile = join(dir, 'bodies.bin')
+    writeFileSync(bodiesFile, Buffer.concat(parts))
+    parts.length = 0
+    const { server, url } = await listen(runtime.app.fetch)
+    const job = setInterval(() => void runtime.storage.fold(), config.retention.rollupEverySeconds * 1000)
+    const samples: number[] = []
+    const rssTimer = setInterval(() => {
+      samples.push(process.memoryUsage().rss)
+      if (samples.length % 600 === 0) say(`national: ${(samples.length / 10).toFixed(0)} s, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`)
+    }, 100)
+    say(`national: ${opts.targets.toLocaleString('en')} targets every 15 s (${rate.toFixed(0)} results/s), ${batches} batches over ${opts.minutes} min`)
+    const cpu0 = process.cpuUsage()
+    const run = await runClient([url, token, bodiesFile, '4', String(start + paceMs), String(paceMs)])
+    const cpu = process.cpuUsage(cpu0)
+    clearInterval(rssTimer)
+    clearInterval(job)
+    const endRss = process.memoryUsage().rss
+    const stored = runtime.store.countResults()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    await runtime.close()
+    opened.sqlite.close()
+    if (run.errors > 0) throw new Error(`national load answered errors: ${JSON.stringify(run.statuses)}`)
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(0)
+    return [
+      `national load: ${opts.targets.toLocaleString('en')} live targets, ${rate.toFixed(0)} results/s for ${opts.minutes} min over HTTP (${total.toLocaleString('en')} results, ${stored.toLocaleString('en')} stored)`,
+      `  server RSS after ${opts.minutes} min : ${mib(endRss)} MiB (peak ${mib(Math.max(...samples, endRss))} MiB; target < 200 MB)`,
+      `  batch latency             : p50 ${pct(run.latenciesMs, 0.5).toFixed(1)} ms, p99 ${pct(run.latenciesMs, 0.99).toFixed(1)} ms`,
+      `  server CPU                : ${(((cpu.user + cpu.system) / 1000 / total) * 1000).toFixed(1)} ms per 1,000 results`,
+    ]
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

@@ -1,19 +1,19 @@
 /**
  * `npm run bench`: every benchmark, printing ratios against references measured in the same
  * run. Sizes are bounded for a 2-core machine; raise them with env (BENCH_PREFILL_ROWS,
- * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history|storage` runs one of them.
+ * BENCH_ICMP_TARGETS, …). `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history|storage|national` runs one of them.
  */
 import { cpus, totalmem } from 'node:os'
 import { benchDashboard } from './dashboard'
 import { benchIcmp } from './icmp'
-import { benchIngest } from './ingest'
+import { benchIngest, benchNational } from './ingest'
 import { benchMetrics } from './metrics'
 import { benchOverviewHistory } from './overview-history'
 import { benchSeries } from './series'
 import { benchStorage } from './storage'
 
 const only = process.env.BENCH_ONLY
-const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history', 'storage']
+const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history', 'storage', 'national']
 if (only !== undefined && !known.includes(only)) {
   console.error(`BENCH_ONLY must be one of ${known.join(', ')} (got ${JSON.stringify(only)})`)
   process.exit(2)
@@ -31,9 +31,14 @@ if (wants('icmp')) {
   for (const line of lines) console.log(line)
 }
 if (wants('ingest')) {
-  const prefillRows = Number(process.env.BENCH_PREFILL_ROWS ?? 1_000_000)
-  const batches = Number(process.env.BENCH_BATCHES ?? 200)
-  for (const line of await benchIngest({ prefillRows, batches })) console.log(line)
+  const { lines } = await benchIngest({
+    stored: Number(process.env.BENCH_STORED_RESULTS ?? 10_000_000),
+    batches: Number(process.env.BENCH_BATCHES ?? 400),
+    targets: Number(process.env.BENCH_TARGETS ?? 9_963),
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4),
+    progress: (l) => process.stderr.write(l + '\n'),
+  })
+  for (const line of lines) console.log(line)
 }
 if (wants('metrics')) {
   const targets = Number(process.env.BENCH_METRICS_TARGETS ?? 4240)
@@ -51,6 +56,10 @@ if (wants('storage')) {
   const results = Number(process.env.BENCH_STORAGE_RESULTS ?? 10_000_000)
   const targets = Number(process.env.BENCH_STORAGE_TARGETS ?? 9_963)
   for (const line of await benchStorage({ results, targets })) console.log(line)
+}
+if (wants('national')) {
+  const lines = await benchNational({ targets: Number(process.env.BENCH_TARGETS ?? 9_963), minutes: Number(process.env.BENCH_NATIONAL_MINUTES ?? 10), progress: (l) => process.stderr.write(l + '\n') })
+  for (const line of lines) console.log(line)
 }
 if (wants('history')) {
   for (const line of await benchOverviewHistory()) console.log(line)

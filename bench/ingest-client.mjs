@@ -1,0 +1,74 @@
+// Load client of bench/ingest.ts, run as its own process so the server's CPU is measured alone.
+// argv: url token bodiesFile concurrency [startAtMs paceMs]. The bodies file holds gzip'd batch
+// bodies, each prefixed by its length (uint32 BE). Sends each once over keep-alive connections,
+// at most `concurrency` in flight — as fast as answered, or, with a pace, body i not before
+// startAtMs + i × paceMs (a steady load) — and prints one JSON line:
+// { ok, errors, statuses, latenciesMs, seconds }.
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+
+const [url, token, file, concurrencyArg, startAtArg, paceArg] = process.argv.slice(2)
+const startAt = Number(startAtArg ?? 0)
+const pace = Number(paceArg ?? 0)
+const concurrency = Number(concurrencyArg)
+const raw = readFileSync(file)
+const bodies = []
+for (let o = 0; o < raw.length; ) {
+  const n = raw.readUInt32BE(o)
+  bodies.push(raw.subarray(o + 4, o + 4 + n))
+  o += 4 + n
+}
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+const target = new URL('/api/v1/ingest', url)
+const statuses = {}
+const latencies = []
+let errors = 0
+let next = 0
+
+function send(body) {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    const req = http.request(
+      target,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length, authorization: `Bearer ${token}` },
+        // A batch that takes longer than this counts as an error.
+        signal: AbortSignal.timeout(30_000),
+      },
+      (res) => {
+        const chunks = []
+        res.on('data', (c) => chunks.push(c))
+        res.on('end', () => {
+          latencies.push(performance.now() - started)
+          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1
+          if (res.statusCode !== 202) errors++
+          resolve(Buffer.concat(chunks).toString('utf8'))
+        })
+      },
+    )
+    req.on('error', () => {
+      errors++
+      resolve('')
+    })
+    req.end(body)
+  })
+}
+
+const answers = []
+async function lane() {
+  while (next < bodies.length) {
+    const i = next++
+    if (pace > 0) {
+      const wait = startAt + i * pace - Date.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    }
+    answers[i] = await send(bodies[i])
+  }
+}
+const t0 = performance.now()
+await Promise.all(Array.from({ length: concurrency }, lane))
+const seconds = (performance.now() - t0) / 1000
+agent.destroy()
+process.stdout.write(JSON.stringify({ ok: bodies.length - errors, errors, statuses, latenciesMs: latencies, seconds, firstAnswer: answers[0] }) + '\n')
