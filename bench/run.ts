@@ -45,8 +45,8 @@ if (wants('metrics')) {
   for (const line of await benchMetrics({ targets, runs: 7 })) console.log(line)
 }
 if (wants('series')) {
-  const targets = Number(process.env.BENCH_SERIES_TARGETS ?? 200)
-  for (const line of await benchSeries({ targets, days: 90, runs: 5 })) console.log(line)
+  const targets = Number(process.env.BENCH_SERIES_TARGETS ?? 50)
+  for (const line of await benchSeries({ targets, days: Number(process.env.BENCH_SERIES_DAYS ?? 366), runs: 5 })) console.log(line)
 }
 if (wants('dashboard')) {
   const runs = Number(process.env.BENCH_DASHBOARD_RUNS ?? 7)

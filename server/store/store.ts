@@ -21,7 +21,7 @@ import type { Db, OpenedDb } from './db'
 import { createChannelStateRepo, type ChannelStateRepo } from './channel-state'
 import { auditJson, createAuditRepo, type AuditContext, type AuditRepo } from './audit'
 import { createUserRepo, type UserRepo } from './users'
-import { ROLLUP_TABLE, Rollups, rollupFilter, type SeriesResolution } from './rollups'
+import { BUCKET_MS, ROLLUP_TABLE, Rollups, rollupFilter, type SeriesResolution } from './rollups'
 import { Retention, retentionCutoffs } from './retention'
 import { RetentionConfig } from '../config'
 import { SqliteResultStore, flushCursor, type FlushCursor, type InsertOutcome, type StoredResult } from './results/result-store'
@@ -155,6 +155,7 @@ export class Store implements AlertingRepos {
   private readonly seriesIdStmt: Database.Statement
   private readonly oldestHourStmt: Database.Statement
   private readonly rollupStmt: Record<'5m' | '1h', Database.Statement>
+  private readonly rollupGroupedStmt: Record<'5m' | '1h', Database.Statement>
   private readonly targetOwnersStmt: Database.Statement
   private readonly probeKindStmt: Database.Statement
   private readonly targetsVersionStmt: Database.Statement
@@ -249,6 +250,10 @@ export class Store implements AlertingRepos {
     this.seriesIdStmt = sqlite.prepare('SELECT id FROM rollup_series WHERE target_id = ? AND metric = ?').pluck()
     const rollupSql = (table: string): string => `SELECT t, n, sum FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? ORDER BY t`
     this.rollupStmt = { '5m': sqlite.prepare(rollupSql(ROLLUP_TABLE['5m'])).raw(), '1h': sqlite.prepare(rollupSql(ROLLUP_TABLE['1h'])).raw() }
+    // Bucket starts are ≥ the range start, so the cast floors: the step index of each row.
+    const groupedSql = (table: string): string =>
+      `SELECT CAST((t - ?) / ? AS INTEGER) AS s, sum(n), sum(sum) FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? GROUP BY s ORDER BY s`
+    this.rollupGroupedStmt = { '5m': sqlite.prepare(groupedSql(ROLLUP_TABLE['5m'])).raw(), '1h': sqlite.prepare(groupedSql(ROLLUP_TABLE['1h'])).raw() }
     this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
     this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
     this.targetsVersionStmt = sqlite.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u, count(*) - count(probe_id) AS z FROM targets')
@@ -324,12 +329,16 @@ export class Store implements AlertingRepos {
       }
     } else {
       const series = this.seriesIdStmt.get(targetId, metric) as number | undefined
-      const rows = series === undefined ? [] : (this.rollupStmt[resolution].all(series, Math.floor(fromMs / 1000), Math.ceil(toMs / 1000)) as Array<[number, number, number]>)
-      for (const [t, n, s] of rows) {
-        const b = Math.min(buckets - 1, Math.floor((t * 1000 - fromMs) / stepMs))
-        if (b < 0) continue
-        sum[b] = (sum[b] ?? 0) + s
-        count[b] = (count[b] ?? 0) + n
+      if (series !== undefined) {
+        // Steps wider than the bucket are summed by SQLite (one row per step, not per bucket).
+        const grouped = stepMs > BUCKET_MS[resolution]
+        const rows = (grouped ? this.rollupGroupedStmt[resolution].all(fromMs / 1000, stepMs / 1000, series, Math.floor(fromMs / 1000), Math.ceil(toMs / 1000)) : this.rollupStmt[resolution].all(series, Math.floor(fromMs / 1000), Math.ceil(toMs / 1000))) as Array<[number, number, number]>
+        for (const [t, n, s] of rows) {
+          const b = grouped ? Math.min(buckets - 1, t) : Math.min(buckets - 1, Math.floor((t * 1000 - fromMs) / stepMs))
+          if (b < 0) continue
+          sum[b] = (sum[b] ?? 0) + s
+          count[b] = (count[b] ?? 0) + n
+        }
       }
     }
     const points: Array<[number, number | null]> = []
