@@ -76,7 +76,7 @@ export async function benchStorage(opts: { results: number; targets: number }): 
     opened.sqlite.close()
     anchor.close()
 
-    out.push(`storage @ ${written.toLocaleString('en')} results, ${opts.targets.toLocaleString('en')} targets every 15 s (${(rounds * 15 / 86400).toFixed(1)} days)`)
+    out.push(`storage @ ${written.toLocaleString('en')} results, ${opts.targets.toLocaleString('en')} targets every 15 s (${((rounds * 15) / 3600).toFixed(1)} h)`)
     out.push(`  compact raw anchor (6 columns + index) : ${(anchorBytes / written).toFixed(1)} B/result (${(anchorBytes / 2 ** 20).toFixed(0)} MiB), insert ${Math.round(written / anchorSeconds).toLocaleString('en')} rows/s`)
     out.push(`  Xanh chunks (table + index, all fields): ${(xanhBytes / written).toFixed(1)} B/result (${(xanhBytes / 2 ** 20).toFixed(0)} MiB), sealed ${Math.round(written / xanhSeconds).toLocaleString('en')} results/s; dictionary ${(keyBytes / 1024).toFixed(0)} KiB`)
     out.push(`  ratio Xanh / anchor bytes               : ${(xanhBytes / anchorBytes).toFixed(2)} (target: ≤ 40 B/result); count() ${count === written ? 'exact' : `WRONG (${count})`} in ${countMs.toFixed(0)} ms`)
