@@ -21,7 +21,7 @@ import {
 import type { StateConfig, Thresholds } from '../config'
 import { flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
-import { toSample, windowFigures, type Sample, type WindowFigures } from './rules/index'
+import { insertSorted, medianOfSorted, removeSorted, toSample, type Sample, type WindowFigures } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
 
 export { flapRatio } from './flapping'
@@ -83,6 +83,11 @@ interface TargetRuntime {
   down: boolean
   /** Successful rounds in the window, oldest first. */
   window: Sample[]
+  /** The RTTs and the jitters of `window`, ascending: kept with it, so a median needs no sort. */
+  rtts: number[]
+  jitters: number[]
+  /** Defaults, then the commune's overrides, then the target's; null until the next evaluation after an inventory load. */
+  th: Thresholds | null
   /** The latest successful rounds (throughput targets only), oldest first. */
   recent: Sample[]
   figures: WindowFigures
@@ -110,7 +115,36 @@ interface TargetRuntime {
   /** Closed unknown (data gap) time since start, ms; the open gap is `now - gapSince`. */
   gapMs: number
   gapSince: number | null
+  /** What the published view showed when the evaluation numbered `key.epoch` began (see {@link StateEngine.evaluate}). */
+  key: PublishedKey
+  /** The evaluation whose topology pass already compared this target's view. */
+  topologyEpoch: number
 }
+
+/** The parts of a target's view whose change is published (compared field by field: no key strings per round). */
+interface PublishedKey {
+  epoch: number
+  state: State
+  reason: string | null
+  lastObservedAt: number | null
+  flapping: boolean
+  unreachable: boolean
+  awaitingParents: boolean
+  hasVerdict: boolean
+  value: number | null
+  threshold: number
+}
+
+/** A commune's targets, grouped once per inventory load. */
+interface CommuneGroups {
+  all: TargetRuntime[]
+  lines: TargetRuntime[]
+  mcus: TargetRuntime[]
+  /** Lines first, then the others: on equal severity the line is named as the cause. */
+  linesFirst: TargetRuntime[]
+}
+
+const NO_GROUPS: CommuneGroups = { all: [], lines: [], mcus: [], linesFirst: [] }
 
 interface CommuneRuntime {
   meta: CommuneMeta
@@ -118,7 +152,8 @@ interface CommuneRuntime {
   reason: string | null
   verdict: Verdict | null
   since: number | null
-  summaryKey: string
+  /** What the summary showed when last compared (JSON-equal values); null before the first evaluation. */
+  summaryValues: unknown[] | null
 }
 
 /**
@@ -168,6 +203,17 @@ const EMPTY_FIGURES: WindowFigures = { rttMedian: null, jitterMedian: null, sent
 /** Kinds whose rounds carry packets: their window figures are the line's RTT and loss. */
 const PACKET_KINDS: ReadonlySet<CheckKind> = new Set(['icmp', 'udp_echo'])
 
+/** A value as JSON.stringify writes it inside an array, to compare two summaries as their JSON would. */
+function jsonValue(v: unknown): unknown {
+  if (v === undefined) return null
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v)
+  return v
+}
+
+/** Whether two numbers print the same (`${a}` === `${b}`). */
+const sameText = (a: number | null, b: number | null): boolean => a === b || (a !== a && b !== b)
+
 /** Insert keeping `list` ordered by time (late replays arrive out of order). */
 function insertByTime(list: Sample[], s: Sample): void {
   let i = list.length
@@ -183,7 +229,11 @@ function insertByTime(list: Sample[], s: Sample): void {
 export class StateEngine {
   private readonly targets = new Map<string, TargetRuntime>()
   private readonly communes = new Map<string, CommuneRuntime>()
-  private readonly targetsByCommune = new Map<string, string[]>()
+  private readonly targetsByCommune = new Map<string, TargetRuntime[]>()
+  private readonly groupsByCommune = new Map<string, CommuneGroups>()
+  /** Targets with parents, in inventory order (the topology pass). */
+  private children: TargetRuntime[] = []
+  private epoch = 0
   private readonly dirtyTargets = new Set<string>()
   private readonly dirtyCommunes = new Set<string>()
   private readonly changedTargets = new Set<string>()
@@ -207,7 +257,7 @@ export class StateEngine {
       const existing = this.communes.get(c.code)
       if (existing) existing.meta = c
       else {
-        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryKey: '' })
+        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryValues: null })
         this.recordTransition('commune', c.code, 'unknown', this.now())
       }
       this.dirtyCommunes.add(c.code)
@@ -222,6 +272,7 @@ export class StateEngine {
         existing.meta = t
         existing.timeDependent = gradesWithTime(t)
         // Thresholds or the contracted rate may have changed: judge again.
+        existing.th = null
         existing.windowStale = true
       } else {
         const at = this.now()
@@ -237,6 +288,9 @@ export class StateEngine {
           failingSince: null,
           down: false,
           window: [],
+          rtts: [],
+          jitters: [],
+          th: null,
           recent: [],
           figures: EMPTY_FIGURES,
           verdicts: [],
@@ -258,13 +312,21 @@ export class StateEngine {
           gapMs: 0,
           // A target nobody has reported on yet is a data gap from the moment it is known.
           gapSince: at,
+          key: { epoch: -1, state: 'unknown', reason: null, lastObservedAt: null, flapping: false, unreachable: false, awaitingParents: false, hasVerdict: false, value: null, threshold: 0 },
+          topologyEpoch: -1,
         })
       }
       const list = this.targetsByCommune.get(t.communeCode) ?? []
-      list.push(t.id)
+      list.push(this.targets.get(t.id) as TargetRuntime)
       this.targetsByCommune.set(t.communeCode, list)
       this.dirtyTargets.add(t.id)
     }
+    this.groupsByCommune.clear()
+    for (const [code, all] of this.targetsByCommune) {
+      const lines = all.filter((t) => t.meta.role === 'line')
+      this.groupsByCommune.set(code, { all, lines, mcus: all.filter((t) => t.meta.role === 'mcu'), linesFirst: [...lines, ...all.filter((t) => t.meta.role !== 'line')] })
+    }
+    this.children = [...this.targets.values()].filter((rt) => rt.meta.parents.length > 0)
     this.evaluate()
   }
 
@@ -284,6 +346,8 @@ export class StateEngine {
       if (r.ok) {
         const sample = toSample(r.observedAt, m)
         insertByTime(rt.window, sample)
+        if (sample.rtt !== undefined) insertSorted(rt.rtts, sample.rtt)
+        if (sample.jitter !== undefined) insertSorted(rt.jitters, sample.jitter)
         if (rt.meta.kind === 'throughput') {
           insertByTime(rt.recent, sample)
           if (rt.recent.length > MAX_RECENT) rt.recent.shift()
@@ -327,8 +391,11 @@ export class StateEngine {
   }
 
   private thresholdsFor(rt: TargetRuntime): Thresholds {
-    const communeT = this.communes.get(rt.meta.communeCode)?.meta.thresholds
-    return { ...this.thresholds, ...(communeT ?? {}), ...(rt.meta.thresholds ?? {}) }
+    if (rt.th === null) {
+      const communeT = this.communes.get(rt.meta.communeCode)?.meta.thresholds
+      rt.th = { ...this.thresholds, ...(communeT ?? {}), ...(rt.meta.thresholds ?? {}) }
+    }
+    return rt.th
   }
 
   private contractedFor(rt: TargetRuntime): number {
@@ -344,8 +411,33 @@ export class StateEngine {
     let drop = 0
     while (drop < rt.window.length && (rt.window[drop] as Sample).t < horizon) drop++
     if (drop > 0) {
+      for (let i = 0; i < drop; i++) {
+        const s = rt.window[i] as Sample
+        if (s.rtt !== undefined) removeSorted(rt.rtts, s.rtt)
+        if (s.jitter !== undefined) removeSorted(rt.jitters, s.jitter)
+      }
       rt.window.splice(0, drop)
       rt.windowStale = true
+    }
+  }
+
+  /** The window's shared aggregates (what `windowFigures` computes), from the sorted RTTs and jitters. */
+  private figuresOf(rt: TargetRuntime): WindowFigures {
+    const window = rt.window
+    let sent = 0
+    let received = 0
+    for (let i = 0; i < window.length; i++) {
+      const s = window[i] as Sample
+      sent += s.sent
+      received += s.received
+    }
+    return {
+      rttMedian: medianOfSorted(rt.rtts),
+      jitterMedian: medianOfSorted(rt.jitters),
+      sent,
+      received,
+      lossRatio: sent > 0 ? Math.max(0, (sent - received) / sent) : null,
+      newestAt: window.length > 0 ? (window[window.length - 1] as Sample).t : null,
     }
   }
 
@@ -353,7 +445,7 @@ export class StateEngine {
     const th = this.thresholdsFor(rt)
     this.trimWindow(rt, th, now)
     if (rt.windowStale || rt.timeDependent) {
-      if (rt.windowStale) rt.figures = windowFigures(rt.window)
+      if (rt.windowStale) rt.figures = this.figuresOf(rt)
       rt.windowStale = false
       rt.verdicts = gradeTarget({
         kind: rt.meta.kind,
@@ -416,28 +508,55 @@ export class StateEngine {
     }
   }
 
-  /** A key of what the published view of a target shows, to tell whether it changed. */
-  private targetKey(rt: TargetRuntime): string {
+  /** Notes what the published view of a target shows now, as of evaluation `epoch`. */
+  private snapshot(rt: TargetRuntime, epoch: number): void {
+    const k = rt.key
     const v = rt.verdict
-    return `${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}|${rt.topology.unreachable}|${rt.topology.awaitingParents}|${v ? `${v.value}|${v.threshold}` : ''}`
+    k.epoch = epoch
+    k.state = rt.state
+    k.reason = rt.reason
+    k.lastObservedAt = rt.lastObservedAt
+    k.flapping = rt.flapping
+    k.unreachable = rt.topology.unreachable
+    k.awaitingParents = rt.topology.awaitingParents
+    k.hasVerdict = v !== null
+    k.value = v ? v.value : null
+    k.threshold = v ? v.threshold : 0
+  }
+
+  /** Whether the published view differs from the last {@link snapshot}. */
+  private viewChanged(rt: TargetRuntime): boolean {
+    const k = rt.key
+    const v = rt.verdict
+    return (
+      k.state !== rt.state ||
+      k.reason !== rt.reason ||
+      k.lastObservedAt !== rt.lastObservedAt ||
+      k.flapping !== rt.flapping ||
+      k.unreachable !== rt.topology.unreachable ||
+      k.awaitingParents !== rt.topology.awaitingParents ||
+      k.hasVerdict !== (v !== null) ||
+      (v !== null && (!sameText(k.value, v.value) || !sameText(k.threshold, v.threshold)))
+    )
   }
 
   private evaluate(): void {
     if (this.dirtyTargets.size === 0 && this.dirtyCommunes.size === 0) return
     const now = this.now()
-    const before = new Map<string, string>()
+    const epoch = ++this.epoch
+    const evaluated: TargetRuntime[] = []
     for (const id of this.dirtyTargets) {
       const rt = this.targets.get(id)
       if (!rt) continue
-      before.set(id, this.targetKey(rt))
+      this.snapshot(rt, epoch)
+      evaluated.push(rt)
       this.evaluateTarget(rt, now)
       this.dirtyCommunes.add(rt.meta.communeCode)
     }
     this.dirtyTargets.clear()
     // Topology needs every parent's fresh state, so it is a second pass over the children.
-    for (const rt of this.targets.values()) {
-      if (rt.meta.parents.length === 0) continue
-      const old = before.get(rt.meta.id) ?? this.targetKey(rt)
+    for (const rt of this.children) {
+      if (rt.key.epoch !== epoch) this.snapshot(rt, epoch)
       const parents = rt.meta.parents.flatMap((p) => {
         const pr = this.targets.get(p)
         return pr ? [{ state: pr.state, consecutiveFailures: pr.consecutiveFailures, lastObservedAt: pr.lastObservedAt, intervalSeconds: pr.meta.intervalSeconds }] : []
@@ -447,16 +566,13 @@ export class StateEngine {
       rt.unreachable = rt.topology.unreachable
       // Down behind its parents, now down on its own: its own outage (and incident) starts here.
       if (wasHeld && !rt.topology.held && rt.state === 'down') rt.since = now
-      if (this.targetKey(rt) !== old) {
+      if (this.viewChanged(rt)) {
         this.changedTargets.add(rt.meta.id)
         this.dirtyCommunes.add(rt.meta.communeCode)
       }
-      before.delete(rt.meta.id)
+      rt.topologyEpoch = epoch
     }
-    for (const [id, old] of before) {
-      const rt = this.targets.get(id)
-      if (rt && this.targetKey(rt) !== old) this.changedTargets.add(id)
-    }
+    for (const rt of evaluated) if (rt.topologyEpoch !== epoch && this.viewChanged(rt)) this.changedTargets.add(rt.meta.id)
     for (const code of this.dirtyCommunes) {
       const c = this.communes.get(code)
       if (!c) continue
@@ -465,17 +581,12 @@ export class StateEngine {
     this.dirtyCommunes.clear()
   }
 
-  private communeTargets(code: string): TargetRuntime[] {
-    const ids = this.targetsByCommune.get(code) ?? []
-    return ids.flatMap((id) => {
-      const rt = this.targets.get(id)
-      return rt ? [rt] : []
-    })
+  private groupsOf(code: string): CommuneGroups {
+    return this.groupsByCommune.get(code) ?? NO_GROUPS
   }
 
   private evaluateCommune(c: CommuneRuntime, now: number): void {
-    const rts = this.communeTargets(c.meta.code)
-    const lines = rts.filter((t) => t.meta.role === 'line')
+    const { all: rts, lines, linesFirst } = this.groupsOf(c.meta.code)
     let state: State = 'unknown'
     let reason: string | null = rts.length === 0 ? 'no-targets' : 'no-data'
     let verdict: Verdict | null = null
@@ -485,9 +596,8 @@ export class StateEngine {
       reason = `line:${lineState.reason ?? 'silent'}`
     } else {
       // Line targets first so that on equal severity the line is named as the cause.
-      const ordered = [...lines, ...rts.filter((t) => t.meta.role !== 'line')]
       let worst: TargetRuntime | undefined
-      for (const t of ordered) {
+      for (const t of linesFirst) {
         if (t.state === 'unknown') continue
         if (!worst || SEVERITY[t.state] > SEVERITY[worst.state as Exclude<State, 'unknown'>]) worst = t
       }
@@ -504,12 +614,39 @@ export class StateEngine {
     }
     c.reason = reason
     c.verdict = verdict
-    const s = this.communeSummaryOf(c)
-    const key = JSON.stringify([s.state, s.reason, s.verdict?.value, s.verdict?.threshold, s.rttSeconds, s.lossRatio, s.throughput, s.utilizationRatio, s.mos, s.lastSeenAt, s.openGaps])
-    if (key !== c.summaryKey) {
-      c.summaryKey = key
+    // What the published summary shows, as its JSON would compare (lastSeenAt as the time it prints).
+    const line = this.lineOf(c.meta.code)
+    const lineFresh = line !== undefined && line.state !== 'down' && line.state !== 'unknown'
+    const values = [
+      c.state,
+      c.reason,
+      c.verdict?.value,
+      c.verdict?.threshold,
+      lineFresh ? line.figures.rttMedian : null,
+      lineFresh ? line.figures.lossRatio : null,
+      this.throughputOf(c, rts),
+      this.utilizationOf(rts),
+      this.mosOf(this.groupsOf(c.meta.code).mcus),
+      this.lastSeenOf(rts),
+      c.meta.openGaps,
+    ].map(jsonValue)
+    const old = c.summaryValues
+    if (old === null || values.some((v, i) => v !== old[i])) {
+      c.summaryValues = values
       this.changedCommunes.add(c.meta.code)
     }
+  }
+
+  /** The line target whose figures are the commune's RTT and loss: its packet check, else any line with an RTT. */
+  private lineOf(code: string): TargetRuntime | undefined {
+    const { lines } = this.groupsOf(code)
+    return lines.find((t) => PACKET_KINDS.has(t.meta.kind)) ?? lines.find((t) => t.figures.rttMedian !== null)
+  }
+
+  private lastSeenOf(rts: readonly TargetRuntime[]): number | null {
+    let lastSeen: number | null = null
+    for (const t of rts) if (t.lastObservedAt !== null && (lastSeen === null || t.lastObservedAt > lastSeen)) lastSeen = t.lastObservedAt
+    return lastSeen
   }
 
   /** Worst known state of a group of targets; unknown only when all are unknown. */
@@ -525,14 +662,11 @@ export class StateEngine {
   }
 
   private communeSummaryOf(c: CommuneRuntime): CommuneSummary {
-    const rts = this.communeTargets(c.meta.code)
-    const lines = rts.filter((t) => t.meta.role === 'line')
-    const mcus = rts.filter((t) => t.meta.role === 'mcu')
+    const { all: rts, lines, mcus } = this.groupsOf(c.meta.code)
     // The line's packet check is what RTT and loss mean; a throughput or SNMP target is also a line.
-    const line = lines.find((t) => PACKET_KINDS.has(t.meta.kind)) ?? lines.find((t) => t.figures.rttMedian !== null)
+    const line = this.lineOf(c.meta.code)
     const lineFresh = line !== undefined && line.state !== 'down' && line.state !== 'unknown'
-    let lastSeen: number | null = null
-    for (const t of rts) if (t.lastObservedAt !== null && (lastSeen === null || t.lastObservedAt > lastSeen)) lastSeen = t.lastObservedAt
+    const lastSeen = this.lastSeenOf(rts)
     return {
       code: c.meta.code,
       name: c.meta.name,
@@ -641,11 +775,8 @@ export class StateEngine {
 
   /** Statuses of a commune's targets (or all targets). */
   targetStatuses(communeCode?: string): TargetStatus[] {
-    const ids = communeCode === undefined ? [...this.targets.keys()] : (this.targetsByCommune.get(communeCode) ?? [])
-    return ids.flatMap((id) => {
-      const rt = this.targets.get(id)
-      return rt ? [this.targetStatusOf(rt)] : []
-    })
+    const rts = communeCode === undefined ? [...this.targets.values()] : (this.targetsByCommune.get(communeCode) ?? [])
+    return rts.map((rt) => this.targetStatusOf(rt))
   }
 
   targetStatus(id: string): TargetStatus | undefined {
