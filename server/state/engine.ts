@@ -86,6 +86,13 @@ interface TargetRuntime {
   /** The RTTs and the jitters of `window`, ascending: kept with it, so a median needs no sort. */
   rtts: number[]
   jitters: number[]
+  /** Packets sent and received over `window`, kept with it while every count is a small integer (sums exact in any order). */
+  sent: number
+  received: number
+  /** Samples in `window` whose counts are not small integers: then the sums are taken in window order, as `windowFigures` does. */
+  inexact: number
+  /** The contracted rate (bytes/s) the rules judge against; null until the next evaluation after an inventory load. */
+  contracted: number | null
   /** Defaults, then the commune's overrides, then the target's; null until the next evaluation after an inventory load. */
   th: Thresholds | null
   /** The latest successful rounds (throughput targets only), oldest first. */
@@ -142,9 +149,13 @@ interface CommuneGroups {
   mcus: TargetRuntime[]
   /** Lines first, then the others: on equal severity the line is named as the cause. */
   linesFirst: TargetRuntime[]
+  /** The first line with a packet check (its figures are the commune's RTT and loss). */
+  packetLine: TargetRuntime | undefined
+  /** The throughput target the summary shows: the first on the line, else the first. */
+  throughput: TargetRuntime | undefined
 }
 
-const NO_GROUPS: CommuneGroups = { all: [], lines: [], mcus: [], linesFirst: [] }
+const NO_GROUPS: CommuneGroups = { all: [], lines: [], mcus: [], linesFirst: [], packetLine: undefined, throughput: undefined }
 
 interface CommuneRuntime {
   meta: CommuneMeta
@@ -214,6 +225,34 @@ function jsonValue(v: unknown): unknown {
 /** Whether two numbers print the same (`${a}` === `${b}`). */
 const sameText = (a: number | null, b: number | null): boolean => a === b || (a !== a && b !== b)
 
+/** Packet counts whose sums over any window stay exact integers (2^31 × millions of samples < 2^53). */
+const exactCounts = (s: Sample): boolean => Number.isInteger(s.sent) && Number.isInteger(s.received) && Math.abs(s.sent) <= 2 ** 31 && Math.abs(s.received) <= 2 ** 31
+
+/** Adds a successful round to the window and the aggregates kept with it. */
+function addToWindow(rt: TargetRuntime, s: Sample): void {
+  insertByTime(rt.window, s)
+  if (s.rtt !== undefined) insertSorted(rt.rtts, s.rtt)
+  if (s.jitter !== undefined) insertSorted(rt.jitters, s.jitter)
+  if (exactCounts(s)) {
+    rt.sent += s.sent
+    rt.received += s.received
+  } else rt.inexact++
+}
+
+/** Takes the `n` oldest rounds out of the window and its aggregates. */
+function dropOldest(rt: TargetRuntime, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const s = rt.window[i] as Sample
+    if (s.rtt !== undefined) removeSorted(rt.rtts, s.rtt)
+    if (s.jitter !== undefined) removeSorted(rt.jitters, s.jitter)
+    if (exactCounts(s)) {
+      rt.sent -= s.sent
+      rt.received -= s.received
+    } else rt.inexact--
+  }
+  rt.window.splice(0, n)
+}
+
 /** Insert keeping `list` ordered by time (late replays arrive out of order). */
 function insertByTime(list: Sample[], s: Sample): void {
   let i = list.length
@@ -273,6 +312,7 @@ export class StateEngine {
         existing.timeDependent = gradesWithTime(t)
         // Thresholds or the contracted rate may have changed: judge again.
         existing.th = null
+        existing.contracted = null
         existing.windowStale = true
       } else {
         const at = this.now()
@@ -290,6 +330,10 @@ export class StateEngine {
           window: [],
           rtts: [],
           jitters: [],
+          sent: 0,
+          received: 0,
+          inexact: 0,
+          contracted: null,
           th: null,
           recent: [],
           figures: EMPTY_FIGURES,
@@ -324,7 +368,14 @@ export class StateEngine {
     this.groupsByCommune.clear()
     for (const [code, all] of this.targetsByCommune) {
       const lines = all.filter((t) => t.meta.role === 'line')
-      this.groupsByCommune.set(code, { all, lines, mcus: all.filter((t) => t.meta.role === 'mcu'), linesFirst: [...lines, ...all.filter((t) => t.meta.role !== 'line')] })
+      this.groupsByCommune.set(code, {
+        all,
+        lines,
+        mcus: all.filter((t) => t.meta.role === 'mcu'),
+        linesFirst: [...lines, ...all.filter((t) => t.meta.role !== 'line')],
+        packetLine: lines.find((t) => PACKET_KINDS.has(t.meta.kind)),
+        throughput: all.find((x) => x.meta.kind === 'throughput' && x.meta.role === 'line') ?? all.find((x) => x.meta.kind === 'throughput'),
+      })
     }
     this.children = [...this.targets.values()].filter((rt) => rt.meta.parents.length > 0)
     this.evaluate()
@@ -345,9 +396,7 @@ export class StateEngine {
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
         const sample = toSample(r.observedAt, m)
-        insertByTime(rt.window, sample)
-        if (sample.rtt !== undefined) insertSorted(rt.rtts, sample.rtt)
-        if (sample.jitter !== undefined) insertSorted(rt.jitters, sample.jitter)
+        addToWindow(rt, sample)
         if (rt.meta.kind === 'throughput') {
           insertByTime(rt.recent, sample)
           if (rt.recent.length > MAX_RECENT) rt.recent.shift()
@@ -399,9 +448,11 @@ export class StateEngine {
   }
 
   private contractedFor(rt: TargetRuntime): number {
-    const own = rt.meta.contractedBytesPerSecond
-    if (own !== undefined && own !== null && own > 0) return own
-    return ((this.communes.get(rt.meta.communeCode)?.meta.contractedMbps ?? 100) * 1e6) / 8
+    if (rt.contracted === null) {
+      const own = rt.meta.contractedBytesPerSecond
+      rt.contracted = own !== undefined && own !== null && own > 0 ? own : ((this.communes.get(rt.meta.communeCode)?.meta.contractedMbps ?? 100) * 1e6) / 8
+    }
+    return rt.contracted
   }
 
   /** Drops samples older than the target's window; SNMP keeps long enough for its sustained-utilization rule. */
@@ -411,25 +462,24 @@ export class StateEngine {
     let drop = 0
     while (drop < rt.window.length && (rt.window[drop] as Sample).t < horizon) drop++
     if (drop > 0) {
-      for (let i = 0; i < drop; i++) {
-        const s = rt.window[i] as Sample
-        if (s.rtt !== undefined) removeSorted(rt.rtts, s.rtt)
-        if (s.jitter !== undefined) removeSorted(rt.jitters, s.jitter)
-      }
-      rt.window.splice(0, drop)
+      dropOldest(rt, drop)
       rt.windowStale = true
     }
   }
 
-  /** The window's shared aggregates (what `windowFigures` computes), from the sorted RTTs and jitters. */
+  /** The window's shared aggregates (what `windowFigures` computes), from those kept with the window. */
   private figuresOf(rt: TargetRuntime): WindowFigures {
     const window = rt.window
-    let sent = 0
-    let received = 0
-    for (let i = 0; i < window.length; i++) {
-      const s = window[i] as Sample
-      sent += s.sent
-      received += s.received
+    let sent = rt.sent
+    let received = rt.received
+    if (rt.inexact > 0) {
+      sent = 0
+      received = 0
+      for (let i = 0; i < window.length; i++) {
+        const s = window[i] as Sample
+        sent += s.sent
+        received += s.received
+      }
     }
     return {
       rttMedian: medianOfSorted(rt.rtts),
@@ -624,7 +674,7 @@ export class StateEngine {
       c.verdict?.threshold,
       lineFresh ? line.figures.rttMedian : null,
       lineFresh ? line.figures.lossRatio : null,
-      this.throughputOf(c, rts),
+      this.throughputOf(c),
       this.utilizationOf(rts),
       this.mosOf(this.groupsOf(c.meta.code).mcus),
       this.lastSeenOf(rts),
@@ -639,8 +689,8 @@ export class StateEngine {
 
   /** The line target whose figures are the commune's RTT and loss: its packet check, else any line with an RTT. */
   private lineOf(code: string): TargetRuntime | undefined {
-    const { lines } = this.groupsOf(code)
-    return lines.find((t) => PACKET_KINDS.has(t.meta.kind)) ?? lines.find((t) => t.figures.rttMedian !== null)
+    const { packetLine, lines } = this.groupsOf(code)
+    return packetLine ?? lines.find((t) => t.figures.rttMedian !== null)
   }
 
   private lastSeenOf(rts: readonly TargetRuntime[]): number | null {
@@ -683,7 +733,7 @@ export class StateEngine {
       mcuState: this.combine(mcus).state,
       rttSeconds: lineFresh ? line.figures.rttMedian : null,
       lossRatio: lineFresh ? line.figures.lossRatio : null,
-      throughput: this.throughputOf(c, rts),
+      throughput: this.throughputOf(c),
       utilizationRatio: this.utilizationOf(rts),
       mos: this.mosOf(mcus),
       lastSeenAt: iso(lastSeen),
@@ -691,8 +741,8 @@ export class StateEngine {
     }
   }
 
-  private throughputOf(c: CommuneRuntime, rts: readonly TargetRuntime[]): CommuneSummary['throughput'] {
-    const t = rts.find((x) => x.meta.kind === 'throughput' && x.meta.role === 'line') ?? rts.find((x) => x.meta.kind === 'throughput')
+  private throughputOf(c: CommuneRuntime): CommuneSummary['throughput'] {
+    const t = this.groupsOf(c.meta.code).throughput
     if (!t) return null
     const tv = t.verdicts.filter((v) => v.rule === 'throughput')
     if (tv.length === 0) return null
