@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { CONFIG_ETAG_HEADER, ResultBatch, type ErrorIssue, type IngestResponse } from '../../protocol'
+import { CONFIG_ETAG_HEADER, parseResultBatch, type ErrorIssue, type IngestResponse, type ResultBatch } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
@@ -45,7 +45,8 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     let batch: ResultBatch
     try {
       body = await readJsonBody(c, deps.config.ingest)
-      const parsed = ResultBatch.safeParse(body)
+      // ResultBatch.safeParse, with a quick path for well-formed batches (same answers, see protocol).
+      const parsed = parseResultBatch(body)
       if (!parsed.success) throw AppError.fromZod(parsed.error)
       batch = parsed.data
     } catch (e) {
