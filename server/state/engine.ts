@@ -72,6 +72,8 @@ const MAX_RECENT = 10
 
 interface TargetRuntime {
   meta: TargetMeta
+  /** Its commune's runtime (none when the inventory names an unknown commune). */
+  commune: CommuneRuntime | undefined
   lastObservedAt: number | null
   lastOk: boolean | null
   lastError: string | null
@@ -273,8 +275,9 @@ export class StateEngine {
   /** Targets with parents, in inventory order (the topology pass). */
   private children: TargetRuntime[] = []
   private epoch = 0
-  private readonly dirtyTargets = new Set<string>()
-  private readonly dirtyCommunes = new Set<string>()
+  // Runtimes rather than ids: no hashing of ids and no second lookup per round.
+  private readonly dirtyTargets = new Set<TargetRuntime>()
+  private readonly dirtyCommunes = new Set<CommuneRuntime>()
   private readonly changedTargets = new Set<string>()
   private readonly changedCommunes = new Set<string>()
   private transitions: StateTransition[] = []
@@ -299,7 +302,7 @@ export class StateEngine {
         this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryValues: null })
         this.recordTransition('commune', c.code, 'unknown', this.now())
       }
-      this.dirtyCommunes.add(c.code)
+      this.dirtyCommunes.add(this.communes.get(c.code) as CommuneRuntime)
     }
     const keepT = new Set(targets.filter((t) => t.enabled).map((t) => t.id))
     for (const id of this.targets.keys()) if (!keepT.has(id)) this.targets.delete(id)
@@ -319,6 +322,7 @@ export class StateEngine {
         this.recordTransition('target', t.id, 'unknown', at)
         this.targets.set(t.id, {
           meta: t,
+          commune: undefined,
           lastObservedAt: null,
           lastOk: null,
           lastError: null,
@@ -360,10 +364,12 @@ export class StateEngine {
           topologyEpoch: -1,
         })
       }
+      const rt = this.targets.get(t.id) as TargetRuntime
+      rt.commune = this.communes.get(t.communeCode)
       const list = this.targetsByCommune.get(t.communeCode) ?? []
-      list.push(this.targets.get(t.id) as TargetRuntime)
+      list.push(rt)
       this.targetsByCommune.set(t.communeCode, list)
-      this.dirtyTargets.add(t.id)
+      this.dirtyTargets.add(rt)
     }
     this.groupsByCommune.clear()
     for (const [code, all] of this.targetsByCommune) {
@@ -405,7 +411,7 @@ export class StateEngine {
       }
       if (rt.lastObservedAt !== null && r.observedAt <= rt.lastObservedAt) {
         // Late replay: it belongs to the window, but hysteresis counts rounds in time order.
-        this.dirtyTargets.add(r.targetId)
+        this.dirtyTargets.add(rt)
         continue
       }
       rt.lastObservedAt = r.observedAt
@@ -428,14 +434,14 @@ export class StateEngine {
         if (topo.held && topo.parentsUpAt !== null && r.observedAt > topo.parentsUpAt) topo.ownFailures++
         if (!rt.down && rt.consecutiveFailures >= this.config.downAfter) rt.down = true
       }
-      this.dirtyTargets.add(r.targetId)
+      this.dirtyTargets.add(rt)
     }
     this.evaluate()
   }
 
   /** Re-evaluates every target against the clock (finds silent ones) and recomputes views. */
   tick(): void {
-    for (const id of this.targets.keys()) this.dirtyTargets.add(id)
+    for (const rt of this.targets.values()) this.dirtyTargets.add(rt)
     this.evaluate()
   }
 
@@ -594,16 +600,11 @@ export class StateEngine {
     if (this.dirtyTargets.size === 0 && this.dirtyCommunes.size === 0) return
     const now = this.now()
     const epoch = ++this.epoch
-    const evaluated: TargetRuntime[] = []
-    for (const id of this.dirtyTargets) {
-      const rt = this.targets.get(id)
-      if (!rt) continue
+    for (const rt of this.dirtyTargets) {
       this.snapshot(rt, epoch)
-      evaluated.push(rt)
       this.evaluateTarget(rt, now)
-      this.dirtyCommunes.add(rt.meta.communeCode)
+      if (rt.commune) this.dirtyCommunes.add(rt.commune)
     }
-    this.dirtyTargets.clear()
     // Topology needs every parent's fresh state, so it is a second pass over the children.
     for (const rt of this.children) {
       if (rt.key.epoch !== epoch) this.snapshot(rt, epoch)
@@ -618,16 +619,13 @@ export class StateEngine {
       if (wasHeld && !rt.topology.held && rt.state === 'down') rt.since = now
       if (this.viewChanged(rt)) {
         this.changedTargets.add(rt.meta.id)
-        this.dirtyCommunes.add(rt.meta.communeCode)
+        if (rt.commune) this.dirtyCommunes.add(rt.commune)
       }
       rt.topologyEpoch = epoch
     }
-    for (const rt of evaluated) if (rt.topologyEpoch !== epoch && this.viewChanged(rt)) this.changedTargets.add(rt.meta.id)
-    for (const code of this.dirtyCommunes) {
-      const c = this.communes.get(code)
-      if (!c) continue
-      this.evaluateCommune(c, now)
-    }
+    for (const rt of this.dirtyTargets) if (rt.topologyEpoch !== epoch && this.viewChanged(rt)) this.changedTargets.add(rt.meta.id)
+    this.dirtyTargets.clear()
+    for (const c of this.dirtyCommunes) this.evaluateCommune(c, now)
     this.dirtyCommunes.clear()
   }
 
