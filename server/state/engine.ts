@@ -21,7 +21,7 @@ import {
 import type { StateConfig, Thresholds } from '../config'
 import { flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
-import { insertSorted, medianOfSorted, removeSorted, toSample, type Sample, type WindowFigures } from './rules/index'
+import { insertSorted, medianOfSorted, removeSorted, toSample, type Sample, type WindowFigures, type WritableSample } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
 
 export { flapRatio } from './flapping'
@@ -99,6 +99,8 @@ interface TargetRuntime {
   th: Thresholds | null
   /** The latest successful rounds (throughput targets only), oldest first. */
   recent: Sample[]
+  /** A round that left the window and nothing holds, refilled by the next one (one allocation less per round). */
+  spare: WritableSample | undefined
   figures: WindowFigures
   verdicts: Verdict[]
   verdict: Verdict | null
@@ -252,6 +254,8 @@ function dropOldest(rt: TargetRuntime, n: number): void {
       rt.received -= s.received
     } else rt.inexact--
   }
+  // Only the window held it unless `recent` does (throughput): then it is left to the GC.
+  if (rt.recent.length === 0) rt.spare = rt.window[n - 1] as WritableSample
   rt.window.splice(0, n)
 }
 
@@ -340,6 +344,7 @@ export class StateEngine {
           contracted: null,
           th: null,
           recent: [],
+          spare: undefined,
           figures: EMPTY_FIGURES,
           verdicts: [],
           verdict: null,
@@ -404,7 +409,8 @@ export class StateEngine {
       // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
-        const sample = toSample(r.observedAt, m)
+        const sample = toSample(r.observedAt, m, rt.spare)
+        rt.spare = undefined
         addToWindow(rt, sample)
         if (rt.meta.kind === 'throughput') {
           insertByTime(rt.recent, sample)

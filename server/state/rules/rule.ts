@@ -29,8 +29,28 @@ export interface Sample {
   readonly responseSeconds: number | undefined
 }
 
-/** Builds the sample of one successful result from its measurements. */
-export function toSample(t: number, m: Readonly<Record<string, number>>): Sample {
+/** A sample whose fields can be set again (the engine refills a round that left the window). */
+export type WritableSample = { -readonly [K in keyof Sample]: Sample[K] }
+
+/**
+ * Builds the sample of one successful result from its measurements.
+ * @param reuse a sample nothing else holds any more, filled instead of allocating one
+ */
+export function toSample(t: number, m: Readonly<Record<string, number>>, reuse?: WritableSample): Sample {
+  if (reuse) {
+    reuse.t = t
+    reuse.rtt = m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds
+    reuse.sent = m.sent ?? 0
+    reuse.received = m.received ?? 0
+    reuse.jitter = m.jitter_seconds
+    reuse.download = m.download_bytes_per_second
+    reuse.upload = m.upload_bytes_per_second
+    reuse.inBps = m.in_bytes_per_second
+    reuse.outBps = m.out_bytes_per_second
+    reuse.statusCode = m.status_code
+    reuse.responseSeconds = m.response_seconds
+    return reuse
+  }
   return {
     t,
     rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
