@@ -14,11 +14,10 @@ export const TargetRole = z.enum(['line', 'mcu', 'service', 'router', 'uplink'])
 export type TargetRole = z.infer<typeof TargetRole>
 
 /** Target ids are short ASCII slugs so they can be Prometheus label values and URL parts. */
-export const TargetId = z
-  .string()
-  .min(1)
-  .max(80)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only, starting with a letter or digit')
+/** What a target id may hold (with 1 to 80 characters): {@link TargetId}'s pattern, shared with `parseResultBatch`. */
+export const TARGET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/
+
+export const TargetId = z.string().min(1).max(80).regex(TARGET_ID_PATTERN, 'letters, digits and . _ : - only, starting with a letter or digit')
 
 /** Official admin-unit codes are ASCII (e.g. "NA-DIENCHAU" or "17245"). */
 export const CommuneCode = z

@@ -13,10 +13,10 @@ function etagOf(probeId: string, targets: readonly TargetSpec[]): string {
 /**
  * The ETag of a probe's config, for the `Xanh-Config-ETag` header of ingest answers: an agent
  * whose last config has another tag fetches it at once instead of at its next poll. Recomputed
- * only when the targets table changes (its row count, latest `updated_at`, and how many belong to
- * no probe: a deleted probe hands its targets to the embedded one without touching `updated_at`),
- * so a batch costs one small query. The poll stays the guarantee: a change this key misses (two
- * writes in one millisecond) still reaches the agent at its next poll.
+ * only when the targets table may have changed ({@link Store.targetsVersion}: every write through
+ * the server's connection, a deleted probe handing its targets to the embedded one included, and
+ * other connections' commits that change the table's shape), or the probe became or stopped
+ * being the builtin one; a batch costs no query of the targets. The poll stays the guarantee.
  */
 export function configEtagCache(store: Store): (probe: ProbeRow) => string {
   const cache = new Map<string, { key: string; etag: string }>()

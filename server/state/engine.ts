@@ -21,7 +21,7 @@ import {
 import type { StateConfig, Thresholds } from '../config'
 import { flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
-import { toSample, windowFigures, type Sample, type WindowFigures } from './rules/index'
+import { insertSorted, medianOfSorted, removeSorted, toSample, type Sample, type WindowFigures, type WritableSample } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
 
 export { flapRatio } from './flapping'
@@ -72,6 +72,8 @@ const MAX_RECENT = 10
 
 interface TargetRuntime {
   meta: TargetMeta
+  /** Its commune's runtime (none when the inventory names an unknown commune). */
+  commune: CommuneRuntime | undefined
   lastObservedAt: number | null
   lastOk: boolean | null
   lastError: string | null
@@ -83,8 +85,22 @@ interface TargetRuntime {
   down: boolean
   /** Successful rounds in the window, oldest first. */
   window: Sample[]
+  /** The RTTs and the jitters of `window`, ascending: kept with it, so a median needs no sort. */
+  rtts: number[]
+  jitters: number[]
+  /** Packets sent and received over `window`, kept with it while every count is a small integer (sums exact in any order). */
+  sent: number
+  received: number
+  /** Samples in `window` whose counts are not small integers: then the sums are taken in window order, as `windowFigures` does. */
+  inexact: number
+  /** The contracted rate (bytes/s) the rules judge against; null until the next evaluation after an inventory load. */
+  contracted: number | null
+  /** Defaults, then the commune's overrides, then the target's; null until the next evaluation after an inventory load. */
+  th: Thresholds | null
   /** The latest successful rounds (throughput targets only), oldest first. */
   recent: Sample[]
+  /** A round that left the window and nothing holds, refilled by the next one (one allocation less per round). */
+  spare: WritableSample | undefined
   figures: WindowFigures
   verdicts: Verdict[]
   verdict: Verdict | null
@@ -110,7 +126,40 @@ interface TargetRuntime {
   /** Closed unknown (data gap) time since start, ms; the open gap is `now - gapSince`. */
   gapMs: number
   gapSince: number | null
+  /** What the published view showed when the evaluation numbered `key.epoch` began (see {@link StateEngine.evaluate}). */
+  key: PublishedKey
+  /** The evaluation whose topology pass already compared this target's view. */
+  topologyEpoch: number
 }
+
+/** The parts of a target's view whose change is published (compared field by field: no key strings per round). */
+interface PublishedKey {
+  epoch: number
+  state: State
+  reason: string | null
+  lastObservedAt: number | null
+  flapping: boolean
+  unreachable: boolean
+  awaitingParents: boolean
+  hasVerdict: boolean
+  value: number | null
+  threshold: number
+}
+
+/** A commune's targets, grouped once per inventory load. */
+interface CommuneGroups {
+  all: TargetRuntime[]
+  lines: TargetRuntime[]
+  mcus: TargetRuntime[]
+  /** Lines first, then the others: on equal severity the line is named as the cause. */
+  linesFirst: TargetRuntime[]
+  /** The first line with a packet check (its figures are the commune's RTT and loss). */
+  packetLine: TargetRuntime | undefined
+  /** The throughput target the summary shows: the first on the line, else the first. */
+  throughput: TargetRuntime | undefined
+}
+
+const NO_GROUPS: CommuneGroups = { all: [], lines: [], mcus: [], linesFirst: [], packetLine: undefined, throughput: undefined }
 
 interface CommuneRuntime {
   meta: CommuneMeta
@@ -118,7 +167,8 @@ interface CommuneRuntime {
   reason: string | null
   verdict: Verdict | null
   since: number | null
-  summaryKey: string
+  /** What the summary showed when last compared (JSON-equal values); null before the first evaluation. */
+  summaryValues: unknown[] | null
 }
 
 /**
@@ -168,6 +218,47 @@ const EMPTY_FIGURES: WindowFigures = { rttMedian: null, jitterMedian: null, sent
 /** Kinds whose rounds carry packets: their window figures are the line's RTT and loss. */
 const PACKET_KINDS: ReadonlySet<CheckKind> = new Set(['icmp', 'udp_echo'])
 
+/** A value as JSON.stringify writes it inside an array, to compare two summaries as their JSON would. */
+function jsonValue(v: unknown): unknown {
+  if (v === undefined) return null
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v)
+  return v
+}
+
+/** Whether two numbers print the same (`${a}` === `${b}`). */
+const sameText = (a: number | null, b: number | null): boolean => a === b || (a !== a && b !== b)
+
+/** Packet counts whose sums over any window stay exact integers (2^31 × millions of samples < 2^53). */
+const exactCounts = (s: Sample): boolean => Number.isInteger(s.sent) && Number.isInteger(s.received) && Math.abs(s.sent) <= 2 ** 31 && Math.abs(s.received) <= 2 ** 31
+
+/** Adds a successful round to the window and the aggregates kept with it. */
+function addToWindow(rt: TargetRuntime, s: Sample): void {
+  insertByTime(rt.window, s)
+  if (s.rtt !== undefined) insertSorted(rt.rtts, s.rtt)
+  if (s.jitter !== undefined) insertSorted(rt.jitters, s.jitter)
+  if (exactCounts(s)) {
+    rt.sent += s.sent
+    rt.received += s.received
+  } else rt.inexact++
+}
+
+/** Takes the `n` oldest rounds out of the window and its aggregates. */
+function dropOldest(rt: TargetRuntime, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const s = rt.window[i] as Sample
+    if (s.rtt !== undefined) removeSorted(rt.rtts, s.rtt)
+    if (s.jitter !== undefined) removeSorted(rt.jitters, s.jitter)
+    if (exactCounts(s)) {
+      rt.sent -= s.sent
+      rt.received -= s.received
+    } else rt.inexact--
+  }
+  // Only the window held it unless `recent` does (throughput): then it is left to the GC.
+  if (rt.recent.length === 0) rt.spare = rt.window[n - 1] as WritableSample
+  rt.window.splice(0, n)
+}
+
 /** Insert keeping `list` ordered by time (late replays arrive out of order). */
 function insertByTime(list: Sample[], s: Sample): void {
   let i = list.length
@@ -183,9 +274,14 @@ function insertByTime(list: Sample[], s: Sample): void {
 export class StateEngine {
   private readonly targets = new Map<string, TargetRuntime>()
   private readonly communes = new Map<string, CommuneRuntime>()
-  private readonly targetsByCommune = new Map<string, string[]>()
-  private readonly dirtyTargets = new Set<string>()
-  private readonly dirtyCommunes = new Set<string>()
+  private readonly targetsByCommune = new Map<string, TargetRuntime[]>()
+  private readonly groupsByCommune = new Map<string, CommuneGroups>()
+  /** Targets with parents, in inventory order (the topology pass). */
+  private children: TargetRuntime[] = []
+  private epoch = 0
+  // Runtimes rather than ids: no hashing of ids and no second lookup per round.
+  private readonly dirtyTargets = new Set<TargetRuntime>()
+  private readonly dirtyCommunes = new Set<CommuneRuntime>()
   private readonly changedTargets = new Set<string>()
   private readonly changedCommunes = new Set<string>()
   private transitions: StateTransition[] = []
@@ -207,10 +303,10 @@ export class StateEngine {
       const existing = this.communes.get(c.code)
       if (existing) existing.meta = c
       else {
-        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryKey: '' })
+        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryValues: null })
         this.recordTransition('commune', c.code, 'unknown', this.now())
       }
-      this.dirtyCommunes.add(c.code)
+      this.dirtyCommunes.add(this.communes.get(c.code) as CommuneRuntime)
     }
     const keepT = new Set(targets.filter((t) => t.enabled).map((t) => t.id))
     for (const id of this.targets.keys()) if (!keepT.has(id)) this.targets.delete(id)
@@ -222,12 +318,15 @@ export class StateEngine {
         existing.meta = t
         existing.timeDependent = gradesWithTime(t)
         // Thresholds or the contracted rate may have changed: judge again.
+        existing.th = null
+        existing.contracted = null
         existing.windowStale = true
       } else {
         const at = this.now()
         this.recordTransition('target', t.id, 'unknown', at)
         this.targets.set(t.id, {
           meta: t,
+          commune: undefined,
           lastObservedAt: null,
           lastOk: null,
           lastError: null,
@@ -237,7 +336,15 @@ export class StateEngine {
           failingSince: null,
           down: false,
           window: [],
+          rtts: [],
+          jitters: [],
+          sent: 0,
+          received: 0,
+          inexact: 0,
+          contracted: null,
+          th: null,
           recent: [],
+          spare: undefined,
           figures: EMPTY_FIGURES,
           verdicts: [],
           verdict: null,
@@ -258,19 +365,39 @@ export class StateEngine {
           gapMs: 0,
           // A target nobody has reported on yet is a data gap from the moment it is known.
           gapSince: at,
+          key: { epoch: -1, state: 'unknown', reason: null, lastObservedAt: null, flapping: false, unreachable: false, awaitingParents: false, hasVerdict: false, value: null, threshold: 0 },
+          topologyEpoch: -1,
         })
       }
+      const rt = this.targets.get(t.id) as TargetRuntime
+      rt.commune = this.communes.get(t.communeCode)
       const list = this.targetsByCommune.get(t.communeCode) ?? []
-      list.push(t.id)
+      list.push(rt)
       this.targetsByCommune.set(t.communeCode, list)
-      this.dirtyTargets.add(t.id)
+      this.dirtyTargets.add(rt)
     }
+    this.groupsByCommune.clear()
+    for (const [code, all] of this.targetsByCommune) {
+      const lines = all.filter((t) => t.meta.role === 'line')
+      this.groupsByCommune.set(code, {
+        all,
+        lines,
+        mcus: all.filter((t) => t.meta.role === 'mcu'),
+        linesFirst: [...lines, ...all.filter((t) => t.meta.role !== 'line')],
+        packetLine: lines.find((t) => PACKET_KINDS.has(t.meta.kind)),
+        throughput: all.find((x) => x.meta.kind === 'throughput' && x.meta.role === 'line') ?? all.find((x) => x.meta.kind === 'throughput'),
+      })
+    }
+    this.children = [...this.targets.values()].filter((rt) => rt.meta.parents.length > 0)
     this.evaluate()
   }
 
   /** Feeds results (any order; replays older than the newest seen only fill the window). */
   ingest(results: readonly ResultFact[]): void {
-    const sorted = [...results].sort((a, b) => a.observedAt - b.observedAt)
+    // Agents send rounds in time order: sort (a stable sort, so equal times keep their order) only when not.
+    let ordered = true
+    for (let i = 1; i < results.length && ordered; i++) ordered = (results[i - 1] as ResultFact).observedAt <= (results[i] as ResultFact).observedAt
+    const sorted = ordered ? results : [...results].sort((a, b) => a.observedAt - b.observedAt)
     for (const r of sorted) {
       const rt = this.targets.get(r.targetId)
       if (!rt) continue
@@ -282,8 +409,9 @@ export class StateEngine {
       // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
-        const sample = toSample(r.observedAt, m)
-        insertByTime(rt.window, sample)
+        const sample = toSample(r.observedAt, m, rt.spare)
+        rt.spare = undefined
+        addToWindow(rt, sample)
         if (rt.meta.kind === 'throughput') {
           insertByTime(rt.recent, sample)
           if (rt.recent.length > MAX_RECENT) rt.recent.shift()
@@ -292,7 +420,7 @@ export class StateEngine {
       }
       if (rt.lastObservedAt !== null && r.observedAt <= rt.lastObservedAt) {
         // Late replay: it belongs to the window, but hysteresis counts rounds in time order.
-        this.dirtyTargets.add(r.targetId)
+        this.dirtyTargets.add(rt)
         continue
       }
       rt.lastObservedAt = r.observedAt
@@ -315,26 +443,31 @@ export class StateEngine {
         if (topo.held && topo.parentsUpAt !== null && r.observedAt > topo.parentsUpAt) topo.ownFailures++
         if (!rt.down && rt.consecutiveFailures >= this.config.downAfter) rt.down = true
       }
-      this.dirtyTargets.add(r.targetId)
+      this.dirtyTargets.add(rt)
     }
     this.evaluate()
   }
 
   /** Re-evaluates every target against the clock (finds silent ones) and recomputes views. */
   tick(): void {
-    for (const id of this.targets.keys()) this.dirtyTargets.add(id)
+    for (const rt of this.targets.values()) this.dirtyTargets.add(rt)
     this.evaluate()
   }
 
   private thresholdsFor(rt: TargetRuntime): Thresholds {
-    const communeT = this.communes.get(rt.meta.communeCode)?.meta.thresholds
-    return { ...this.thresholds, ...(communeT ?? {}), ...(rt.meta.thresholds ?? {}) }
+    if (rt.th === null) {
+      const communeT = this.communes.get(rt.meta.communeCode)?.meta.thresholds
+      rt.th = { ...this.thresholds, ...(communeT ?? {}), ...(rt.meta.thresholds ?? {}) }
+    }
+    return rt.th
   }
 
   private contractedFor(rt: TargetRuntime): number {
-    const own = rt.meta.contractedBytesPerSecond
-    if (own !== undefined && own !== null && own > 0) return own
-    return ((this.communes.get(rt.meta.communeCode)?.meta.contractedMbps ?? 100) * 1e6) / 8
+    if (rt.contracted === null) {
+      const own = rt.meta.contractedBytesPerSecond
+      rt.contracted = own !== undefined && own !== null && own > 0 ? own : ((this.communes.get(rt.meta.communeCode)?.meta.contractedMbps ?? 100) * 1e6) / 8
+    }
+    return rt.contracted
   }
 
   /** Drops samples older than the target's window; SNMP keeps long enough for its sustained-utilization rule. */
@@ -344,16 +477,42 @@ export class StateEngine {
     let drop = 0
     while (drop < rt.window.length && (rt.window[drop] as Sample).t < horizon) drop++
     if (drop > 0) {
-      rt.window.splice(0, drop)
+      dropOldest(rt, drop)
       rt.windowStale = true
     }
+  }
+
+  /**
+   * Sets the window's shared aggregates (what `windowFigures` computes) from those kept with the
+   * window, in the target's own figures object (nothing else holds it: one allocation less per round).
+   */
+  private updateFigures(rt: TargetRuntime): void {
+    const window = rt.window
+    let sent = rt.sent
+    let received = rt.received
+    if (rt.inexact > 0) {
+      sent = 0
+      received = 0
+      for (let i = 0; i < window.length; i++) {
+        const s = window[i] as Sample
+        sent += s.sent
+        received += s.received
+      }
+    }
+    const f = rt.figures === EMPTY_FIGURES ? (rt.figures = { ...EMPTY_FIGURES }) : rt.figures
+    f.rttMedian = medianOfSorted(rt.rtts)
+    f.jitterMedian = medianOfSorted(rt.jitters)
+    f.sent = sent
+    f.received = received
+    f.lossRatio = sent > 0 ? Math.max(0, (sent - received) / sent) : null
+    f.newestAt = window.length > 0 ? (window[window.length - 1] as Sample).t : null
   }
 
   private evaluateTarget(rt: TargetRuntime, now: number): void {
     const th = this.thresholdsFor(rt)
     this.trimWindow(rt, th, now)
     if (rt.windowStale || rt.timeDependent) {
-      if (rt.windowStale) rt.figures = windowFigures(rt.window)
+      if (rt.windowStale) this.updateFigures(rt)
       rt.windowStale = false
       rt.verdicts = gradeTarget({
         kind: rt.meta.kind,
@@ -416,28 +575,50 @@ export class StateEngine {
     }
   }
 
-  /** A key of what the published view of a target shows, to tell whether it changed. */
-  private targetKey(rt: TargetRuntime): string {
+  /** Notes what the published view of a target shows now, as of evaluation `epoch`. */
+  private snapshot(rt: TargetRuntime, epoch: number): void {
+    const k = rt.key
     const v = rt.verdict
-    return `${rt.state}|${rt.reason}|${rt.lastObservedAt}|${rt.flapping}|${rt.topology.unreachable}|${rt.topology.awaitingParents}|${v ? `${v.value}|${v.threshold}` : ''}`
+    k.epoch = epoch
+    k.state = rt.state
+    k.reason = rt.reason
+    k.lastObservedAt = rt.lastObservedAt
+    k.flapping = rt.flapping
+    k.unreachable = rt.topology.unreachable
+    k.awaitingParents = rt.topology.awaitingParents
+    k.hasVerdict = v !== null
+    k.value = v ? v.value : null
+    k.threshold = v ? v.threshold : 0
+  }
+
+  /** Whether the published view differs from the last {@link snapshot}. */
+  private viewChanged(rt: TargetRuntime): boolean {
+    const k = rt.key
+    const v = rt.verdict
+    return (
+      k.state !== rt.state ||
+      k.reason !== rt.reason ||
+      k.lastObservedAt !== rt.lastObservedAt ||
+      k.flapping !== rt.flapping ||
+      k.unreachable !== rt.topology.unreachable ||
+      k.awaitingParents !== rt.topology.awaitingParents ||
+      k.hasVerdict !== (v !== null) ||
+      (v !== null && (!sameText(k.value, v.value) || !sameText(k.threshold, v.threshold)))
+    )
   }
 
   private evaluate(): void {
     if (this.dirtyTargets.size === 0 && this.dirtyCommunes.size === 0) return
     const now = this.now()
-    const before = new Map<string, string>()
-    for (const id of this.dirtyTargets) {
-      const rt = this.targets.get(id)
-      if (!rt) continue
-      before.set(id, this.targetKey(rt))
+    const epoch = ++this.epoch
+    for (const rt of this.dirtyTargets) {
+      this.snapshot(rt, epoch)
       this.evaluateTarget(rt, now)
-      this.dirtyCommunes.add(rt.meta.communeCode)
+      if (rt.commune) this.dirtyCommunes.add(rt.commune)
     }
-    this.dirtyTargets.clear()
     // Topology needs every parent's fresh state, so it is a second pass over the children.
-    for (const rt of this.targets.values()) {
-      if (rt.meta.parents.length === 0) continue
-      const old = before.get(rt.meta.id) ?? this.targetKey(rt)
+    for (const rt of this.children) {
+      if (rt.key.epoch !== epoch) this.snapshot(rt, epoch)
       const parents = rt.meta.parents.flatMap((p) => {
         const pr = this.targets.get(p)
         return pr ? [{ state: pr.state, consecutiveFailures: pr.consecutiveFailures, lastObservedAt: pr.lastObservedAt, intervalSeconds: pr.meta.intervalSeconds }] : []
@@ -447,35 +628,24 @@ export class StateEngine {
       rt.unreachable = rt.topology.unreachable
       // Down behind its parents, now down on its own: its own outage (and incident) starts here.
       if (wasHeld && !rt.topology.held && rt.state === 'down') rt.since = now
-      if (this.targetKey(rt) !== old) {
+      if (this.viewChanged(rt)) {
         this.changedTargets.add(rt.meta.id)
-        this.dirtyCommunes.add(rt.meta.communeCode)
+        if (rt.commune) this.dirtyCommunes.add(rt.commune)
       }
-      before.delete(rt.meta.id)
+      rt.topologyEpoch = epoch
     }
-    for (const [id, old] of before) {
-      const rt = this.targets.get(id)
-      if (rt && this.targetKey(rt) !== old) this.changedTargets.add(id)
-    }
-    for (const code of this.dirtyCommunes) {
-      const c = this.communes.get(code)
-      if (!c) continue
-      this.evaluateCommune(c, now)
-    }
+    for (const rt of this.dirtyTargets) if (rt.topologyEpoch !== epoch && this.viewChanged(rt)) this.changedTargets.add(rt.meta.id)
+    this.dirtyTargets.clear()
+    for (const c of this.dirtyCommunes) this.evaluateCommune(c, now)
     this.dirtyCommunes.clear()
   }
 
-  private communeTargets(code: string): TargetRuntime[] {
-    const ids = this.targetsByCommune.get(code) ?? []
-    return ids.flatMap((id) => {
-      const rt = this.targets.get(id)
-      return rt ? [rt] : []
-    })
+  private groupsOf(code: string): CommuneGroups {
+    return this.groupsByCommune.get(code) ?? NO_GROUPS
   }
 
   private evaluateCommune(c: CommuneRuntime, now: number): void {
-    const rts = this.communeTargets(c.meta.code)
-    const lines = rts.filter((t) => t.meta.role === 'line')
+    const { all: rts, lines, linesFirst } = this.groupsOf(c.meta.code)
     let state: State = 'unknown'
     let reason: string | null = rts.length === 0 ? 'no-targets' : 'no-data'
     let verdict: Verdict | null = null
@@ -485,9 +655,8 @@ export class StateEngine {
       reason = `line:${lineState.reason ?? 'silent'}`
     } else {
       // Line targets first so that on equal severity the line is named as the cause.
-      const ordered = [...lines, ...rts.filter((t) => t.meta.role !== 'line')]
       let worst: TargetRuntime | undefined
-      for (const t of ordered) {
+      for (const t of linesFirst) {
         if (t.state === 'unknown') continue
         if (!worst || SEVERITY[t.state] > SEVERITY[worst.state as Exclude<State, 'unknown'>]) worst = t
       }
@@ -504,12 +673,39 @@ export class StateEngine {
     }
     c.reason = reason
     c.verdict = verdict
-    const s = this.communeSummaryOf(c)
-    const key = JSON.stringify([s.state, s.reason, s.verdict?.value, s.verdict?.threshold, s.rttSeconds, s.lossRatio, s.throughput, s.utilizationRatio, s.mos, s.lastSeenAt, s.openGaps])
-    if (key !== c.summaryKey) {
-      c.summaryKey = key
+    // What the published summary shows, as its JSON would compare (lastSeenAt as the time it prints).
+    const line = this.lineOf(c.meta.code)
+    const lineFresh = line !== undefined && line.state !== 'down' && line.state !== 'unknown'
+    const values = [
+      c.state,
+      c.reason,
+      c.verdict?.value,
+      c.verdict?.threshold,
+      lineFresh ? line.figures.rttMedian : null,
+      lineFresh ? line.figures.lossRatio : null,
+      this.throughputOf(c),
+      this.utilizationOf(rts),
+      this.mosOf(this.groupsOf(c.meta.code).mcus),
+      this.lastSeenOf(rts),
+      c.meta.openGaps,
+    ].map(jsonValue)
+    const old = c.summaryValues
+    if (old === null || values.some((v, i) => v !== old[i])) {
+      c.summaryValues = values
       this.changedCommunes.add(c.meta.code)
     }
+  }
+
+  /** The line target whose figures are the commune's RTT and loss: its packet check, else any line with an RTT. */
+  private lineOf(code: string): TargetRuntime | undefined {
+    const { packetLine, lines } = this.groupsOf(code)
+    return packetLine ?? lines.find((t) => t.figures.rttMedian !== null)
+  }
+
+  private lastSeenOf(rts: readonly TargetRuntime[]): number | null {
+    let lastSeen: number | null = null
+    for (const t of rts) if (t.lastObservedAt !== null && (lastSeen === null || t.lastObservedAt > lastSeen)) lastSeen = t.lastObservedAt
+    return lastSeen
   }
 
   /** Worst known state of a group of targets; unknown only when all are unknown. */
@@ -525,14 +721,11 @@ export class StateEngine {
   }
 
   private communeSummaryOf(c: CommuneRuntime): CommuneSummary {
-    const rts = this.communeTargets(c.meta.code)
-    const lines = rts.filter((t) => t.meta.role === 'line')
-    const mcus = rts.filter((t) => t.meta.role === 'mcu')
+    const { all: rts, lines, mcus } = this.groupsOf(c.meta.code)
     // The line's packet check is what RTT and loss mean; a throughput or SNMP target is also a line.
-    const line = lines.find((t) => PACKET_KINDS.has(t.meta.kind)) ?? lines.find((t) => t.figures.rttMedian !== null)
+    const line = this.lineOf(c.meta.code)
     const lineFresh = line !== undefined && line.state !== 'down' && line.state !== 'unknown'
-    let lastSeen: number | null = null
-    for (const t of rts) if (t.lastObservedAt !== null && (lastSeen === null || t.lastObservedAt > lastSeen)) lastSeen = t.lastObservedAt
+    const lastSeen = this.lastSeenOf(rts)
     return {
       code: c.meta.code,
       name: c.meta.name,
@@ -549,7 +742,7 @@ export class StateEngine {
       mcuState: this.combine(mcus).state,
       rttSeconds: lineFresh ? line.figures.rttMedian : null,
       lossRatio: lineFresh ? line.figures.lossRatio : null,
-      throughput: this.throughputOf(c, rts),
+      throughput: this.throughputOf(c),
       utilizationRatio: this.utilizationOf(rts),
       mos: this.mosOf(mcus),
       lastSeenAt: iso(lastSeen),
@@ -557,8 +750,8 @@ export class StateEngine {
     }
   }
 
-  private throughputOf(c: CommuneRuntime, rts: readonly TargetRuntime[]): CommuneSummary['throughput'] {
-    const t = rts.find((x) => x.meta.kind === 'throughput' && x.meta.role === 'line') ?? rts.find((x) => x.meta.kind === 'throughput')
+  private throughputOf(c: CommuneRuntime): CommuneSummary['throughput'] {
+    const t = this.groupsOf(c.meta.code).throughput
     if (!t) return null
     const tv = t.verdicts.filter((v) => v.rule === 'throughput')
     if (tv.length === 0) return null
@@ -641,11 +834,8 @@ export class StateEngine {
 
   /** Statuses of a commune's targets (or all targets). */
   targetStatuses(communeCode?: string): TargetStatus[] {
-    const ids = communeCode === undefined ? [...this.targets.keys()] : (this.targetsByCommune.get(communeCode) ?? [])
-    return ids.flatMap((id) => {
-      const rt = this.targets.get(id)
-      return rt ? [this.targetStatusOf(rt)] : []
-    })
+    const rts = communeCode === undefined ? [...this.targets.values()] : (this.targetsByCommune.get(communeCode) ?? [])
+    return rts.map((rt) => this.targetStatusOf(rt))
   }
 
   targetStatus(id: string): TargetStatus | undefined {

@@ -5,7 +5,7 @@
  * @module
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { and, asc, eq, gt, or } from 'drizzle-orm'
+import { and, asc, eq, gt, or, sql } from 'drizzle-orm'
 import type Database from 'better-sqlite3'
 import {
   KIND_DEFAULTS,
@@ -150,21 +150,54 @@ export interface StoreOptions {
   now?: () => number
 }
 
+/** Per connection: how many rows of `targets` were written through it (counted by temp triggers). */
+const targetWrites = new WeakMap<Database.Database, { n: number }>()
+
+/**
+ * Counts every write to `targets` made through this connection, cascades and foreign-key
+ * `SET NULL` included: TEMP triggers (this connection only, never stored in the file) call back
+ * into JS. One counter per connection, however many Stores wrap it.
+ */
+function watchTargetWrites(sqlite: Database.Database): { n: number } {
+  const known = targetWrites.get(sqlite)
+  if (known) return known
+  const writes = { n: 0 }
+  sqlite.function('xanh_targets_written', () => {
+    writes.n++
+    return null
+  })
+  for (const op of ['INSERT', 'UPDATE', 'DELETE']) {
+    sqlite.exec(`CREATE TEMP TRIGGER IF NOT EXISTS xanh_targets_${op.toLowerCase()} AFTER ${op} ON main.targets BEGIN SELECT xanh_targets_written(); END`)
+  }
+  targetWrites.set(sqlite, writes)
+  return writes
+}
+
 /** Everything the server persists, over one open database. */
 export class Store implements AlertingRepos {
   private readonly seriesIdStmt: Database.Statement
   private readonly oldestHourStmt: Database.Statement
   private readonly rollupStmt: Record<'5m' | '1h', Database.Statement>
   private readonly rollupGroupedStmt: Record<'5m' | '1h', Database.Statement>
-  private readonly targetOwnersStmt: Database.Statement
   private readonly probeKindStmt: Database.Statement
-  private readonly targetsVersionStmt: Database.Statement
   /** Small values kept across restarts (read through {@link Store.getSetting} and friends too). */
   readonly settings: SettingsRepo
   /** Every state change of every target and commune (SLA reports, histories). */
   readonly stateLog: StateLogRepo
   /** The database as a file: stats, online backup, writes by other processes, migrations. */
   readonly database: DatabaseAdmin
+  private readonly targetWrites: { n: number }
+  private readonly dataVersionStmt: Database.Statement
+  private readonly targetsShapeStmt: Database.Statement
+  private seenDataVersion: number | null = null
+  private seenTargetsShape = ''
+  private foreignTargetWrites = 0
+  /** Every target's probe, as of {@link Store.targetsVersion} `version`. */
+  private owners: { version: number; byId: Map<string, string | null> } | null = null
+  private readonly allOwnersStmt: Database.Statement
+  private readonly probeByHashQuery
+  private readonly touchStmt: Database.Statement
+  private readonly touchWithClockStmt: Database.Statement
   /** Delivery health and rotated credentials of alert channels. */
   readonly channels: ChannelStateRepo
   /** Users and their dashboard sessions. */
@@ -254,9 +287,20 @@ export class Store implements AlertingRepos {
     const groupedSql = (table: string): string =>
       `SELECT CAST((t - ?) / ? AS INTEGER) AS s, sum(n), sum(sum) FROM ${table} WHERE series_id = ? AND t >= ? AND t < ? GROUP BY s ORDER BY s`
     this.rollupGroupedStmt = { '5m': sqlite.prepare(groupedSql(ROLLUP_TABLE['5m'])).raw(), '1h': sqlite.prepare(groupedSql(ROLLUP_TABLE['1h'])).raw() }
-    this.targetOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets WHERE id IN (SELECT value FROM json_each(?))')
     this.probeKindStmt = sqlite.prepare('SELECT 1 FROM targets WHERE kind = ? AND enabled = 1 AND (probe_id = ? OR (? = 1 AND probe_id IS NULL)) LIMIT 1')
-    this.targetsVersionStmt = sqlite.prepare('SELECT count(*) AS n, coalesce(max(updated_at), 0) AS u, count(*) - count(probe_id) AS z FROM targets')
+    this.targetWrites = watchTargetWrites(sqlite)
+    this.dataVersionStmt = sqlite.prepare('PRAGMA data_version').pluck()
+    this.targetsShapeStmt = sqlite.prepare('SELECT count(*), coalesce(max(updated_at), 0), count(*) - count(probe_id) FROM targets').raw()
+    this.allOwnersStmt = sqlite.prepare('SELECT id, probe_id FROM targets').raw()
+    // Ingest reads the probe and records its heartbeat per batch: built once, not per request.
+    const hash = sql.placeholder('hash')
+    this.probeByHashQuery = db
+      .select()
+      .from(probes)
+      .where(or(eq(probes.tokenHash, hash), and(eq(probes.previousTokenHash, hash), gt(probes.previousTokenValidUntil, sql.placeholder('now')))))
+      .prepare()
+    this.touchStmt = sqlite.prepare('UPDATE probes SET last_seen_at = ?, version = ?, spool_batches = ? WHERE id = ?')
+    this.touchWithClockStmt = sqlite.prepare('UPDATE probes SET last_seen_at = ?, version = ?, spool_batches = ?, clock_offset_ms = ?, clock_offset_at = ? WHERE id = ?')
   }
 
   // ---- settings ----
@@ -463,16 +507,6 @@ export class Store implements AlertingRepos {
     return spec
   }
 
-  /**
-   * A key that changes whenever the targets table does: row count, latest `updated_at`, and how
-   * many belong to no probe (a deleted probe hands its targets to the embedded one without
-   * touching `updated_at`). One small query; two writes in one millisecond can share a key.
-   */
-  targetsVersion(): string {
-    const v = this.targetsVersionStmt.get() as { n: number; u: number; z: number }
-    return `${v.n}:${v.u}:${v.z}`
-  }
-
   deleteTarget(id: string): boolean {
     return this.db.delete(targets).where(eq(targets.id, id)).run().changes > 0
   }
@@ -488,12 +522,44 @@ export class Store implements AlertingRepos {
   }
 
   /**
+   * A number that changes whenever the targets table may have changed, for caches of what is
+   * derived from it (a probe's config ETag, target owners): on every write through this
+   * connection, and on a commit by another one (a CLI in another process) that changed the
+   * table's row count, latest `updated_at` or count of unassigned targets. While nothing
+   * changed it reads no table (`PRAGMA data_version` only), so ingest can ask per batch.
+   */
+  targetsVersion(): number {
+    const dataVersion = this.dataVersionStmt.get() as number
+    if (dataVersion !== this.seenDataVersion) {
+      this.seenDataVersion = dataVersion
+      const shape = JSON.stringify(this.targetsShapeStmt.get())
+      if (shape !== this.seenTargetsShape) {
+        this.seenTargetsShape = shape
+        this.foreignTargetWrites++
+      }
+    }
+    // Both only grow, so the sum changes whenever either does.
+    return this.targetWrites.n + this.foreignTargetWrites
+  }
+
+  /**
    * The probe each of `ids` is assigned to (null: the embedded probe), enabled or not; ids of no
-   * target are absent. One statement however many ids (ingest asks once per batch).
+   * target are absent. Answered from a map of every target's probe, read again only after the
+   * targets changed ({@link Store.targetsVersion}): ingest asks once per batch.
    */
   targetOwners(ids: readonly string[]): Map<string, string | null> {
-    const rows = this.targetOwnersStmt.all(JSON.stringify([...new Set(ids)])) as Array<{ id: string; probe_id: string | null }>
-    return new Map(rows.map((r) => [r.id, r.probe_id]))
+    const version = this.targetsVersion()
+    if (this.owners?.version !== version) {
+      const rows = this.allOwnersStmt.all() as Array<[string, string | null]>
+      this.owners = { version, byId: new Map(rows) }
+    }
+    const byId = this.owners.byId
+    const out = new Map<string, string | null>()
+    for (const id of ids) {
+      const owner = byId.get(id)
+      if (owner !== undefined) out.set(id, owner)
+    }
+    return out
   }
 
   /** True when the probe runs at least one enabled target of this kind (see {@link Store.targetsForProbe}). */
@@ -521,12 +587,7 @@ export class Store implements AlertingRepos {
    * on every call, never cached, so a revocation or the end of a grace applies to the next request.
    */
   probeByToken(token: string, now: number = Date.now()): ProbeRow | undefined {
-    const hash = hashToken(token)
-    const row = this.db
-      .select()
-      .from(probes)
-      .where(or(eq(probes.tokenHash, hash), and(eq(probes.previousTokenHash, hash), gt(probes.previousTokenValidUntil, now))))
-      .get()
+    const row = this.probeByHashQuery.get({ hash: hashToken(token), now })
     return row && row.revokedAt === null ? row : undefined
   }
 
@@ -585,8 +646,8 @@ export class Store implements AlertingRepos {
 
   /** Records a heartbeat, and the probe's clock offset (ms) when the caller measured one (a batch's sentAt). */
   touchProbe(id: string, at: number, version: string | null, spoolBatches: number | null, clockOffsetMs?: number): void {
-    const clock = clockOffsetMs === undefined ? {} : { clockOffsetMs: Math.round(clockOffsetMs), clockOffsetAt: at }
-    this.db.update(probes).set({ lastSeenAt: at, version, spoolBatches, ...clock }).where(eq(probes.id, id)).run()
+    if (clockOffsetMs === undefined) this.touchStmt.run(at, version, spoolBatches, id)
+    else this.touchWithClockStmt.run(at, version, spoolBatches, Math.round(clockOffsetMs), at, id)
   }
 
   // ---- coverage gaps ----

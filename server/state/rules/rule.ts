@@ -29,8 +29,28 @@ export interface Sample {
   readonly responseSeconds: number | undefined
 }
 
-/** Builds the sample of one successful result from its measurements. */
-export function toSample(t: number, m: Readonly<Record<string, number>>): Sample {
+/** A sample whose fields can be set again (the engine refills a round that left the window). */
+export type WritableSample = { -readonly [K in keyof Sample]: Sample[K] }
+
+/**
+ * Builds the sample of one successful result from its measurements.
+ * @param reuse a sample nothing else holds any more, filled instead of allocating one
+ */
+export function toSample(t: number, m: Readonly<Record<string, number>>, reuse?: WritableSample): Sample {
+  if (reuse) {
+    reuse.t = t
+    reuse.rtt = m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds
+    reuse.sent = m.sent ?? 0
+    reuse.received = m.received ?? 0
+    reuse.jitter = m.jitter_seconds
+    reuse.download = m.download_bytes_per_second
+    reuse.upload = m.upload_bytes_per_second
+    reuse.inBps = m.in_bytes_per_second
+    reuse.outBps = m.out_bytes_per_second
+    reuse.statusCode = m.status_code
+    reuse.responseSeconds = m.response_seconds
+    return reuse
+  }
   return {
     t,
     rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
@@ -56,6 +76,38 @@ export interface WindowFigures {
   lossRatio: number | null
   /** Observed time of the newest sample; null for an empty window. */
   newestAt: number | null
+}
+
+/** Median of numbers sorted ascending (null when empty). */
+export function medianOfSorted(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/** Inserts `v` into an ascending array (after any equal values): the window keeps its medians this way instead of sorting per round. */
+export function insertSorted(sorted: number[], v: number): void {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((sorted[mid] as number) <= v) lo = mid + 1
+    else hi = mid
+  }
+  if (lo === sorted.length) sorted.push(v)
+  else sorted.splice(lo, 0, v)
+}
+
+/** Removes one `v` from an ascending array (no-op when absent). */
+export function removeSorted(sorted: number[], v: number): void {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((sorted[mid] as number) < v) lo = mid + 1
+    else hi = mid
+  }
+  if (sorted[lo] === v) sorted.splice(lo, 1)
 }
 
 /** Median of numbers (null when empty). Sorts a copy. */
@@ -126,21 +178,55 @@ export interface GradingRule {
 /** Roles whose targets are video paths (SPEC §4 "video" thresholds). */
 export const VIDEO_ROLES: ReadonlySet<TargetRole> = new Set(['mcu'])
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+// One entry of memory: a target's verdicts all carry the time of its newest sample, so the
+// formatting (a measurable share of grading) happens once per target instead of once per verdict.
+let lastIsoMs = NaN
+let lastIso = ''
+const iso = (ms: number | null): string | null => {
+  if (ms === null) return null
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString()
+    lastIsoMs = ms
+  }
+  return lastIso
+}
+
+/** What a rule knows of a verdict before it is graded: its part, unit, samples…, and the time of its newest figure (ms). */
+export type VerdictBase = Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }
+
+/**
+ * Turns `base` itself into the verdict, keeping its key order (callers pass a fresh literal).
+ * A copy (`{ ...base, at: … }`) cost microseconds per verdict: overriding a copied key whose
+ * value changes type (ms → ISO string) leaves V8's fast path, and grading runs for every round.
+ */
+function graded(base: VerdictBase, state: RuleVerdict['state'], value: number, threshold: number, bad: RuleVerdict['bad']): RuleVerdict {
+  const at = iso(base.at)
+  const v = base as unknown as RuleVerdict
+  v.state = state
+  v.value = value
+  v.threshold = threshold
+  v.bad = bad
+  v.at = at
+  return v
+}
 
 /**
  * Grades a figure where higher is worse: critical above `critical`, warning above `warning`.
  * The reported threshold is the one crossed (the warning one while ok).
+ * @param base becomes the verdict: pass a fresh object
  */
-export function above(value: number, warning: number, critical: number, base: Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }): RuleVerdict {
+export function above(value: number, warning: number, critical: number, base: VerdictBase): RuleVerdict {
   const state = value > critical ? 'critical' : value > warning ? 'warning' : 'ok'
-  return { ...base, state, value, threshold: state === 'critical' ? critical : warning, bad: 'above', at: iso(base.at) }
+  return graded(base, state, value, state === 'critical' ? critical : warning, 'above')
 }
 
-/** Grades a figure where lower is worse: critical below `critical`, warning below `warning`. */
-export function below(value: number, warning: number, critical: number, base: Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }): RuleVerdict {
+/**
+ * Grades a figure where lower is worse: critical below `critical`, warning below `warning`.
+ * @param base becomes the verdict: pass a fresh object
+ */
+export function below(value: number, warning: number, critical: number, base: VerdictBase): RuleVerdict {
   const state = value < critical ? 'critical' : value < warning ? 'warning' : 'ok'
-  return { ...base, state, value, threshold: state === 'critical' ? critical : warning, bad: 'below', at: iso(base.at) }
+  return graded(base, state, value, state === 'critical' ? critical : warning, 'below')
 }
 
 export { iso as isoTime }
