@@ -80,7 +80,7 @@ export class Retention {
 
   /** Totals for the exposition (no query). */
   facts(): StorageFacts {
-    return { sizeBytes: this.sizeBytes, deletedRows: { ...this.deletedTotal }, rollupBacklog: this.rollups.backlog() }
+    return { sizeBytes: this.sizeBytes, deletedRows: { ...this.deletedTotal }, rollupBacklog: this.results.facts().openResults }
   }
 
   /** One sweep over every table (concurrent calls share the running sweep). */
@@ -98,8 +98,8 @@ export class Retention {
     const batch = this.config.batchRows
     const deleted: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0 }
 
-    // Whole chunks. The rollups fold from the batch log, never from chunks (a log row stays
-    // until the rollup cursor has passed it), so deleting a chunk never loses a fold.
+    // Whole chunks. A result is folded into the rollups when it is sealed into its chunk, so a
+    // chunk on disk is always already folded: deleting it never loses a fold.
     const chunkCursor = { next: 0 }
     for (;;) {
       const r = this.results.deleteExpired(cut.results, chunkCursor, Math.max(50, Math.floor(batch / 4)))

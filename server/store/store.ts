@@ -231,7 +231,7 @@ export class Store implements AlertingRepos {
   readonly retention: Retention
   /** Moves a database written before issue 14 into the current layout (online, resumable). */
   readonly legacy: LegacyMigration
-  private readonly flushState: FlushCursor = flushCursor(500)
+  private readonly flushState: FlushCursor = flushCursor(100)
   private readonly now: () => number
 
   /** A store over a database opened by `openDatabase` (./db.ts); the caller keeps `opened` to close it. */
@@ -265,7 +265,8 @@ export class Store implements AlertingRepos {
     this.maintenance = createMaintenanceRepo(db)
     this.supportGroups = createSupportGroupRepo(db)
     let rollups: Rollups | undefined
-    this.results = new SqliteResultStore(sqlite, { windowMs: retention.chunkMinutes * 60_000, foldedUpTo: () => rollups?.position ?? 0 })
+    // Results are folded into the rollups as they are sealed, in the sealing transaction.
+    this.results = new SqliteResultStore(sqlite, { windowMs: retention.chunkMinutes * 60_000, onSeal: (tid, records) => rollups?.foldSealed(tid, records) })
     rollups = new Rollups(
       sqlite,
       this.results,
@@ -384,6 +385,24 @@ export class Store implements AlertingRepos {
           count[b] = (count[b] ?? 0) + n
         }
       }
+      // Results not sealed yet are in no bucket: they count from the open chunk, so a chart
+      // is current to the last result (a result is in exactly one of the two).
+      const key = this.results.metricKey(metric)
+      if (key !== undefined) {
+        for (const r of this.results.openRecordsOf(targetId, fromMs, toMs)) {
+          for (let i = 0; i < r.values.length; i += 2) {
+            if (r.values[i] !== key) continue
+            // A rollup bucket counts in the step its start falls in: so does an open result.
+            const bucketStart = r.ts - (r.ts % BUCKET_MS[resolution])
+            const b = Math.min(buckets - 1, Math.floor((bucketStart - fromMs) / stepMs))
+            if (b >= 0) {
+              sum[b] = (sum[b] ?? 0) + (r.values[i + 1] as number)
+              count[b] = (count[b] ?? 0) + 1
+            }
+            break
+          }
+        }
+      }
     }
     const points: Array<[number, number | null]> = []
     for (let i = 0; i < buckets; i++) {
@@ -421,9 +440,9 @@ export class Store implements AlertingRepos {
     return raw
   }
 
-  /** Stored results not yet folded into the rollups (`db stats`). */
+  /** Results stored but not yet folded into the rollups: the open ones (`db stats`, `/metrics`). */
   rollupBacklog(): number {
-    return this.rollups.backlog()
+    return this.results.facts().openResults
   }
 
   // ---- communes ----

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CheckResult } from '../../protocol'
 import { loadServerConfig, type RetentionConfig } from '../../server/config'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
-import { ROLLUP_CURSOR_KEY, rollupFilter } from '../../server/store/rollups'
+import { rollupFilter } from '../../server/store/rollups'
 import { Store } from '../../server/store/store'
 
 const T0 = Date.parse('2026-11-01T00:00:00Z')
@@ -46,15 +46,16 @@ function rows(table: 'rollups_5m' | 'rollups_1h', metric: string, target = 't1')
 }
 
 describe('Rollups', () => {
-  it('folds each result once, by cursor over the batch log, into 5-minute and 1-hour buckets', () => {
-    const rollups = store.rollups
+  it('folds each result once, when it is sealed, into 5-minute and 1-hour buckets; open results count on read', () => {
     store.insertResults('p', [r('t1', T0 + 1000, { rtt_median_seconds: 0.01 }), r('t1', T0 + 20_000, { rtt_median_seconds: 0.03 })], T0)
     store.insertResults('p', [r('t1', T0 + 301_000, { rtt_median_seconds: 0.02 })], T0)
-    expect(rollups.backlog()).toBe(3)
-    expect(rollups.step(1)).toEqual({ batches: 1, results: 2, buckets5m: 1, buckets1h: 1 })
-    expect(rollups.step(10)).toEqual({ batches: 1, results: 1, buckets5m: 1, buckets1h: 1 })
-    expect(rollups.step(10)).toEqual({ batches: 0, results: 0, buckets5m: 0, buckets1h: 0 })
-    expect(rollups.backlog()).toBe(0)
+    // Open: in no bucket yet, but the series already shows them.
+    expect(store.rollupBacklog()).toBe(3)
+    expect(rows('rollups_5m', 'rtt_median_seconds')).toEqual([])
+    expect(store.querySeries('t1', 'rtt_median_seconds', T0, T0 + 600_000, 300_000, '5m').map(([, v]) => v)).toEqual([0.02, 0.02])
+    now = T0 + 3_600_000
+    store.sealChunks()
+    expect(store.rollupBacklog()).toBe(0)
     expect(rows('rollups_5m', 'rtt_median_seconds')).toEqual([
       { t: T0 / 1000, n: 2, sum: 0.04 },
       { t: T0 / 1000 + 300, n: 1, sum: 0.02 },
@@ -62,17 +63,20 @@ describe('Rollups', () => {
     const [hour] = rows('rollups_1h', 'rtt_median_seconds')
     expect(hour).toMatchObject({ t: T0 / 1000, n: 3 })
     expect(hour?.sum).toBeCloseTo(0.06, 15)
-    // A replayed batch is not in the log again, and a new instance continues from the stored cursor.
+    // Sealed and folded: the same answer from the buckets alone, and nothing is counted twice.
+    expect(store.querySeries('t1', 'rtt_median_seconds', T0, T0 + 600_000, 300_000, '5m').map(([, v]) => v)).toEqual([0.02, 0.02])
+    // A replay is refused, and sealing again (another instance over the file) folds nothing more.
     expect(store.insertResults('p', [r('t1', T0 + 1000, { rtt_median_seconds: 0.01 })], T0).accepted).toBe(0)
-    expect(store.getSetting(ROLLUP_CURSOR_KEY)).toBe('2')
-    expect(open().rollups.step()).toEqual({ batches: 0, results: 0, buckets5m: 0, buckets1h: 0 })
+    open().sealAll()
+    expect(rows('rollups_1h', 'rtt_median_seconds')).toHaveLength(1)
+    expect(rows('rollups_1h', 'rtt_median_seconds')[0]?.n).toBe(3)
   })
 
-  it('puts a late replay into its own old buckets', () => {
+  it('puts a late replay into its own old buckets when its window is sealed again', () => {
     store.insertResults('p', [r('t1', T0 + 5 * 3_600_000, { loss_ratio: 0 })], T0)
-    store.rollups.step()
+    store.sealAll()
     store.insertResults('p', [r('t1', T0 + 60_000, { loss_ratio: 0.5 }), r('t1', T0 + 90_000, { loss_ratio: 0.1 })], T0)
-    store.rollups.step()
+    store.sealAll()
     expect(rows('rollups_5m', 'loss_ratio').map((x) => [x.t - T0 / 1000, x.n])).toEqual([
       [0, 2],
       [5 * 3600, 1],
@@ -87,7 +91,7 @@ describe('Rollups', () => {
     now = T0 + 8 * 86_400_000 + 120_000
     open(loadServerConfig({}, 'retention: { rollupMetrics: [rtt_median_seconds], rollup5mDays: 8 }').retention)
     store.insertResults('p', [r('t1', T0 - 1_000, { rtt_median_seconds: 0.01, sent: 50 }), r('t1', T0 + 600_000, { rtt_median_seconds: 0.02, sent: 50 })], T0)
-    store.rollups.step()
+    store.sealAll()
     expect(rows('rollups_5m', 'rtt_median_seconds').map((x) => x.t)).toEqual([T0 / 1000 + 600])
     expect(rows('rollups_1h', 'rtt_median_seconds')).toHaveLength(2)
     expect(rows('rollups_5m', 'sent')).toEqual([])
@@ -95,25 +99,40 @@ describe('Rollups', () => {
     expect(rollupFilter(['*'])('cert_expiry_timestamp_seconds')).toBe(false)
     expect(rollupFilter(['*'])('sent')).toBe(true)
   })
+
+  it('a failed seal moves nothing: the results stay open and are folded once when it succeeds', () => {
+    store.insertResults('p', [r('t1', T0, { rtt_median_seconds: 0.01 }), r('t2', T0, { rtt_median_seconds: 0.02 })], T0)
+    now = T0 + 3_600_000
+    // A write that fails inside the sealing transaction (as a full disk would).
+    opened.sqlite.exec("CREATE TEMP TRIGGER fail_seal BEFORE INSERT ON main.result_chunks WHEN NEW.tid > 0 BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END")
+    expect(() => store.sealChunks(true)).toThrow(/disk full/)
+    expect(store.rollupBacklog()).toBe(2)
+    expect(store.countResults()).toBe(2)
+    expect(rows('rollups_1h', 'rtt_median_seconds')).toEqual([])
+    opened.sqlite.exec('DROP TRIGGER fail_seal')
+    store.sealAll()
+    expect(store.rollupBacklog()).toBe(0)
+    expect(store.countResults()).toBe(2)
+    expect(rows('rollups_1h', 'rtt_median_seconds', 't1')).toEqual([{ t: T0 / 1000, n: 1, sum: 0.01 }])
+    expect(rows('rollups_1h', 'rtt_median_seconds', 't2')).toEqual([{ t: T0 / 1000, n: 1, sum: 0.02 }])
+  })
 })
 
 describe('Retention', () => {
-  it('deletes whole expired chunks, and never a log row the rollups have not folded', async () => {
+  it('deletes whole expired chunks, never open results, and the rollups keep what they folded', async () => {
     open(loadServerConfig({}, 'retention: { rawDays: 1, rollupMetrics: ["*"] }').retention)
     store.insertResults('p', [r('t1', T0, { rtt_median_seconds: 0.01 })], T0)
     store.insertResults('p', [r('t1', T0 + 1000, { rtt_median_seconds: 0.01 })], T0)
     now = T0 + 3 * 86_400_000
-    store.rollups.step(1)
+    // Open results are never expired: only sealed (and so folded) chunks are.
+    expect((await store.retention.run()).deleted.results).toBe(0)
+    expect(store.countResults()).toBe(2)
     store.sealAll()
-    // Sealed: one chunk holds both; the second batch's log row stays until it is folded.
-    expect(store.results.facts()).toMatchObject({ openResults: 0, logRows: 1 })
+    expect(store.results.facts()).toMatchObject({ openResults: 0, logRows: 0 })
     const run = await store.retention.run()
     expect(run.deleted.results).toBe(1)
     expect(store.countResults()).toBe(0)
-    store.rollups.step()
     expect(rows('rollups_1h', 'rtt_median_seconds')).toEqual([{ t: T0 / 1000, n: 2, sum: 0.02 }])
-    store.sealAll()
-    expect(store.results.facts().logRows).toBe(0)
     expect(store.retention.facts().deletedRows.results).toBe(1)
   })
 
@@ -121,7 +140,6 @@ describe('Retention', () => {
     open(loadServerConfig({}, 'retention: { rawDays: 1, rollup5mDays: 2, batchRows: 500, rollupMetrics: ["*"] }').retention)
     const old: CheckResult[] = Array.from({ length: 20_000 }, (_, i) => r(`t${i % 400}`, T0 + i * 1000, { rtt_median_seconds: 0.01 }))
     for (let i = 0; i < old.length; i += 1000) store.insertResults('p', old.slice(i, i + 1000), T0)
-    await store.rollups.catchUp()
     store.sealAll()
     now = T0 + 5 * 86_400_000
     const chunks = opened.sqlite.prepare('SELECT count(*) FROM result_chunks').pluck().get() as number

@@ -66,8 +66,12 @@ export interface ResultStoreOptions {
   sealGraceMs?: number
   /** Open buffers above this many bytes are sealed at once, current window included (default 48 MiB). */
   maxOpenBytes?: number
-  /** The log sequence up to which the rollups have folded; log rows after it are kept. */
-  foldedUpTo?: () => number
+  /**
+   * Called inside the sealing transaction with each target's newly sealed results (not those a
+   * merge found already sealed): the rollups fold them there, so a result is folded exactly when
+   * it is sealed.
+   */
+  onSeal?: (tid: number, records: readonly ResultRecord[]) => void
 }
 
 /** The results repository: what routes, the state engine and the series API use. */
@@ -101,7 +105,7 @@ export class SqliteResultStore implements ResultRepository {
   readonly windowMs: number
   private readonly sealGraceMs: number
   private readonly maxOpenBytes: number
-  private readonly foldedUpTo: () => number
+  private readonly onSeal: (tid: number, records: readonly ResultRecord[]) => void
   private readonly keys: Record<KeyKind, Map<string, number>> = { t: new Map(), m: new Map(), p: new Map() }
   private readonly names = new Map<number, string>()
   private readonly open = new Map<number, OpenChunk>()
@@ -135,7 +139,7 @@ export class SqliteResultStore implements ResultRepository {
     this.windowMs = opts.windowMs ?? 15 * 60_000
     this.sealGraceMs = opts.sealGraceMs ?? 2 * 60_000
     this.maxOpenBytes = opts.maxOpenBytes ?? 48 * 2 ** 20
-    this.foldedUpTo = opts.foldedUpTo ?? (() => Number.MAX_SAFE_INTEGER)
+    this.onSeal = opts.onSeal ?? ((): void => undefined)
     for (const row of sqlite.prepare('SELECT id, kind, name FROM result_keys').all() as Array<{ id: number; kind: KeyKind; name: string }>) {
       this.keys[row.kind].set(row.name, row.id)
       this.names.set(row.id, row.name)
@@ -347,52 +351,70 @@ export class SqliteResultStore implements ResultRepository {
       cursor.horizon = horizon
     }
     const queue = cursor.queue
-    this.sqlite.transaction(() => {
-      while (queue.length > 0 && out.targets < cursor.maxTargets) {
-        const tid = queue.pop() as number
-        const o = this.open.get(tid)
-        if (o === undefined || o.minTs >= cursor.horizon) continue
-        out.targets++
-        const records = this.openRecords(o)
-        const byWindow = new Map<number, ResultRecord[]>()
-        const keep: ResultRecord[] = []
-        for (const r of records) {
-          const w = this.windowOf(r.ts)
-          if (w >= cursor.horizon) keep.push(r)
-          else {
-            const list = byWindow.get(w)
-            if (list) list.push(r)
-            else byWindow.set(w, [r])
+    // Plan in memory, write in one transaction, and only once it committed change the open
+    // buffers: a failed write (a full disk) leaves every result open, nothing half-moved.
+    const plans: Array<{ tid: number; byWindow: Map<number, ResultRecord[]>; keep: ResultRecord[] }> = []
+    while (queue.length > 0 && plans.length < cursor.maxTargets) {
+      const tid = queue.pop() as number
+      const o = this.open.get(tid)
+      if (o === undefined || o.minTs >= cursor.horizon) continue
+      const byWindow = new Map<number, ResultRecord[]>()
+      const keep: ResultRecord[] = []
+      for (const r of this.openRecords(o)) {
+        const w = this.windowOf(r.ts)
+        if (w >= cursor.horizon) keep.push(r)
+        else {
+          const list = byWindow.get(w)
+          if (list) list.push(r)
+          else byWindow.set(w, [r])
+        }
+      }
+      plans.push({ tid, byWindow, keep })
+    }
+    const last = queue.length === 0
+    try {
+      this.sqlite.transaction(() => {
+        for (const p of plans) {
+          for (const [w, list] of p.byWindow) {
+            this.onSeal(p.tid, this.seal(p.tid, w, list))
+            out.chunksWritten++
+            out.results += list.length
           }
         }
-        for (const [w, list] of byWindow) {
-          this.seal(tid, w, list)
-          out.chunksWritten++
-          out.results += list.length
-        }
-        this.openBytes -= o.w.buf.length
-        this.openResults -= o.count
-        this.open.delete(tid)
-        for (const r of keep) this.append(tid, r)
-      }
-      if (queue.length === 0) {
-        const upTo = Math.min(cursor.logSeq, this.foldedUpTo())
-        out.logRowsDeleted = this.stmt.deleteLog.run(upTo, cursor.horizon === Infinity ? Number.MAX_SAFE_INTEGER : cursor.horizon).changes
-      }
-    })()
-    out.more = queue.length > 0
-    if (!out.more) cursor.queue = undefined
+        if (last) out.logRowsDeleted = this.stmt.deleteLog.run(cursor.logSeq, cursor.horizon === Infinity ? Number.MAX_SAFE_INTEGER : cursor.horizon).changes
+      })()
+    } catch (err) {
+      // Nothing moved; the next pass starts afresh (these targets are still open).
+      cursor.queue = undefined
+      throw err
+    }
+    for (const p of plans) {
+      const o = this.open.get(p.tid)
+      if (o === undefined) continue
+      this.openBytes -= o.w.buf.length
+      this.openResults -= o.count
+      this.open.delete(p.tid)
+      for (const r of p.keep) this.append(p.tid, r)
+    }
+    out.targets = plans.length
+    out.more = !last
+    if (last) cursor.queue = undefined
     return out
   }
 
-  /** Writes `list` into the chunk of (tid, w), merging with what it holds (sorted by time, one record per time). */
-  private seal(tid: number, w: number, list: ResultRecord[]): void {
+  /**
+   * Writes `list` into the chunk of (tid, w), merging with what it holds (sorted by time, one
+   * record per time). @returns the records that were not in the chunk yet
+   */
+  private seal(tid: number, w: number, list: ResultRecord[]): ResultRecord[] {
     const row = this.stmt.chunk.get(tid, w) as { id: number; data: Buffer } | undefined
+    let added = list
     let all = list
     if (row) {
       const have = decodeChunk(row.data, w)
       const times = new Set(have.map((r) => r.ts))
-      all = have.concat(list.filter((r) => !times.has(r.ts)))
+      added = list.filter((r) => !times.has(r.ts))
+      all = have.concat(added)
     }
     all.sort((a, b) => a.ts - b.ts)
     const data = encodeChunk(all, w)
@@ -400,6 +422,7 @@ export class SqliteResultStore implements ResultRepository {
     const last = all[all.length - 1]?.ts ?? w
     if (row) this.stmt.updateChunk.run(all.length, first, last, data, row.id)
     else this.stmt.upsertChunk.run(tid, w, all.length, first, last, data)
+    return added
   }
 
   /**
@@ -468,6 +491,14 @@ export class SqliteResultStore implements ResultRepository {
       out.sort((a, b) => a.ts - b.ts)
     }
     return out
+  }
+
+  /** Open (not yet sealed, not yet folded) records of one target in [fromMs, toMs). */
+  openRecordsOf(targetId: string, fromMs: number, toMs: number): ResultRecord[] {
+    const tid = this.existingKey('t', targetId)
+    const o = tid === undefined ? undefined : this.open.get(tid)
+    if (o === undefined || o.maxTs < fromMs || o.minTs >= toMs) return []
+    return this.openRecords(o).filter((r) => r.ts >= fromMs && r.ts < toMs)
   }
 
   /** The numeric key of a metric name, if any result ever carried it. */

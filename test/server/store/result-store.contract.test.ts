@@ -37,8 +37,8 @@ interface Harness {
   close(): void
 }
 
-/** Folded-up-to position the harness reports (the rollups' cursor), settable by tests. */
-let folded = Number.MAX_SAFE_INTEGER
+/** What the sealing hands over (the rollups fold exactly these): target key → result times. */
+let sealed: Array<[number, number[]]> = []
 
 const implementations: Array<[string, () => Harness]> = [
   [
@@ -46,7 +46,7 @@ const implementations: Array<[string, () => Harness]> = [
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'xanh-results-'))
       let opened: OpenedDb = openDatabase(join(dir, 'xanh.db'))
-      const make = (): SqliteResultStore => new SqliteResultStore(opened.sqlite, { windowMs: WINDOW, foldedUpTo: () => folded })
+      const make = (): SqliteResultStore => new SqliteResultStore(opened.sqlite, { windowMs: WINDOW, onSeal: (tid, records) => void sealed.push([tid, records.map((r) => r.ts)]) })
       let repo = make()
       const h: Harness = {
         get repo() {
@@ -75,7 +75,7 @@ const implementations: Array<[string, () => Harness]> = [
 describe.each(implementations)('ResultRepository contract: %s', (_name, make) => {
   let h: Harness
   beforeEach(() => {
-    folded = Number.MAX_SAFE_INTEGER
+    sealed = []
     h = make()
   })
   afterEach(() => h.close())
@@ -122,19 +122,31 @@ describe.each(implementations)('ResultRepository contract: %s', (_name, make) =>
     expect(h.repo.count()).toBe(3)
   })
 
-  it('keeps open results across a restart (the batch log), and drops a log row only once it is sealed and folded', () => {
+  it('keeps open results across a restart (the batch log), and drops a log row once its results are sealed', () => {
     h.repo.insertBatch('p', [result('a', T0)], T0)
-    h.repo.insertBatch('p', [result('a', T0 + 15_000)], T0)
+    h.repo.insertBatch('p', [result('a', T0 + 15_000), result('b', T0 + WINDOW + 1)], T0)
     h.restart()
     expect(h.repo.range('a', T0, T0 + WINDOW).map((r) => r.observedAt)).toEqual([T0, T0 + 15_000])
-    folded = 1
-    h.sealAll(T0 + 3_600_000)
+    const repo = h.repo as SqliteResultStore
+    // The first window is sealed, the second not yet: the second batch's row holds an open result.
+    repo.flushStep(T0 + WINDOW + 3 * 60_000, false, flushCursor())
     expect(h.logRows()).toBe(1)
-    folded = 2
+    h.restart()
+    expect(h.repo.count()).toBe(3)
     h.sealAll(T0 + 3_600_000)
     expect(h.logRows()).toBe(0)
     h.restart()
-    expect(h.repo.count()).toBe(2)
+    expect(h.repo.count()).toBe(3)
+  })
+
+  it('hands every result to the fold exactly once, when it is sealed (late replays included)', () => {
+    h.repo.insertBatch('p', [result('a', T0), result('a', T0 + 15_000)], T0)
+    h.sealAll(T0 + 3_600_000)
+    h.repo.insertBatch('p', [result('a', T0 + 7_000), result('a', T0)], T0)
+    h.restart()
+    h.sealAll(T0 + 3_600_000)
+    h.sealAll(T0 + 3_600_000)
+    expect(sealed.flatMap(([, times]) => times).sort((x, y) => x - y)).toEqual([T0, T0 + 7_000, T0 + 15_000])
   })
 
   it('seals only windows past their grace unless asked for everything', () => {
