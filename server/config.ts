@@ -109,7 +109,7 @@ export const RetentionConfig = z.strictObject({
     .max(200)
     .default([...DEFAULT_ROLLUP_METRICS]),
   batchRows: z.number().int().min(100).max(100_000).default(1000),
-  /** How often new results are folded into the rollups and finished chunk windows are sealed. */
+  /** How often finished chunk windows are sealed (their results folded into the rollups then). */
   rollupEverySeconds: z.number().min(1).max(3600).default(10),
   /** Length of a raw-result chunk's time window (one row per target and window). */
   chunkMinutes: z.number().int().min(1).max(1440).default(15),
