@@ -4,17 +4,8 @@
  * from fping (0.01 ms RTTs divided into seconds); 1 round in 200 fails with a Vietnamese error.
  */
 
-/** A deterministic PRNG (mulberry32): the same data on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The demo's seeded PRNG (mulberry32): the same data on every run. */
+export { seededRandom as rng } from '../server/demo/province'
 
 export interface Sample {
   ok: boolean

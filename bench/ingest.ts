@@ -98,6 +98,21 @@ function runClient(args: string[]): Promise<{ ok: number; errors: number; status
   })
 }
 
+/** One result of target `i` as its probe would send it. */
+function liveResult(i: number, observedAt: number, r: () => number): CheckResult {
+  const s = sample(i % 3, r)
+  return {
+    id: randomUUID(),
+    targetId: targetId(i),
+    kind: KIND[i % 3] as 'udp_echo' | 'icmp',
+    observedAt: new Date(observedAt).toISOString(),
+    durationSeconds: s.durationMs / 1000,
+    ok: s.ok,
+    ...(s.error !== null ? { error: s.error } : {}),
+    measurements: s.measurements,
+  }
+}
+
 /** Appends a gzip'd body with its length prefix (the client's file format). */
 function frame(json: string): Buffer[] {
   const gz = gzipSync(json)
@@ -178,17 +193,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       for (let j = 0; j < BATCH; j++) {
         const n = b * BATCH + j
         const i = n % opts.targets
-        const s = sample(i % 3, r)
-        results.push({
-          id: randomUUID(),
-          targetId: targetId(i),
-          kind: KIND[i % 3] as 'udp_echo' | 'icmp',
-          observedAt: new Date(liveStart + Math.floor(n / opts.targets) * INTERVAL_MS + i).toISOString(),
-          durationSeconds: s.durationMs / 1000,
-          ok: s.ok,
-          ...(s.error !== null ? { error: s.error } : {}),
-          measurements: s.measurements,
-        })
+        results.push(liveResult(i, liveStart + Math.floor(n / opts.targets) * INTERVAL_MS + i, r))
       }
       const body: ResultBatch = { protocolVersion: 1, probeId: probe.id, sentAt: new Date(now).toISOString(), results }
       const json = JSON.stringify(body)
@@ -315,18 +320,7 @@ export async function benchNational(opts: { targets: number; minutes: number; pr
     for (let b = 0; b < batches; b++) {
       const results: CheckResult[] = []
       for (let n = b * BATCH; n < Math.min(total, (b + 1) * BATCH); n++) {
-        const i = n % opts.targets
-        const s = sample(i % 3, r)
-        results.push({
-          id: randomUUID(),
-          targetId: targetId(i),
-          kind: KIND[i % 3] as 'udp_echo' | 'icmp',
-          observedAt: new Date(start + (n / rate) * 1000).toISOString(),
-          durationSeconds: s.durationMs / 1000,
-          ok: s.ok,
-          ...(s.error !== null ? { error: s.error } : {}),
-          measurements: s.measurements,
-        })
+        results.push(liveResult(n % opts.targets, start + (n / rate) * 1000, r))
       }
       parts.push(...frame(JSON.stringify({ protocolVersion: 1, probeId: probe.id, sentAt: new Date(start + (b + 1) * paceMs).toISOString(), results })))
     }
