@@ -45,10 +45,9 @@ export interface ChannelStateRepo {
   forget(groupId: number, fromIndex?: number): void
 }
 
-/** The SQLite implementation over drizzle. */
-export function createChannelStateRepo(db: Db): ChannelStateRepo {
-  const key = (groupId: number, channelIndex: number) => and(eq(channelState.groupId, groupId), eq(channelState.channelIndex, channelIndex))
-  const fresh = (groupId: number, channelIndex: number, configHash: string, at: number) => ({
+/** The state of a channel nothing is known about yet (both implementations start from it). */
+export function freshChannelState(groupId: number, channelIndex: number, configHash: string, at: number): ChannelStateRow {
+  return {
     groupId,
     channelIndex,
     configHash,
@@ -64,7 +63,13 @@ export function createChannelStateRepo(db: Db): ChannelStateRepo {
     disabledReason: null,
     credentials: null,
     updatedAt: at,
-  })
+  }
+}
+
+/** The SQLite implementation over drizzle. */
+export function createChannelStateRepo(db: Db): ChannelStateRepo {
+  const key = (groupId: number, channelIndex: number) => and(eq(channelState.groupId, groupId), eq(channelState.channelIndex, channelIndex))
+  const fresh = freshChannelState
   /** Upserts: health written for another config hash starts afresh (a changed channel); credentials stay. */
   const write = (groupId: number, channelIndex: number, configHash: string, at: number, patch: (row: ChannelStateRow) => Partial<ChannelStateRow>): void => {
     const current = db.select().from(channelState).where(key(groupId, channelIndex)).get()

@@ -2,7 +2,7 @@
  * In-memory {@link ChannelStateRepo}: same contract as the SQLite one (test/server/store/channel-state.test.ts).
  * @module
  */
-import type { ChannelStateRecord, ChannelStateRepo } from '../channel-state'
+import { freshChannelState, type ChannelStateRecord, type ChannelStateRepo } from '../channel-state'
 import type { ChannelStateRow } from '../schema'
 import { copyRow } from './table'
 
@@ -14,23 +14,7 @@ export interface MemoryChannelStateTable {
 /** A channel state repository over `table` (a fresh one by default). */
 export function createMemoryChannelStateRepo(table: MemoryChannelStateTable = { rows: new Map() }): ChannelStateRepo {
   const key = (groupId: number, channelIndex: number): string => `${groupId}#${channelIndex}`
-  const fresh = (groupId: number, channelIndex: number, configHash: string, at: number): ChannelStateRow => ({
-    groupId,
-    channelIndex,
-    configHash,
-    lastAttemptAt: null,
-    lastSuccessAt: null,
-    lastErrorAt: null,
-    lastError: null,
-    lastErrorAction: null,
-    lastErrorCode: null,
-    consecutiveFailures: 0,
-    nextRetryAt: null,
-    disabledAt: null,
-    disabledReason: null,
-    credentials: null,
-    updatedAt: at,
-  })
+  const fresh = freshChannelState
   // As the SQLite upsert: state written under another config hash starts afresh; credentials stay.
   const write = (groupId: number, channelIndex: number, configHash: string, at: number, patch: (row: ChannelStateRow) => Partial<ChannelStateRow>): void => {
     const current = table.rows.get(key(groupId, channelIndex))
