@@ -345,7 +345,9 @@ export class Store implements AlertingRepos {
 
   /** Seals every open result now (shutdown, tests, benchmarks). */
   sealAll(): void {
-    while (this.results.flushStep(this.now(), true, this.flushState).more);
+    // Its own pass: one the timer left half-way seals only up to its own horizon.
+    const cursor = flushCursor(this.flushState.maxTargets)
+    while (this.results.flushStep(this.now(), true, cursor).more);
   }
 
   /**

@@ -229,11 +229,6 @@ export function readRecord(rd: ByteReader, prev: { ts: number; probe: number }):
   return { ts, ok: (flags & FLAG_OK) !== 0, probe, durationMs, values, error }
 }
 
-/** Reads only the time of the next record and skips the rest (duplicate checks). */
-export function skipRecord(rd: ByteReader, prev: { ts: number; probe: number }): number {
-  return readRecord(rd, prev).ts
-}
-
 const CHUNK_VERSION = 1
 const CHUNK_PLAIN = 0
 const CHUNK_DEFLATE = 1

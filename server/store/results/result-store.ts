@@ -4,10 +4,11 @@
  * - **Ingest writes one row per batch** (`result_log`): the batch's new results encoded with
  *   the record codec, committed before the 2xx. Nothing per result touches a b-tree.
  * - **Open chunks live in memory**, one byte buffer per target, and are **sealed** by
- *   {@link SqliteResultStore.flush} into `result_chunks`: one row per target and time window
- *   (`windowMs`, default 15 min), records sorted by time and deflated. A result arriving for an
- *   already sealed window (a spool replayed after an outage) is merged into its chunk at the
- *   next flush. Log rows go once every result in them is sealed and folded into the rollups.
+ *   {@link SqliteResultStore.flushStep} into `result_chunks`: one row per target and time window
+ *   (`windowMs`, default 15 min), records sorted by time and deflated; the `onSeal` callback
+ *   folds them into the rollups in the same transaction. A result arriving for an already
+ *   sealed window (a spool replayed after an outage) is merged into its chunk at the next seal.
+ *   Log rows go once every result in them is sealed.
  * - **Exactly once without a stored id:** a result is the same result when target and
  *   `observedAt` (ms) are equal. A result newer than everything stored for its target is new
  *   (the fast path, one map lookup); an older one is looked up in the open buffer and the
@@ -339,8 +340,7 @@ export class SqliteResultStore implements ResultRepository {
    * Seals open results into chunks: those of windows that ended at least `sealGraceMs` before
    * `now`, or every open result with `all` (memory budget, shutdown). Works on at most
    * `maxTargets` targets per call, in one transaction; call again while `more` says so.
-   * Log rows whose results are all sealed and folded are deleted once a pass over every target
-   * is complete.
+   * Log rows whose results are all sealed are deleted once a pass over every target is complete.
    */
   flushStep(now: number, all: boolean, cursor: FlushCursor): FlushOutcome & { more: boolean } {
     const horizon = all ? Infinity : this.windowOf(now - this.sealGraceMs)
