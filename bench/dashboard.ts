@@ -10,7 +10,8 @@
  * BENCH_CHROMIUM); without it the benchmark prints one line and is skipped.
  * @module
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createServer, type Server } from 'node:http'
 import { extname, join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -19,7 +20,11 @@ import type { CommuneSummary, LiveMessage, Overview, State, StateCounts } from '
 import { COMMUNE_COUNT, generateCommunes, generateOutline, overviewRows } from '../scripts/generate-inventory'
 
 const ROOT = resolve(import.meta.dirname, '..')
-const WEB = join(ROOT, 'dist', 'web')
+/**
+ * The dashboard build the benchmark serves: its own directory, never `dist/web` (the server and
+ * the e2e tests, which may run meanwhile, serve that one).
+ */
+const WEB = mkdtempSync(join(tmpdir(), 'xanh-bench-web-'))
 const MARK = 'xanh:overview-rendered'
 
 export interface DashboardBenchOptions {
@@ -71,6 +76,8 @@ async function startStub(overview: Overview, staticHtml: string): Promise<Stub> 
       res.end(body)
     }
     if (url.pathname === '/api/v1/overview') return json(ov()) // fresh: newer than the socket's hello
+    // Signed in as a viewer (the dashboard asks before anything else since accounts exist).
+    if (url.pathname === '/api/v1/session') return json(JSON.stringify({ signedIn: true, username: 'xem', role: 'viewer', displayName: 'Người xem', publicRead: false }))
     if (url.pathname === '/api/v1/alerts') return json('{"incidents":[]}')
     if (url.pathname === '/api/v1/settings/boundary') return json(outline)
     if (url.pathname === '/static.html') {
@@ -138,7 +145,7 @@ export async function benchDashboard(opts: DashboardBenchOptions): Promise<strin
   const chromiumPath = process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium'
   if (!existsSync(chromiumPath)) return [`dashboard: skipped (no chromium at ${chromiumPath}; set BENCH_CHROMIUM)`]
   const { build } = await import('vite')
-  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn' })
+  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: WEB, emptyOutDir: true } })
   const size = bundleSizes()
 
   const now = Date.now()
@@ -237,5 +244,6 @@ export async function benchDashboard(opts: DashboardBenchOptions): Promise<strin
   } finally {
     await browser.close()
     await stub.close()
+    rmSync(WEB, { recursive: true, force: true })
   }
 }

@@ -303,47 +303,52 @@ export async function benchIcmp(opts: IcmpBenchOptions): Promise<string[]> {
   const raw = await runChild(fping, [...flags, ...hosts])
   const rawCount = countFpingC(raw.stderr)
 
-  // 3. One process per target: the ping package (tools without fping) under the agent's
-  //    default concurrency bound, every target due at once (default size: one full wave).
-  const pingTargets = oneRoundTargets(hosts.slice(0, opts.pingTargets))
-  const pingRun = await runXanh({ checkers: pingSet, targets: pingTargets, tools: { ping: tools.ping }, untilResults: pingTargets.length, windowMs: 90_000, random: () => 0 })
-  // The same with a quarter of the targets: the difference is the cost per extra target, free
-  // of what a round costs whatever its size (V8's idle-time GC during the 12 s wait, timers),
-  // which 1,000 targets would amortise but 64 do not.
-  const smallTargets = pingTargets.slice(0, Math.max(1, Math.floor(pingTargets.length / 4)))
-  const smallRun = await runXanh({ checkers: pingSet, targets: smallTargets, tools: { ping: tools.ping }, untilResults: smallTargets.length, windowMs: 90_000, random: () => 0 })
-  const smallCpu = smallRun.cpu.node + smallRun.cpu.children
-  const pingOk = pingRun.results.filter((r) => r.ok).length
-  const pingError = pingRun.results.find((r) => !r.ok)?.error
-  const pingCpu = pingRun.cpu.node + pingRun.cpu.children
-
   const rawRate = rawCount.hosts / raw.cpu.children
   const xanhRate = round.length / xanhCpu
-  const pingRate = pingTargets.length / pingCpu
-  const marginal = pingTargets.length > smallTargets.length ? (pingCpu - smallCpu) / (pingTargets.length - smallTargets.length) : pingCpu / pingTargets.length
-  const fixed = Math.max(0, smallCpu - marginal * smallTargets.length)
-  const ping1000Rate = opts.targets / (fixed + marginal * opts.targets)
-  out.push(`icmp, ${num(opts.targets)} loopback targets, one round = ${plan.count} echoes ${plan.periodMs} ms apart (default 15 s target)`)
-  out.push(`  fping flags (Xanh's, from /proc)     : ${xanh.fpingArgs ? flags.join(' ') : `not captured; used ${flags.join(' ')}`}`)
-  out.push(`  raw fping                             : ${sec(raw.cpu.children)} CPU, ${raw.wallSeconds.toFixed(1)} s wall, ${rawCount.answered}/${rawCount.hosts} hosts answered → ${num(rawRate)} targets/CPU-s`)
-  out.push(
+  const header = [
+    `icmp, ${num(opts.targets)} loopback targets, one round = ${plan.count} echoes ${plan.periodMs} ms apart (default 15 s target)`,
+    `  fping flags (Xanh's, from /proc)     : ${xanh.fpingArgs ? flags.join(' ') : `not captured; used ${flags.join(' ')}`}`,
+    `  raw fping                             : ${sec(raw.cpu.children)} CPU, ${raw.wallSeconds.toFixed(1)} s wall, ${rawCount.answered}/${rawCount.hosts} hosts answered → ${num(rawRate)} targets/CPU-s`,
     `  Xanh (scheduler+checker+fping)        : ${sec(xanhCpu)} CPU (fping ${sec(xanh.cpu.children)} + node ${sec(xanh.cpu.node)}), ${xanh.wallSeconds.toFixed(1)} s wall, ${xanh.results.length}/${round.length} results, ${xanhOk} ok, ${num(xanhSent)} echoes → ${num(xanhRate)} targets/CPU-s`,
-  )
+  ]
+  out.push(...header)
   if (firstError) out.push(`    first error: ${firstError}`)
-  out.push(
-    `  ping package (${pingTargets.length} targets, ≤ ${DEFAULT_AGENT_TIMING.maxConcurrency} at once) : ${sec(pingCpu)} CPU (ping ${sec(pingRun.cpu.children)} + node ${sec(pingRun.cpu.node)}), ${pingRun.wallSeconds.toFixed(1)} s wall, ${pingOk}/${pingTargets.length} ok → ${num(pingRate)} targets/CPU-s`,
-  )
-  if (pingError) out.push(`    first error: ${pingError}`)
-  out.push(
-    `  ping package (${smallTargets.length} targets)             : ${sec(smallCpu)} CPU → ${num(marginal * 1e3, 1)} ms per extra target, ${sec(fixed)} per round; at ${num(opts.targets)} targets ≈ ${num(ping1000Rate)} targets/CPU-s`,
-  )
-  out.push(
-    `  per unit                              : fping ${num((raw.cpu.children / Math.max(1, rawCount.sent)) * 1e6)} µs per echo; Xanh node ${num((xanh.cpu.node / round.length) * 1e6)} µs per target-round; ping package ${num((pingCpu / pingTargets.length) * 1e3, 1)} ms per target-round`,
-  )
   out.push(`  ratio Xanh / raw fping                : ${(xanhRate / rawRate).toFixed(2)} (target ≥ 0.50)`)
-  out.push(
-    `  ratio Xanh / ping package             : ${(xanhRate / pingRate).toFixed(1)}× vs ${pingTargets.length} targets measured, ${(xanhRate / ping1000Rate).toFixed(1)}× vs ${num(opts.targets)} extrapolated (target ≥ 10×)`,
-  )
+
+  // 3. One process per target (skipped with pingTargets 0, as --quick does).
+  if (opts.pingTargets > 0) {
+    // The ping package (tools without fping) under the agent's default concurrency bound,
+    // every target due at once (default size: one full wave).
+    const pingTargets = oneRoundTargets(hosts.slice(0, opts.pingTargets))
+    const pingRun = await runXanh({ checkers: pingSet, targets: pingTargets, tools: { ping: tools.ping }, untilResults: pingTargets.length, windowMs: 90_000, random: () => 0 })
+    // The same with a quarter of the targets: the difference is the cost per extra target, free
+    // of what a round costs whatever its size (V8's idle-time GC during the 12 s wait, timers),
+    // which 1,000 targets would amortise but 64 do not.
+    const smallTargets = pingTargets.slice(0, Math.max(1, Math.floor(pingTargets.length / 4)))
+    const smallRun = await runXanh({ checkers: pingSet, targets: smallTargets, tools: { ping: tools.ping }, untilResults: smallTargets.length, windowMs: 90_000, random: () => 0 })
+    const smallCpu = smallRun.cpu.node + smallRun.cpu.children
+    const pingOk = pingRun.results.filter((r) => r.ok).length
+    const pingError = pingRun.results.find((r) => !r.ok)?.error
+    const pingCpu = pingRun.cpu.node + pingRun.cpu.children
+
+    const pingRate = pingTargets.length / pingCpu
+    const marginal = pingTargets.length > smallTargets.length ? (pingCpu - smallCpu) / (pingTargets.length - smallTargets.length) : pingCpu / pingTargets.length
+    const fixed = Math.max(0, smallCpu - marginal * smallTargets.length)
+    const ping1000Rate = opts.targets / (fixed + marginal * opts.targets)
+    out.push(
+      `  ping package (${pingTargets.length} targets, ≤ ${DEFAULT_AGENT_TIMING.maxConcurrency} at once) : ${sec(pingCpu)} CPU (ping ${sec(pingRun.cpu.children)} + node ${sec(pingRun.cpu.node)}), ${pingRun.wallSeconds.toFixed(1)} s wall, ${pingOk}/${pingTargets.length} ok → ${num(pingRate)} targets/CPU-s`,
+    )
+    if (pingError) out.push(`    first error: ${pingError}`)
+    out.push(
+      `  ping package (${smallTargets.length} targets)             : ${sec(smallCpu)} CPU → ${num(marginal * 1e3, 1)} ms per extra target, ${sec(fixed)} per round; at ${num(opts.targets)} targets ≈ ${num(ping1000Rate)} targets/CPU-s`,
+    )
+    out.push(
+      `  per unit                              : fping ${num((raw.cpu.children / Math.max(1, rawCount.sent)) * 1e6)} µs per echo; Xanh node ${num((xanh.cpu.node / round.length) * 1e6)} µs per target-round; ping package ${num((pingCpu / pingTargets.length) * 1e3, 1)} ms per target-round`,
+    )
+    out.push(
+      `  ratio Xanh / ping package             : ${(xanhRate / pingRate).toFixed(1)}× vs ${pingTargets.length} targets measured, ${(xanhRate / ping1000Rate).toFixed(1)}× vs ${num(opts.targets)} extrapolated (target ≥ 10×)`,
+    )
+  }
 
   // 4. Continuous: 1 pps per target for a bounded window, Xanh's rounds vs one `fping -l`.
   if (opts.continuousSeconds > 0) {
