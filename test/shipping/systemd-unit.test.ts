@@ -1,7 +1,8 @@
 /**
- * deploy/systemd/xanh-probe.service: hardening directives present, and `systemd-analyze verify`
- * accepts it where that binary exists. Containers in CI often have no systemd: then this skips
- * with one line (it is not a required tool, unlike fping).
+ * deploy/systemd/xanh-probe.service and xanh.service (the server): hardening directives present,
+ * data in the state directory, and `systemd-analyze verify` accepts each where that binary
+ * exists. Containers in CI often have no systemd: then this skips with one line (it is not a
+ * required tool, unlike fping).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -10,11 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { findTool } from '../helpers/system-tool'
 import { ROOT, tempDir } from './harness'
 
-const UNIT = join(ROOT, 'deploy', 'systemd', 'xanh-probe.service')
-const text = readFileSync(UNIT, 'utf8')
-
-/** `Key=value` lines of one section (comments and blank lines skipped; repeated keys kept). */
-function directives(section: string): Map<string, string[]> {
+/** `Key=value` lines of one section of a unit file (comments and blank lines skipped; repeated keys kept). */
+function directives(text: string, section: string): Map<string, string[]> {
   const out = new Map<string, string[]>()
   let current = ''
   for (const raw of text.split('\n')) {
@@ -33,42 +31,61 @@ function directives(section: string): Map<string, string[]> {
   return out
 }
 
-describe('systemd unit for the probe agent', () => {
-  const service = directives('Service')
+/** Hardening every Xanh unit carries. */
+const HARDENING: Array<[string, string]> = [
+  ['DynamicUser', 'yes'],
+  ['ProtectSystem', 'strict'],
+  ['ProtectHome', 'yes'],
+  ['NoNewPrivileges', 'yes'],
+  ['PrivateTmp', 'yes'],
+  ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX AF_NETLINK'],
+  ['AmbientCapabilities', 'CAP_NET_RAW'],
+  ['CapabilityBoundingSet', 'CAP_NET_RAW'],
+  ['Restart', 'on-failure'],
+]
 
-  it.each([
-    ['DynamicUser', 'yes'],
-    ['StateDirectory', 'xanh-probe'],
-    ['ProtectSystem', 'strict'],
-    ['ProtectHome', 'yes'],
-    ['NoNewPrivileges', 'yes'],
-    ['PrivateTmp', 'yes'],
-    ['RestrictAddressFamilies', 'AF_INET AF_INET6 AF_UNIX AF_NETLINK'],
-    ['AmbientCapabilities', 'CAP_NET_RAW'],
-    ['CapabilityBoundingSet', 'CAP_NET_RAW'],
-    ['EnvironmentFile', '/etc/xanh/probe.env'],
-    ['Restart', 'on-failure'],
-    ['ExecStart', '/usr/bin/node --import tsx probes/main.ts'],
-  ])('%s=%s', (key, value) => {
+const UNITS = [
+  {
+    name: 'xanh-probe.service',
+    what: 'the probe agent',
+    directives: [...HARDENING, ['StateDirectory', 'xanh-probe'], ['EnvironmentFile', '/etc/xanh/probe.env'], ['ExecStart', '/usr/bin/node --import tsx probes/main.ts']] as Array<[string, string]>,
+    // The spool survives restarts in the state directory.
+    environment: 'XANH_SPOOL_DIR=%S/xanh-probe/spool',
+  },
+  {
+    name: 'xanh.service',
+    what: 'the server',
+    directives: [...HARDENING, ['StateDirectory', 'xanh'], ['EnvironmentFile', '/etc/xanh/server.env'], ['ExecStart', '/usr/bin/node --import tsx main.ts'], ['KillSignal', 'SIGTERM']] as Array<[string, string]>,
+    // The database (and the embedded probe's spool under it) lives in the state directory.
+    environment: 'XANH_DATA_DIR=%S/xanh',
+  },
+]
+
+const analyze = findTool('systemd-analyze')
+if (!analyze) console.warn('skipping systemd-analyze verify: systemd-analyze is not installed')
+const tmp = tempDir('xanh-unit-')
+afterAll(() => tmp.cleanup())
+
+describe.each(UNITS)('systemd unit $name ($what)', (u) => {
+  const file = join(ROOT, 'deploy', 'systemd', u.name)
+  const text = readFileSync(file, 'utf8')
+  const service = directives(text, 'Service')
+
+  it.each(u.directives)('%s=%s', (key, value) => {
     expect(service.get(key)).toEqual([value])
   })
 
-  it('keeps the spool in the state directory', () => {
-    expect(service.get('Environment')).toContain('XANH_SPOOL_DIR=%S/xanh-probe/spool')
+  it('keeps its data in the state directory', () => {
+    expect(service.get('Environment')).toContain(u.environment)
   })
-
-  const analyze = findTool('systemd-analyze')
-  if (!analyze) console.warn('skipping systemd-analyze verify: systemd-analyze is not installed')
-  const tmp = tempDir('xanh-unit-')
-  afterAll(() => tmp.cleanup())
 
   it.skipIf(!analyze)('passes systemd-analyze verify without a warning about the unit', () => {
     // verify also checks that ExecStart's binary exists; point it at this machine's node if needed.
-    const unit = join(tmp.dir, 'xanh-probe.service')
-    if (existsSync('/usr/bin/node')) copyFileSync(UNIT, unit)
+    const unit = join(tmp.dir, u.name)
+    if (existsSync('/usr/bin/node')) copyFileSync(file, unit)
     else writeFileSync(unit, text.replace('ExecStart=/usr/bin/node', `ExecStart=${process.execPath}`))
     const r = spawnSync(analyze ?? 'systemd-analyze', ['verify', unit], { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_COLOR: '0' } })
-    const aboutUs = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.includes('xanh-probe.service'))
+    const aboutUs = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.includes(u.name))
     expect(aboutUs).toEqual([])
     expect(r.status).toBe(0)
   })
@@ -76,13 +93,13 @@ describe('systemd unit for the probe agent', () => {
   it.skipIf(!analyze)('scores as well hardened in systemd-analyze security (offline)', () => {
     let out: string
     try {
-      out = execFileSync(analyze ?? 'systemd-analyze', ['security', '--offline=true', UNIT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      out = execFileSync(analyze ?? 'systemd-analyze', ['security', '--offline=true', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
     } catch {
       // --offline needs systemd ≥ 250; older ones cannot score a unit file that is not loaded.
       console.warn('skipping systemd-analyze security: this systemd cannot score unit files offline')
       return
     }
-    const score = /Overall exposure level for xanh-probe\.service: ([\d.]+)/.exec(out)?.[1]
+    const score = new RegExp(`Overall exposure level for ${u.name.replace('.', '\\.')}: ([\\d.]+)`).exec(out)?.[1]
     expect(Number(score)).toBeLessThanOrEqual(3)
   })
 })
