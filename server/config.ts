@@ -165,8 +165,25 @@ export const ServerConfig = z.strictObject({
        * after it would count as a late replay that never moves the state.
        */
       maxClockSkewSeconds: z.number().min(1).max(86400).default(DEFAULT_MAX_CLOCK_SKEW_SECONDS),
+      /**
+       * Batches being read and stored at once; one more is answered 429 with `Retry-After`
+       * (agents back off and keep it spooled), so memory stays bounded whatever the load:
+       * at most this × `maxDecompressedBytes` of bodies.
+       */
+      maxInFlight: z.number().int().min(1).max(1000).default(16),
+      /** `Retry-After` of a 429 (ingest busy), seconds. */
+      busyRetryAfterSeconds: z.number().int().min(1).max(3600).default(5),
+      /** `Retry-After` of a 503 when the disk is full (nothing was stored), seconds. */
+      fullDiskRetryAfterSeconds: z.number().int().min(1).max(3600).default(60),
     })
-    .default({ maxBodyBytes: 2 * 1024 * 1024, maxDecompressedBytes: 16 * 1024 * 1024, maxClockSkewSeconds: DEFAULT_MAX_CLOCK_SKEW_SECONDS }),
+    .default({
+      maxBodyBytes: 2 * 1024 * 1024,
+      maxDecompressedBytes: 16 * 1024 * 1024,
+      maxClockSkewSeconds: DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+      maxInFlight: 16,
+      busyRetryAfterSeconds: 5,
+      fullDiskRetryAfterSeconds: 60,
+    }),
   /** Probe tokens. */
   probes: z
     .strictObject({

@@ -221,9 +221,13 @@ export const ROUTE_DOCS = {
     summary: 'Ship a batch of check results',
     tag: 'Probes',
     description:
-      'Gzip allowed (`Content-Encoding: gzip`). Idempotent on result id. Judged as a whole: a refused batch stores nothing. 403 E_PROBE_MISMATCH (the batch names another probe than the token’s), 403 E_PROBE_SCOPE (a result for a target not assigned to the token’s probe), 422 E_CLOCK_SKEW (a result observed later than the server’s clock allows).',
+      'Gzip allowed (`Content-Encoding: gzip`). Idempotent on (target, observedAt): a replayed result is counted as a duplicate. Judged as a whole: a refused batch stores nothing. 403 E_PROBE_MISMATCH (the batch names another probe than the token’s), 403 E_PROBE_SCOPE (a result for a target not assigned to the token’s probe), 422 E_CLOCK_SKEW (a result observed later than the server’s clock allows).',
     body: ResultBatch,
     status: 202,
+    otherResponses: {
+      429: { description: 'Ingest is busy (`ingest.maxInFlight` batches in progress): E_RATE_LIMITED with Retry-After; keep the batch and retry.', body: 'error' },
+      503: { description: 'The server’s disk is full: E_UNAVAILABLE with Retry-After; nothing of the batch was stored.', body: 'error' },
+    },
     response: IngestResponse,
     responseNote: 'Results stored, and results already stored before (duplicates). Header `Xanh-Config-ETag`: the ETag of the probe’s current config; an agent whose config has another tag fetches it now (an inventory edit reaches it with its next batch or heartbeat).',
   },

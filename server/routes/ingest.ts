@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { CONFIG_ETAG_HEADER, parseResultBatch, type ErrorIssue, type IngestResponse, type ResultBatch } from '../../protocol'
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
@@ -11,14 +11,18 @@ import { probeFromBearer } from './probe-auth'
 
 /**
  * `POST /api/v1/ingest`: a probe's ResultBatch (gzip allowed). Judged as a whole: a rejected
- * batch stores nothing, an accepted one is stored in one transaction. Idempotent on result id.
+ * batch stores nothing, an accepted one is stored in one statement (the batch log row).
+ * Idempotent on (target, observedAt).
  *
  * Refused, besides a malformed body (`E_VALIDATION` and the body errors):
  * - 403 `E_PROBE_MISMATCH`: the batch names another probe than its token's;
  * - 403 `E_PROBE_SCOPE`: a result for a target not assigned to the token's probe (or no target
  *   at all), one issue per such target at its first result (`results.<i>.targetId`);
  * - 422 `E_CLOCK_SKEW`: a result observed later than the server's clock plus
- *   `ingest.maxClockSkewSeconds`, one issue per such result (`results.<i>.observedAt`).
+ *   `ingest.maxClockSkewSeconds`, one issue per such result (`results.<i>.observedAt`);
+ * - 429 `E_RATE_LIMITED` with `Retry-After`: `ingest.maxInFlight` batches are already in
+ *   progress (back-pressure; the body is not read);
+ * - 503 `E_UNAVAILABLE` with `Retry-After`: the disk is full (nothing of the batch stored).
  *
  * Every authenticated, well-formed batch (refused ones too) records the probe's clock offset,
  * `sentAt` minus the time the request arrived, so a wrong clock shows before it does harm.
@@ -36,11 +40,29 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     metrics.ingestRejectedResults.inc({ reason }, results)
   }
 
-  return new Hono<AppEnv>().post('/ingest', async (c) => {
+  let inFlight = 0
+
+  const routes = new Hono<AppEnv>().post('/ingest', async (c) => {
     // Taken before the body is read: sentAt is stamped just before the agent sends, so the
     // upload time of a large batch on a slow line does not count as clock offset.
     const arrivedAt = now()
     const probe = probeFromBearer(c, store, now)
+    // Back-pressure: past the budget the body is not even read. The agent keeps the batch
+    // spooled and retries after Retry-After, so nothing is lost and memory stays bounded.
+    if (inFlight >= deps.config.ingest.maxInFlight) {
+      refused('busy', 0)
+      c.header('Retry-After', String(deps.config.ingest.busyRetryAfterSeconds))
+      throw new AppError('E_RATE_LIMITED', `ingest is busy (${inFlight} batches in progress, at most ${deps.config.ingest.maxInFlight}); retry after ${deps.config.ingest.busyRetryAfterSeconds} s`)
+    }
+    inFlight++
+    try {
+      return await ingestBatch(c, probe, arrivedAt)
+    } finally {
+      inFlight--
+    }
+  })
+
+  async function ingestBatch(c: Context<AppEnv>, probe: ProbeRow, arrivedAt: number): Promise<Response> {
     let body: unknown
     let batch: ResultBatch
     try {
@@ -87,7 +109,18 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
       )
     }
 
-    const outcome = store.insertResults(probe.id, batch.results, arrivedAt)
+    let outcome: ReturnType<typeof store.insertResults>
+    try {
+      outcome = store.insertResults(probe.id, batch.results, arrivedAt)
+    } catch (e) {
+      // A full disk: the batch's one log row was not written, so nothing of it is stored. The
+      // agent keeps it spooled and retries; reads and the dashboard go on meanwhile.
+      if (!isDiskFull(e)) throw e
+      refused('disk_full', batch.results.length)
+      deps.log.error({ probe: probe.name, results: batch.results.length }, 'ingest: the disk is full; batch refused, nothing stored (the agent retries)')
+      c.header('Retry-After', String(deps.config.ingest.fullDiskRetryAfterSeconds))
+      throw new AppError('E_UNAVAILABLE', `the server's disk is full: nothing of this batch was stored; retry after ${deps.config.ingest.fullDiskRetryAfterSeconds} s`)
+    }
     store.touchProbe(probe.id, arrivedAt, batch.status?.version ?? probe.version, batch.status?.spoolBatches ?? null, clockOffsetMs)
     const facts = outcome.inserted.map((r, i) => ({
       targetId: r.targetId,
@@ -109,7 +142,14 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     // An inventory edit reaches the agent with this answer: it refetches a config whose tag differs.
     c.header(CONFIG_ETAG_HEADER, configEtag(probe))
     return c.json(answer, 202)
-  })
+  }
+
+  return routes
+}
+
+/** SQLite could not grow the database (SQLITE_FULL: the file system is full). */
+function isDiskFull(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_FULL'
 }
 
 /** How many results a body that failed validation claims to hold (0 when it is not even that). */
