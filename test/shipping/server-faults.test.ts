@@ -4,11 +4,12 @@
  * and restarted on the same data directory and port; then stopped with SIGTERM under load. The
  * agents are the real shipping code (disk spool, client, shipper with retries). At the end every
  * result the agents produced is in the database exactly once, `PRAGMA integrity_check` is ok,
- * and SIGTERM took less than 10 s and exited 0.
+ * and SIGTERM took less than 10 s and exited 0. Then a restore drill: `xanh db backup` under load,
+ * a server started on the copy, every result acknowledged before the backup found in it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -19,6 +20,7 @@ import { createIngestClient } from '../../probes/ship/client'
 import { createShipper, type Shipper } from '../../probes/ship/shipper'
 import { openDatabase } from '../../server/store/db'
 import { Store } from '../../server/store/store'
+import { runCli } from '../../server/cli/run-cli'
 import { silentLog } from '../helpers/probe-fixtures'
 import { ROOT, tempDir } from './harness'
 
@@ -76,7 +78,77 @@ interface Agent {
   targets: string[]
   /** Every result produced, as target → observed times. */
   produced: Map<string, number[]>
+  /** The same, in the order produced (= the order shipped: batches go out oldest first). */
+  sequence: Array<[string, number]>
   feed: ReturnType<typeof setInterval> | undefined
+}
+
+interface ProbeSetup {
+  name: string
+  id: string
+  token: string
+  targets: string[]
+}
+
+/** Writes the inventory before the server starts: two probes (agents), 100 targets each. */
+function prepareInventory(dataDir: string): ProbeSetup[] {
+  const tokens: ProbeSetup[] = []
+  const opened = openDatabase(join(dataDir, 'xanh.db'))
+  const store = new Store(opened.sqlite, opened.db)
+  store.upsertCommune({ code: 'KS', name: 'Xã Mường Lống', kind: 'xa', districtCluster: 'Cụm Kỳ Sơn', lat: 19.4, lon: 104.2, contractedMbps: 100, priority: 0, notes: '' })
+  for (const name of ['Trạm Mường Lống', 'Trạm Nậm Cắn']) {
+    const { probe, token } = store.createProbe(name, 'Kỳ Sơn')
+    const targets = Array.from({ length: TARGETS_PER_AGENT }, (_, i) => `${probe.id}-t${i}`)
+    for (const id of targets) store.upsertTarget({ id, communeCode: 'KS', kind: 'udp_echo', host: '127.0.0.1', role: 'line', parents: [], options: {}, probeId: probe.id, enabled: true })
+    tokens.push({ name, id: probe.id, token, targets })
+  }
+  opened.sqlite.close()
+  return tokens
+}
+
+/**
+ * A real agent's shipping half (disk spool, client, shipper) fed ~1,000 results a second, one
+ * millisecond apart, two seconds behind the clock: each (target, observed time) is produced once.
+ */
+async function startAgent(t: ProbeSetup, port: number, spoolDir: string): Promise<Agent> {
+  const spool = await openDiskSpool({ dir: spoolDir, maxBytes: 256 * 2 ** 20, maxBatches: 100_000, log: silentLog() })
+  const shipper = createShipper({
+    client: createIngestClient({ serverUrl: `http://127.0.0.1:${port}`, token: t.token, timeoutMs: 5000 }),
+    spool,
+    log: silentLog(),
+    probeId: () => t.id,
+    agentStatus: () => ({ version: 'test', overruns: 0, unavailable: [] }),
+    batchMaxResults: 500,
+    batchMaxWaitMs: 50,
+    heartbeatSeconds: 0,
+    backoffBaseMs: 50,
+    backoffMaxMs: 400,
+    maxRetryAfterMs: 1000,
+  })
+  shipper.start()
+  const agent: Agent = { name: t.name, shipper, targets: t.targets, produced: new Map(), sequence: [], feed: undefined }
+  let last = Date.now() - 2000
+  let n = 0
+  agent.feed = setInterval(() => {
+    const until = Date.now() - 2000
+    for (; last < until; n++) {
+      last++
+      const target = t.targets[n % t.targets.length] as string
+      const r: CheckResult = { id: randomUUID(), targetId: target, kind: 'udp_echo', observedAt: new Date(last).toISOString(), durationSeconds: 0.01, ok: true, measurements: { rtt_median_seconds: 0.012, loss_ratio: 0, sent: 10, received: 10 } }
+      const list = agent.produced.get(target) ?? []
+      list.push(last)
+      agent.produced.set(target, list)
+      agent.sequence.push([target, last])
+      shipper.push(r)
+    }
+  }, 20)
+  return agent
+}
+
+/** Waits until every agent has had `more` further batches acknowledged. */
+async function moreDelivered(agents: Agent[], more: number): Promise<void> {
+  const before = agents.map((a) => a.shipper.stats().deliveredBatches)
+  await vi.waitFor(() => expect(agents.every((a, i) => a.shipper.stats().deliveredBatches >= (before[i] as number) + more)).toBe(true), { timeout: 30_000, interval: 50 })
 }
 
 it('kill -9 five times and SIGTERM under load: every result stored once, integrity ok, SIGTERM exits 0 within 10 s', async () => {
@@ -84,72 +156,21 @@ it('kill -9 five times and SIGTERM under load: every result stored once, integri
   mkdirSync(dataDir)
   const port = await freePort()
 
-  // Inventory written before the server starts: two probes (agents), 100 targets each.
-  const tokens: Array<{ name: string; id: string; token: string; targets: string[] }> = []
-  {
-    const opened = openDatabase(join(dataDir, 'xanh.db'))
-    const store = new Store(opened.sqlite, opened.db)
-    store.upsertCommune({ code: 'KS', name: 'Xã Mường Lống', kind: 'xa', districtCluster: 'Cụm Kỳ Sơn', lat: 19.4, lon: 104.2, contractedMbps: 100, priority: 0, notes: '' })
-    for (const name of ['Trạm Mường Lống', 'Trạm Nậm Cắn']) {
-      const { probe, token } = store.createProbe(name, 'Kỳ Sơn')
-      const targets = Array.from({ length: TARGETS_PER_AGENT }, (_, i) => `${probe.id}-t${i}`)
-      for (const id of targets) store.upsertTarget({ id, communeCode: 'KS', kind: 'udp_echo', host: '127.0.0.1', role: 'line', parents: [], options: {}, probeId: probe.id, enabled: true })
-      tokens.push({ name, id: probe.id, token, targets })
-    }
-    opened.sqlite.close()
-  }
-
+  const tokens = prepareInventory(dataDir)
   let server = await startMain(dataDir, port)
   const agents: Agent[] = []
-  for (const t of tokens) {
-    const spool = await openDiskSpool({ dir: join(tmp.dir, `spool-${t.id}`), maxBytes: 256 * 2 ** 20, maxBatches: 100_000, log: silentLog() })
-    const shipper = createShipper({
-      client: createIngestClient({ serverUrl: `http://127.0.0.1:${port}`, token: t.token, timeoutMs: 5000 }),
-      spool,
-      log: silentLog(),
-      probeId: () => t.id,
-      agentStatus: () => ({ version: 'test', overruns: 0, unavailable: [] }),
-      batchMaxResults: 500,
-      batchMaxWaitMs: 50,
-      heartbeatSeconds: 0,
-      backoffBaseMs: 50,
-      backoffMaxMs: 400,
-      maxRetryAfterMs: 1000,
-    })
-    shipper.start()
-    const agent: Agent = { name: t.name, shipper, targets: t.targets, produced: new Map(), feed: undefined }
-    // ~1,000 results a second, one millisecond apart, two seconds behind the clock: each
-    // (target, observed time) is produced once.
-    let last = Date.now() - 2000
-    let n = 0
-    agent.feed = setInterval(() => {
-      const until = Date.now() - 2000
-      for (; last < until && n < Number.MAX_SAFE_INTEGER; n++) {
-        last++
-        const target = t.targets[n % t.targets.length] as string
-        const r: CheckResult = { id: randomUUID(), targetId: target, kind: 'udp_echo', observedAt: new Date(last).toISOString(), durationSeconds: 0.01, ok: true, measurements: { rtt_median_seconds: 0.012, loss_ratio: 0, sent: 10, received: 10 } }
-        const list = agent.produced.get(target) ?? []
-        list.push(last)
-        agent.produced.set(target, list)
-        shipper.push(r)
-      }
-    }, 20)
-    agents.push(agent)
-  }
-  const delivered = (): number[] => agents.map((a) => a.shipper.stats().deliveredBatches)
+  for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `spool-${t.id}`)))
 
   for (let k = 0; k < KILLS; k++) {
     // Mid-ingest: both agents have had batches acknowledged by this server instance.
-    const before = delivered()
-    await vi.waitFor(() => expect(delivered().every((d, i) => d >= (before[i] as number) + 3)).toBe(true), { timeout: 30_000, interval: 50 })
+    await moreDelivered(agents, 3)
     server.child.kill('SIGKILL')
     await server.exited
     server = await startMain(dataDir, port)
   }
 
   // SIGTERM under load: exits within 10 s, cleanly.
-  const before = delivered()
-  await vi.waitFor(() => expect(delivered().every((d, i) => d >= (before[i] as number) + 3)).toBe(true), { timeout: 30_000, interval: 50 })
+  await moreDelivered(agents, 3)
   const termAt = performance.now()
   server.child.kill('SIGTERM')
   expect(await server.exited).toBe(0)
@@ -183,3 +204,61 @@ it('kill -9 five times and SIGTERM under load: every result stored once, integri
     opened.sqlite.close()
   }
 }, 240_000)
+
+it('restore drill: a backup taken under load, a server started on the copy, every result acknowledged before the backup is in it', async () => {
+  const dataDir = join(tmp.dir, 'drill')
+  mkdirSync(dataDir)
+  const port = await freePort()
+  const tokens = prepareInventory(dataDir)
+  const server = await startMain(dataDir, port)
+  const agents: Agent[] = []
+  for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `drill-spool-${t.id}`)))
+  await moreDelivered(agents, 10)
+
+  // What the server had acknowledged when the backup started (batches go out in production order).
+  const acked = agents.map((a) => a.sequence.slice(0, a.shipper.stats().deliveredResults))
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(['--data-dir', dataDir, 'db', 'backup', join(tmp.dir, 'xanh-backup.db')], {
+    envDataDir: undefined,
+    cwd: tmp.dir,
+    actor: 'cli:test',
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    stderrIsTTY: false,
+  })
+  expect(err.join('')).toBe('')
+  expect(code).toBe(0)
+  await moreDelivered(agents, 2)
+  for (const a of agents) {
+    clearInterval(a.feed)
+    await a.shipper.stop({ drainTimeoutMs: 1000 })
+  }
+  server.child.kill('SIGTERM')
+  expect(await server.exited).toBe(0)
+
+  // The copy becomes the data directory of a new server, which starts, and stops cleanly.
+  const restored = join(tmp.dir, 'restored')
+  mkdirSync(restored)
+  copyFileSync(join(tmp.dir, 'xanh-backup.db'), join(restored, 'xanh.db'))
+  const second = await startMain(restored, await freePort())
+  second.child.kill('SIGTERM')
+  expect(await second.exited).toBe(0)
+
+  const opened = openDatabase(join(restored, 'xanh.db'))
+  try {
+    expect(opened.sqlite.pragma('integrity_check', { simple: true })).toBe('ok')
+    const store = new Store(opened.sqlite, opened.db)
+    let checked = 0
+    for (const list of acked) {
+      for (const [target, at] of list) {
+        expect(store.results.range(target, at, at + 1).length, `${target} @ ${at}`).toBe(1)
+        checked++
+      }
+    }
+    expect(checked).toBeGreaterThan(500)
+    console.log(`restore drill: ${checked.toLocaleString('en')} acknowledged results in the copy (${out.join('').trim()})`)
+  } finally {
+    opened.sqlite.close()
+  }
+}, 120_000)
