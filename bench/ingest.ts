@@ -77,6 +77,26 @@ function prepareServer(dir: string, targets: number) {
   return { opened, config, runtime, probe, token }
 }
 
+/** Writes the inventory of {@link prepareServer} into `dir` and closes it (a server process opens it next). */
+export async function prepareInventory(dir: string, targets: number): Promise<{ token: string; probeId: string }> {
+  const p = prepareServer(dir, targets)
+  await p.runtime.close()
+  p.opened.sqlite.close()
+  return { token: p.token, probeId: p.probe.id }
+}
+
+/** `batches` gzip'd 500-result batches for the load client's file, result n observed at `observedAt(n)`. */
+export function buildBodies(probeId: string, targets: number, batches: number, observedAt: (n: number) => number): Buffer {
+  const r = rng(15)
+  const parts: Buffer[] = []
+  for (let b = 0; b < batches; b++) {
+    const results: CheckResult[] = []
+    for (let n = b * BATCH; n < (b + 1) * BATCH; n++) results.push(liveResult(n % targets, observedAt(n), r))
+    parts.push(...frame(JSON.stringify({ protocolVersion: 1, probeId, sentAt: new Date().toISOString(), results })))
+  }
+  return Buffer.concat(parts)
+}
+
 /** Starts node-server on a free loopback port. */
 async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: Server; url: string }> {
   const server = await new Promise<Server>((resolve, reject) => {
@@ -87,6 +107,10 @@ async function listen(fetch: (req: Request) => Response | Promise<Response>): Pr
 }
 
 /** Runs the load client (its own process) and parses its answer. */
+export function runLoadClient(args: string[]): ReturnType<typeof runClient> {
+  return runClient(args)
+}
+
 function runClient(args: string[]): Promise<{ ok: number; errors: number; statuses: Record<string, number>; latenciesMs: number[]; seconds: number }> {
   const client = fileURLToPath(new URL('./ingest-client.mjs', import.meta.url))
   return new Promise((resolve, reject) => {

@@ -4,12 +4,13 @@
  * about 40 minutes on a 2-core machine; `npm run bench -- --quick` runs every benchmark at a
  * small size (about 2 minutes) to prove they all still work — CI runs it and asserts no timing.
  * Raise or lower any size with its env variable (`--help` lists them);
- * `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history|storage|national` runs one of them.
+ * `BENCH_ONLY=icmp|ingest|metrics|series|dashboard|history|storage|national|load` runs one of them.
  */
 import { cpus, totalmem } from 'node:os'
 import { benchDashboard } from './dashboard'
 import { benchIcmp } from './icmp'
 import { benchIngest, benchNational } from './ingest'
+import { benchLoad } from './load'
 import { benchMetrics } from './metrics'
 import { benchOverviewHistory } from './overview-history'
 import { benchSeries } from './series'
@@ -35,6 +36,11 @@ const SIZES = {
   BENCH_STORAGE_RESULTS: [10_000_000, 20_000],
   BENCH_STORAGE_TARGETS: [9_963, 999],
   BENCH_NATIONAL_MINUTES: [10, 0.25],
+  BENCH_LOAD_RATE: [13_000, 2_000],
+  BENCH_LOAD_SECONDS: [60, 3],
+  BENCH_LOAD_WS_CLIENTS: [200, 20],
+  BENCH_LOAD_OVERLOAD_CONCURRENCY: [64, 32],
+  BENCH_LOAD_OVERLOAD_BATCHES: [400, 40],
 } as const satisfies Record<string, readonly [number, number]>
 type SizeName = keyof typeof SIZES
 
@@ -49,7 +55,7 @@ function size(name: SizeName): number {
   return n
 }
 
-const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history', 'storage', 'national']
+const known = ['icmp', 'ingest', 'metrics', 'series', 'dashboard', 'history', 'storage', 'national', 'load']
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(
     [
@@ -95,6 +101,19 @@ if (wants('ingest')) {
 }
 if (wants('national')) {
   print(await benchNational({ targets: size('BENCH_TARGETS'), minutes: size('BENCH_NATIONAL_MINUTES'), progress }))
+}
+if (wants('load')) {
+  print(
+    await benchLoad({
+      rate: size('BENCH_LOAD_RATE'),
+      seconds: size('BENCH_LOAD_SECONDS'),
+      wsClients: size('BENCH_LOAD_WS_CLIENTS'),
+      targets: size('BENCH_TARGETS'),
+      overloadConcurrency: size('BENCH_LOAD_OVERLOAD_CONCURRENCY'),
+      overloadBatches: size('BENCH_LOAD_OVERLOAD_BATCHES'),
+      progress,
+    }),
+  )
 }
 if (wants('metrics')) {
   print(await benchMetrics({ targets: size('BENCH_METRICS_TARGETS'), runs: size('BENCH_METRICS_RUNS') }))
