@@ -737,7 +737,7 @@ export const CASES: Record<string, NamedCase> = {
       valid: () =>
         fc.record(
           {
-            name: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 399 }).map((i) => `dau-do-${i}`) }, { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/) }, { weight: 1, arbitrary: fc.constant('xa-na-ngoi') }),
+            name: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 99_999 }).map((i) => `dau-do-${i}`) }, { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/) }, { weight: 1, arbitrary: fc.constant('xa-na-ngoi') }),
             location: vietnamese(6),
           },
           { requiredKeys: ['name'] },
