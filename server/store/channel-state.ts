@@ -45,6 +45,21 @@ export interface ChannelStateRepo {
   forget(groupId: number, fromIndex?: number): void
 }
 
+/** What each recorded event changes in a channel's state (both implementations apply these). */
+export const CHANNEL_PATCH = {
+  success: (at: number): Partial<ChannelStateRow> => ({ lastAttemptAt: at, lastSuccessAt: at, consecutiveFailures: 0, nextRetryAt: null }),
+  failure: (row: ChannelStateRow, f: ChannelFailure): Partial<ChannelStateRow> => ({
+    lastAttemptAt: f.at,
+    lastErrorAt: f.at,
+    lastError: f.error,
+    lastErrorAction: f.action,
+    lastErrorCode: f.code,
+    consecutiveFailures: row.consecutiveFailures + 1,
+    nextRetryAt: f.nextRetryAt,
+  }),
+  disabled: (at: number, reason: string): Partial<ChannelStateRow> => ({ disabledAt: at, disabledReason: reason, nextRetryAt: null }),
+}
+
 /** The state of a channel nothing is known about yet (both implementations start from it). */
 export function freshChannelState(groupId: number, channelIndex: number, configHash: string, at: number): ChannelStateRow {
   return {
@@ -89,21 +104,13 @@ export function createChannelStateRepo(db: Db): ChannelStateRepo {
       return db.select().from(channelState).all()
     },
     recordSuccess(groupId, channelIndex, configHash, at) {
-      write(groupId, channelIndex, configHash, at, () => ({ lastAttemptAt: at, lastSuccessAt: at, consecutiveFailures: 0, nextRetryAt: null }))
+      write(groupId, channelIndex, configHash, at, () => CHANNEL_PATCH.success(at))
     },
     recordFailure(groupId, channelIndex, configHash, f) {
-      write(groupId, channelIndex, configHash, f.at, (row) => ({
-        lastAttemptAt: f.at,
-        lastErrorAt: f.at,
-        lastError: f.error,
-        lastErrorAction: f.action,
-        lastErrorCode: f.code,
-        consecutiveFailures: row.consecutiveFailures + 1,
-        nextRetryAt: f.nextRetryAt,
-      }))
+      write(groupId, channelIndex, configHash, f.at, (row) => CHANNEL_PATCH.failure(row, f))
     },
     disable(groupId, channelIndex, configHash, at, reason) {
-      write(groupId, channelIndex, configHash, at, () => ({ disabledAt: at, disabledReason: reason, nextRetryAt: null }))
+      write(groupId, channelIndex, configHash, at, () => CHANNEL_PATCH.disabled(at, reason))
     },
     enable(groupId, channelIndex) {
       const r = db

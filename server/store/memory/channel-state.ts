@@ -2,7 +2,7 @@
  * In-memory {@link ChannelStateRepo}: same contract as the SQLite one (test/server/store/channel-state.test.ts).
  * @module
  */
-import { freshChannelState, type ChannelStateRecord, type ChannelStateRepo } from '../channel-state'
+import { CHANNEL_PATCH, freshChannelState, type ChannelStateRecord, type ChannelStateRepo } from '../channel-state'
 import type { ChannelStateRow } from '../schema'
 import { copyRow } from './table'
 
@@ -30,21 +30,13 @@ export function createMemoryChannelStateRepo(table: MemoryChannelStateTable = { 
       return [...table.rows.values()].map(copyRow)
     },
     recordSuccess(groupId, channelIndex, configHash, at) {
-      write(groupId, channelIndex, configHash, at, () => ({ lastAttemptAt: at, lastSuccessAt: at, consecutiveFailures: 0, nextRetryAt: null }))
+      write(groupId, channelIndex, configHash, at, () => CHANNEL_PATCH.success(at))
     },
     recordFailure(groupId, channelIndex, configHash, f) {
-      write(groupId, channelIndex, configHash, f.at, (row) => ({
-        lastAttemptAt: f.at,
-        lastErrorAt: f.at,
-        lastError: f.error,
-        lastErrorAction: f.action,
-        lastErrorCode: f.code,
-        consecutiveFailures: row.consecutiveFailures + 1,
-        nextRetryAt: f.nextRetryAt,
-      }))
+      write(groupId, channelIndex, configHash, f.at, (row) => CHANNEL_PATCH.failure(row, f))
     },
     disable(groupId, channelIndex, configHash, at, reason) {
-      write(groupId, channelIndex, configHash, at, () => ({ disabledAt: at, disabledReason: reason, nextRetryAt: null }))
+      write(groupId, channelIndex, configHash, at, () => CHANNEL_PATCH.disabled(at, reason))
     },
     enable(groupId, channelIndex) {
       const row = table.rows.get(key(groupId, channelIndex))
