@@ -322,8 +322,9 @@ export class Store implements AlertingRepos {
   // ---- results ----
 
   /**
-   * Stores a batch: one log row in one statement, idempotent on (target, observedAt). When the
-   * open chunks are over their memory budget the caller should run {@link Store.sealChunks}.
+   * Stores a batch: one log row in one statement, idempotent on (target, observedAt). The
+   * results wait in open chunks until {@link Store.sealChunks} (the storage timer) seals them;
+   * past their memory budget it seals everything open at its next run.
    * @returns counts, and the results that were new
    */
   insertResults(probeId: string, batch: readonly CheckResult[], receivedAt: number): InsertOutcome {
