@@ -12,7 +12,7 @@
 import type Database from 'better-sqlite3'
 import type { RetentionConfig } from '../config'
 import type { StorageFacts } from '../metrics'
-import { BUCKET_MS, type Rollups, type SeriesResolution } from './rollups'
+import { BUCKET_MS, type SeriesResolution } from './rollups'
 import type { SqliteResultStore } from './results/result-store'
 
 const DAY_MS = 86_400_000
@@ -61,7 +61,6 @@ export class Retention {
   constructor(
     private readonly sqlite: Database.Database,
     private readonly config: RetentionConfig,
-    private readonly rollups: Rollups,
     private readonly results: SqliteResultStore,
     private readonly now: () => number,
   ) {

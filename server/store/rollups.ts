@@ -65,7 +65,7 @@ export class Rollups {
    * @param isRolledUp which measurements to keep (see {@link rollupFilter})
    */
   constructor(
-    private readonly sqlite: Database.Database,
+    sqlite: Database.Database,
     private readonly names: { nameOf(key: number): string },
     private readonly oldestKept: () => { '5m': number; '1h': number } = () => ({ '5m': 0, '1h': 0 }),
     private readonly isRolledUp: (metric: string) => boolean = rollupFilter(['*']),
@@ -93,11 +93,6 @@ export class Rollups {
       this.seriesIds.set(key, id)
     }
     return id
-  }
-
-  /** Whether a measurement is kept in the rollups. */
-  keeps(metric: string): boolean {
-    return this.isRolledUp(metric)
   }
 
   /**

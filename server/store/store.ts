@@ -277,7 +277,7 @@ export class Store implements AlertingRepos {
       rollupFilter(retention.rollupMetrics),
     )
     this.rollups = rollups
-    this.retention = new Retention(sqlite, retention, rollups, this.results, now)
+    this.retention = new Retention(sqlite, retention, this.results, now)
     this.legacy = new LegacyMigration(sqlite, this.results, rollups, () => retentionCutoffs(retention, now()).rollups_5m / 1000)
     this.legacy.dropIfEmpty()
     this.oldestHourStmt = sqlite.prepare('SELECT min(r.t) FROM rollups_1h r JOIN rollup_series s ON s.id = r.series_id WHERE s.target_id = ?').pluck()
