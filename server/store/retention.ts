@@ -79,7 +79,7 @@ export class Retention {
 
   /** Totals for the exposition (no query). */
   facts(): StorageFacts {
-    return { sizeBytes: this.sizeBytes, deletedRows: { ...this.deletedTotal }, rollupBacklog: this.results.facts().openResults }
+    return { sizeBytes: this.sizeBytes, deletedRows: { ...this.deletedTotal }, rollupBacklog: this.results.openCount }
   }
 
   /** One sweep over every table (concurrent calls share the running sweep). */

@@ -445,7 +445,7 @@ export class Store implements AlertingRepos {
 
   /** Results stored but not yet folded into the rollups: the open ones (`db stats`, `/metrics`). */
   rollupBacklog(): number {
-    return this.results.facts().openResults
+    return this.results.openCount
   }
 
   // ---- communes ----

@@ -53,12 +53,16 @@ export class LegacyMigration {
     const empty = (table: string): boolean => !this.has(table) || this.sqlite.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined
     if (!empty('results') || !empty('rollups_1m')) return
     this.sqlite.transaction(() => {
-      if (this.has('results')) {
-        this.results.forgetLegacy()
-        this.sqlite.exec('DROP TABLE results')
-      }
+      if (this.has('results')) this.dropResults()
       if (this.has('rollups_1m')) this.sqlite.exec('DROP TABLE rollups_1m')
     })()
+  }
+
+  /** Drops the (emptied) old results table and its roll-up cursor; the result store stops consulting it first. */
+  private dropResults(): void {
+    this.results.forgetLegacy()
+    this.sqlite.exec('DROP TABLE results')
+    this.sqlite.prepare('DELETE FROM settings WHERE key = ?').run(OLD_CURSOR_KEY)
   }
 
   /** Rows left in the old results table (progress output). */
@@ -80,9 +84,7 @@ export class LegacyMigration {
         .raw()
         .all(limit) as LegacyRow[]
       if (rows.length === 0) {
-        this.results.forgetLegacy()
-        this.sqlite.exec('DROP TABLE results')
-        this.sqlite.prepare('DELETE FROM settings WHERE key = ?').run(OLD_CURSOR_KEY)
+        this.dropResults()
         return { results: 0, rollupSeries: 0, done: !this.has('rollups_1m') }
       }
       const cursorRow = this.sqlite.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(OLD_CURSOR_KEY) as string | undefined

@@ -554,6 +554,11 @@ export class SqliteResultStore implements ResultRepository {
     return (this.stmt.countSealed.get() as number) + this.openResults
   }
 
+  /** Results in open (unsealed, so not yet folded) chunks; no query. */
+  get openCount(): number {
+    return this.openResults
+  }
+
   facts(): ResultStoreFacts {
     return { openResults: this.openResults, openBytes: this.openBytes, logRows: this.stmt.logRows.get() as number }
   }
