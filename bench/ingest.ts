@@ -8,7 +8,7 @@
  * transactions. Also: p99 batch latency, the server's CPU per 1,000 results and RSS, and a
  * replay of already stored batches at that size (must store nothing twice).
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
@@ -145,7 +145,7 @@ function frame(json: string): Buffer[] {
   return [len, gz]
 }
 
-const pct = (xs: number[], p: number): number => {
+export const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN
 }
@@ -285,8 +285,40 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
   }
 }
 
+/**
+ * Starts `main.ts` as its own process on the data directory (any free loopback port; demo,
+ * embedded probe and reflector off; `env` added), and resolves with its URL once it listens.
+ */
+export async function startMainProcess(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    cwd: root,
+    env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let buf = ''
+      const timer = setTimeout(() => reject(new Error('server did not start within 120 s')), 120_000)
+      child.stdout?.on('data', (d: Buffer) => {
+        buf += d.toString('utf8')
+        const m = /listening on (http:\/\/localhost:\d+)/.exec(buf)
+        if (m?.[1]) {
+          clearTimeout(timer)
+          resolve(m[1].replace('localhost', '127.0.0.1'))
+        }
+      })
+      child.once('exit', (code) => reject(new Error(`server exited ${String(code)}`)))
+    })
+    return { child, url }
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
+}
+
 /** VmRSS (bytes) and CPU time (ms) of a process, from /proc. */
-function procFacts(pid: number): { rss: number; cpuMs: number } {
+export function procFacts(pid: number): { rss: number; cpuMs: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
   // Fields 14 and 15 of /proc/pid/stat (after the command in parentheses): utime, stime in ticks.
@@ -312,26 +344,10 @@ export async function benchNational(opts: { targets: number; minutes: number; pr
     await prepared.runtime.close()
     prepared.opened.sqlite.close()
 
-    const root = fileURLToPath(new URL('..', import.meta.url))
-    const server = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-      cwd: root,
-      env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const started = await startMainProcess(dir, {})
+    const server = started.child
     child = server
-    const url = await new Promise<string>((resolve, reject) => {
-      let buf = ''
-      const timer = setTimeout(() => reject(new Error('server did not start within 120 s')), 120_000)
-      server.stdout?.on('data', (d: Buffer) => {
-        buf += d.toString('utf8')
-        const m = /listening on (http:\/\/localhost:\d+)/.exec(buf)
-        if (m?.[1]) {
-          clearTimeout(timer)
-          resolve(m[1].replace('localhost', '127.0.0.1'))
-        }
-      })
-      server.once('exit', (code) => reject(new Error(`server exited ${String(code)}`)))
-    })
+    const { url } = started
     const pid = server.pid as number
 
     const rate = opts.targets / (INTERVAL_MS / 1000)

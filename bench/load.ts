@@ -7,14 +7,13 @@
  * admits): the server must answer the excess 429 with Retry-After, keep its RSS bounded, and take
  * a paced load again afterwards. Loopback only; every loop bounded in count and time.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 import type { CheckResult } from '../protocol'
-import { buildBodies, prepareInventory, runLoadClient } from './ingest'
+import { buildBodies, pct, prepareInventory, procFacts, runLoadClient, startMainProcess } from './ingest'
 
 export interface LoadOptions {
   rate: number
@@ -29,15 +28,7 @@ export interface LoadOptions {
 const ADMIN_PASSWORD = 'mat-khau-quan-tri-bench'
 const METRICS_TOKEN = 'bench-metrics-token-0123456789'
 
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return Number(m?.[1] ?? 0) * 1024
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))] ?? NaN
-}
+const rssOf = (pid: number): number => procFacts(pid).rss
 
 /** Runs the load benchmark; returns printable lines. */
 export async function benchLoad(opts: LoadOptions): Promise<string[]> {
@@ -47,27 +38,10 @@ export async function benchLoad(opts: LoadOptions): Promise<string[]> {
   const sockets: WebSocket[] = []
   try {
     const { token, probeId } = await prepareInventory(dir, opts.targets)
-    const root = fileURLToPath(new URL('..', import.meta.url))
-    server = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-      cwd: root,
-      env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', XANH_ADMIN_PASSWORD: ADMIN_PASSWORD, XANH_METRICS_TOKEN: METRICS_TOKEN },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    const child = server
-    const url = await new Promise<string>((resolve, reject) => {
-      let buf = ''
-      const timer = setTimeout(() => reject(new Error('server did not start within 120 s')), 120_000)
-      child.stdout?.on('data', (d: Buffer) => {
-        buf += d.toString('utf8')
-        const m = /listening on (http:\/\/localhost:\d+)/.exec(buf)
-        if (m?.[1]) {
-          clearTimeout(timer)
-          resolve(m[1].replace('localhost', '127.0.0.1'))
-        }
-      })
-      child.once('exit', (code) => reject(new Error(`server exited ${String(code)}`)))
-    })
-    const pid = child.pid as number
+    const started = await startMainProcess(dir, { XANH_ADMIN_PASSWORD: ADMIN_PASSWORD, XANH_METRICS_TOKEN: METRICS_TOKEN })
+    server = started.child
+    const { url } = started
+    const pid = server.pid as number
 
     // Dashboards: one signed-in session, `wsClients` live sockets counting deltas.
     const signIn = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) })
