@@ -484,10 +484,10 @@ export class SqliteResultStore implements ResultRepository {
     for (const row of this.stmt.chunksIn.all(tid, this.windowOf(fromMs), toMs) as Array<{ w: number; data: Buffer }>) {
       for (const r of decodeChunk(row.data, row.w)) if (r.ts >= fromMs && r.ts < toMs) out.push(r)
     }
-    const o = this.open.get(tid)
-    if (o && o.maxTs >= fromMs && o.minTs < toMs) {
+    const open = this.openRecordsOf(targetId, fromMs, toMs)
+    if (open.length > 0) {
       const sealed = new Set(out.map((r) => r.ts))
-      for (const r of this.openRecords(o)) if (r.ts >= fromMs && r.ts < toMs && !sealed.has(r.ts)) out.push(r)
+      for (const r of open) if (!sealed.has(r.ts)) out.push(r)
       out.sort((a, b) => a.ts - b.ts)
     }
     return out
