@@ -171,6 +171,14 @@ export const ServerConfig = z.strictObject({
        * at most this × `maxDecompressedBytes` of bodies.
        */
       maxInFlight: z.number().int().min(1).max(1000).default(16),
+      /**
+       * A batch arriving while the event loop was busier than this over the last
+       * `loadSampleSeconds` is answered 429 with `Retry-After` before its body is read: past the
+       * server's capacity the excess is refused cheaply instead of queued. 1 turns it off.
+       */
+      maxEventLoopUtilization: z.number().min(0.1).max(1).default(0.9),
+      /** Window over which the event loop's utilisation is measured, seconds. */
+      loadSampleSeconds: z.number().min(0.05).max(60).default(0.5),
       /** `Retry-After` of a 429 (ingest busy), seconds. */
       busyRetryAfterSeconds: z.number().int().min(1).max(3600).default(5),
       /** `Retry-After` of a 503 when the disk is full (nothing was stored), seconds. */
@@ -181,6 +189,8 @@ export const ServerConfig = z.strictObject({
       maxDecompressedBytes: 16 * 1024 * 1024,
       maxClockSkewSeconds: DEFAULT_MAX_CLOCK_SKEW_SECONDS,
       maxInFlight: 16,
+      maxEventLoopUtilization: 0.9,
+      loadSampleSeconds: 0.5,
       busyRetryAfterSeconds: 5,
       fullDiskRetryAfterSeconds: 60,
     }),
@@ -213,6 +223,19 @@ export const ServerConfig = z.strictObject({
       maxWaitSeconds: z.number().min(0).max(300).default(30),
     })
     .default({ graceSeconds: 60, maxWaitSeconds: 30 }),
+  /** The live feed (`/api/v1/live`) dashboards listen on. */
+  live: z
+    .strictObject({
+      /**
+       * Changes of figures only (a new round's time, a verdict's value) are pushed at most this
+       * often; state changes go out at the next tick. At 10,000 targets every round changes a
+       * figure, and pushing each within a second would cost 200 dashboards more than ingest.
+       */
+      figuresEverySeconds: z.number().min(0).max(300).default(5),
+      /** Target statuses in one delta at most (state changes first; the rest follow in the next ones). */
+      maxTargetsPerDelta: z.number().int().min(1).max(100_000).default(1000),
+    })
+    .default({ figuresEverySeconds: 5, maxTargetsPerDelta: 1000 }),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),

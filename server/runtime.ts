@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { createApp, type AppEnv } from './app'
 import { createAlerting, type Alerting } from './alerting/service'
 import type { ServerConfig } from './config'
+import type { LoopUtilization } from './loop-pressure'
 import { DEMO_SETTING } from './demo/seed'
 import { createLiveHub, type LiveHub } from './live'
 import { cookieValue, SESSION_COOKIE, sessionIdentity } from './auth'
@@ -57,6 +58,8 @@ export interface RuntimeOptions {
   now?: () => number
   /** HTTP client of the notifiers (tests inject one; default global fetch). */
   fetch?: typeof fetch
+  /** The event loop's recent utilisation for ingest's back-pressure (tests inject one; default measured). */
+  loopUtilization?: LoopUtilization
 }
 
 /** Builds the runtime and loads the inventory and the recent window of results into the engine. */
@@ -187,6 +190,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     hub.reload()
   }
   const app = createApp({
+    ...(opts.loopUtilization ? { loopUtilization: opts.loopUtilization } : {}),
     store,
     engine,
     metrics,
@@ -215,6 +219,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   engine.ingest(store.recentResults(since).map((r) => ({ ...r })))
 
   let lastSessionPrune = 0
+  let lastFigures = 0
   let lastProbeRefresh = 0
   return {
     store,
@@ -232,7 +237,10 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       stateLog.append(engine.drainTransitions())
       stateLog.heartbeat()
       alerting.tick()
-      hub.publish(engine.drainChanges(), engine.counts())
+      // State changes every tick; figures-only changes when their interval is due (config.live).
+      const figures = now() - lastFigures >= config.live.figuresEverySeconds * 1000
+      if (figures) lastFigures = now()
+      hub.publish(engine.drainChanges({ figures, maxTargets: config.live.maxTargetsPerDelta }), engine.counts())
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()
         lastProbeRefresh = now()

@@ -282,8 +282,13 @@ export class StateEngine {
   // Runtimes rather than ids: no hashing of ids and no second lookup per round.
   private readonly dirtyTargets = new Set<TargetRuntime>()
   private readonly dirtyCommunes = new Set<CommuneRuntime>()
+  // What changed since the last drain, in order of first change: a state change (pushed at once)
+  // or only figures (a new round's time or values, which the caller may push less often). An id
+  // is in one of a pair at most; a state change takes it out of the figures set.
   private readonly changedTargets = new Set<string>()
+  private readonly figuresTargets = new Set<string>()
   private readonly changedCommunes = new Set<string>()
+  private readonly figuresCommunes = new Set<string>()
   private transitions: StateTransition[] = []
 
   constructor(
@@ -591,20 +596,34 @@ export class StateEngine {
     k.threshold = v ? v.threshold : 0
   }
 
-  /** Whether the published view differs from the last {@link snapshot}. */
-  private viewChanged(rt: TargetRuntime): boolean {
+  /**
+   * How the published view differs from the last {@link snapshot}: `state` when what an operator
+   * acts on moved (state, reason, flapping, topology, a verdict appearing or going), `figures`
+   * when only the newest round's time or the verdict's value or threshold did, else null.
+   */
+  private viewChange(rt: TargetRuntime): 'state' | 'figures' | null {
     const k = rt.key
     const v = rt.verdict
-    return (
+    if (
       k.state !== rt.state ||
       k.reason !== rt.reason ||
-      k.lastObservedAt !== rt.lastObservedAt ||
       k.flapping !== rt.flapping ||
       k.unreachable !== rt.topology.unreachable ||
       k.awaitingParents !== rt.topology.awaitingParents ||
-      k.hasVerdict !== (v !== null) ||
-      (v !== null && (!sameText(k.value, v.value) || !sameText(k.threshold, v.threshold)))
-    )
+      k.hasVerdict !== (v !== null)
+    ) {
+      return 'state'
+    }
+    if (k.lastObservedAt !== rt.lastObservedAt || (v !== null && (!sameText(k.value, v.value) || !sameText(k.threshold, v.threshold)))) return 'figures'
+    return null
+  }
+
+  /** Notes a published change of a target; returns whether there was one. */
+  private noteTargetChange(rt: TargetRuntime): boolean {
+    const change = this.viewChange(rt)
+    if (change === null) return false
+    noteChange(rt.meta.id, change, this.changedTargets, this.figuresTargets)
+    return true
   }
 
   private evaluate(): void {
@@ -628,13 +647,10 @@ export class StateEngine {
       rt.unreachable = rt.topology.unreachable
       // Down behind its parents, now down on its own: its own outage (and incident) starts here.
       if (wasHeld && !rt.topology.held && rt.state === 'down') rt.since = now
-      if (this.viewChanged(rt)) {
-        this.changedTargets.add(rt.meta.id)
-        if (rt.commune) this.dirtyCommunes.add(rt.commune)
-      }
+      if (this.noteTargetChange(rt) && rt.commune) this.dirtyCommunes.add(rt.commune)
       rt.topologyEpoch = epoch
     }
-    for (const rt of this.dirtyTargets) if (rt.topologyEpoch !== epoch && this.viewChanged(rt)) this.changedTargets.add(rt.meta.id)
+    for (const rt of this.dirtyTargets) if (rt.topologyEpoch !== epoch) this.noteTargetChange(rt)
     this.dirtyTargets.clear()
     for (const c of this.dirtyCommunes) this.evaluateCommune(c, now)
     this.dirtyCommunes.clear()
@@ -692,7 +708,9 @@ export class StateEngine {
     const old = c.summaryValues
     if (old === null || values.some((v, i) => v !== old[i])) {
       c.summaryValues = values
-      this.changedCommunes.add(c.meta.code)
+      // State, reason and open gaps are what the overview's colours and lists follow; the rest are figures.
+      const stateMoved = old === null || old[0] !== values[0] || old[1] !== values[1] || old[10] !== values[10]
+      noteChange(c.meta.code, stateMoved ? 'state' : 'figures', this.changedCommunes, this.figuresCommunes)
     }
   }
 
@@ -879,18 +897,49 @@ export class StateEngine {
     return out
   }
 
-  /** Returns and clears what changed since the previous call (feeds the live WebSocket). */
-  drainChanges(): EngineChanges {
-    const communes = [...this.changedCommunes].flatMap((code) => {
-      const c = this.communes.get(code)
-      return c ? [this.communeSummaryOf(c)] : []
-    })
-    const targets = [...this.changedTargets].flatMap((id) => {
-      const rt = this.targets.get(id)
-      return rt ? [this.targetStatusOf(rt)] : []
-    })
-    this.changedCommunes.clear()
-    this.changedTargets.clear()
+  /**
+   * Returns and clears what changed since the previous call (feeds the live WebSocket), state
+   * changes first, each in the order it first changed. What is left out stays pending for the
+   * next call, its latest view sent then.
+   * @param opts.figures also drain changes of figures only (default true)
+   * @param opts.maxTargets at most this many target statuses (default all): bounds a delta's
+   *   size when thousands of targets change at once (a mass outage, a replayed spool)
+   */
+  drainChanges(opts: { figures?: boolean; maxTargets?: number } = {}): EngineChanges {
+    const figures = opts.figures ?? true
+    let room = opts.maxTargets ?? Infinity
+    const communes: CommuneSummary[] = []
+    const targets: TargetStatus[] = []
+    const takeCommunes = (set: Set<string>): void => {
+      for (const code of set) {
+        const c = this.communes.get(code)
+        if (c) communes.push(this.communeSummaryOf(c))
+      }
+      set.clear()
+    }
+    const takeTargets = (set: Set<string>): void => {
+      for (const id of set) {
+        if (room <= 0) return
+        set.delete(id)
+        const rt = this.targets.get(id)
+        if (rt) {
+          targets.push(this.targetStatusOf(rt))
+          room--
+        }
+      }
+    }
+    takeCommunes(this.changedCommunes)
+    if (figures) takeCommunes(this.figuresCommunes)
+    takeTargets(this.changedTargets)
+    if (figures) takeTargets(this.figuresTargets)
     return { communes, targets }
   }
+}
+
+/** Records a change of `id` in the state set or, unless a state change is already pending, the figures set. */
+function noteChange(id: string, change: 'state' | 'figures', state: Set<string>, figures: Set<string>): void {
+  if (change === 'state') {
+    figures.delete(id)
+    state.add(id)
+  } else if (!state.has(id)) figures.add(id)
 }

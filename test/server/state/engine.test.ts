@@ -194,6 +194,48 @@ describe('StateEngine commune roll-up', () => {
     expect(changes.targets.map((t) => t.id)).toEqual(['line'])
     expect(engine.drainChanges()).toEqual({ communes: [], targets: [] })
   })
+
+  it('holds figures-only changes until asked for them, and sends state changes first', () => {
+    const { engine, clock } = setup([{ id: 'a' }, { id: 'b' }, { id: 'c' }])
+    // a and b slow (a warning whose value is the window's RTT median), c fast.
+    const roundOf = (id: string, ok: boolean, rtt = 0.01): void => engine.ingest([round(id, clock.now, ok, { rtt_median_seconds: rtt })])
+    clock.now += 15_000
+    roundOf('a', true, 0.06)
+    roundOf('b', true, 0.06)
+    roundOf('c', true)
+    engine.drainChanges()
+    // Slower still: only the warning's value moves (figures). c fails: its state moves.
+    clock.now += 15_000
+    roundOf('a', true, 0.08)
+    roundOf('b', true, 0.08)
+    roundOf('c', false)
+    const stateOnly = engine.drainChanges({ figures: false })
+    expect(stateOnly.targets.map((t) => [t.id, t.state])).toEqual([['c', 'warning']])
+    // The held ones come with the next drain that takes figures, with their latest view.
+    clock.now += 15_000
+    roundOf('a', true, 0.09)
+    const next = engine.drainChanges({ figures: true })
+    expect(next.targets.map((t) => [t.id, t.lastResultAt])).toEqual([
+      ['a', new Date(clock.now).toISOString()],
+      ['b', new Date(clock.now - 15_000).toISOString()],
+    ])
+    expect(engine.drainChanges()).toEqual({ communes: [], targets: [] })
+  })
+
+  it('bounds a delta to maxTargets, state changes first, the rest left for the next drains', () => {
+    const ids = Array.from({ length: 5 }, (_, i) => `t${i}`)
+    const { engine, clock } = setup(ids.map((id) => ({ id })))
+    clock.now += 15_000
+    engine.ingest(ids.map((id) => round(id, clock.now, true, { rtt_median_seconds: id === 't4' ? 0.01 : 0.06 })))
+    engine.drainChanges()
+    clock.now += 15_000
+    // t0..t3 slow down further (their warning's value moves: figures); t4 fails (a state change), last in order yet first out.
+    engine.ingest(ids.map((id) => round(id, clock.now, id !== 't4', { rtt_median_seconds: 0.08 })))
+    expect(engine.drainChanges({ maxTargets: 2 }).targets.map((t) => t.id)).toEqual(['t4', 't0'])
+    expect(engine.drainChanges({ maxTargets: 2 }).targets.map((t) => t.id)).toEqual(['t1', 't2'])
+    expect(engine.drainChanges({ maxTargets: 2 }).targets.map((t) => t.id)).toEqual(['t3'])
+    expect(engine.drainChanges({ maxTargets: 2 }).targets).toEqual([])
+  })
 })
 
 describe('StateEngine flapping (weighted change ratio over 21 rounds, enter 30 %, leave 20 %)', () => {
