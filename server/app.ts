@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from 'hono'
+import type { LoopUtilization } from './loop-pressure'
 import type { AppEnv } from './app-env'
 import type { Logger } from 'pino'
 import { AppError } from './errors'
@@ -51,6 +52,8 @@ export interface AppDeps {
   /** Folder of the built dashboard (dist/web); absent → a page saying how to build it. */
   webRoot?: string
   now?: () => number
+  /** The event loop's recent utilisation (0–1), read by ingest's back-pressure; default: measured (`loop-pressure.ts`). */
+  loopUtilization?: LoopUtilization
 }
 
 export type { AppEnv } from './app-env'

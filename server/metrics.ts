@@ -33,10 +33,11 @@ export const COVERAGE_GAP_KINDS: readonly CoverageGapKind[] = ['no_mobile', 'no_
  * Why ingest refused a batch, pre-initialised at 0 (a bounded label): `scope` (a target not
  * assigned to the token's probe, or a batch naming another probe), `clock_skew` (a result dated
  * in the future), `validation` (anything else about the body), `busy` (over
- * `ingest.maxInFlight`: 429, the agent retries), `disk_full` (the database could not grow: 503,
- * nothing stored, the agent retries).
+ * `ingest.maxInFlight`: 429, the agent retries), `overloaded` (the event loop busier than
+ * `ingest.maxEventLoopUtilization`: 429, the agent retries), `disk_full` (the database could not
+ * grow: 503, nothing stored, the agent retries).
  */
-export const INGEST_REJECT_REASONS = ['scope', 'clock_skew', 'validation', 'busy', 'disk_full'] as const
+export const INGEST_REJECT_REASONS = ['scope', 'clock_skew', 'validation', 'busy', 'overloaded', 'disk_full'] as const
 export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number]
 
 /** Notification channel types and outcomes, pre-initialised at 0. */

@@ -3,6 +3,7 @@ import { CONFIG_ETAG_HEADER, parseResultBatch, type ErrorIssue, type IngestRespo
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
+import { loopUtilization } from '../loop-pressure'
 import type { IngestRejectReason } from '../metrics'
 import type { ProbeRow } from '../store/types'
 import { probeOwnsTarget, type Store } from '../store/store'
@@ -21,7 +22,8 @@ import { probeFromBearer } from './probe-auth'
  * - 422 `E_CLOCK_SKEW`: a result observed later than the server's clock plus
  *   `ingest.maxClockSkewSeconds`, one issue per such result (`results.<i>.observedAt`);
  * - 429 `E_RATE_LIMITED` with `Retry-After`: `ingest.maxInFlight` batches are already in
- *   progress (back-pressure; the body is not read);
+ *   progress, or the event loop was busier than `ingest.maxEventLoopUtilization` over the last
+ *   `ingest.loadSampleSeconds` (back-pressure; the body is not read);
  * - 503 `E_UNAVAILABLE` with `Retry-After`: the disk is full (nothing of the batch stored).
  *
  * Every authenticated, well-formed batch (refused ones too) records the probe's clock offset,
@@ -41,18 +43,30 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   }
 
   let inFlight = 0
+  const utilization = deps.loopUtilization ?? loopUtilization(deps.config.ingest.loadSampleSeconds * 1000)
+  const { maxInFlight, maxEventLoopUtilization, busyRetryAfterSeconds } = deps.config.ingest
+
+  /** Refuses a batch with 429 before its body is read: the agent keeps it spooled and retries. */
+  const busy = (reason: IngestRejectReason, why: string): never => {
+    refused(reason, 0)
+    deps.log.warn({ why }, 'ingest: batch refused, server busy (429, the agent retries)')
+    throw new AppError('E_RATE_LIMITED', `ingest is busy (${why}); retry after ${busyRetryAfterSeconds} s`)
+  }
 
   const routes = new Hono<AppEnv>().post('/ingest', async (c) => {
     // Taken before the body is read: sentAt is stamped just before the agent sends, so the
     // upload time of a large batch on a slow line does not count as clock offset.
     const arrivedAt = now()
     const probe = probeFromBearer(c, store, now)
-    // Back-pressure: past the budget the body is not even read. The agent keeps the batch
-    // spooled and retries after Retry-After, so nothing is lost and memory stays bounded.
-    if (inFlight >= deps.config.ingest.maxInFlight) {
-      refused('busy', 0)
-      c.header('Retry-After', String(deps.config.ingest.busyRetryAfterSeconds))
-      throw new AppError('E_RATE_LIMITED', `ingest is busy (${inFlight} batches in progress, at most ${deps.config.ingest.maxInFlight}); retry after ${deps.config.ingest.busyRetryAfterSeconds} s`)
+    // Back-pressure: past a budget the body is not even read. The agent keeps the batch spooled
+    // and retries after Retry-After, so nothing is lost and memory stays bounded. Two budgets:
+    // batches in progress (bodies arriving slowly over poor lines) and the event loop's load
+    // (bodies arriving faster than they can be handled, which otherwise queue unseen).
+    if (inFlight >= maxInFlight || maxEventLoopUtilization < 1) {
+      c.header('Retry-After', String(busyRetryAfterSeconds))
+      if (inFlight >= maxInFlight) busy('busy', `${inFlight} batches in progress, at most ${maxInFlight}`)
+      const load = utilization()
+      if (load > maxEventLoopUtilization) busy('overloaded', `event loop ${Math.round(load * 100)} % busy, at most ${Math.round(maxEventLoopUtilization * 100)} %`)
     }
     inFlight++
     try {

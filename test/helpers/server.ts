@@ -34,7 +34,9 @@ export interface TestServer {
 export const TEST_PASSWORD = 'mat-khau-thu-nghiem-12'
 
 /** A runtime with a manual clock, one probe, and the given inventory. */
-export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string } = {}): TestServer {
+export function makeTestServer(
+  opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string; loopUtilization?: () => number } = {},
+): TestServer {
   const dir = mkdtempSync(join(tmpdir(), 'xanh-test-'))
   const opened = openDatabase(join(dir, 'xanh.db'))
   const config = loadServerConfig({ XANH_DATA_DIR: dir, ...(opts.env ?? {}) }, opts.configYaml)
@@ -49,7 +51,9 @@ export function makeTestServer(opts: { communes?: CommuneInput[]; targets?: Targ
         },
       }
     : { now: Date.parse('2026-11-24T03:00:00Z') }
-  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now })
+  // The event loop here is the test runner's too (its own synchronous work would read as the
+  // server's load): ingest's loop back-pressure sees an idle loop unless a test brings its own.
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, loopUtilization: opts.loopUtilization ?? (() => 0) })
   for (const c of opts.communes ?? []) runtime.store.upsertCommune(c)
   const { probe, token } = runtime.store.createProbe('test-probe', 'test')
   for (const t of opts.targets ?? []) runtime.store.upsertTarget({ ...t, probeId: t.probeId ?? probe.id })

@@ -14,6 +14,7 @@ import { loadServerConfig } from '../../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../../server/store/db'
 import { hashPassword } from '../../../server/auth'
+import { loopUtilization } from '../../../server/loop-pressure'
 import { batch, commune, makeTestServer, result, udpTarget, type TestServer } from '../../helpers/server'
 
 const cleanups: Array<() => void> = []
@@ -85,7 +86,49 @@ describe('back-pressure', () => {
     expect(metrics).toContain('xanh_ingest_rejected_results_total{reason="busy"} 0')
     expect(metrics).toMatch(/xanh_ingest_batches_total\{result="rejected"\} 1\b/)
   })
+
+  it('answers 429 while the event loop is busier than maxEventLoopUtilization (measured), and takes batches again once it is not', async () => {
+    s = makeTestServer({
+      communes: [commune('KS')],
+      targets: [udpTarget('ks-line', 'KS')],
+      configYaml: 'ingest: { maxEventLoopUtilization: 0.8, busyRetryAfterSeconds: 3 }',
+      loopUtilization: loopUtilization(100),
+    })
+    cleanups.push(() => s.close())
+    const post = (t: number): Promise<Response> =>
+      Promise.resolve(
+        s.runtime.app.request('/api/v1/ingest', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+          body: JSON.stringify(batch(s.probeId, [result('ks-line', t)])),
+        }),
+      )
+    // The loop held for 300 ms (what a flood of batches does): the next batch is refused unread.
+    spin(300)
+    const refused = await post(s.clock.now - 1000)
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('retry-after')).toBe('3')
+    const body = (await refused.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('E_RATE_LIMITED')
+    expect(body.error.message).toMatch(/event loop \d+ % busy, at most 80 %/)
+    expect(s.runtime.store.countResults()).toBe(0)
+    // An idle loop for longer than a window (the load is what is measured here, so time passes).
+    await new Promise((r) => setTimeout(r, 300))
+    expect((await post(s.clock.now)).status).toBe(202)
+    expect(s.runtime.store.countResults()).toBe(1)
+    const metrics = await (await s.runtime.app.request('/metrics')).text()
+    expect(metrics).toMatch(/xanh_ingest_batches_total\{result="rejected"\} 1\b/)
+    expect(metrics).toContain('xanh_ingest_rejected_results_total{reason="overloaded"} 0')
+  })
 })
+
+/** Keeps the event loop busy for `ms`. */
+function spin(ms: number): void {
+  const until = performance.now() + ms
+  while (performance.now() < until) {
+    // busy on purpose
+  }
+}
 
 /** Mounts a tmpfs of `bytes` at a new directory; undefined when this machine cannot (not root). */
 function smallDisk(bytes: number): string | undefined {
