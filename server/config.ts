@@ -45,6 +45,11 @@ export const AlertingConfig = z.strictObject({
   /** Re-send an unchanged, unacknowledged group this often. */
   repeatIntervalSeconds: z.number().min(60).max(7 * 86400).default(4 * 3600),
   groupBy: z.array(z.string().min(1)).max(10).default(['alertname', 'cluster']),
+  /**
+   * An open incident whose measured value alone moved is rewritten at most this often (its
+   * summary and annotations); any other change (severity, reason, flapping, labels) at once.
+   */
+  figuresRefreshSeconds: z.number().min(0).max(86400).default(60),
   /** Deadline of one delivery attempt. */
   sendTimeoutSeconds: z.number().positive().max(120).default(10),
   backoffBaseSeconds: z.number().positive().max(3600).default(5),

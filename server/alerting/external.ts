@@ -8,7 +8,6 @@
  * @module
  */
 import { EXTERNAL_ALERT_LIMITS, ExternalAlert, Severity, zodIssues, type ErrorIssue } from '../../protocol'
-import type { AlertingRepos } from '../store/types'
 import { labelsFingerprint } from './alerts'
 import type { IncidentChanges, IncidentStore } from './incidents'
 
@@ -20,8 +19,7 @@ const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z')
 
 /** What the external alert input needs from the alerting service. */
 export interface ExternalAlertsDeps {
-  /** Runs `fn` in one transaction of the alerting state. */
-  store: Pick<AlertingRepos, 'transaction'>
+  /** The incidents, and the transaction a request's alerts are stored in. */
   incidents: IncidentStore
   /** Name and cluster of an inventory commune, by code; undefined for an unknown code. */
   commune: (code: string) => { name: string; cluster: string } | undefined
@@ -176,7 +174,7 @@ export function createExternalAlerts(deps: ExternalAlertsDeps) {
       else valid.push(checked)
     })
     if (valid.length > 0) {
-      deps.store.transaction(() => {
+      incidents.transaction(() => {
         const active = incidents.active()
         for (const a of valid) apply(a, at, active)
       })

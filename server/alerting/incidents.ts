@@ -14,14 +14,66 @@ export type EventType = IncidentEvent['type']
 
 /** Incidents over the incident repository: the transition rules and the clock. */
 export class IncidentStore {
+  /**
+   * The unresolved incidents by key, mirrored in memory once read: every alerting tick reads
+   * them (thousands in a storm of failures, each with JSON labels), and every change to them
+   * goes through this class. Dropped by {@link forget} when a transaction that changed them
+   * rolled back, and read again.
+   */
+  private unresolvedByKey: Map<string, IncidentRow> | null = null
+  private readonly keyOf = new Map<number, string>()
+  /** When each incident's figures-only annotations were last written (see {@link syncIncidents}). */
+  readonly figuresWrittenAt = new Map<number, number>()
+
   constructor(
     private readonly repos: Pick<AlertingRepos, 'incidents' | 'transaction'>,
     private readonly now: () => number,
   ) {}
 
-  /** Incidents that are not resolved, by key. */
+  /** Incidents that are not resolved, by key (a copy: the caller may keep it while they change). */
   active(): Map<string, IncidentRow> {
-    return new Map(this.repos.incidents.unresolved().map((r) => [r.key, r]))
+    if (this.unresolvedByKey === null) {
+      this.unresolvedByKey = new Map()
+      this.keyOf.clear()
+      for (const r of this.repos.incidents.unresolved()) this.remember(r)
+    }
+    return new Map(this.unresolvedByKey)
+  }
+
+  /** Forgets the in-memory copy (a transaction that changed incidents failed); the next read reloads it. */
+  forget(): void {
+    this.unresolvedByKey = null
+    this.keyOf.clear()
+  }
+
+  /**
+   * Runs `fn` in one transaction of the alerting state; if it throws, the in-memory copy is
+   * forgotten, since what `fn` changed in it was rolled back in the database.
+   */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.repos.transaction(fn)
+    } catch (err) {
+      this.forget()
+      throw err
+    }
+  }
+
+  private remember(row: IncidentRow): void {
+    if (this.unresolvedByKey === null) return
+    if (row.state === 'resolved') {
+      this.unresolvedByKey.delete(row.key)
+      this.keyOf.delete(row.id)
+      this.figuresWrittenAt.delete(row.id)
+      return
+    }
+    this.unresolvedByKey.set(row.key, row)
+    this.keyOf.set(row.id, row.key)
+  }
+
+  private cached(id: number): IncidentRow | undefined {
+    const key = this.keyOf.get(id)
+    return key === undefined ? undefined : this.unresolvedByKey?.get(key)
   }
 
   get(id: number): IncidentRow | undefined {
@@ -62,17 +114,22 @@ export class IncidentStore {
       openedAt: Math.min(alert.startsAt, at),
     })
     this.event(row.id, 'opened', null, summary, row.openedAt)
+    this.remember(row)
     return row
   }
 
   update(id: number, patch: IncidentPatch): void {
     this.repos.incidents.update(id, patch)
+    const row = this.cached(id)
+    if (row) this.remember({ ...row, ...patch })
   }
 
   resolve(id: number, detail: string): void {
     const at = this.now()
     this.repos.incidents.resolve(id, at)
     this.event(id, 'resolved', null, detail, at)
+    const row = this.cached(id)
+    if (row) this.remember({ ...row, state: 'resolved', resolvedAt: at })
   }
 
   /**
@@ -84,12 +141,14 @@ export class IncidentStore {
     if (!row) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
     if (row.state === 'resolved') throw new AppError('E_CONFLICT', `incident ${id} is already resolved`)
     const at = this.now()
-    return this.repos.transaction(() => {
-      const acked = this.repos.incidents.acknowledge(id, at, actor, comment)
-      if (!acked) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
+    const acked = this.transaction(() => {
+      const row = this.repos.incidents.acknowledge(id, at, actor, comment)
+      if (!row) throw new AppError('E_NOT_FOUND', `no incident ${id}`)
       this.event(id, 'ack', actor, comment, at)
-      return acked
+      return row
     })
+    this.remember(acked)
+    return acked
   }
 
   event(incidentId: number, type: EventType, actor: string | null, detail: string, at = this.now()): void {
@@ -184,7 +243,15 @@ export function summaryOf(a: Pick<Alert, 'alertname' | 'severity' | 'labels' | '
  * @param unknownTargets targets in a data gap: their incidents are left as they are
  * @param flappingTargets targets flapping now: their incidents stay open while they flap
  */
-export function syncIncidents(inc: IncidentStore, alerts: Alert[], unknownTargets: ReadonlySet<string>, flappingTargets: ReadonlySet<string>): IncidentChanges {
+export function syncIncidents(
+  inc: IncidentStore,
+  alerts: Alert[],
+  unknownTargets: ReadonlySet<string>,
+  flappingTargets: ReadonlySet<string>,
+  opts: { figuresEveryMs?: number; now?: number } = {},
+): IncidentChanges {
+  const figuresEveryMs = opts.figuresEveryMs ?? 0
+  const now = opts.now ?? 0
   const changes: IncidentChanges = { opened: [], resolved: [], flappingStarted: [], flappingStopped: [] }
   const active = inc.active()
   const seen = new Set<string>()
@@ -193,7 +260,9 @@ export function syncIncidents(inc: IncidentStore, alerts: Alert[], unknownTarget
     const existing = active.get(a.fingerprint)
     if (!existing) {
       if (a.suppressed) continue // suppress creation: unreachable behind a down parent, or in maintenance
-      changes.opened.push(inc.open(a, summaryOf(a)))
+      const row = inc.open(a, summaryOf(a))
+      inc.figuresWrittenAt.set(row.id, now)
+      changes.opened.push(row)
       continue
     }
     if (a.suppressed === 'unreachable' && !inc.hasEvent(existing.id, 'notified')) {
@@ -216,9 +285,17 @@ export function syncIncidents(inc: IncidentStore, alerts: Alert[], unknownTarget
       inc.event(existing.id, a.flapping ? 'flapping_start' : 'flapping_stop', null, '')
       ;(a.flapping ? changes.flappingStarted : changes.flappingStopped).push({ ...existing, flapping: a.flapping })
     }
-    if (JSON.stringify(existing.annotations) !== JSON.stringify(a.annotations)) patch.annotations = a.annotations
-    if (alertLabelsChanged(existing.labels, a.labels)) patch.labels = a.labels
-    if (Object.keys(patch).length > 0) inc.update(existing.id, { ...patch, summary: summaryOf(a) })
+    if (!sameStrings(existing.labels, a.labels)) patch.labels = a.labels
+    const annotations = annotationsChange(existing.annotations, a.annotations)
+    // A new figure alone (the measured value moved, nothing else) is written at most every
+    // `figuresEveryMs` per incident: in a storm thousands of open incidents each see a new value
+    // every round, and writing each would cost more than the alerts themselves.
+    const figuresDue = annotations === 'figures' && (Object.keys(patch).length > 0 || now - (inc.figuresWrittenAt.get(existing.id) ?? -Infinity) >= figuresEveryMs)
+    if (annotations === 'other' || figuresDue) patch.annotations = a.annotations
+    if (Object.keys(patch).length > 0) {
+      inc.update(existing.id, { ...patch, summary: summaryOf(a) })
+      if (patch.annotations) inc.figuresWrittenAt.set(existing.id, now)
+    }
   }
   for (const [key, row] of active) {
     if (seen.has(key) || !key.startsWith('target:') || row.targetId === null) continue
@@ -242,6 +319,25 @@ export function syncIncidents(inc: IncidentStore, alerts: Alert[], unknownTarget
   return changes
 }
 
-function alertLabelsChanged(a: Record<string, string>, b: Record<string, string>): boolean {
-  return JSON.stringify(Object.entries(a).sort()) !== JSON.stringify(Object.entries(b).sort())
+/** Whether two string records hold the same keys and values (in any order). */
+function sameStrings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  let n = 0
+  for (const k in a) {
+    if (a[k] !== b[k]) return false
+    n++
+  }
+  for (const _ in b) n--
+  return n === 0
+}
+
+/** Annotations that carry the measured figure (the value, and the verdict JSON that holds it). */
+const FIGURE_ANNOTATIONS: ReadonlySet<string> = new Set(['value', 'verdict'])
+
+/** How annotations moved: not at all, only in the measured figure, or in anything else. */
+function annotationsChange(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): 'none' | 'figures' | 'other' {
+  if (sameStrings(a, b)) return 'none'
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (a[k] !== b[k] && !FIGURE_ANNOTATIONS.has(k)) return 'other'
+  }
+  return 'figures'
 }

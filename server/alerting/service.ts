@@ -241,7 +241,6 @@ export function createAlerting(deps: AlertingDeps) {
   })
 
   const external = createExternalAlerts({
-    store,
     incidents,
     // reload() refreshes the cache after inventory edits (debounced); a commune created a moment ago is read directly.
     commune: (code) => {
@@ -267,8 +266,8 @@ export function createAlerting(deps: AlertingDeps) {
       windowMs: config.state.windowSeconds * 1000,
     })
     const flapping = new Set(statuses.filter((t) => t.flapping).map((t) => t.id))
-    const changes = store.transaction(() => {
-      const c = syncIncidents(incidents, alerts, unknownTargets, flapping)
+    const changes = incidents.transaction(() => {
+      const c = syncIncidents(incidents, alerts, unknownTargets, flapping, { figuresEveryMs: config.alerting.figuresRefreshSeconds * 1000, now: now() })
       external.expire(c)
       return c
     })

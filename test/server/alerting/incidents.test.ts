@@ -8,6 +8,8 @@ import { commune, udpTarget } from '../../helpers/server'
 import { makeAlertingHarness, REPO_KINDS, type AlertingHarness, type RepoKind } from '../../helpers/alerting'
 import { createMaintenance } from '../../../server/alerting/maintenance'
 import { createSilence, expireSilence } from '../../../server/alerting/silences'
+import { IncidentStore, syncIncidents } from '../../../server/alerting/incidents'
+import type { Alert } from '../../../server/alerting/alerts'
 
 let h: AlertingHarness | undefined
 afterEach(() => h?.close())
@@ -87,5 +89,62 @@ describe.each(REPO_KINDS)('incident silence (%s repositories)', (kind) => {
     expect(srv.alerting.get(by('C1')?.id ?? -1).silence?.id).toBe(silence.id)
     expireSilence(srv.store, silence.id, srv.clock.now)
     expect(srv.alerting.list('open', 10).every((i) => i.silence === null)).toBe(true)
+  })
+})
+
+describe.each(REPO_KINDS)('incidents kept in memory (%s repositories)', (kind) => {
+  /** An alert as evaluateAlerts makes it for a slow line: RTT `value` over a 50 ms threshold. */
+  const slowLine = (value: number, reason = 'rtt'): Alert => {
+    const verdict = { rule: 'rtt', state: 'warning', value, threshold: 0.05, unit: 's' }
+    const alert: Alert = {
+      fingerprint: 'target:c1-line',
+      alertname: 'XanhTargetDegraded',
+      severity: 'warning',
+      targetId: 'c1-line',
+      communeCode: 'C1',
+      labels: { alertname: 'XanhTargetDegraded', commune: 'Châu Tiến', commune_code: 'C1', target: 'c1-line', role: 'line', kind: 'udp_echo' },
+      annotations: { state: 'warning', reason, verdict: JSON.stringify(verdict), rule: 'rtt', value: String(value), threshold: '0.05', unit: 's' },
+      affectedCommunes: 1,
+      flapping: false,
+      startsAt: Date.parse('2026-11-24T03:00:00Z'),
+      suppressed: null,
+    }
+    return alert
+  }
+
+  it('writes an incident whose value alone moved at most every figuresEveryMs, any other change at once', () => {
+    const srv = harness(kind)
+    const inc = new IncidentStore(srv.store, () => srv.clock.now)
+    const sync = (a: Alert): void => void syncIncidents(inc, [a], new Set(), new Set(), { figuresEveryMs: 60_000, now: srv.clock.now })
+    const stored = (): string | undefined => new IncidentStore(srv.store, () => srv.clock.now).active().get('target:c1-line')?.annotations.value
+    sync(slowLine(0.06))
+    expect(stored()).toBe('0.06')
+    srv.clock.now += 15_000
+    sync(slowLine(0.07))
+    // Within the minute: the value alone moved, not written.
+    expect(stored()).toBe('0.06')
+    srv.clock.now += 15_000
+    sync(slowLine(0.08, 'rtt-rising'))
+    // The reason moved too: written at once, with the latest value.
+    expect(stored()).toBe('0.08')
+    srv.clock.now += 60_000
+    sync(slowLine(0.09))
+    expect(stored()).toBe('0.09')
+  })
+
+  it('reads the incidents again after a transaction that changed them rolled back', () => {
+    const srv = harness(kind)
+    const inc = new IncidentStore(srv.store, () => srv.clock.now)
+    expect(inc.active().size).toBe(0)
+    expect(() =>
+      inc.transaction(() => {
+        syncIncidents(inc, [slowLine(0.06)], new Set(), new Set())
+        expect(inc.active().size).toBe(1)
+        throw new Error('disk full')
+      }),
+    ).toThrow('disk full')
+    expect(inc.active().size).toBe(0)
+    syncIncidents(inc, [slowLine(0.06)], new Set(), new Set())
+    expect([...inc.active().keys()]).toEqual(['target:c1-line'])
   })
 })
