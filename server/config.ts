@@ -177,13 +177,14 @@ export const ServerConfig = z.strictObject({
        */
       maxInFlight: z.number().int().min(1).max(1000).default(16),
       /**
-       * A batch arriving while the event loop was busier than this over the last
-       * `loadSampleSeconds` is answered 429 with `Retry-After` before its body is read: past the
-       * server's capacity the excess is refused cheaply instead of queued. 1 turns it off.
+       * While the event loop runs busier than this (share of a `loadSampleSeconds` window spent
+       * running code), a share of batches is answered 429 with `Retry-After` before its body is
+       * read, halved per window over it and raised again per window under it: past the server's
+       * capacity the excess is refused cheaply instead of queued. 1 turns it off.
        */
       maxEventLoopUtilization: z.number().min(0.1).max(1).default(0.9),
       /** Window over which the event loop's utilisation is measured, seconds. */
-      loadSampleSeconds: z.number().min(0.05).max(60).default(0.5),
+      loadSampleSeconds: z.number().min(0.05).max(60).default(1),
       /** `Retry-After` of a 429 (ingest busy), seconds. */
       busyRetryAfterSeconds: z.number().int().min(1).max(3600).default(5),
       /** `Retry-After` of a 503 when the disk is full (nothing was stored), seconds. */
@@ -195,7 +196,7 @@ export const ServerConfig = z.strictObject({
       maxClockSkewSeconds: DEFAULT_MAX_CLOCK_SKEW_SECONDS,
       maxInFlight: 16,
       maxEventLoopUtilization: 0.9,
-      loadSampleSeconds: 0.5,
+      loadSampleSeconds: 1,
       busyRetryAfterSeconds: 5,
       fullDiskRetryAfterSeconds: 60,
     }),
@@ -238,9 +239,9 @@ export const ServerConfig = z.strictObject({
        */
       figuresEverySeconds: z.number().min(0).max(300).default(5),
       /** Target statuses in one delta at most (state changes first; the rest follow in the next ones). */
-      maxTargetsPerDelta: z.number().int().min(1).max(100_000).default(1000),
+      maxTargetsPerDelta: z.number().int().min(1).max(100_000).default(250),
     })
-    .default({ figuresEverySeconds: 5, maxTargetsPerDelta: 1000 }),
+    .default({ figuresEverySeconds: 5, maxTargetsPerDelta: 250 }),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),

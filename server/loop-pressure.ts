@@ -1,9 +1,15 @@
 /**
- * How busy the event loop is: the share of the last sample window it spent running code
- * (`performance.eventLoopUtilization`, as fastify's under-pressure reads it). Ingest refuses new
- * batches while it is near 1: bodies that arrive faster than they can be handled otherwise wait
- * in the kernel and in memory, every answer (dashboards, scrapes, agents) waits behind them, and
- * the agents never learn to back off.
+ * Load shedding for ingest, on how busy the event loop is: the share of the last sample window
+ * it spent running code (`performance.eventLoopUtilization`, the signal fastify's under-pressure
+ * reads). Bodies that arrive faster than they can be handled otherwise wait in the kernel and in
+ * memory, every answer (dashboards, scrapes, agents) waits behind them, and agents never learn
+ * to back off.
+ *
+ * Refusing everything for a window whenever one ran hot would halve the throughput in an
+ * overload (a hot window, an idle one, …). Instead the share of batches taken follows the load:
+ * halved after each window over the budget, raised again after each window under it (additive
+ * increase, multiplicative decrease, as TCP finds a link's capacity), and taken deterministically
+ * (every 1/share-th batch) rather than by chance, so the same loads give the same answers.
  *
  * Sampled when asked, not on a timer: a quiet server samples nothing, a busy one is asked
  * several times per window.
@@ -11,13 +17,13 @@
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks'
 
-/** Returns the event loop's utilisation (0–1) over the last complete window of `sampleMs`. */
+/** Returns the event loop's utilisation (0–1) over the last complete window. */
 export type LoopUtilization = () => number
 
 /**
  * Creates a sampler of the event loop's utilisation.
- * @param sampleMs length of a sample window: short enough to notice an overload within a
- *   fraction of a second, long enough that one slow batch does not count as one
+ * @param sampleMs length of a window: short enough to notice an overload within a second, long
+ *   enough that one periodic job (the state tick) does not count as one
  */
 export function loopUtilization(sampleMs: number): LoopUtilization {
   let prev: EventLoopUtilization = performance.eventLoopUtilization()
@@ -32,5 +38,55 @@ export function loopUtilization(sampleMs: number): LoopUtilization {
       at = t
     }
     return last
+  }
+}
+
+/** Whether to take one more batch, from the event loop's recent load. */
+export interface LoadShedder {
+  /** True to take this batch; false to refuse it (429) unread. */
+  admit(): boolean
+  /** The utilisation over the last complete window (0–1). */
+  utilization(): number
+  /** The share of batches taken now (0–1; 1 while the loop is within its budget). */
+  share(): number
+}
+
+/** The smallest share: even at the worst some batches go in, so the share can be found again. */
+const MIN_SHARE = 1 / 64
+/** Added to the share after a window within the budget. */
+const SHARE_STEP = 0.25
+
+/**
+ * Creates the shedder.
+ * @param utilization the sampler (a new window's figure adjusts the share once)
+ * @param maxUtilization the budget; 1 never sheds
+ */
+export function loadShedder(utilization: LoopUtilization, maxUtilization: number): LoadShedder {
+  let share = 1
+  let credit = 0
+  let last = -1
+  const update = (): number => {
+    const u = utilization()
+    if (u !== last) {
+      // A new window (equal figures from two windows in a row only repeat the same step).
+      last = u
+      share = u > maxUtilization ? Math.max(MIN_SHARE, share / 2) : Math.min(1, share + SHARE_STEP)
+    }
+    return u
+  }
+  return {
+    admit() {
+      if (maxUtilization >= 1) return true
+      update()
+      if (share >= 1) return true
+      credit += share
+      if (credit >= 1) {
+        credit -= 1
+        return true
+      }
+      return false
+    },
+    utilization: () => update(),
+    share: () => share,
   }
 }

@@ -3,7 +3,7 @@ import { CONFIG_ETAG_HEADER, parseResultBatch, type ErrorIssue, type IngestRespo
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
-import { loopUtilization } from '../loop-pressure'
+import { loadShedder, loopUtilization } from '../loop-pressure'
 import type { IngestRejectReason } from '../metrics'
 import type { ProbeRow } from '../store/types'
 import { probeOwnsTarget, type Store } from '../store/store'
@@ -22,8 +22,8 @@ import { probeFromBearer } from './probe-auth'
  * - 422 `E_CLOCK_SKEW`: a result observed later than the server's clock plus
  *   `ingest.maxClockSkewSeconds`, one issue per such result (`results.<i>.observedAt`);
  * - 429 `E_RATE_LIMITED` with `Retry-After`: `ingest.maxInFlight` batches are already in
- *   progress, or the event loop was busier than `ingest.maxEventLoopUtilization` over the last
- *   `ingest.loadSampleSeconds` (back-pressure; the body is not read);
+ *   progress, or the event loop ran busier than `ingest.maxEventLoopUtilization` (then a share
+ *   of batches is refused that follows the load, see loop-pressure.ts; the body is not read);
  * - 503 `E_UNAVAILABLE` with `Retry-After`: the disk is full (nothing of the batch stored).
  *
  * Every authenticated, well-formed batch (refused ones too) records the probe's clock offset,
@@ -43,8 +43,8 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   }
 
   let inFlight = 0
-  const utilization = deps.loopUtilization ?? loopUtilization(deps.config.ingest.loadSampleSeconds * 1000)
   const { maxInFlight, maxEventLoopUtilization, busyRetryAfterSeconds } = deps.config.ingest
+  const shedder = loadShedder(deps.loopUtilization ?? loopUtilization(deps.config.ingest.loadSampleSeconds * 1000), maxEventLoopUtilization)
 
   /** Refuses a batch with 429 before its body is read: the agent keeps it spooled and retries. */
   const busy = (reason: IngestRejectReason, why: string): never => {
@@ -62,11 +62,14 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     // and retries after Retry-After, so nothing is lost and memory stays bounded. Two budgets:
     // batches in progress (bodies arriving slowly over poor lines) and the event loop's load
     // (bodies arriving faster than they can be handled, which otherwise queue unseen).
-    if (inFlight >= maxInFlight || maxEventLoopUtilization < 1) {
+    if (inFlight >= maxInFlight) {
       c.header('Retry-After', String(busyRetryAfterSeconds))
-      if (inFlight >= maxInFlight) busy('busy', `${inFlight} batches in progress, at most ${maxInFlight}`)
-      const load = utilization()
-      if (load > maxEventLoopUtilization) busy('overloaded', `event loop ${Math.round(load * 100)} % busy, at most ${Math.round(maxEventLoopUtilization * 100)} %`)
+      busy('busy', `${inFlight} batches in progress, at most ${maxInFlight}`)
+    }
+    if (!shedder.admit()) {
+      c.header('Retry-After', String(busyRetryAfterSeconds))
+      const pct = (x: number): number => Math.round(x * 100)
+      busy('overloaded', `event loop ${pct(shedder.utilization())} % busy, at most ${pct(maxEventLoopUtilization)} %: taking ${pct(shedder.share())} % of batches`)
     }
     inFlight++
     try {

@@ -110,7 +110,7 @@ describe('back-pressure', () => {
     expect(refused.headers.get('retry-after')).toBe('3')
     const body = (await refused.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('E_RATE_LIMITED')
-    expect(body.error.message).toMatch(/event loop \d+ % busy, at most 80 %/)
+    expect(body.error.message).toMatch(/event loop \d+ % busy, at most 80 %: taking 50 % of batches/)
     expect(s.runtime.store.countResults()).toBe(0)
     // An idle loop for longer than a window (the load is what is measured here, so time passes).
     await new Promise((r) => setTimeout(r, 300))
