@@ -238,10 +238,14 @@ export const ServerConfig = z.strictObject({
        * figure, and pushing each within a second would cost 200 dashboards more than ingest.
        */
       figuresEverySeconds: z.number().min(0).max(300).default(5),
-      /** Target statuses in one delta at most (state changes first; the rest follow in the next ones). */
-      maxTargetsPerDelta: z.number().int().min(1).max(100_000).default(250),
+      /**
+       * Commune summaries and target statuses in one delta at most (state changes first; the
+       * rest follow in the next ones): ~0.5 KB each, so a dashboard gets at most ~250 KB a second
+       * even when every commune changes at once. Every delta carries the exact state counts.
+       */
+      maxEntriesPerDelta: z.number().int().min(1).max(100_000).default(500),
     })
-    .default({ figuresEverySeconds: 5, maxTargetsPerDelta: 250 }),
+    .default({ figuresEverySeconds: 5, maxEntriesPerDelta: 500 }),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),

@@ -240,7 +240,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       // State changes every tick; figures-only changes when their interval is due (config.live).
       const figures = now() - lastFigures >= config.live.figuresEverySeconds * 1000
       if (figures) lastFigures = now()
-      hub.publish(engine.drainChanges({ figures, maxTargets: config.live.maxTargetsPerDelta }), engine.counts())
+      hub.publish(engine.drainChanges({ figures, maxEntries: config.live.maxEntriesPerDelta }), engine.counts())
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()
         lastProbeRefresh = now()

@@ -898,40 +898,37 @@ export class StateEngine {
   }
 
   /**
-   * Returns and clears what changed since the previous call (feeds the live WebSocket), state
-   * changes first, each in the order it first changed. What is left out stays pending for the
-   * next call, its latest view sent then.
+   * Returns and clears what changed since the previous call (feeds the live WebSocket): state
+   * changes first (communes, then targets), then figures-only changes, each in the order it
+   * first changed. What is left out stays pending for the next call, its latest view sent then.
    * @param opts.figures also drain changes of figures only (default true)
-   * @param opts.maxTargets at most this many target statuses (default all): bounds a delta's
-   *   size when thousands of targets change at once (a mass outage, a replayed spool)
+   * @param opts.maxEntries at most this many summaries and statuses in all (default all): bounds
+   *   a delta's size when thousands change at once (a mass outage, a storm of warnings)
    */
-  drainChanges(opts: { figures?: boolean; maxTargets?: number } = {}): EngineChanges {
+  drainChanges(opts: { figures?: boolean; maxEntries?: number } = {}): EngineChanges {
     const figures = opts.figures ?? true
-    let room = opts.maxTargets ?? Infinity
+    let room = opts.maxEntries ?? Infinity
     const communes: CommuneSummary[] = []
     const targets: TargetStatus[] = []
-    const takeCommunes = (set: Set<string>): void => {
-      for (const code of set) {
-        const c = this.communes.get(code)
-        if (c) communes.push(this.communeSummaryOf(c))
-      }
-      set.clear()
-    }
-    const takeTargets = (set: Set<string>): void => {
+    const take = <R, V>(set: Set<string>, from: Map<string, R>, view: (r: R) => V, out: V[]): void => {
       for (const id of set) {
         if (room <= 0) return
         set.delete(id)
-        const rt = this.targets.get(id)
-        if (rt) {
-          targets.push(this.targetStatusOf(rt))
+        const r = from.get(id)
+        if (r !== undefined) {
+          out.push(view(r))
           room--
         }
       }
     }
-    takeCommunes(this.changedCommunes)
-    if (figures) takeCommunes(this.figuresCommunes)
-    takeTargets(this.changedTargets)
-    if (figures) takeTargets(this.figuresTargets)
+    const commune = (c: CommuneRuntime): CommuneSummary => this.communeSummaryOf(c)
+    const target = (rt: TargetRuntime): TargetStatus => this.targetStatusOf(rt)
+    take(this.changedCommunes, this.communes, commune, communes)
+    take(this.changedTargets, this.targets, target, targets)
+    if (figures) {
+      take(this.figuresCommunes, this.communes, commune, communes)
+      take(this.figuresTargets, this.targets, target, targets)
+    }
     return { communes, targets }
   }
 }

@@ -222,7 +222,7 @@ describe('StateEngine commune roll-up', () => {
     expect(engine.drainChanges()).toEqual({ communes: [], targets: [] })
   })
 
-  it('bounds a delta to maxTargets, state changes first, the rest left for the next drains', () => {
+  it('bounds a delta to maxEntries, state changes first (communes, then targets), the rest left for the next drains', () => {
     const ids = Array.from({ length: 5 }, (_, i) => `t${i}`)
     const { engine, clock } = setup(ids.map((id) => ({ id })))
     clock.now += 15_000
@@ -231,10 +231,12 @@ describe('StateEngine commune roll-up', () => {
     clock.now += 15_000
     // t0..t3 slow down further (their warning's value moves: figures); t4 fails (a state change), last in order yet first out.
     engine.ingest(ids.map((id) => round(id, clock.now, id !== 't4', { rtt_median_seconds: 0.08 })))
-    expect(engine.drainChanges({ maxTargets: 2 }).targets.map((t) => t.id)).toEqual(['t4', 't0'])
-    expect(engine.drainChanges({ maxTargets: 2 }).targets.map((t) => t.id)).toEqual(['t1', 't2'])
-    expect(engine.drainChanges({ maxTargets: 2 }).targets.map((t) => t.id)).toEqual(['t3'])
-    expect(engine.drainChanges({ maxTargets: 2 }).targets).toEqual([])
+    const drained = (c: { communes: Array<{ code: string }>; targets: Array<{ id: string }> }): string[] => [...c.communes.map((x) => x.code), ...c.targets.map((x) => x.id)]
+    // The commune went warning with t4: its summary first, then t4, then the figures.
+    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual(['C1', 't4'])
+    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual(['t0', 't1'])
+    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual(['t2', 't3'])
+    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual([])
   })
 })
 
