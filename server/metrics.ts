@@ -103,6 +103,14 @@ export interface Metrics {
   scrape(format: ExpositionFormat): Promise<Buffer>
   /** Renders now, bypassing the cache (benchmarks, tests); UTF-8 bytes. */
   render(format: ExpositionFormat): Promise<Buffer>
+  /**
+   * Renders ahead of a scrape (called from the runtime's tick): a format scraped at a steady
+   * interval is rendered shortly before its next scrape is due, so the scrape is answered from
+   * memory at once instead of waiting for a render that competes with ingest for the event loop.
+   * A render failing here is left for the scrape, which renders (and reports) again.
+   * @returns the render it started (tests), if any
+   */
+  prepare(): Promise<Buffer> | undefined
 }
 
 /** One alert channel's delivery health, as `/metrics` exports it. */
@@ -588,9 +596,11 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 
   const cache: Partial<Record<ExpositionFormat, { text: Buffer; at: number }>> = {}
   const inflight: Partial<Record<ExpositionFormat, Promise<Buffer>>> = {}
-  function scrape(format: ExpositionFormat): Promise<Buffer> {
-    const hit = cache[format]
-    if (hit && cacheMs > 0 && now() - hit.at < cacheMs) return Promise.resolve(hit.text)
+  /** When each format was last scraped, and the interval between its last two scrapes (ms). */
+  const asked: Partial<Record<ExpositionFormat, { at: number; intervalMs: number | null; preparedFor?: number }>> = {}
+
+  /** One render of `format` into the cache, shared by everyone who asks meanwhile. */
+  function renderToCache(format: ExpositionFormat): Promise<Buffer> {
     const running = inflight[format]
     if (running) return running
     const p = render(format)
@@ -605,5 +615,35 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return p
   }
 
-  return { registry, ingestResults, ingestBatches, ingestRejectedResults, notifications, scrape, render }
+  function scrape(format: ExpositionFormat): Promise<Buffer> {
+    const t = now()
+    const prev = asked[format]
+    asked[format] = { at: t, intervalMs: prev ? t - prev.at : null }
+    const hit = cache[format]
+    if (hit && cacheMs > 0 && t - hit.at < cacheMs) return Promise.resolve(hit.text)
+    return renderToCache(format)
+  }
+
+  function prepare(): Promise<Buffer> | undefined {
+    if (cacheMs <= 0) return undefined
+    let started: Promise<Buffer> | undefined
+    const t = now()
+    for (const format of ['prometheus', 'openmetrics'] as const) {
+      const a = asked[format]
+      if (!a || a.intervalMs === null || a.intervalMs <= 0 || inflight[format]) continue
+      // A scraper that stopped coming (three intervals missed) is not rendered for.
+      if (t - a.at > 3 * a.intervalMs) continue
+      if (a.preparedFor === a.at) continue // already rendered for the next scrape
+      // Started early enough to finish before the next scrape, late enough to still be fresh then.
+      const leadMs = Math.min(cacheMs, Math.max(1000, 3 * lastRenderSeconds * 1000))
+      if (t >= a.at + a.intervalMs - leadMs) {
+        a.preparedFor = a.at
+        started = renderToCache(format)
+        started.catch(() => undefined)
+      }
+    }
+    return started
+  }
+
+  return { registry, ingestResults, ingestBatches, ingestRejectedResults, notifications, scrape, render, prepare }
 }

@@ -241,6 +241,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       const figures = now() - lastFigures >= config.live.figuresEverySeconds * 1000
       if (figures) lastFigures = now()
       hub.publish(engine.drainChanges({ figures, maxEntries: config.live.maxEntriesPerDelta }), engine.counts())
+      void metrics.prepare()
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()
         lastProbeRefresh = now()

@@ -231,6 +231,34 @@ describe('formats, auth and cache', () => {
     expect(valueOf(later, 'probe_success', { target: 'c1-line' })).toBe(1)
   })
 
+  it('renders ahead of a steady scraper, so its next scrape is answered from memory with current figures', async () => {
+    s = fullServer()
+    const m = s.runtime.metrics
+    await m.scrape('prometheus')
+    // Nothing to go by before a second scrape gives the interval.
+    s.clock.now += 14_000
+    expect(m.prepare()).toBeUndefined()
+    s.clock.now += 1_000
+    await m.scrape('prometheus')
+    await ingest(s, [result('c1-line', s.clock.now - 500)])
+    // Long before the next scrape is due: nothing yet.
+    s.clock.now += 5_000
+    expect(m.prepare()).toBeUndefined()
+    // Shortly before it: rendered now, once.
+    s.clock.now += 9_500
+    const ahead = m.prepare()
+    expect(ahead).toBeDefined()
+    const prepared = await ahead
+    expect(m.prepare()).toBeUndefined()
+    s.clock.now += 500
+    const served = await m.scrape('prometheus')
+    expect(served).toBe(prepared)
+    expect(valueOf(served.toString('utf8'), 'probe_success', { target: 'c1-line' })).toBe(1)
+    // A scraper that stopped coming is not rendered for.
+    s.clock.now += 60_000
+    expect(m.prepare()).toBeUndefined()
+  })
+
   it('shares one render between concurrent scrapes', async () => {
     s = fullServer()
     const [a, b] = await Promise.all([s.runtime.metrics.scrape('prometheus'), s.runtime.metrics.scrape('prometheus')])
