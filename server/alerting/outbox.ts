@@ -142,9 +142,22 @@ export function createOutbox(deps: OutboxDeps) {
     deps.onOutcome(row, 'dead', error)
   }
 
+  /** One delivery attempt, ended by the send deadline or by `stop`'s. */
   async function attempt(row: OutboxRow, dest: Destination, budget: Budget): Promise<void> {
+    // Tied to the process-long `halt` by a listener removed afterwards, not by AbortSignal.any
+    // over it: a long-lived source signal keeps every composite alive (nodejs/node#55351, #64476).
+    const cut = new AbortController()
+    const onHalt = (): void => cut.abort()
+    halt.signal.addEventListener('abort', onHalt, { once: true })
+    try {
+      await deliver(row, dest, budget, AbortSignal.any([AbortSignal.timeout(config.sendTimeoutSeconds * 1000), cut.signal]))
+    } finally {
+      halt.signal.removeEventListener('abort', onHalt)
+    }
+  }
+
+  async function deliver(row: OutboxRow, dest: Destination, budget: Budget, signal: AbortSignal): Promise<void> {
     const message = JSON.parse(row.message) as OutgoingMessage
-    const signal = AbortSignal.any([AbortSignal.timeout(config.sendTimeoutSeconds * 1000), halt.signal])
     const channels = repos.channels
     try {
       const outcome = await dest.notifier.send(message, { signal, fetch: deps.fetch, log, now, credentials: dest.credentials })
