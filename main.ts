@@ -288,7 +288,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return
     stopping = true
-    log.info({ signal }, 'shutting down: draining probes and requests')
+    log.info({ signal }, 'shutting down: draining probes, requests and notifications in flight')
     const deadline = setTimeout(() => {
       log.error('shutdown deadline passed; exiting')
       process.exit(1)
@@ -299,8 +299,11 @@ async function main(): Promise<void> {
     clearInterval(rollupTimer)
     clearInterval(retentionTimer)
     // Probes first: their last batches still reach the server, which keeps listening meanwhile.
+    // Notifications in flight finish meanwhile, within the same half of the deadline (none
+    // starts now); one still unanswered then is cut short and sent again at the next start.
     const drainTimeoutMs = (config.shutdownTimeoutSeconds * 1000) / 2
-    await Promise.allSettled([...agents, ...(remote ? [remote] : [])].map((a) => a.stop({ drainTimeoutMs })))
+    const probes = [...agents, ...(remote ? [remote] : [])]
+    await Promise.allSettled([...probes.map((a) => a.stop({ drainTimeoutMs })), runtime.alerting.outbox.stop(AbortSignal.timeout(drainTimeoutMs))])
     await simulation?.stop()
     await reflector?.close()
     await runtime.close()

@@ -45,7 +45,9 @@ export interface ServerRuntime {
   tick(): void
   /**
    * Cancels pending work (debounced reloads), logs every entity as unknown from now (nobody
-   * watches while stopped) and closes the live hub; the database stays open.
+   * watches while stopped), stops notification deliveries (one in flight is cut short and stays
+   * pending; `main.ts` first gives them a grace, see `alerting.outbox.stop`) and closes the live
+   * hub. Resolves when no delivery writes any more; the database stays open.
    */
   close(): Promise<void>
 }
@@ -261,7 +263,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       } catch {
         // The database may already be closed (tests tear down in any order); nothing to keep then.
       }
-      return hub.close()
+      return Promise.all([alerting.outbox.stop(AbortSignal.abort()), hub.close()]).then(() => undefined)
     },
   }
 }

@@ -5,7 +5,10 @@
  * restarts; enqueueing the same idempotency key twice is a no-op.
  *
  * Delivery is at-least-once: a crash between the provider's acceptance and the row update
- * repeats that one message; webhooks carry `webhook-id` so receivers can drop it.
+ * repeats that one message; webhooks carry `webhook-id` so receivers can drop it. A shutdown
+ * ({@link createOutbox}'s `stop`) starts no attempt and gives those in flight a deadline; one
+ * cut short stays pending as it was and is sent again at the next start, so it may arrive
+ * twice too (same id). Every other message arrives once.
  * @module
  */
 import type { Logger } from 'pino'
@@ -70,6 +73,10 @@ export function createOutbox(deps: OutboxDeps) {
   const { repos, config, log, now } = deps
   const budgets = new Map<string, Budget>()
   let current: Promise<number> | undefined
+  /** Set by `stop`: no attempt starts after it. */
+  let stopping = false
+  /** Aborted at the shutdown's deadline: cuts the attempts in flight. */
+  const halt = new AbortController()
 
   const budgetOf = (destination: string, perMinute: number): Budget => {
     const t = now()
@@ -135,9 +142,22 @@ export function createOutbox(deps: OutboxDeps) {
     deps.onOutcome(row, 'dead', error)
   }
 
+  /** One delivery attempt, ended by the send deadline or by `stop`'s. */
   async function attempt(row: OutboxRow, dest: Destination, budget: Budget): Promise<void> {
+    // Tied to the process-long `halt` by a listener removed afterwards, not by AbortSignal.any
+    // over it: a long-lived source signal keeps every composite alive (nodejs/node#55351, #64476).
+    const cut = new AbortController()
+    const onHalt = (): void => cut.abort()
+    halt.signal.addEventListener('abort', onHalt, { once: true })
+    try {
+      await deliver(row, dest, budget, AbortSignal.any([AbortSignal.timeout(config.sendTimeoutSeconds * 1000), cut.signal]))
+    } finally {
+      halt.signal.removeEventListener('abort', onHalt)
+    }
+  }
+
+  async function deliver(row: OutboxRow, dest: Destination, budget: Budget, signal: AbortSignal): Promise<void> {
     const message = JSON.parse(row.message) as OutgoingMessage
-    const signal = AbortSignal.timeout(config.sendTimeoutSeconds * 1000)
     const channels = repos.channels
     try {
       const outcome = await dest.notifier.send(message, { signal, fetch: deps.fetch, log, now, credentials: dest.credentials })
@@ -148,6 +168,12 @@ export function createOutbox(deps: OutboxDeps) {
       deps.onOutcome(row, 'sent')
       if (outcome.channelUpdate) deps.onChannelUpdate(dest, outcome.channelUpdate)
     } catch (e) {
+      if (halt.signal.aborted) {
+        // Cut short by the shutdown: not the channel's failure, and not an attempt. The row stays
+        // as it was, due at the next start; the provider may have it already (at-least-once).
+        log.info({ destination: row.destination, key: row.idempotencyKey }, 'notification in flight at shutdown: left pending, sent again at the next start')
+        return
+      }
       const err = e instanceof NotifierError ? e : new NotifierError(`internal: ${(e as Error).message}`, { retryable: true, code: 'provider_error' })
       const attempts = row.attempts + 1
       if (err.retryAfterSeconds !== undefined) {
@@ -199,6 +225,7 @@ export function createOutbox(deps: OutboxDeps) {
    * @returns how many destinations were served
    */
   function deliverDue(): Promise<number> {
+    if (stopping) return current ?? Promise.resolve(0)
     current ??= deliverRound().finally(() => {
       current = undefined
     })
@@ -240,7 +267,7 @@ export function createOutbox(deps: OutboxDeps) {
         // Per destination in order; destinations in parallel.
         work.push(async () => {
           for (const row of allowed) {
-            if (budget.pausedUntil > now()) break
+            if (stopping || budget.pausedUntil > now()) break
             await attempt(row, dest, budget)
           }
         })
@@ -248,7 +275,7 @@ export function createOutbox(deps: OutboxDeps) {
       let attempts = 0
       const queue = [...work]
       const runners = Array.from({ length: Math.min(config.maxConcurrentSends, queue.length) }, async () => {
-        for (let job = queue.shift(); job; job = queue.shift()) {
+        for (let job = queue.shift(); job && !stopping; job = queue.shift()) {
           await job()
           attempts++
         }
@@ -258,12 +285,31 @@ export function createOutbox(deps: OutboxDeps) {
     }
   }
 
+  /**
+   * Stops delivering, for a shutdown: no attempt starts from now; attempts in flight may finish
+   * (and are recorded) until `deadline` aborts, then are cut short and their rows left pending
+   * as they were. Resolves when the round in progress has written its last row, so the
+   * database can be closed after it. A second call only brings the deadline forward.
+   */
+  async function stop(deadline: AbortSignal): Promise<void> {
+    stopping = true
+    const cut = (): void => halt.abort()
+    if (deadline.aborted) cut()
+    else deadline.addEventListener('abort', cut, { once: true })
+    try {
+      // A failed round is logged by whoever started it; here it only has to be over.
+      await current?.catch(() => undefined)
+    } finally {
+      deadline.removeEventListener('abort', cut)
+    }
+  }
+
   /** Counts by status (tests, metrics). */
   function counts(): Record<OutboxRow['status'], number> {
     return repos.outbox.counts()
   }
 
-  return { enqueue, deliverDue, counts, pendingByDestination }
+  return { enqueue, deliverDue, stop, counts, pendingByDestination }
 }
 
 export type Outbox = ReturnType<typeof createOutbox>

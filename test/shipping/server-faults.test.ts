@@ -7,24 +7,16 @@
  * and SIGTERM took less than 10 s and exited 0. Then a restore drill: `xanh db backup` under load,
  * a server started on the copy, every result acknowledged before the backup found in it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
+import type { ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { afterAll, expect, it, vi } from 'vitest'
-import type { CheckResult } from '../../protocol'
-import { openDiskSpool } from '../../probes/ship/disk-spool'
-import { createIngestClient } from '../../probes/ship/client'
-import { createShipper, type Shipper } from '../../probes/ship/shipper'
+import { afterAll, expect, it } from 'vitest'
 import { openDatabase } from '../../server/store/db'
 import { Store } from '../../server/store/store'
 import { runCli } from '../../server/cli/run-cli'
-import { silentLog } from '../helpers/probe-fixtures'
-import { ROOT, tempDir } from './harness'
+import { tempDir } from './harness'
+import { drainAgents, expectAllStoredOnce, freePort, moreDelivered, prepareInventory, startAgent, startMain, type Agent } from './main-process'
 
-const TARGETS_PER_AGENT = 100
 const KILLS = 5
 const tmp = tempDir('xanh-faults-')
 const children: ChildProcess[] = []
@@ -33,131 +25,13 @@ afterAll(() => {
   tmp.cleanup()
 })
 
-/** A free loopback port, chosen now and kept across the server's restarts (the agents' URL). */
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as { port: number }).port
-  await new Promise<void>((r) => srv.close(() => r()))
-  return port
-}
-
-interface Main {
-  child: ChildProcess
-  exited: Promise<number | null>
-}
-
-/** Starts `main.ts` on the data directory and port; resolves once it listens. */
-async function startMain(dataDir: string, port: number): Promise<Main> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, XANH_PORT: String(port), XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dataDir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', XANH_ADMIN_PASSWORD: 'mat-khau-quan-tri-12' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
-  const lines: string[] = []
-  child.stderr?.on('data', (d: Buffer) => lines.push(d.toString()))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join('')}`)), 60_000)
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      lines.push(line)
-      if (/listening on http/.test(line)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', (code) => reject(new Error(`server exited ${String(code)}:\n${lines.join('\n')}`)))
-  })
-  return { child, exited }
-}
-
-interface Agent {
-  name: string
-  shipper: Shipper
-  targets: string[]
-  /** Every result produced, as target → observed times. */
-  produced: Map<string, number[]>
-  /** The same, in the order produced (= the order shipped: batches go out oldest first). */
-  sequence: Array<[string, number]>
-  feed: ReturnType<typeof setInterval> | undefined
-}
-
-interface ProbeSetup {
-  name: string
-  id: string
-  token: string
-  targets: string[]
-}
-
-/** Writes the inventory before the server starts: two probes (agents), 100 targets each. */
-function prepareInventory(dataDir: string): ProbeSetup[] {
-  const tokens: ProbeSetup[] = []
-  const opened = openDatabase(join(dataDir, 'xanh.db'))
-  const store = new Store(opened.sqlite, opened.db)
-  store.upsertCommune({ code: 'KS', name: 'Xã Mường Lống', kind: 'xa', districtCluster: 'Cụm Kỳ Sơn', lat: 19.4, lon: 104.2, contractedMbps: 100, priority: 0, notes: '' })
-  for (const name of ['Trạm Mường Lống', 'Trạm Nậm Cắn']) {
-    const { probe, token } = store.createProbe(name, 'Kỳ Sơn')
-    const targets = Array.from({ length: TARGETS_PER_AGENT }, (_, i) => `${probe.id}-t${i}`)
-    for (const id of targets) store.upsertTarget({ id, communeCode: 'KS', kind: 'udp_echo', host: '127.0.0.1', role: 'line', parents: [], options: {}, probeId: probe.id, enabled: true })
-    tokens.push({ name, id: probe.id, token, targets })
-  }
-  opened.sqlite.close()
-  return tokens
-}
-
-/**
- * A real agent's shipping half (disk spool, client, shipper) fed ~1,000 results a second, one
- * millisecond apart, two seconds behind the clock: each (target, observed time) is produced once.
- */
-async function startAgent(t: ProbeSetup, port: number, spoolDir: string): Promise<Agent> {
-  const spool = await openDiskSpool({ dir: spoolDir, maxBytes: 256 * 2 ** 20, maxBatches: 100_000, log: silentLog() })
-  const shipper = createShipper({
-    client: createIngestClient({ serverUrl: `http://127.0.0.1:${port}`, token: t.token, timeoutMs: 5000 }),
-    spool,
-    log: silentLog(),
-    probeId: () => t.id,
-    agentStatus: () => ({ version: 'test', overruns: 0, unavailable: [] }),
-    batchMaxResults: 500,
-    batchMaxWaitMs: 50,
-    heartbeatSeconds: 0,
-    backoffBaseMs: 50,
-    backoffMaxMs: 400,
-    maxRetryAfterMs: 1000,
-  })
-  shipper.start()
-  const agent: Agent = { name: t.name, shipper, targets: t.targets, produced: new Map(), sequence: [], feed: undefined }
-  let last = Date.now() - 2000
-  let n = 0
-  agent.feed = setInterval(() => {
-    const until = Date.now() - 2000
-    for (; last < until; n++) {
-      last++
-      const target = t.targets[n % t.targets.length] as string
-      const r: CheckResult = { id: randomUUID(), targetId: target, kind: 'udp_echo', observedAt: new Date(last).toISOString(), durationSeconds: 0.01, ok: true, measurements: { rtt_median_seconds: 0.012, loss_ratio: 0, sent: 10, received: 10 } }
-      const list = agent.produced.get(target) ?? []
-      list.push(last)
-      agent.produced.set(target, list)
-      agent.sequence.push([target, last])
-      shipper.push(r)
-    }
-  }, 20)
-  return agent
-}
-
-/** Waits until every agent has had `more` further batches acknowledged. */
-async function moreDelivered(agents: Agent[], more: number): Promise<void> {
-  const before = agents.map((a) => a.shipper.stats().deliveredBatches)
-  await vi.waitFor(() => expect(agents.every((a, i) => a.shipper.stats().deliveredBatches >= (before[i] as number) + more)).toBe(true), { timeout: 30_000, interval: 50 })
-}
-
 it('kill -9 five times and SIGTERM under load: every result stored once, integrity ok, SIGTERM exits 0 within 10 s', async () => {
   const dataDir = join(tmp.dir, 'data')
   mkdirSync(dataDir)
   const port = await freePort()
 
   const tokens = prepareInventory(dataDir)
-  let server = await startMain(dataDir, port)
+  let server = await startMain(dataDir, port, children)
   const agents: Agent[] = []
   for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `spool-${t.id}`)))
 
@@ -166,7 +40,7 @@ it('kill -9 five times and SIGTERM under load: every result stored once, integri
     await moreDelivered(agents, 3)
     server.child.kill('SIGKILL')
     await server.exited
-    server = await startMain(dataDir, port)
+    server = await startMain(dataDir, port, children)
   }
 
   // SIGTERM under load: exits within 10 s, cleanly.
@@ -178,10 +52,8 @@ it('kill -9 five times and SIGTERM under load: every result stored once, integri
   expect(termMs).toBeLessThan(10_000)
 
   // Restart; stop producing; the agents replay what was not acknowledged and go idle.
-  server = await startMain(dataDir, port)
-  for (const a of agents) clearInterval(a.feed)
-  await Promise.all(agents.map((a) => Promise.race([a.shipper.whenIdle(), new Promise((_, rej) => setTimeout(() => rej(new Error(`${a.name} did not drain within 60 s`)), 60_000))])))
-  await Promise.all(agents.map((a) => a.shipper.stop({ drainTimeoutMs: 1000 })))
+  server = await startMain(dataDir, port, children)
+  await drainAgents(agents)
   server.child.kill('SIGTERM')
   expect(await server.exited).toBe(0)
 
@@ -189,16 +61,7 @@ it('kill -9 five times and SIGTERM under load: every result stored once, integri
   try {
     expect(opened.sqlite.pragma('integrity_check', { simple: true })).toBe('ok')
     const store = new Store(opened.sqlite, opened.db)
-    let produced = 0
-    for (const a of agents) {
-      expect(a.shipper.stats().deadLetteredBatches).toBe(0)
-      for (const [target, times] of a.produced) {
-        produced += times.length
-        const stored = store.results.range(target, 0, Number.MAX_SAFE_INTEGER).map((r) => r.observedAt)
-        expect(stored, target).toEqual(times)
-      }
-    }
-    expect(store.countResults()).toBe(produced)
+    const produced = expectAllStoredOnce(store, agents)
     console.log(`faults: ${KILLS} × kill -9 and a SIGTERM (${termMs.toFixed(0)} ms) during ingest of ${produced.toLocaleString('en')} results from 2 agents; all stored once`)
   } finally {
     opened.sqlite.close()
@@ -210,7 +73,7 @@ it('restore drill: a backup taken under load, a server started on the copy, ever
   mkdirSync(dataDir)
   const port = await freePort()
   const tokens = prepareInventory(dataDir)
-  const server = await startMain(dataDir, port)
+  const server = await startMain(dataDir, port, children)
   const agents: Agent[] = []
   for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `drill-spool-${t.id}`)))
   await moreDelivered(agents, 10)
@@ -241,7 +104,7 @@ it('restore drill: a backup taken under load, a server started on the copy, ever
   const restored = join(tmp.dir, 'restored')
   mkdirSync(restored)
   copyFileSync(join(tmp.dir, 'xanh-backup.db'), join(restored, 'xanh.db'))
-  const second = await startMain(restored, await freePort())
+  const second = await startMain(restored, await freePort(), children)
   second.child.kill('SIGTERM')
   expect(await second.exited).toBe(0)
 
