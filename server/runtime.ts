@@ -142,6 +142,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     isDemo,
     now,
     heartbeatMs: 5000,
+    maxBufferedBytes: config.live.maxBufferedBytes,
     // The live feed carries what the overview shows: a viewer's session (or a public wallboard),
     // from this origin (a page elsewhere must not listen with the user's cookie).
     authorize(req) {
