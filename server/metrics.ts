@@ -13,6 +13,8 @@
  * prom-client stays for Node process metrics (rendered through the same writer).
  * @module
  */
+import { promisify } from 'node:util'
+import { gzip, constants as zlibConstants } from 'node:zlib'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { RuleName, STATES, TargetRole, type CheckKind, type CoverageGapKind, type State, type VerdictState } from '../protocol'
 import type { CommuneMeta, StateEngine, TargetMeta, TargetView } from './state/engine'
@@ -101,6 +103,11 @@ export interface Metrics {
    * `cacheSeconds`, otherwise one fresh render shared by every scrape that arrives meanwhile.
    */
   scrape(format: ExpositionFormat): Promise<Buffer>
+  /**
+   * The same exposition gzip'd (what Prometheus asks for): 10,000 targets are ~14 MB of text,
+   * ~1 MB compressed, so a scrape holds the connection a fraction as long under load.
+   */
+  scrapeGzip(format: ExpositionFormat): Promise<Buffer>
   /** Renders now, bypassing the cache (benchmarks, tests); UTF-8 bytes. */
   render(format: ExpositionFormat): Promise<Buffer>
   /**
@@ -163,6 +170,8 @@ function formatValue(v: number): string {
   if (v === -Infinity) return '-Inf'
   return String(v)
 }
+
+const gzipAsync = promisify(gzip)
 
 type FamilyType = 'gauge' | 'counter' | 'info' | 'histogram' | 'summary' | 'untyped'
 
@@ -594,7 +603,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return bytes
   }
 
-  const cache: Partial<Record<ExpositionFormat, { text: Buffer; at: number }>> = {}
+  const cache: Partial<Record<ExpositionFormat, { text: Buffer; at: number; gz?: Promise<Buffer> }>> = {}
   const inflight: Partial<Record<ExpositionFormat, Promise<Buffer>>> = {}
   /** When each format was last scraped, and the interval between its last two scrapes (ms). */
   const asked: Partial<Record<ExpositionFormat, { at: number; intervalMs: number | null; preparedFor?: number }>> = {}
@@ -624,6 +633,14 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return renderToCache(format)
   }
 
+  async function scrapeGzip(format: ExpositionFormat): Promise<Buffer> {
+    const text = await scrape(format)
+    const entry = cache[format]
+    // Compressed once per render, in libuv's thread pool (off the event loop), and shared.
+    if (entry && entry.text === text) return (entry.gz ??= gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED }))
+    return gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED })
+  }
+
   function prepare(): Promise<Buffer> | undefined {
     if (cacheMs <= 0) return undefined
     let started: Promise<Buffer> | undefined
@@ -645,5 +662,5 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return started
   }
 
-  return { registry, ingestResults, ingestBatches, ingestRejectedResults, notifications, scrape, render, prepare }
+  return { registry, ingestResults, ingestBatches, ingestRejectedResults, notifications, scrape, scrapeGzip, render, prepare }
 }

@@ -18,6 +18,17 @@ export function negotiateExposition(accept: string | undefined): ExpositionForma
   return 'prometheus'
 }
 
+/** Whether `Accept-Encoding` allows gzip (listed without `q=0`). Prometheus sends `gzip`. */
+export function acceptsGzip(header: string | undefined): boolean {
+  for (const part of (header ?? '').split(',')) {
+    const [coding, ...params] = part.split(';').map((p) => p.trim().toLowerCase())
+    if (coding !== 'gzip' && coding !== 'x-gzip') continue
+    const q = params.find((p) => p.startsWith('q='))
+    return q === undefined || Number(q.slice(2)) > 0
+  }
+  return false
+}
+
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest()
 
 /** Constant-time: Bearer <token>, or Basic with <token> as the password (any user name). */
@@ -47,9 +58,12 @@ export function metricsRoutes(deps: AppDeps): Hono<AppEnv> {
       throw new AppError('E_UNAUTHORIZED', '/metrics needs the metrics token (Bearer, or HTTP Basic password)')
     }
     const format = negotiateExposition(c.req.header('accept'))
-    const body = await deps.metrics.scrape(format)
+    const gzip = acceptsGzip(c.req.header('accept-encoding'))
+    const body = gzip ? await deps.metrics.scrapeGzip(format) : await deps.metrics.scrape(format)
     // The writer's buffers are plain (non-shared) ArrayBuffers, which is what Hono's type wants.
     const bytes = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength)
-    return c.body(bytes, 200, { 'Content-Type': EXPOSITION_CONTENT_TYPE[format], 'Cache-Control': 'no-store' })
+    const headers: Record<string, string> = { 'Content-Type': EXPOSITION_CONTENT_TYPE[format], 'Cache-Control': 'no-store', Vary: 'Accept-Encoding' }
+    if (gzip) headers['Content-Encoding'] = 'gzip'
+    return c.body(bytes, 200, headers)
   })
 }

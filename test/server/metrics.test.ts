@@ -3,9 +3,10 @@
  * with HELP, pre-initialised series, counters from the engine, OpenMetrics, auth, the
  * per-interval cache, and that a large render lets ingest through.
  */
+import { gunzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CheckResult, TargetInput } from '../../protocol'
-import { negotiateExposition } from '../../server/routes/metrics'
+import { acceptsGzip, negotiateExposition } from '../../server/routes/metrics'
 import { batch, commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
 
 let s: TestServer | undefined
@@ -257,6 +258,23 @@ describe('formats, auth and cache', () => {
     // A scraper that stopped coming is not rendered for.
     s.clock.now += 60_000
     expect(m.prepare()).toBeUndefined()
+  })
+
+  it('answers gzip when the scraper accepts it (Prometheus does): the same exposition, compressed once per render', async () => {
+    s = fullServer()
+    await ingest(s, [result('c1-line', s.clock.now - 1000)])
+    const plain = await s.runtime.app.request('/metrics')
+    expect(plain.headers.get('content-encoding')).toBeNull()
+    const text = await plain.text()
+    const zipped = await s.runtime.app.request('/metrics', { headers: { 'accept-encoding': 'gzip' } })
+    expect(zipped.headers.get('content-encoding')).toBe('gzip')
+    expect(zipped.headers.get('vary')).toBe('Accept-Encoding')
+    const bytes = Buffer.from(await zipped.arrayBuffer())
+    expect(bytes.length).toBeLessThan(Buffer.byteLength(text) / 3)
+    expect(gunzipSync(bytes).toString('utf8')).toBe(text)
+    // Within the cache's life the compressed bytes are reused, not compressed again.
+    expect(await s.runtime.metrics.scrapeGzip('prometheus')).toBe(await s.runtime.metrics.scrapeGzip('prometheus'))
+    expect([acceptsGzip('gzip, deflate'), acceptsGzip('deflate, gzip;q=0'), acceptsGzip('identity'), acceptsGzip(undefined), acceptsGzip('x-gzip;q=0.5')]).toEqual([true, false, false, false, true])
   })
 
   it('shares one render between concurrent scrapes', async () => {
