@@ -182,9 +182,9 @@ export const ServerConfig = z.strictObject({
        * read, halved per window over it and raised again per window under it: past the server's
        * capacity the excess is refused cheaply instead of queued. 1 turns it off.
        */
-      maxEventLoopUtilization: z.number().min(0.1).max(1).default(0.9),
-      /** Window over which the event loop's utilisation is measured, seconds. */
-      loadSampleSeconds: z.number().min(0.05).max(60).default(1),
+      maxEventLoopUtilization: z.number().min(0.1).max(1).default(0.95),
+      /** Window over which the event loop's utilisation is measured, seconds (long enough that a GC pause or a seal does not count as an overload). */
+      loadSampleSeconds: z.number().min(0.05).max(60).default(2),
       /** `Retry-After` of a 429 (ingest busy), seconds. */
       busyRetryAfterSeconds: z.number().int().min(1).max(3600).default(5),
       /** `Retry-After` of a 503 when the disk is full (nothing was stored), seconds. */
@@ -195,8 +195,8 @@ export const ServerConfig = z.strictObject({
       maxDecompressedBytes: 16 * 1024 * 1024,
       maxClockSkewSeconds: DEFAULT_MAX_CLOCK_SKEW_SECONDS,
       maxInFlight: 16,
-      maxEventLoopUtilization: 0.9,
-      loadSampleSeconds: 1,
+      maxEventLoopUtilization: 0.95,
+      loadSampleSeconds: 2,
       busyRetryAfterSeconds: 5,
       fullDiskRetryAfterSeconds: 60,
     }),
