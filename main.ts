@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve } from '@hono/node-server'
 import { z } from 'zod'
@@ -17,6 +17,7 @@ import type { Spool } from './probes/ship/spool'
 import { detectTools, unavailableChecks } from './probes/tools'
 import { ensureFirstAdmin } from './server/auth'
 import { ENV_DOC, loadServerConfig, type ServerConfig } from './server/config'
+import { APP_ROOT } from './server/app-root'
 import { AppError } from './server/errors'
 import { createLogger } from './server/log'
 import { startUdpEchoReflector, type UdpEchoReflector } from './server/reflector/udp-echo'
@@ -25,7 +26,8 @@ import { DEMO_REMOTE_PROBE, DEMO_SETTING, removeDemo, seedDemo } from './server/
 import { DemoSimulation } from './server/demo/simulation'
 import { openDatabase } from './server/store/db'
 
-const ROOT = fileURLToPath(new URL('.', import.meta.url))
+// The app root, also when this runs as the bundle (dist/server/main.mjs).
+const ROOT = APP_ROOT
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 const EMBEDDED_PROBE = 'embedded'
 
@@ -282,7 +284,8 @@ async function main(): Promise<void> {
     }
   }
 
-  log.info({ url: `http://localhost:${port}`, demo: Boolean(demo) }, `Xanh ${VERSION} listening on http://localhost:${port}${demo ? ' — DEMO (simulated)' : ''}`)
+  // entry: the bundle (dist/server/main.mjs, what `npm start` runs) or these sources (under tsx).
+  log.info({ url: `http://localhost:${port}`, demo: Boolean(demo), entry: relative(ROOT, fileURLToPath(import.meta.url)) }, `Xanh ${VERSION} listening on http://localhost:${port}${demo ? ' — DEMO (simulated)' : ''}`)
 
   let stopping = false
   const shutdown = async (signal: string): Promise<void> => {

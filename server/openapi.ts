@@ -10,6 +10,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { z } from 'zod'
 import * as protocol from '../protocol'
 import {
@@ -64,6 +65,7 @@ import {
   ZaloBotChatsInput,
 } from '../protocol'
 import { ROUTE_ACCESS, type Access, type RouteKey } from './access'
+import { APP_ROOT } from './app-root'
 import { SESSION_COOKIE } from './auth'
 
 /** Groups of operations, in the order the document lists them. */
@@ -869,7 +871,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 function packageVersion(): string {
   // Read, not imported: server/ may import only protocol/ (test/architecture.test.ts).
   try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+    const pkg: unknown = JSON.parse(readFileSync(join(APP_ROOT, 'package.json'), 'utf8'))
     const parsed = z.object({ version: z.string() }).safeParse(pkg)
     return parsed.success ? parsed.data.version : 'unknown'
   } catch {

@@ -1,9 +1,10 @@
 /**
- * The quick start, for real: `main.ts` as a child process on a free port with the demo
- * province, the embedded probe measuring the demo's local responders.
+ * The quick start, for real: what `npm start` runs (scripts/start.mjs: the server bundle
+ * dist/server/main.mjs under plain Node, built first when stale) as a child process on a free
+ * port with the demo province, the embedded probe measuring the demo's local responders.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -19,7 +20,7 @@ let exited: Promise<number | null>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xanh-main-'))
-  child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -36,6 +37,7 @@ beforeAll(async () => {
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream })
   child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()))
   base = await new Promise<string>((resolveUrl, reject) => {
+    // A stale bundle or dashboard is built first (a few seconds).
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 90_000)
     rl.on('line', (line) => {
       logs.push(line)
@@ -58,6 +60,15 @@ afterAll(async () => {
 const ADMIN = { authorization: `Basic ${Buffer.from('admin:correct-horse-battery').toString('base64')}` }
 
 describe('npm start (main.ts) with the demo province', () => {
+  it('runs the bundle under plain Node, which finds package.json and the migrations from the app root', async () => {
+    const listening = logs.find((l) => /listening on http/.test(l)) as string
+    expect(JSON.parse(listening)).toMatchObject({ entry: join('dist', 'server', 'main.mjs') })
+    expect(logs.join('\n')).not.toMatch(/through tsx/)
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
+    const openapi = (await (await fetch(`${base}/api/openapi.json`)).json()) as { info: { version: string } }
+    expect(openapi.info.version).toBe(version)
+  })
+
   it('serves the dashboard and the health routes', async () => {
     const page = await fetch(`${base}/`)
     expect(page.status).toBe(200)

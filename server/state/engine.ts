@@ -21,8 +21,9 @@ import {
 import type { StateConfig, Thresholds } from '../config'
 import { flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
-import { insertSorted, medianOfSorted, removeSorted, toSample, type Sample, type WindowFigures, type WritableSample } from './rules/index'
+import { insertSorted, medianOfSorted, removeSorted, type WindowFigures } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
+import { EMPTY_WINDOW, SampleWindow } from './window'
 
 export { flapRatio } from './flapping'
 
@@ -83,8 +84,8 @@ interface TargetRuntime {
   /** Observed time of the first failure of the current streak (topology). */
   failingSince: number | null
   down: boolean
-  /** Successful rounds in the window, oldest first. */
-  window: Sample[]
+  /** Successful rounds in the window, oldest first (compact rows: ./window.ts). */
+  window: SampleWindow
   /** The RTTs and the jitters of `window`, ascending: kept with it, so a median needs no sort. */
   rtts: number[]
   jitters: number[]
@@ -97,10 +98,8 @@ interface TargetRuntime {
   contracted: number | null
   /** Defaults, then the commune's overrides, then the target's; null until the next evaluation after an inventory load. */
   th: Thresholds | null
-  /** The latest successful rounds (throughput targets only), oldest first. */
-  recent: Sample[]
-  /** A round that left the window and nothing holds, refilled by the next one (one allocation less per round). */
-  spare: WritableSample | undefined
+  /** The latest successful rounds (throughput targets only, else null), oldest first. */
+  recent: SampleWindow | null
   figures: WindowFigures
   verdicts: Verdict[]
   verdict: Verdict | null
@@ -169,6 +168,8 @@ interface CommuneRuntime {
   since: number | null
   /** What the summary showed when last compared (JSON-equal values); null before the first evaluation. */
   summaryValues: unknown[] | null
+  /** Defaults, then this commune's overrides: shared by its targets without overrides of their own; null until needed. */
+  th: Thresholds | null
 }
 
 /**
@@ -230,40 +231,40 @@ function jsonValue(v: unknown): unknown {
 const sameText = (a: number | null, b: number | null): boolean => a === b || (a !== a && b !== b)
 
 /** Packet counts whose sums over any window stay exact integers (2^31 × millions of samples < 2^53). */
-const exactCounts = (s: Sample): boolean => Number.isInteger(s.sent) && Number.isInteger(s.received) && Math.abs(s.sent) <= 2 ** 31 && Math.abs(s.received) <= 2 ** 31
+const exactCounts = (sent: number, received: number): boolean => Number.isInteger(sent) && Number.isInteger(received) && Math.abs(sent) <= 2 ** 31 && Math.abs(received) <= 2 ** 31
 
 /** Adds a successful round to the window and the aggregates kept with it. */
-function addToWindow(rt: TargetRuntime, s: Sample): void {
-  insertByTime(rt.window, s)
-  if (s.rtt !== undefined) insertSorted(rt.rtts, s.rtt)
-  if (s.jitter !== undefined) insertSorted(rt.jitters, s.jitter)
-  if (exactCounts(s)) {
-    rt.sent += s.sent
-    rt.received += s.received
+function addToWindow(rt: TargetRuntime, t: number, m: Readonly<Record<string, number>>): void {
+  const w = rt.window
+  const i = w.insert(t, m)
+  const rtt = w.value(i, 'rtt')
+  const jitter = w.value(i, 'jitter')
+  const sent = w.value(i, 'sent') as number
+  const received = w.value(i, 'received') as number
+  if (rtt !== undefined) insertSorted(rt.rtts, rtt)
+  if (jitter !== undefined) insertSorted(rt.jitters, jitter)
+  if (exactCounts(sent, received)) {
+    rt.sent += sent
+    rt.received += received
   } else rt.inexact++
 }
 
 /** Takes the `n` oldest rounds out of the window and its aggregates. */
 function dropOldest(rt: TargetRuntime, n: number): void {
+  const w = rt.window
   for (let i = 0; i < n; i++) {
-    const s = rt.window[i] as Sample
-    if (s.rtt !== undefined) removeSorted(rt.rtts, s.rtt)
-    if (s.jitter !== undefined) removeSorted(rt.jitters, s.jitter)
-    if (exactCounts(s)) {
-      rt.sent -= s.sent
-      rt.received -= s.received
+    const rtt = w.value(i, 'rtt')
+    const jitter = w.value(i, 'jitter')
+    const sent = w.value(i, 'sent') as number
+    const received = w.value(i, 'received') as number
+    if (rtt !== undefined) removeSorted(rt.rtts, rtt)
+    if (jitter !== undefined) removeSorted(rt.jitters, jitter)
+    if (exactCounts(sent, received)) {
+      rt.sent -= sent
+      rt.received -= received
     } else rt.inexact--
   }
-  // Only the window held it unless `recent` does (throughput): then it is left to the GC.
-  if (rt.recent.length === 0) rt.spare = rt.window[n - 1] as WritableSample
-  rt.window.splice(0, n)
-}
-
-/** Insert keeping `list` ordered by time (late replays arrive out of order). */
-function insertByTime(list: Sample[], s: Sample): void {
-  let i = list.length
-  while (i > 0 && (list[i - 1] as Sample).t > s.t) i--
-  list.splice(i, 0, s)
+  w.dropOldest(n)
 }
 
 /**
@@ -306,9 +307,11 @@ export class StateEngine {
     for (const code of this.communes.keys()) if (!keepC.has(code)) this.communes.delete(code)
     for (const c of communes) {
       const existing = this.communes.get(c.code)
-      if (existing) existing.meta = c
-      else {
-        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryValues: null })
+      if (existing) {
+        existing.meta = c
+        existing.th = null
+      } else {
+        this.communes.set(c.code, { meta: c, state: 'unknown', reason: 'no-data', verdict: null, since: null, summaryValues: null, th: null })
         this.recordTransition('commune', c.code, 'unknown', this.now())
       }
       this.dirtyCommunes.add(this.communes.get(c.code) as CommuneRuntime)
@@ -340,7 +343,7 @@ export class StateEngine {
           consecutiveSuccesses: 0,
           failingSince: null,
           down: false,
-          window: [],
+          window: new SampleWindow(this.windowRows(t)),
           rtts: [],
           jitters: [],
           sent: 0,
@@ -348,8 +351,7 @@ export class StateEngine {
           inexact: 0,
           contracted: null,
           th: null,
-          recent: [],
-          spare: undefined,
+          recent: t.kind === 'throughput' ? new SampleWindow(MAX_RECENT + 1) : null,
           figures: EMPTY_FIGURES,
           verdicts: [],
           verdict: null,
@@ -414,12 +416,11 @@ export class StateEngine {
       // Failed rounds are outages, judged by the up/down hysteresis; counting their packets as
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
-        const sample = toSample(r.observedAt, m, rt.spare)
-        rt.spare = undefined
-        addToWindow(rt, sample)
+        addToWindow(rt, r.observedAt, m)
         if (rt.meta.kind === 'throughput') {
-          insertByTime(rt.recent, sample)
-          if (rt.recent.length > MAX_RECENT) rt.recent.shift()
+          rt.recent ??= new SampleWindow(MAX_RECENT + 1)
+          rt.recent.insert(r.observedAt, m)
+          if (rt.recent.length > MAX_RECENT) rt.recent.dropOldest(1)
         }
         rt.windowStale = true
       }
@@ -459,12 +460,31 @@ export class StateEngine {
     this.evaluate()
   }
 
+  /** Rows a full window of `t` holds (its rounds over the window, and one late replay): room made once. */
+  private windowRows(t: TargetMeta): number {
+    return Math.ceil(this.config.windowSeconds / Math.max(1, t.intervalSeconds)) + 1
+  }
+
+  /**
+   * A target's thresholds. Most targets override nothing: they share their commune's object (or
+   * the defaults) instead of a 30-field copy each (~0.9 KB with its numbers, 10,000 targets).
+   */
   private thresholdsFor(rt: TargetRuntime): Thresholds {
     if (rt.th === null) {
-      const communeT = this.communes.get(rt.meta.communeCode)?.meta.thresholds
-      rt.th = { ...this.thresholds, ...(communeT ?? {}), ...(rt.meta.thresholds ?? {}) }
+      const commune = this.communes.get(rt.meta.communeCode)
+      const own = rt.meta.thresholds
+      if (own === undefined || own === null || Object.keys(own).length === 0) rt.th = commune ? this.communeThresholds(commune) : this.thresholds
+      else rt.th = { ...this.thresholds, ...(commune?.meta.thresholds ?? {}), ...own }
     }
     return rt.th
+  }
+
+  private communeThresholds(c: CommuneRuntime): Thresholds {
+    if (c.th === null) {
+      const overrides = c.meta.thresholds
+      c.th = overrides === undefined || overrides === null || Object.keys(overrides).length === 0 ? this.thresholds : { ...this.thresholds, ...overrides }
+    }
+    return c.th
   }
 
   private contractedFor(rt: TargetRuntime): number {
@@ -480,7 +500,7 @@ export class StateEngine {
     const seconds = rt.meta.kind === 'snmp' ? Math.max(this.config.windowSeconds, th.utilizationForSeconds + rt.meta.intervalSeconds) : this.config.windowSeconds
     const horizon = now - seconds * 1000
     let drop = 0
-    while (drop < rt.window.length && (rt.window[drop] as Sample).t < horizon) drop++
+    while (drop < rt.window.length && rt.window.at(drop) < horizon) drop++
     if (drop > 0) {
       dropOldest(rt, drop)
       rt.windowStale = true
@@ -499,9 +519,8 @@ export class StateEngine {
       sent = 0
       received = 0
       for (let i = 0; i < window.length; i++) {
-        const s = window[i] as Sample
-        sent += s.sent
-        received += s.received
+        sent += window.value(i, 'sent') as number
+        received += window.value(i, 'received') as number
       }
     }
     const f = rt.figures === EMPTY_FIGURES ? (rt.figures = { ...EMPTY_FIGURES }) : rt.figures
@@ -510,7 +529,7 @@ export class StateEngine {
     f.sent = sent
     f.received = received
     f.lossRatio = sent > 0 ? Math.max(0, (sent - received) / sent) : null
-    f.newestAt = window.length > 0 ? (window[window.length - 1] as Sample).t : null
+    f.newestAt = window.newestAt()
   }
 
   private evaluateTarget(rt: TargetRuntime, now: number): void {
@@ -525,7 +544,7 @@ export class StateEngine {
         intervalSeconds: rt.meta.intervalSeconds,
         window: rt.window,
         figures: rt.figures,
-        recent: rt.recent,
+        recent: rt.recent ?? EMPTY_WINDOW,
         thresholds: th,
         contractedBytesPerSecond: this.contractedFor(rt),
         now,

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { APP_ROOT } from '../app-root'
 import * as schema from './schema'
 
 export type Db = BetterSQLite3Database<typeof schema>
@@ -22,7 +23,7 @@ export interface OpenedDb {
 }
 
 /** Folder of the generated, committed migrations. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url))
+export const MIGRATIONS_DIR = join(APP_ROOT, 'server', 'store', 'migrations')
 
 /**
  * Opens (creating if needed) the database at `file` (":memory:" for tests), sets WAL and

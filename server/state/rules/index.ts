@@ -30,5 +30,5 @@ export const RULES = {
 /** Rule names in tie-break order (the wire contract's order). */
 export const RULE_ORDER: readonly RuleName[] = RuleName.options
 
-export type { GradingRule, RuleInput, RuleVerdict, Sample, WindowFigures, WritableSample } from './rule'
-export { toSample, windowFigures, median, medianOfSorted, insertSorted, removeSorted, VIDEO_ROLES } from './rule'
+export type { GradingRule, RuleInput, RuleVerdict, SampleField, WindowFigures, WindowView } from './rule'
+export { windowFigures, median, medianOfSorted, insertSorted, removeSorted, VIDEO_ROLES } from './rule'

@@ -6,65 +6,9 @@
  * @module
  */
 import type { CheckKind, TargetRole, Thresholds, Verdict } from '../../../protocol'
+import type { WindowView } from '../window'
 
-/**
- * The figures of one successful round that some rule reads, in base units. Every field is
- * always present (undefined when the check does not measure it), so all samples share one shape.
- */
-export interface Sample {
-  /** When the round was observed (ms). */
-  readonly t: number
-  /** Median (else average) round-trip time, or the TCP connect time of tcp/h323. */
-  readonly rtt: number | undefined
-  readonly sent: number
-  readonly received: number
-  readonly jitter: number | undefined
-  readonly download: number | undefined
-  readonly upload: number | undefined
-  /** SNMP interface traffic, bytes per second. */
-  readonly inBps: number | undefined
-  readonly outBps: number | undefined
-  /** SIP final response code and time. */
-  readonly statusCode: number | undefined
-  readonly responseSeconds: number | undefined
-}
-
-/** A sample whose fields can be set again (the engine refills a round that left the window). */
-export type WritableSample = { -readonly [K in keyof Sample]: Sample[K] }
-
-/**
- * Builds the sample of one successful result from its measurements.
- * @param reuse a sample nothing else holds any more, filled instead of allocating one
- */
-export function toSample(t: number, m: Readonly<Record<string, number>>, reuse?: WritableSample): Sample {
-  if (reuse) {
-    reuse.t = t
-    reuse.rtt = m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds
-    reuse.sent = m.sent ?? 0
-    reuse.received = m.received ?? 0
-    reuse.jitter = m.jitter_seconds
-    reuse.download = m.download_bytes_per_second
-    reuse.upload = m.upload_bytes_per_second
-    reuse.inBps = m.in_bytes_per_second
-    reuse.outBps = m.out_bytes_per_second
-    reuse.statusCode = m.status_code
-    reuse.responseSeconds = m.response_seconds
-    return reuse
-  }
-  return {
-    t,
-    rtt: m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds,
-    sent: m.sent ?? 0,
-    received: m.received ?? 0,
-    jitter: m.jitter_seconds,
-    download: m.download_bytes_per_second,
-    upload: m.upload_bytes_per_second,
-    inBps: m.in_bytes_per_second,
-    outBps: m.out_bytes_per_second,
-    statusCode: m.status_code,
-    responseSeconds: m.response_seconds,
-  }
-}
+export type { SampleField, WindowView } from '../window'
 
 /** Aggregates of a window that several rules share (computed once per window change). */
 export interface WindowFigures {
@@ -118,17 +62,19 @@ export function median(values: readonly number[]): number | null {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
-/** The shared aggregates of a window of samples. */
-export function windowFigures(window: readonly Sample[]): WindowFigures {
+/** The shared aggregates of a window (what the engine keeps incrementally, computed from scratch). */
+export function windowFigures(window: WindowView): WindowFigures {
   const rtts: number[] = []
   const jitters: number[] = []
   let sent = 0
   let received = 0
-  for (const s of window) {
-    if (s.rtt !== undefined) rtts.push(s.rtt)
-    if (s.jitter !== undefined) jitters.push(s.jitter)
-    sent += s.sent
-    received += s.received
+  for (let i = 0; i < window.length; i++) {
+    const rtt = window.value(i, 'rtt')
+    const jitter = window.value(i, 'jitter')
+    if (rtt !== undefined) rtts.push(rtt)
+    if (jitter !== undefined) jitters.push(jitter)
+    sent += window.value(i, 'sent') as number
+    received += window.value(i, 'received') as number
   }
   return {
     rttMedian: median(rtts),
@@ -136,7 +82,7 @@ export function windowFigures(window: readonly Sample[]): WindowFigures {
     sent,
     received,
     lossRatio: sent > 0 ? Math.max(0, (sent - received) / sent) : null,
-    newestAt: window.length > 0 ? (window[window.length - 1] as Sample).t : null,
+    newestAt: window.length > 0 ? window.at(window.length - 1) : null,
   }
 }
 
@@ -146,11 +92,11 @@ export interface RuleInput {
   role: TargetRole
   intervalSeconds: number
   /** Successful rounds inside the engine's window, oldest first (failed rounds are outages, judged by hysteresis). */
-  window: readonly Sample[]
+  window: WindowView
   /** Aggregates of `window`. */
   figures: WindowFigures
   /** The latest successful rounds whatever their age, oldest first (at most `thresholds.throughputTests`). */
-  recent: readonly Sample[]
+  recent: WindowView
   /** Defaults, then the commune's overrides, then the target's. */
   thresholds: Thresholds
   /** The line's contracted rate (bytes/s): the commune's, or the target's own option when set. */

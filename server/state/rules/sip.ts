@@ -15,18 +15,25 @@ export const sipRule: GradingRule = {
   thresholds: ['sipSlowSeconds'],
   appliesTo: ({ kind }) => kind === 'sip',
   grade({ window, thresholds: th }) {
-    const answered = window.filter((s) => s.statusCode !== undefined)
-    const latest = answered[answered.length - 1]
-    if (!latest || latest.statusCode === undefined) return []
-    const code = latest.statusCode
+    // The newest round that got a final response, and the answer times of all that did.
+    let latest = -1
+    const times: number[] = []
+    for (let i = 0; i < window.length; i++) {
+      if (window.value(i, 'statusCode') === undefined) continue
+      latest = i
+      const seconds = window.value(i, 'responseSeconds')
+      if (seconds !== undefined) times.push(seconds)
+    }
+    if (latest < 0) return []
+    const code = window.value(latest, 'statusCode') as number
+    const latestAt = window.at(latest)
     const out: RuleVerdict[] = [
-      { part: 'status', state: code >= 200 && code < 300 ? 'ok' : 'warning', value: code, threshold: 200, unit: 'status_code', bad: 'not', samples: 1, at: isoTime(latest.t) },
+      { part: 'status', state: code >= 200 && code < 300 ? 'ok' : 'warning', value: code, threshold: 200, unit: 'status_code', bad: 'not', samples: 1, at: isoTime(latestAt) },
     ]
-    const times = answered.flatMap((s) => (s.responseSeconds === undefined ? [] : [s.responseSeconds]))
     const slow = median(times)
     if (slow !== null) {
       // Slow is only ever a warning: past the check's timeout the round fails and counts towards down.
-      const v = above(slow, th.sipSlowSeconds, Infinity, { part: 'response', unit: 'seconds', samples: times.length, at: latest.t })
+      const v = above(slow, th.sipSlowSeconds, Infinity, { part: 'response', unit: 'seconds', samples: times.length, at: latestAt })
       out.push(v)
     }
     return out

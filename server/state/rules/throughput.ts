@@ -6,12 +6,12 @@
  * their age, never taken as ok.
  * @module
  */
-import { median, below, isoTime, type GradingRule, type RuleVerdict, type Sample } from './rule'
+import { median, below, isoTime, type GradingRule, type RuleVerdict, type SampleField } from './rule'
 
 const DIRECTIONS = [
-  ['download', (s: Sample) => s.download],
-  ['upload', (s: Sample) => s.upload],
-] as const
+  ['download', 'download'],
+  ['upload', 'upload'],
+] as const satisfies ReadonlyArray<readonly [string, SampleField]>
 
 export const throughputRule: GradingRule = {
   summary: 'median of the last throughputTests tests per direction vs the contracted rate; stale without a test within throughputStaleIntervals × interval (throughput)',
@@ -19,26 +19,28 @@ export const throughputRule: GradingRule = {
   timeDependent: true,
   appliesTo: ({ kind }) => kind === 'throughput',
   grade({ recent, thresholds: th, contractedBytesPerSecond: contracted, intervalSeconds, now }) {
-    const tests = recent.slice(-th.throughputTests)
-    const newest = tests[tests.length - 1]
-    if (!newest) return []
-    const stale = now - newest.t > th.throughputStaleIntervals * intervalSeconds * 1000
+    // The latest throughputTests rounds: rows first..recent.length - 1.
+    const first = Math.max(0, recent.length - th.throughputTests)
+    if (recent.length === 0) return []
+    const newestAt = recent.at(recent.length - 1)
+    const stale = now - newestAt > th.throughputStaleIntervals * intervalSeconds * 1000
     const out: RuleVerdict[] = []
-    for (const [part, read] of DIRECTIONS) {
-      const values = tests.flatMap((s) => {
-        const v = read(s)
-        return v === undefined ? [] : [v]
-      })
+    for (const [part, field] of DIRECTIONS) {
+      const values: number[] = []
+      for (let i = first; i < recent.length; i++) {
+        const v = recent.value(i, field)
+        if (v !== undefined) values.push(v)
+      }
       const value = median(values)
       if (value === null) continue
-      const base = { part, unit: 'bytes_per_second', contracted, samples: values.length, at: newest.t } as const
+      const base = { part, unit: 'bytes_per_second', contracted, samples: values.length, at: newestAt } as const
       const v = below(value, th.throughputWarningRatio * contracted, th.throughputCriticalRatio * contracted, base)
       v.factor = v.threshold / contracted
       if (stale) {
         v.state = 'stale'
         v.threshold = th.throughputWarningRatio * contracted
         v.factor = th.throughputWarningRatio
-        v.at = isoTime(newest.t)
+        v.at = isoTime(newestAt)
       }
       out.push(v)
     }

@@ -7,12 +7,12 @@
  * (the sustained level), or the latest ratio while nothing held long enough.
  * @module
  */
-import { isoTime, type GradingRule, type RuleVerdict, type Sample } from './rule'
+import { isoTime, type GradingRule, type RuleVerdict, type SampleField } from './rule'
 
 const DIRECTIONS = [
-  ['in', (s: Sample) => s.inBps],
-  ['out', (s: Sample) => s.outBps],
-] as const
+  ['in', 'inBps'],
+  ['out', 'outBps'],
+] as const satisfies ReadonlyArray<readonly [string, SampleField]>
 
 /** How long (ms) the newest samples have all been above `limit`, and the lowest ratio among them. */
 function heldAbove(ratios: ReadonlyArray<{ t: number; r: number }>, limit: number, intervalMs: number): { heldMs: number; min: number } {
@@ -38,11 +38,12 @@ export const utilizationRule: GradingRule = {
     const out: RuleVerdict[] = []
     const intervalMs = intervalSeconds * 1000
     const forMs = th.utilizationForSeconds * 1000
-    for (const [part, read] of DIRECTIONS) {
-      const ratios = window.flatMap((s) => {
-        const v = read(s)
-        return v === undefined ? [] : [{ t: s.t, r: v / contracted }]
-      })
+    for (const [part, field] of DIRECTIONS) {
+      const ratios: Array<{ t: number; r: number }> = []
+      for (let i = 0; i < window.length; i++) {
+        const v = window.value(i, field)
+        if (v !== undefined) ratios.push({ t: window.at(i), r: v / contracted })
+      }
       const latest = ratios[ratios.length - 1]
       if (!latest) continue
       const base = { part, unit: 'ratio', contracted, forSeconds: th.utilizationForSeconds } as const

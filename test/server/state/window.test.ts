@@ -1,0 +1,78 @@
+/**
+ * The engine's windows are compact rows (server/state/window.ts) instead of one object per
+ * round: whatever the order of arrival, the drops, and the figures a round carries (a figure
+ * first seen late widens the rows), every row must read back as the round it stores, in the
+ * order a list sorted by time with late rounds after equal times would hold them.
+ */
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { SampleWindow, type SampleField } from '../../../server/state/window'
+
+const FIELDS: ReadonlyArray<readonly [SampleField, string]> = [
+  ['rtt', 'rtt_median_seconds'],
+  ['sent', 'sent'],
+  ['received', 'received'],
+  ['jitter', 'jitter_seconds'],
+  ['download', 'download_bytes_per_second'],
+  ['upload', 'upload_bytes_per_second'],
+  ['inBps', 'in_bytes_per_second'],
+  ['outBps', 'out_bytes_per_second'],
+  ['statusCode', 'status_code'],
+  ['responseSeconds', 'response_seconds'],
+]
+
+/** What a round reads as: the measured figure, else undefined (0 for the packet counts). */
+function expected(m: Record<string, number>, field: SampleField): number | undefined {
+  if (field === 'rtt') return m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds
+  const metric = FIELDS.find(([f]) => f === field)?.[1] as string
+  return m[metric] ?? (field === 'sent' || field === 'received' ? 0 : undefined)
+}
+
+describe('SampleWindow', () => {
+  const measurements = fc.dictionary(
+    fc.constantFrom(...FIELDS.map(([, metric]) => metric), 'rtt_avg_seconds', 'connect_seconds'),
+    fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 })),
+    { maxKeys: 5 },
+  )
+  const op = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), t: fc.integer({ min: 0, max: 30 }), m: measurements }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), n: fc.integer({ min: 0, max: 4 }) }) },
+  )
+
+  it('reads back every round in time order (late rounds after equal times), through drops and widening', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), fc.integer({ min: 0, max: 6 }), (ops, hint) => {
+        const w = new SampleWindow(hint)
+        const list: Array<{ t: number; m: Record<string, number> }> = []
+        for (const o of ops) {
+          if (o.kind === 'insert') {
+            let i = list.length
+            while (i > 0 && (list[i - 1] as { t: number }).t > o.t) i--
+            list.splice(i, 0, { t: o.t, m: o.m })
+            expect(w.insert(o.t, o.m)).toBe(i)
+          } else {
+            list.splice(0, o.n)
+            w.dropOldest(o.n)
+          }
+          expect(w.length).toBe(list.length)
+          expect(w.newestAt()).toBe(list.length > 0 ? (list[list.length - 1] as { t: number }).t : null)
+          list.forEach((r, i) => {
+            expect(w.at(i)).toBe(r.t)
+            for (const [field] of FIELDS) expect(w.value(i, field)).toBe(expected(r.m, field))
+          })
+        }
+      }),
+    )
+  })
+
+  it('keeps a measured -0 and 0, and reads figures a round did not measure as absent (counts as 0)', () => {
+    const w = new SampleWindow()
+    w.insert(1, { rtt_median_seconds: -0, sent: 0 })
+    w.insert(2, { jitter_seconds: 0.5 })
+    expect(Object.is(w.value(0, 'rtt'), -0)).toBe(true)
+    expect(w.value(0, 'sent')).toBe(0)
+    expect(w.value(1, 'rtt')).toBeUndefined()
+    expect(w.value(0, 'jitter')).toBeUndefined()
+    expect(w.value(1, 'jitter')).toBe(0.5)
+  })
+})
