@@ -68,6 +68,11 @@ export interface ResultFact {
   measurements: Record<string, number>
 }
 
+/** A window keeps at most this many times the rounds its target's interval puts in it. */
+const WINDOW_ROUNDS_FACTOR = 4
+/** …and never fewer rounds than this. */
+const MIN_WINDOW_CAP = 20
+
 /** Successful rounds kept per throughput target, whatever their age (the largest `throughputTests`). */
 const MAX_RECENT = 10
 
@@ -417,6 +422,8 @@ export class StateEngine {
       // loss too would page a second time, as "degraded", for 15 minutes after every outage.
       if (r.ok) {
         addToWindow(rt, r.observedAt, m)
+        const cap = this.windowCapOf(rt)
+        if (rt.window.length > cap) dropOldest(rt, rt.window.length - cap)
         if (rt.meta.kind === 'throughput') {
           rt.recent ??= new SampleWindow(MAX_RECENT + 1)
           rt.recent.insert(r.observedAt, m)
@@ -496,9 +503,23 @@ export class StateEngine {
   }
 
   /** Drops samples older than the target's window; SNMP keeps long enough for its sustained-utilization rule. */
+  /** How far back a target's window reaches (s): an SNMP line's spans its utilisation rule too. */
+  private windowSecondsOf(rt: TargetRuntime, th: Thresholds): number {
+    return rt.meta.kind === 'snmp' ? Math.max(this.config.windowSeconds, th.utilizationForSeconds + rt.meta.intervalSeconds) : this.config.windowSeconds
+  }
+
+  /**
+   * The most rounds a target's window keeps: {@link WINDOW_ROUNDS_FACTOR} times what its interval
+   * puts in the window. An agent reporting far faster than its target's interval (a load test,
+   * a misconfigured probe) then costs bounded memory; the window holds its latest rounds.
+   */
+  private windowCapOf(rt: TargetRuntime): number {
+    const expected = this.windowSecondsOf(rt, this.thresholdsFor(rt)) / Math.max(1, rt.meta.intervalSeconds)
+    return Math.max(MIN_WINDOW_CAP, Math.ceil(WINDOW_ROUNDS_FACTOR * expected))
+  }
+
   private trimWindow(rt: TargetRuntime, th: Thresholds, now: number): void {
-    const seconds = rt.meta.kind === 'snmp' ? Math.max(this.config.windowSeconds, th.utilizationForSeconds + rt.meta.intervalSeconds) : this.config.windowSeconds
-    const horizon = now - seconds * 1000
+    const horizon = now - this.windowSecondsOf(rt, th) * 1000
     let drop = 0
     while (drop < rt.window.length && rt.window.at(drop) < horizon) drop++
     if (drop > 0) {

@@ -240,6 +240,21 @@ describe('StateEngine commune roll-up', () => {
   })
 })
 
+describe('StateEngine window bound', () => {
+  it('keeps at most 4 × the rounds the interval puts in the window, the latest ones, however fast results come', () => {
+    const { engine, clock } = setup()
+    // 15 s interval, 900 s window: 60 rounds expected, 240 kept. 300 rounds a second apart.
+    for (let i = 0; i < 300; i++) {
+      clock.now += 1000
+      engine.ingest([round('line', clock.now, true, { rtt_median_seconds: i < 60 ? 0.2 : 0.01 })])
+    }
+    const w = engine.targetStatus('line')?.window
+    expect(w?.packets).toBe(240 * 50)
+    // The 60 slow rounds were the oldest: dropped, so the median is the fast rounds'.
+    expect(w?.rttMedianSeconds).toBe(0.01)
+  })
+})
+
 describe('StateEngine flapping (weighted change ratio over 21 rounds, enter 30 %, leave 20 %)', () => {
   it.each([
     ['a stable target never flaps', '+'.repeat(30), false],
