@@ -8,7 +8,8 @@
  * Refusing everything for a window whenever one ran hot would halve the throughput in an
  * overload (a hot window, an idle one, …). Instead the share of batches taken follows the load:
  * halved after each window over the budget, raised again after each window under it (additive
- * increase, multiplicative decrease, as TCP finds a link's capacity), and taken deterministically
+ * increase, multiplicative decrease, as TCP finds a link's capacity; back to all at once after a
+ * window at half the budget or less: the load stopped), and taken deterministically
  * (every 1/share-th batch) rather than by chance, so the same loads give the same answers.
  *
  * Sampled when asked, not on a timer: a quiet server samples nothing, a busy one is asked
@@ -70,7 +71,9 @@ export function loadShedder(utilization: LoopUtilization, maxUtilization: number
     if (u !== last) {
       // A new window (equal figures from two windows in a row only repeat the same step).
       last = u
-      share = u > maxUtilization ? Math.max(MIN_SHARE, share / 2) : Math.min(1, share + SHARE_STEP)
+      // Half the budget or less: the overload is over (the load stopped), take everything again.
+      if (u > maxUtilization) share = Math.max(MIN_SHARE, share / 2)
+      else share = u <= maxUtilization / 2 ? 1 : Math.min(1, share + SHARE_STEP)
     }
     return u
   }

@@ -614,7 +614,10 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     if (running) return running
     const p = render(format)
       .then((text) => {
-        cache[format] = { text, at: now() }
+        // Compressed at once, in libuv's thread pool: most scrapers ask for gzip.
+        const gz = gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED })
+        gz.catch(() => undefined)
+        cache[format] = { text, at: now(), gz }
         return text
       })
       .finally(() => {

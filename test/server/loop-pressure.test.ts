@@ -45,6 +45,7 @@ describe('loadShedder', () => {
     expect(shed.share()).toBe(0.25)
     s.window(0.6)
     expect(admittedOf(shed, 100)).toBe(50)
+    expect(shed.share()).toBe(0.5)
     // A window is seen when a batch asks during it.
     s.window(0.6)
     shed.admit()
@@ -63,6 +64,9 @@ describe('loadShedder', () => {
     }
     expect(shed.share()).toBe(1 / 64)
     expect(admittedOf(shed, 640)).toBe(10)
+    // The load stopped (a window at half the budget or less): everything is taken again at once.
+    s.window(0.3)
+    expect(admittedOf(shed, 100)).toBe(100)
     const never = loadShedder(() => 1, 1)
     expect(admittedOf(never, 100)).toBe(100)
   })
