@@ -97,6 +97,8 @@ export interface Metrics {
   ingestBatches: LabelledCounter<'result'>
   /** Results of refused batches, by why the batch was refused ({@link INGEST_REJECT_REASONS}). */
   ingestRejectedResults: LabelledCounter<'reason'>
+  /** Refused batches by reason (those refused unread, 429, included). */
+  ingestRejectedBatches: LabelledCounter<'reason'>
   notifications: LabelledCounter<'channel' | 'result'>
   /**
    * The exposition for a scrape (UTF-8): the cached render when it is younger than
@@ -385,6 +387,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     ['reason'],
   )
   for (const reason of INGEST_REJECT_REASONS) ingestRejectedResults.inc({ reason }, 0)
+  const ingestRejectedBatches = new LabelledCounter(
+    'xanh_ingest_rejected_batches_total',
+    'Batches ingest refused, by reason: as xanh_ingest_rejected_results_total, and counting the batches refused unread (busy, overloaded), whose results are not counted.',
+    ['reason'],
+  )
+  for (const reason of INGEST_REJECT_REASONS) ingestRejectedBatches.inc({ reason }, 0)
 
   // Rendered label strings, cached per metadata object: inventory reloads replace the objects.
   const targetLabels = new WeakMap<TargetMeta, string>()
@@ -553,7 +561,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     w.family('xanh_probe_clock_offset_seconds', 'gauge', "The probe's clock minus the server's, from its last batch's sentAt (positive: the probe is ahead; includes the request's transit time).")
     for (const p of probes) if (p.clockOffsetMs !== null) w.sample('xanh_probe_clock_offset_seconds', labelString([['probe', p.name]]), p.clockOffsetMs / 1000)
 
-    for (const c of [ingestResults, ingestBatches, ingestRejectedResults, notifications] as const) {
+    for (const c of [ingestResults, ingestBatches, ingestRejectedResults, ingestRejectedBatches, notifications] as const) {
       w.family(c.name, 'counter', c.help)
       for (const [labels, v] of c.entries()) w.sample(c.name, labels, v)
     }
@@ -665,5 +673,5 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return started
   }
 
-  return { registry, ingestResults, ingestBatches, ingestRejectedResults, notifications, scrape, scrapeGzip, render, prepare }
+  return { registry, ingestResults, ingestBatches, ingestRejectedResults, ingestRejectedBatches, notifications, scrape, scrapeGzip, render, prepare }
 }

@@ -40,6 +40,7 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     metrics.ingestBatches.inc({ result: 'rejected' })
     metrics.ingestResults.inc({ result: 'rejected' }, results)
     metrics.ingestRejectedResults.inc({ reason }, results)
+    metrics.ingestRejectedBatches.inc({ reason })
   }
 
   let inFlight = 0

@@ -84,6 +84,7 @@ describe('back-pressure', () => {
     expect(s.runtime.store.countResults()).toBe(3)
     const metrics = await (await s.runtime.app.request('/metrics')).text()
     expect(metrics).toContain('xanh_ingest_rejected_results_total{reason="busy"} 0')
+    expect(metrics).toContain('xanh_ingest_rejected_batches_total{reason="busy"} 1')
     expect(metrics).toMatch(/xanh_ingest_batches_total\{result="rejected"\} 1\b/)
   })
 
@@ -119,6 +120,7 @@ describe('back-pressure', () => {
     const metrics = await (await s.runtime.app.request('/metrics')).text()
     expect(metrics).toMatch(/xanh_ingest_batches_total\{result="rejected"\} 1\b/)
     expect(metrics).toContain('xanh_ingest_rejected_results_total{reason="overloaded"} 0')
+    expect(metrics).toContain('xanh_ingest_rejected_batches_total{reason="overloaded"} 1')
   })
 })
 
