@@ -942,8 +942,9 @@ export class StateEngine {
    * changes first (communes, then targets), then figures-only changes, each in the order it
    * first changed. What is left out stays pending for the next call, its latest view sent then.
    * @param opts.figures also drain changes of figures only (default true)
-   * @param opts.maxEntries at most this many summaries and statuses in all (default all): bounds
-   *   a delta's size when thousands change at once (a mass outage, a storm of warnings)
+   * @param opts.maxEntries at most this many summaries and statuses in all (default all), except
+   *   communes' state changes, which always go (they count against it): bounds a delta's size
+   *   when thousands of targets change at once (a mass outage, a storm of warnings)
    */
   drainChanges(opts: { figures?: boolean; maxEntries?: number } = {}): EngineChanges {
     const figures = opts.figures ?? true
@@ -963,7 +964,12 @@ export class StateEngine {
     }
     const commune = (c: CommuneRuntime): CommuneSummary => this.communeSummaryOf(c)
     const target = (rt: TargetRuntime): TargetStatus => this.targetStatusOf(rt)
+    // Communes' state changes are never held: the map's colours and the counts must agree, and
+    // there are at most ~3,300 of them (~1.3 MB), so a delta stays bounded anyway.
+    const budget = room
+    room = Infinity
     take(this.changedCommunes, this.communes, commune, communes)
+    room = Math.max(0, budget - communes.length)
     take(this.changedTargets, this.targets, target, targets)
     if (figures) {
       take(this.figuresCommunes, this.communes, commune, communes)

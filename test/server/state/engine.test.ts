@@ -240,6 +240,29 @@ describe('StateEngine commune roll-up', () => {
   })
 })
 
+describe('StateEngine live budget', () => {
+  it('sends every commune whose state moved, even past maxEntries; targets wait for the next drains', () => {
+    const clock = { now: T0 }
+    const engine = new StateEngine(StateConfig.parse({}), Thresholds.parse({}), () => clock.now)
+    const codes = ['C1', 'C2', 'C3']
+    engine.setInventory(
+      codes.map((code) => ({ code, name: `Xã ${code}`, kind: 'xa', cluster: 'A', lat: 19, lon: 105, contractedMbps: 100, priority: 0, notes: '', openGaps: 0 })),
+      codes.map((code) => ({ id: `${code}-line`, communeCode: code, name: null, kind: 'udp_echo', role: 'line', host: '127.0.0.1', port: 8620, intervalSeconds: 15, parents: [], enabled: true })),
+    )
+    engine.drainChanges()
+    clock.now += 15_000
+    engine.ingest(codes.map((code) => round(`${code}-line`, clock.now, true)))
+    const first = engine.drainChanges({ maxEntries: 1 })
+    expect(first.communes.map((c) => [c.code, c.state])).toEqual([
+      ['C1', 'ok'],
+      ['C2', 'ok'],
+      ['C3', 'ok'],
+    ])
+    expect(first.targets).toEqual([])
+    expect(engine.drainChanges({ maxEntries: 1 }).targets.map((t) => t.id)).toEqual(['C1-line'])
+  })
+})
+
 describe('StateEngine window bound', () => {
   it('keeps at most 4 × the rounds the interval puts in the window, the latest ones, however fast results come', () => {
     const { engine, clock } = setup()
