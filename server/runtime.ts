@@ -232,7 +232,9 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       stateLog.append(engine.drainTransitions())
       stateLog.heartbeat()
       alerting.tick()
-      hub.publish(engine.drainChanges(), engine.counts())
+      // Without a dashboard listening the hub sends nothing: the changed statuses are not even built.
+      if (hub.clientCount() > 0) hub.publish(engine.drainChanges(), engine.counts())
+      else engine.discardChanges()
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()
         lastProbeRefresh = now()

@@ -949,6 +949,12 @@ export class StateEngine {
     return out
   }
 
+  /** Forgets what changed since the previous drain without building it (nobody listens to the live feed). */
+  discardChanges(): void {
+    this.changedCommunes.clear()
+    this.changedTargets.clear()
+  }
+
   /** Returns and clears what changed since the previous call (feeds the live WebSocket). */
   drainChanges(): EngineChanges {
     const communes = [...this.changedCommunes].flatMap((code) => {
