@@ -241,9 +241,11 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       stateLog.heartbeat()
       alerting.tick()
       // State changes every tick; figures-only changes when their interval is due (config.live).
+      // Without a dashboard listening the hub sends nothing: the changed statuses are not even built.
       const figures = now() - lastFigures >= config.live.figuresEverySeconds * 1000
       if (figures) lastFigures = now()
-      hub.publish(engine.drainChanges({ figures, maxEntries: config.live.maxEntriesPerDelta }), engine.counts())
+      if (hub.clientCount() > 0) hub.publish(engine.drainChanges({ figures, maxEntries: config.live.maxEntriesPerDelta }), engine.counts())
+      else engine.discardChanges()
       void metrics.prepare()
       if (now() - lastProbeRefresh > 5000) {
         probeCache = store.listProbes()

@@ -32,8 +32,11 @@ export interface CommuneFacts {
   cluster: string
 }
 
+/** What the alert evaluation reads of a target: a {@link TargetStatus} or the engine's cheaper alert view. */
+export type AlertTarget = Pick<TargetStatus, 'id' | 'communeCode' | 'name' | 'kind' | 'role' | 'state' | 'reason' | 'since' | 'lastError' | 'flapping' | 'unreachable' | 'awaitingParents' | 'verdict'>
+
 export interface AlertSnapshot {
-  targets: TargetStatus[]
+  targets: readonly AlertTarget[]
   parents: ReadonlyMap<string, readonly string[]>
   communes: ReadonlyMap<string, CommuneFacts>
   province: string
@@ -47,7 +50,7 @@ export interface AlertSnapshot {
  * Root causes of an unreachable target: its nearest ancestors that are down but reachable.
  * (Cycles in a mis-entered topology end the walk instead of looping.)
  */
-function rootCauses(id: string, byId: ReadonlyMap<string, TargetStatus>, parents: AlertSnapshot['parents'], seen = new Set<string>()): string[] {
+function rootCauses(id: string, byId: ReadonlyMap<string, AlertTarget>, parents: AlertSnapshot['parents'], seen = new Set<string>()): string[] {
   const out: string[] = []
   for (const p of parents.get(id) ?? []) {
     if (seen.has(p)) continue
@@ -69,7 +72,7 @@ function rootCauses(id: string, byId: ReadonlyMap<string, TargetStatus>, parents
  * wait until the window has turned over. A degradation that begins while the parents are healthy
  * pages as usual.
  */
-function parentTrouble(t: TargetStatus, byId: ReadonlyMap<string, TargetStatus>, s: AlertSnapshot): 'unreachable' | 'awaiting-parents' | null {
+function parentTrouble(t: AlertTarget, byId: ReadonlyMap<string, AlertTarget>, s: AlertSnapshot): 'unreachable' | 'awaiting-parents' | null {
   const ps = (s.parents.get(t.id) ?? []).flatMap((id) => {
     const p = byId.get(id)
     return p ? [p] : []

@@ -134,7 +134,18 @@ interface TargetRuntime {
   key: PublishedKey
   /** The evaluation whose topology pass already compared this target's view. */
   topologyEpoch: number
+  /** This target as {@link StateEngine.alertTargets} shows it, refreshed in place (null until first asked). */
+  alertView: TargetAlertView | null
+  /** `since` as ISO text, and the `since` it was formatted from. */
+  sinceIso: string | null
+  sinceIsoOf: number | null
 }
+
+/**
+ * What alerting reads of a target each tick (the fields of {@link TargetStatus} it uses): one
+ * object per target refreshed in place, instead of 10,000 full statuses built every second.
+ */
+export type TargetAlertView = Pick<TargetStatus, 'id' | 'communeCode' | 'name' | 'kind' | 'role' | 'state' | 'reason' | 'since' | 'lastError' | 'flapping' | 'unreachable' | 'awaitingParents' | 'verdict'>
 
 /** The parts of a target's view whose change is published (compared field by field: no key strings per round). */
 interface PublishedKey {
@@ -379,6 +390,9 @@ export class StateEngine {
           gapSince: at,
           key: { epoch: -1, state: 'unknown', reason: null, lastObservedAt: null, flapping: false, unreachable: false, awaitingParents: false, hasVerdict: false, value: null, threshold: 0 },
           topologyEpoch: -1,
+          alertView: null,
+          sinceIso: null,
+          sinceIsoOf: null,
         })
       }
       const rt = this.targets.get(t.id) as TargetRuntime
@@ -896,6 +910,43 @@ export class StateEngine {
     return rts.map((rt) => this.targetStatusOf(rt))
   }
 
+  /**
+   * Every target as alerting reads it, in inventory order, as of the last evaluation: the same
+   * values {@link targetStatuses} shows, but objects kept per target and refreshed in place (read
+   * them before the next ingest or tick; do not keep them).
+   */
+  alertTargets(): TargetAlertView[] {
+    const out: TargetAlertView[] = []
+    for (const rt of this.targets.values()) {
+      if (rt.sinceIsoOf !== rt.since) {
+        rt.sinceIso = iso(rt.since)
+        rt.sinceIsoOf = rt.since
+      }
+      const m = rt.meta
+      const lastError = rt.lastOk === false ? rt.lastError : null
+      const v = rt.alertView
+      if (v === null) {
+        rt.alertView = { id: m.id, communeCode: m.communeCode, name: m.name, kind: m.kind, role: m.role, state: rt.state, reason: rt.reason, since: rt.sinceIso, lastError, flapping: rt.flapping, unreachable: rt.unreachable, awaitingParents: rt.topology.awaitingParents, verdict: rt.verdict }
+      } else {
+        v.id = m.id
+        v.communeCode = m.communeCode
+        v.name = m.name
+        v.kind = m.kind
+        v.role = m.role
+        v.state = rt.state
+        v.reason = rt.reason
+        v.since = rt.sinceIso
+        v.lastError = lastError
+        v.flapping = rt.flapping
+        v.unreachable = rt.unreachable
+        v.awaitingParents = rt.topology.awaitingParents
+        v.verdict = rt.verdict
+      }
+      out.push(rt.alertView as TargetAlertView)
+    }
+    return out
+  }
+
   targetStatus(id: string): TargetStatus | undefined {
     const rt = this.targets.get(id)
     return rt ? this.targetStatusOf(rt) : undefined
@@ -935,6 +986,14 @@ export class StateEngine {
     const out = this.transitions
     this.transitions = []
     return out
+  }
+
+  /** Forgets what changed since the previous drain without building it (nobody listens to the live feed). */
+  discardChanges(): void {
+    this.changedCommunes.clear()
+    this.changedTargets.clear()
+    this.figuresCommunes.clear()
+    this.figuresTargets.clear()
   }
 
   /**
