@@ -291,7 +291,9 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
  */
 export async function startMainProcess(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const root = fileURLToPath(new URL('..', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'main.ts'], {
     cwd: root,
     env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

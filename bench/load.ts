@@ -1,11 +1,13 @@
 /**
  * Load (issue 15, done-when 2): `main.ts` as its own process with 9,963 targets; a paced load of
- * `rate` results/s (500-result gzip'd batches over keep-alive) for `seconds`, while `wsClients`
- * dashboards listen on `/api/v1/live` and `/metrics` is scraped every 5 s. Counted: errors (any
- * answer but 202), batch p50/p99, peak RSS of the server, scrape times, deltas received. Then an
- * overload: `overloadConcurrency` batches in flight at once, unpaced (several times what ingest
- * admits): the server must answer the excess 429 with Retry-After, keep its RSS bounded, and take
- * a paced load again afterwards. Loopback only; every loop bounded in count and time.
+ * `rate` results/s (500-result gzip'd batches over keep-alive, results observed a second before
+ * they are sent, as live agents send them) for `seconds`, while `wsClients` dashboards listen on
+ * `/api/v1/live` and `/metrics` is scraped every 5 s. Counted: errors (any answer but 202), batch
+ * p50/p99, peak RSS of the server, scrape times, live messages and bytes received, dashboards
+ * cut off. Then the capacity (batches as fast as answered, 16 in flight), an overload paced at
+ * 3 × that capacity (up to `overloadConcurrency` in flight: the server must answer the excess
+ * 429 with Retry-After and keep its RSS bounded), and a paced load again (recovery). Loopback
+ * only; every loop bounded in count and time.
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -20,8 +22,9 @@ export interface LoadOptions {
   seconds: number
   wsClients: number
   targets: number
+  capacityBatches: number
+  overloadSeconds: number
   overloadConcurrency: number
-  overloadBatches: number
   progress?: (line: string) => void
 }
 
@@ -43,18 +46,22 @@ export async function benchLoad(opts: LoadOptions): Promise<string[]> {
     const { url } = started
     const pid = server.pid as number
 
-    // Dashboards: one signed-in session, `wsClients` live sockets counting deltas.
+    // Dashboards: one signed-in session, `wsClients` live sockets counting messages and bytes.
     const signIn = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) })
     if (signIn.status !== 200) throw new Error(`sign-in answered ${signIn.status}`)
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
     const wsUrl = url.replace('http:', 'ws:') + '/api/v1/live'
     let deltas = 0
+    let deltaBytes = 0
     let wsClosed = 0
     await Promise.all(
       Array.from({ length: opts.wsClients }, () => {
         const ws = new WebSocket(wsUrl, { headers: { cookie } })
         sockets.push(ws)
-        ws.on('message', () => deltas++)
+        ws.on('message', (data: Buffer) => {
+          deltas++
+          deltaBytes += data.length
+        })
         ws.on('close', () => wsClosed++)
         return new Promise<void>((resolve, reject) => {
           ws.once('open', () => resolve())
@@ -77,59 +84,77 @@ export async function benchLoad(opts: LoadOptions): Promise<string[]> {
         })
         .catch(() => scrapeErrors++)
     }, 5000)
+    let rssPeak = rssOf(pid)
+    const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(pid))), 200)
 
-    // Phase 1: paced load.
+    /** Bodies of `batches` batches whose results are observed `rate` a second from `startAt` on, a second before they are due. */
+    const liveBodies = (name: string, batches: number, startAt: number, rate: number): string => {
+      const file = join(dir, name)
+      writeFileSync(file, buildBodies(probeId, opts.targets, batches, (n) => startAt - 1000 + Math.floor((n * 1000) / rate)))
+      return file
+    }
+
+    // Phase 1: paced load, as live agents send it.
     const batches = Math.ceil((opts.rate * opts.seconds) / 500)
     const paceMs = (500 / opts.rate) * 1000
     const start = Date.now() + 5000
-    const file1 = join(dir, 'paced.bin')
-    writeFileSync(file1, buildBodies(probeId, opts.targets, batches, (n) => start - 3_600_000 + Math.floor(n / opts.targets) * 15_000 + (n % opts.targets)))
-    let rssPeak = rssOf(pid)
-    const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rssOf(pid))), 200)
+    const file1 = liveBodies('paced.bin', batches, start, opts.rate)
     say(`load: ${opts.rate.toLocaleString('en')} results/s for ${opts.seconds} s (${batches} batches)`)
     const paced = await runLoadClient([url, token, file1, '16', String(start), String(paceMs)])
     const pacedPeak = rssPeak
     const deltasPaced = deltas
+    const bytesPaced = deltaBytes
+    const closedPaced = wsClosed
+    const scrapesPaced = [...scrapes]
 
-    // Phase 2: overload, unpaced, far more in flight than ingest admits.
-    const file2 = join(dir, 'burst.bin')
-    writeFileSync(file2, buildBodies(probeId, opts.targets, opts.overloadBatches, (n) => start - 7_200_000 + Math.floor(n / opts.targets) * 15_000 + (n % opts.targets)))
+    // Phase 2: the capacity (as fast as answered), then an overload paced at 3 × that.
+    const capStart = Date.now() + 1000
+    // Observed times as if 100,000 results/s: whatever the real speed, none is in the future.
+    const fileCap = liveBodies('capacity.bin', opts.capacityBatches, capStart, 100_000)
+    say(`load: capacity, ${opts.capacityBatches} batches as fast as answered, 16 in flight`)
+    const cap = await runLoadClient([url, token, fileCap, '16'])
+    const capacity = (cap.ok * 500) / cap.seconds
+    const overRate = 3 * capacity
+    const overBatches = Math.ceil((overRate * opts.overloadSeconds) / 500)
+    const overStart = Date.now() + 3000
+    const fileOver = liveBodies('overload.bin', overBatches, overStart, overRate)
     rssPeak = rssOf(pid)
-    say(`load: overload, ${opts.overloadConcurrency} batches in flight, ${opts.overloadBatches} batches`)
-    const burst = await runLoadClient([url, token, file2, String(opts.overloadConcurrency)])
-    const burstPeak = rssPeak
-    let retryAfter = ''
+    say(`load: overload, ${Math.round(overRate).toLocaleString('en')} results/s (3 × capacity) for ${opts.overloadSeconds} s, up to ${opts.overloadConcurrency} in flight`)
+    const over = await runLoadClient([url, token, fileOver, String(opts.overloadConcurrency), String(overStart), String((500 / overRate) * 1000)])
+    const overPeak = rssPeak
+    let retryAfter = 'none'
     {
-      // One refused answer's header, to show what agents are told.
-      const bodies = readFileSync(file2)
+      // One refused answer's header, to show what agents are told: the server is loaded again.
+      const bodies = readFileSync(fileOver)
       const first = bodies.subarray(4, 4 + bodies.readUInt32BE(0))
-      const probes = await Promise.all(
+      const answers = await Promise.all(
         Array.from({ length: opts.overloadConcurrency }, () =>
           fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${token}` }, body: first }),
         ),
       )
-      retryAfter = probes.find((r) => r.status === 429)?.headers.get('retry-after') ?? 'none'
-      await Promise.all(probes.map((r) => r.arrayBuffer()))
+      retryAfter = answers.find((r) => r.status === 429)?.headers.get('retry-after') ?? 'none'
+      await Promise.all(answers.map((r) => r.arrayBuffer()))
     }
 
     // Phase 3: recovery, a short paced load again.
     const start3 = Date.now() + 2000
-    const file3 = join(dir, 'after.bin')
     const batches3 = Math.ceil((opts.rate * 5) / 500)
-    writeFileSync(file3, buildBodies(probeId, opts.targets, batches3, (n) => start3 - 1_800_000 + Math.floor(n / opts.targets) * 15_000 + (n % opts.targets)))
+    const file3 = liveBodies('after.bin', batches3, start3, opts.rate)
     const after = await runLoadClient([url, token, file3, '16', String(start3), String(paceMs)])
     clearInterval(rssTimer)
     clearInterval(scraper)
 
+    const accepted = (r: { statuses: Record<string, number> }): number => r.statuses['202'] ?? 0
     const errors = paced.errors
     const lines = [
       `load: ${opts.targets.toLocaleString('en')} targets, ${opts.rate.toLocaleString('en')} results/s for ${opts.seconds} s over HTTP to main.ts, ${opts.wsClients} dashboards on /api/v1/live, /metrics every 5 s`,
       `  paced load               : ${paced.ok}/${batches} batches 202, ${errors} errors (${JSON.stringify(paced.statuses)}); ${Math.round((paced.ok * 500) / paced.seconds).toLocaleString('en')} results/s; batch p50 ${pct(paced.latenciesMs, 0.5).toFixed(1)} ms, p99 ${pct(paced.latenciesMs, 0.99).toFixed(1)} ms`,
       `  server peak RSS          : ${(pacedPeak / 2 ** 20).toFixed(0)} MiB`,
-      `  dashboards               : ${deltasPaced.toLocaleString('en')} messages received, ${wsClosed} closed`,
-      `  /metrics scrapes         : ${scrapes.length}, ${scrapeErrors} errors, median ${pct(scrapes, 0.5).toFixed(0)} ms, max ${Math.max(0, ...scrapes).toFixed(0)} ms`,
-      `  overload (${opts.overloadConcurrency} in flight): ${JSON.stringify(burst.statuses)}; Retry-After ${retryAfter}; peak RSS ${(burstPeak / 2 ** 20).toFixed(0)} MiB`,
-      `  after the overload       : ${after.ok}/${batches3} batches 202 (${JSON.stringify(after.statuses)})`,
+      `  dashboards               : ${deltasPaced.toLocaleString('en')} messages, ${(bytesPaced / 2 ** 20).toFixed(1)} MiB received in all (${(bytesPaced / opts.wsClients / paced.seconds / 1024).toFixed(1)} KiB/s each), ${closedPaced} cut off`,
+      `  /metrics scrapes         : ${scrapesPaced.length}, ${scrapeErrors} errors, median ${pct(scrapesPaced, 0.5).toFixed(0)} ms, max ${Math.max(0, ...scrapesPaced).toFixed(0)} ms`,
+      `  capacity                 : ${Math.round(capacity).toLocaleString('en')} results/s (${JSON.stringify(cap.statuses)}, batch p99 ${pct(cap.latenciesMs, 0.99).toFixed(1)} ms)`,
+      `  overload (3 × capacity)  : ${overBatches} batches offered at ${Math.round(overRate).toLocaleString('en')} results/s: ${JSON.stringify(over.statuses)}, ${Math.round((accepted(over) * 500) / over.seconds).toLocaleString('en')} results/s accepted; Retry-After ${retryAfter}; peak RSS ${(overPeak / 2 ** 20).toFixed(0)} MiB`,
+      `  after the overload       : ${after.ok}/${batches3} batches 202 (${JSON.stringify(after.statuses)}); dashboards cut off in all: ${wsClosed}; scrapes in all: ${scrapes.length}, max ${Math.max(0, ...scrapes).toFixed(0)} ms`,
     ]
     return lines
   } finally {

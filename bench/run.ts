@@ -39,8 +39,9 @@ const SIZES = {
   BENCH_LOAD_RATE: [13_000, 2_000],
   BENCH_LOAD_SECONDS: [60, 3],
   BENCH_LOAD_WS_CLIENTS: [200, 20],
-  BENCH_LOAD_OVERLOAD_CONCURRENCY: [64, 32],
-  BENCH_LOAD_OVERLOAD_BATCHES: [400, 40],
+  BENCH_LOAD_CAPACITY_BATCHES: [300, 40],
+  BENCH_LOAD_OVERLOAD_SECONDS: [20, 2],
+  BENCH_LOAD_OVERLOAD_CONCURRENCY: [256, 64],
 } as const satisfies Record<string, readonly [number, number]>
 type SizeName = keyof typeof SIZES
 
@@ -63,6 +64,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
       '',
       '  --quick   every benchmark at a small size (CI: proves they run; figures mean little)',
       `  BENCH_ONLY=${known.join('|')}   run one benchmark`,
+      '  BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   extra Node flags for a server run as its own process (national, load)',
       '',
       'sizes (env variable: full / quick):',
       ...Object.entries(SIZES).map(([k, [full, q]]) => `  ${k}: ${full} / ${q}`),
@@ -109,8 +111,9 @@ if (wants('load')) {
       seconds: size('BENCH_LOAD_SECONDS'),
       wsClients: size('BENCH_LOAD_WS_CLIENTS'),
       targets: size('BENCH_TARGETS'),
+      capacityBatches: size('BENCH_LOAD_CAPACITY_BATCHES'),
+      overloadSeconds: size('BENCH_LOAD_OVERLOAD_SECONDS'),
       overloadConcurrency: size('BENCH_LOAD_OVERLOAD_CONCURRENCY'),
-      overloadBatches: size('BENCH_LOAD_OVERLOAD_BATCHES'),
       progress,
     }),
   )
