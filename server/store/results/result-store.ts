@@ -110,6 +110,8 @@ export class SqliteResultStore implements ResultRepository {
   private readonly keys: Record<KeyKind, Map<string, number>> = { t: new Map(), m: new Map(), p: new Map() }
   private readonly names = new Map<number, string>()
   private readonly open = new Map<number, OpenChunk>()
+  /** Newest observedAt sealed per target key; absent: not looked up yet. Only ever too high (retention), never too low. */
+  private readonly sealedNewest = new Map<number, number>()
   /** Newest observedAt stored per target key (sealed or open); absent: not looked up yet. */
   private readonly newest = new Map<number, number>()
   private openBytes = 0
@@ -248,6 +250,16 @@ export class SqliteResultStore implements ResultRepository {
     return { accepted: inserted.length, duplicates: batch.length - inserted.length, inserted }
   }
 
+  /** Newest observedAt in the target's sealed chunks (-Infinity without any); read once, then kept as seals happen. */
+  private sealedNewestOf(tid: number): number {
+    let t = this.sealedNewest.get(tid)
+    if (t === undefined) {
+      t = (this.stmt.lastChunk.get(tid) as number | undefined) ?? -Infinity
+      this.sealedNewest.set(tid, t)
+    }
+    return t
+  }
+
   private newestOf(tid: number): number {
     let t = this.newest.get(tid)
     if (t === undefined) {
@@ -279,15 +291,18 @@ export class SqliteResultStore implements ResultRepository {
       }
       if (times.has(ts)) return true
     }
-    const w = this.windowOf(ts)
-    const k = `c${tid}:${w}`
-    let times = seen.get(k)
-    if (times === undefined) {
-      const row = this.stmt.chunk.get(tid, w) as { id: number; data: Buffer } | undefined
-      times = new Set(row ? decodeChunk(row.data, w).map((r) => r.ts) : [])
-      seen.set(k, times)
+    // Newer than anything sealed for the target (a batch overtaken by the next one): no chunk to read.
+    if (ts <= this.sealedNewestOf(tid)) {
+      const w = this.windowOf(ts)
+      const k = `c${tid}:${w}`
+      let times = seen.get(k)
+      if (times === undefined) {
+        const row = this.stmt.chunk.get(tid, w) as { id: number; data: Buffer } | undefined
+        times = new Set(row ? decodeChunk(row.data, w).map((r) => r.ts) : [])
+        seen.set(k, times)
+      }
+      if (times.has(ts)) return true
     }
-    if (times.has(ts)) return true
     return this.legacy !== undefined && this.legacy.has.get(this.nameOf(tid), ts) !== undefined
   }
 
@@ -389,6 +404,9 @@ export class SqliteResultStore implements ResultRepository {
       throw err
     }
     for (const p of plans) {
+      let sealed = this.sealedNewestOf(p.tid)
+      for (const list of p.byWindow.values()) for (const r of list) if (r.ts > sealed) sealed = r.ts
+      this.sealedNewest.set(p.tid, sealed)
       const o = this.open.get(p.tid)
       if (o === undefined) continue
       this.openBytes -= o.w.buf.length
@@ -445,7 +463,11 @@ export class SqliteResultStore implements ResultRepository {
       const n = this.newest.get(tid)
       if (n !== undefined && rec.ts > n) this.newest.set(tid, rec.ts)
     }
-    for (const g of groups.values()) this.seal(g.tid, g.w, g.list)
+    for (const g of groups.values()) {
+      this.seal(g.tid, g.w, g.list)
+      // Read again when next needed (the caller's transaction may still roll back).
+      this.sealedNewest.delete(g.tid)
+    }
     return groups.size
   }
 
