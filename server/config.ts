@@ -239,15 +239,20 @@ export const ServerConfig = z.strictObject({
        */
       figuresEverySeconds: z.number().min(0).max(300).default(5),
       /**
-       * Commune summaries and target statuses in one delta at most (state changes first; the
-       * rest follow in the next ones): 0.4–1 KB each, so a dashboard gets at most ~250 KB a
-       * second even when every commune changes at once. Every delta carries the exact counts.
+       * State changes in one delta at most (commune summaries and target statuses, 0.4–1 KB
+       * each; the rest follow in the next ones), except communes whose state moved, which always
+       * go. Every delta carries the exact counts.
        */
       maxEntriesPerDelta: z.number().int().min(1).max(100_000).default(250),
+      /**
+       * Figures-only changes in one delta at most (communes and targets in turn): with 3,321
+       * communes each changes every round, so a dashboard gets them all within two deltas.
+       */
+      maxFiguresPerDelta: z.number().int().min(1).max(100_000).default(2000),
       /** A dashboard with more than this queued and unread is cut off (it reloads when it reconnects): bounds memory per client. */
       maxBufferedBytes: z.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(1024 * 1024),
     })
-    .default({ figuresEverySeconds: 5, maxEntriesPerDelta: 250, maxBufferedBytes: 1024 * 1024 }),
+    .default({ figuresEverySeconds: 5, maxEntriesPerDelta: 250, maxFiguresPerDelta: 2000, maxBufferedBytes: 1024 * 1024 }),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),

@@ -244,7 +244,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       // Without a dashboard listening the hub sends nothing: the changed statuses are not even built.
       const figures = now() - lastFigures >= config.live.figuresEverySeconds * 1000
       if (figures) lastFigures = now()
-      if (hub.clientCount() > 0) hub.publish(engine.drainChanges({ figures, maxEntries: config.live.maxEntriesPerDelta }), engine.counts())
+      if (hub.clientCount() > 0) hub.publish(engine.drainChanges({ figures, maxEntries: config.live.maxEntriesPerDelta, maxFigures: config.live.maxFiguresPerDelta }), engine.counts())
       else engine.discardChanges()
       void metrics.prepare()
       if (now() - lastProbeRefresh > 5000) {

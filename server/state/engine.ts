@@ -1001,38 +1001,49 @@ export class StateEngine {
    * changes first (communes, then targets), then figures-only changes, each in the order it
    * first changed. What is left out stays pending for the next call, its latest view sent then.
    * @param opts.figures also drain changes of figures only (default true)
-   * @param opts.maxEntries at most this many summaries and statuses in all (default all), except
-   *   communes' state changes, which always go (they count against it): bounds a delta's size
-   *   when thousands of targets change at once (a mass outage, a storm of warnings)
+   * @param opts.maxEntries at most this many state changes (default all), except communes' state
+   *   changes, which always go (they count against it): bounds a delta's size when thousands of
+   *   targets change at once (a mass outage, a storm of warnings)
+   * @param opts.maxFigures at most this many figures-only changes (default all), communes and
+   *   targets in turn
    */
-  drainChanges(opts: { figures?: boolean; maxEntries?: number } = {}): EngineChanges {
-    const figures = opts.figures ?? true
-    let room = opts.maxEntries ?? Infinity
+  drainChanges(opts: { figures?: boolean; maxEntries?: number; maxFigures?: number } = {}): EngineChanges {
     const communes: CommuneSummary[] = []
     const targets: TargetStatus[] = []
-    const take = <R, V>(set: Set<string>, from: Map<string, R>, view: (r: R) => V, out: V[]): void => {
+    /** Takes the first id of `set` that still exists into `out`; false when the set is empty. */
+    const takeOne = <R, V>(set: Set<string>, from: Map<string, R>, view: (r: R) => V, out: V[]): boolean => {
       for (const id of set) {
-        if (room <= 0) return
         set.delete(id)
         const r = from.get(id)
         if (r !== undefined) {
           out.push(view(r))
-          room--
+          return true
         }
       }
+      return false
     }
     const commune = (c: CommuneRuntime): CommuneSummary => this.communeSummaryOf(c)
     const target = (rt: TargetRuntime): TargetStatus => this.targetStatusOf(rt)
     // Communes' state changes are never held: the map's colours and the counts must agree, and
     // there are at most ~3,300 of them (~1.3 MB), so a delta stays bounded anyway.
-    const budget = room
-    room = Infinity
-    take(this.changedCommunes, this.communes, commune, communes)
-    room = Math.max(0, budget - communes.length)
-    take(this.changedTargets, this.targets, target, targets)
-    if (figures) {
-      take(this.figuresCommunes, this.communes, commune, communes)
-      take(this.figuresTargets, this.targets, target, targets)
+    while (takeOne(this.changedCommunes, this.communes, commune, communes));
+    let room = (opts.maxEntries ?? Infinity) - communes.length
+    while (room > 0 && takeOne(this.changedTargets, this.targets, target, targets)) room--
+    if (opts.figures ?? true) {
+      // Communes and targets in turn, so that neither starves the other when both overflow.
+      let figures = opts.maxFigures ?? Infinity
+      let more = true
+      while (figures > 0 && more) {
+        more = false
+        if (takeOne(this.figuresCommunes, this.communes, commune, communes)) {
+          figures--
+          more = true
+        }
+        if (figures > 0 && takeOne(this.figuresTargets, this.targets, target, targets)) {
+          figures--
+          more = true
+        }
+      }
     }
     return { communes, targets }
   }

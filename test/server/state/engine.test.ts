@@ -231,12 +231,16 @@ describe('StateEngine commune roll-up', () => {
     clock.now += 15_000
     // t0..t3 slow down further (their warning's value moves: figures); t4 fails (a state change), last in order yet first out.
     engine.ingest(ids.map((id) => round(id, clock.now, id !== 't4', { rtt_median_seconds: 0.08 })))
-    const drained = (c: { communes: Array<{ code: string }>; targets: Array<{ id: string }> }): string[] => [...c.communes.map((x) => x.code), ...c.targets.map((x) => x.id)]
-    // The commune went warning with t4: its summary first, then t4, then the figures.
-    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual(['C1', 't4'])
-    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual(['t0', 't1'])
-    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual(['t2', 't3'])
-    expect(drained(engine.drainChanges({ maxEntries: 2 }))).toEqual([])
+    // t4 is the one state change; the commune stays warning (only its figures moved), so the
+    // figures go two a drain, communes and targets in turn: C1 and t0, then t1 and t2, then t3.
+    const drain = (): { communes: string[]; targets: string[] } => {
+      const c = engine.drainChanges({ maxEntries: 2, maxFigures: 2 })
+      return { communes: c.communes.map((x) => x.code), targets: c.targets.map((x) => x.id) }
+    }
+    expect(drain()).toEqual({ communes: ['C1'], targets: ['t4', 't0'] })
+    expect(drain()).toEqual({ communes: [], targets: ['t1', 't2'] })
+    expect(drain()).toEqual({ communes: [], targets: ['t3'] })
+    expect(drain()).toEqual({ communes: [], targets: [] })
   })
 })
 
@@ -260,6 +264,22 @@ describe('StateEngine live budget', () => {
     ])
     expect(first.targets).toEqual([])
     expect(engine.drainChanges({ maxEntries: 1 }).targets.map((t) => t.id)).toEqual(['C1-line'])
+    // Slow lines (warnings), then slower: only figures move, for communes and targets alike;
+    // a small budget takes them in turn, so neither kind starves the other.
+    clock.now += 15_000
+    engine.ingest(codes.map((code) => round(`${code}-line`, clock.now, true, { rtt_median_seconds: 0.2 })))
+    engine.drainChanges()
+    clock.now += 15_000
+    engine.ingest(codes.map((code) => round(`${code}-line`, clock.now, true, { rtt_median_seconds: 0.3 })))
+    const turns = [0, 1, 2].map(() => {
+      const c = engine.drainChanges({ maxEntries: 1, maxFigures: 2 })
+      return [...c.communes.map((x) => x.code), ...c.targets.map((x) => x.id)]
+    })
+    expect(turns).toEqual([
+      ['C1', 'C1-line'],
+      ['C2', 'C2-line'],
+      ['C3', 'C3-line'],
+    ])
   })
 })
 
