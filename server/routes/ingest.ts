@@ -67,7 +67,9 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
       c.header('Retry-After', String(busyRetryAfterSeconds))
       busy('busy', `${inFlight} batches in progress, at most ${maxInFlight}`)
     }
-    if (!shedder.admit()) {
+    // The embedded probe is not shed: it runs in this process (refusing it removes no outside
+    // load), its batches are small, and its targets are the centre's own view.
+    if (!probe.builtin && !shedder.admit()) {
       c.header('Retry-After', String(busyRetryAfterSeconds))
       const pct = (x: number): number => Math.round(x * 100)
       busy('overloaded', `event loop ${pct(shedder.utilization())} % busy, at most ${pct(maxEventLoopUtilization)} %: taking ${pct(shedder.share())} % of batches`)

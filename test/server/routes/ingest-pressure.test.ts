@@ -104,19 +104,30 @@ describe('back-pressure', () => {
           body: JSON.stringify(batch(s.probeId, [result('ks-line', t)])),
         }),
       )
-    // The loop held for 300 ms (what a flood of batches does): the next batch is refused unread.
+    // The embedded probe (built in: it runs in the server) with a target of its own.
+    const embedded = s.runtime.store.createProbe('embedded', 'server (embedded)', true)
+    s.runtime.store.upsertTarget({ ...udpTarget('ks-core', 'KS'), probeId: embedded.probe.id })
+    s.runtime.reloadInventory()
+    // The loop held for 300 ms (what a flood of batches does): the next batch is refused unread…
     spin(300)
+    // …except the embedded probe's: it is never shed.
+    const own = await s.runtime.app.request('/api/v1/ingest', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${embedded.token}` },
+      body: JSON.stringify(batch(embedded.probe.id, [result('ks-core', s.clock.now - 1000)])),
+    })
+    expect(own.status).toBe(202)
     const refused = await post(s.clock.now - 1000)
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toBe('3')
     const body = (await refused.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('E_RATE_LIMITED')
     expect(body.error.message).toMatch(/event loop \d+ % busy, at most 80 %: taking 50 % of batches/)
-    expect(s.runtime.store.countResults()).toBe(0)
+    expect(s.runtime.store.countResults()).toBe(1)
     // An idle loop for longer than a window (the load is what is measured here, so time passes).
     await new Promise((r) => setTimeout(r, 300))
     expect((await post(s.clock.now)).status).toBe(202)
-    expect(s.runtime.store.countResults()).toBe(1)
+    expect(s.runtime.store.countResults()).toBe(2)
     const metrics = await (await s.runtime.app.request('/metrics')).text()
     expect(metrics).toMatch(/xanh_ingest_batches_total\{result="rejected"\} 1\b/)
     expect(metrics).toContain('xanh_ingest_rejected_results_total{reason="overloaded"} 0')
