@@ -1,7 +1,9 @@
 /**
  * Retention: raw results for `retention.rawDays` (whole chunks: a window goes when all of it
  * is older), 5-minute rollups for `rollup5mDays`, 1-hour rollups for `rollup1hDays`, state
- * changes for `stateLogDays` (SPEC §10, issue 7). Deletes run in transactions of at most
+ * changes for `stateLogDays` (SPEC §10, issue 7), and for as long resolved incidents (the SLA report
+ * counts them beside the state changes; their timelines go with them) and finished notifications
+ * (sent, given up or folded into a digest; pending ones always stay). Deletes run in transactions of at most
  * `batchRows` rows (chunks: a few hundred targets) with a turn of the event loop between them,
  * so an ingest request waits for one small transaction at most, never for a whole sweep.
  *
@@ -18,7 +20,7 @@ import type { SqliteResultStore } from './results/result-store'
 const DAY_MS = 86_400_000
 
 /** Tables retention deletes from (`xanh_retention_deleted_rows_total{table}`). */
-export const RETENTION_TABLES = ['results', 'rollups_5m', 'rollups_1h', 'state_log'] as const
+export const RETENTION_TABLES = ['results', 'rollups_5m', 'rollups_1h', 'state_log', 'incidents', 'outbox'] as const
 export type RetentionTable = (typeof RETENTION_TABLES)[number]
 
 /** What one sweep deleted, and the file size after it. */
@@ -36,6 +38,8 @@ export function retentionCutoffs(config: RetentionConfig, now: number): Record<R
     rollups_5m: floor(now - config.rollup5mDays * DAY_MS, BUCKET_MS['5m']),
     rollups_1h: floor(now - config.rollup1hDays * DAY_MS, BUCKET_MS['1h']),
     state_log: now - (config.stateLogDays ?? config.rollup1hDays) * DAY_MS,
+    incidents: now - (config.stateLogDays ?? config.rollup1hDays) * DAY_MS,
+    outbox: now - (config.stateLogDays ?? config.rollup1hDays) * DAY_MS,
   }
 }
 
@@ -50,12 +54,14 @@ export function databaseSizeBytes(sqlite: Database.Database): number {
 
 /** The periodic sweep over one database; keeps its totals in memory for `/metrics`. */
 export class Retention {
-  private readonly deletedTotal: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0 }
+  private readonly deletedTotal: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0, incidents: 0, outbox: 0 }
   private sizeBytes: number | null = null
   private lastStateLogSweep = -Infinity
   private running: Promise<RetentionRun> | undefined
   private readonly deleteRollup: Record<'rollups_5m' | 'rollups_1h', Database.Statement>
   private readonly deleteStateLog: Database.Statement
+  private readonly deleteIncidents: Database.Statement
+  private readonly deleteOutbox: Database.Statement
   private readonly listSeries: Database.Statement
 
   constructor(
@@ -74,6 +80,11 @@ export class Retention {
            SELECT 1 FROM state_log n WHERE n.entity = s.entity AND n.entity_id = s.entity_id AND n.at > s.at AND n.at <= @cut)
          LIMIT @limit)`,
     )
+    // Incident events go with their incident (ON DELETE CASCADE). Open ones stay, however old.
+    this.deleteIncidents = sqlite.prepare(
+      `DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE state = 'resolved' AND resolved_at < @cut ORDER BY id LIMIT @limit)`,
+    )
+    this.deleteOutbox = sqlite.prepare(`DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status <> 'pending' AND created_at < @cut ORDER BY id LIMIT @limit)`)
     this.listSeries = sqlite.prepare('SELECT id FROM rollup_series ORDER BY id').pluck()
   }
 
@@ -95,7 +106,7 @@ export class Retention {
     const now = this.now()
     const cut = retentionCutoffs(this.config, now)
     const batch = this.config.batchRows
-    const deleted: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0 }
+    const deleted: Record<RetentionTable, number> = { results: 0, rollups_5m: 0, rollups_1h: 0, state_log: 0, incidents: 0, outbox: 0 }
 
     // Whole chunks. A result is folded into the rollups when it is sealed into its chunk, so a
     // chunk on disk is always already folded: deleting it never loses a fold.
@@ -130,14 +141,21 @@ export class Retention {
       }
     }
 
-    // State changes are few; an hourly sweep is plenty.
+    // State changes, incidents and notifications are few; an hourly sweep is plenty.
     if (now - this.lastStateLogSweep >= 3_600_000) {
       this.lastStateLogSweep = now
-      for (;;) {
-        const n = this.deleteStateLog.run({ cut: cut.state_log, limit: batch }).changes
-        deleted.state_log += n
-        if (n === 0) break
-        await tick()
+      const sweeps = [
+        ['state_log', this.deleteStateLog],
+        ['incidents', this.deleteIncidents],
+        ['outbox', this.deleteOutbox],
+      ] as const
+      for (const [table, stmt] of sweeps) {
+        for (;;) {
+          const n = stmt.run({ cut: cut[table], limit: batch }).changes
+          deleted[table] += n
+          if (n === 0) break
+          await tick()
+        }
       }
     }
 

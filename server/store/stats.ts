@@ -59,6 +59,17 @@ export function databaseStats(sqlite: Database.Database): DatabaseStats {
   return { tables, pageSize, pages, freePages, fileBytes: pageSize * pages }
 }
 
+/** Rows (`count(*)`) of every table but SQLite's own, in one read transaction. */
+export function tableRowCounts(sqlite: Database.Database): Record<string, number> {
+  const names = sqlite.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]
+  const read = sqlite.transaction(() => {
+    const out: Record<string, number> = {}
+    for (const name of names) out[name] = (sqlite.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n
+    return out
+  })
+  return read()
+}
+
 /**
  * Copies the open database to `file` with SQLite's online backup API, in one step: one read
  * transaction, so the copy is a consistent snapshot while the server keeps ingesting (WAL:
@@ -84,6 +95,11 @@ export async function backupDatabase(sqlite: Database.Database, file: string): P
 export interface DatabaseAdmin {
   /** Rows and bytes per table (see {@link databaseStats}: reads the whole file). */
   stats(): DatabaseStats
+  /**
+   * Rows per table (`count(*)`, exact, one read transaction), without the byte sizes: cheap
+   * enough to sample often (the soak test watches every table's growth with it).
+   */
+  rowCounts(): Record<string, number>
   /** Copies the database to `file` while it stays in use (see {@link backupDatabase}). */
   backup(file: string): Promise<{ pages: number; bytes: number }>
   /**
@@ -102,6 +118,7 @@ export interface DatabaseAdmin {
 export function createDatabaseAdmin(sqlite: Database.Database): DatabaseAdmin {
   return {
     stats: () => databaseStats(sqlite),
+    rowCounts: () => tableRowCounts(sqlite),
     async backup(file) {
       const pages = await backupDatabase(sqlite, file)
       return { pages, bytes: pages * (sqlite.pragma('page_size', { simple: true }) as number) }

@@ -136,6 +136,34 @@ describe('Retention', () => {
     expect(store.retention.facts().deletedRows.results).toBe(1)
   })
 
+  it('deletes resolved incidents (with their timelines) and finished notifications past stateLogDays, never open or pending ones', async () => {
+    open(loadServerConfig({}, 'retention: { stateLogDays: 1 }').retention)
+    const DAY = 86_400_000
+    const incident = (key: string, openedAt: number) =>
+      store.incidents.open({ key, alertname: 'TargetDown', severity: 'critical', targetId: null, communeCode: null, labels: {}, annotations: {}, summary: key, affectedCommunes: 0, flapping: false, openedAt })
+    const old = incident('old', T0)
+    store.incidents.addEvent({ incidentId: old.id, at: T0, type: 'opened', actor: null, detail: '' })
+    store.incidents.resolve(old.id, T0 + 1000)
+    const stillOpen = incident('still-open', T0)
+    const recent = incident('recent', T0 + 2 * DAY)
+    store.incidents.resolve(recent.id, T0 + 2 * DAY + 1000)
+    const message = (key: string, createdAt: number) =>
+      store.outbox.enqueue({ idempotencyKey: key, destination: 'g#0', channelType: 'webhook', groupName: 'g', channelIndex: 0, message: '{}', incidentIds: [old.id], nextAttemptAt: createdAt, createdAt })
+    message('sent-old', T0)
+    message('pending-old', T0)
+    message('sent-recent', T0 + 2 * DAY)
+    const [sentOld, , sentRecent] = store.outbox.due(T0 + 3 * DAY, 10)
+    store.outbox.markSent(sentOld?.id ?? -1, T0, 1)
+    store.outbox.markSent(sentRecent?.id ?? -1, T0 + 2 * DAY, 1)
+    now = T0 + 2 * DAY + 3600_000
+    const run = await store.retention.run()
+    expect(run.deleted).toMatchObject({ incidents: 1, outbox: 1 })
+    expect(store.incidents.get(old.id)).toBeUndefined()
+    expect(store.incidents.events(old.id)).toEqual([])
+    expect([store.incidents.get(stillOpen.id)?.state, store.incidents.get(recent.id)?.state]).toEqual(['open', 'resolved'])
+    expect(store.outbox.counts()).toMatchObject({ sent: 1, pending: 1 })
+  })
+
   it('deletes in small transactions: other writes get through during a large sweep', async () => {
     open(loadServerConfig({}, 'retention: { rawDays: 1, rollup5mDays: 2, batchRows: 500, rollupMetrics: ["*"] }').retention)
     const old: CheckResult[] = Array.from({ length: 20_000 }, (_, i) => r(`t${i % 400}`, T0 + i * 1000, { rtt_median_seconds: 0.01 }))
