@@ -286,12 +286,14 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
 }
 
 /**
- * Starts `main.ts` as its own process on the data directory (any free loopback port; demo,
+ * Starts the server (`main.ts`, as `npm start` runs it) as its own process on the data directory (any free loopback port; demo,
  * embedded probe and reflector off; `env` added), and resolves with its URL once it listens.
  */
 export async function startMainProcess(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const root = fileURLToPath(new URL('..', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+  // What `npm start` runs (package.json: node flags, scripts/start.mjs, the server bundle), so RSS is production's.
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1)
+  const child = spawn(process.execPath, start, {
     cwd: root,
     env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
