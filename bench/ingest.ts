@@ -289,14 +289,16 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
 }
 
 /**
- * Starts `main.ts` as its own process on the data directory (any free loopback port; demo,
+ * Starts the server (`main.ts`, as `npm start` runs it) as its own process on the data directory (any free loopback port; demo,
  * embedded probe and reflector off; `env` added), and resolves with its URL once it listens.
  */
 export async function startMainProcess(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const root = fileURLToPath(new URL('..', import.meta.url))
+  // What `npm start` runs (package.json: node flags, scripts/start.mjs, the server bundle), so RSS is production's.
   // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'main.ts'], {
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1)
+  const child = spawn(process.execPath, [...nodeArgs, ...start], {
     cwd: root,
     env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -20,7 +20,10 @@ let exited: Promise<number | null>
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xanh-main-'))
-  child = spawn(process.execPath, ['scripts/start.mjs'], {
+  // Exactly what `npm start` runs: package.json's start command, node's flags included.
+  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ')
+  expect(start.slice(0, 1)).toEqual(['node'])
+  child = spawn(process.execPath, start.slice(1), {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -23,7 +23,7 @@ import { flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
 import { insertSorted, medianOfSorted, removeSorted, type WindowFigures } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
-import { EMPTY_WINDOW, SampleWindow } from './window'
+import { EMPTY_WINDOW, FIELD, SampleWindow } from './window'
 
 export { flapRatio } from './flapping'
 
@@ -253,10 +253,10 @@ const exactCounts = (sent: number, received: number): boolean => Number.isIntege
 function addToWindow(rt: TargetRuntime, t: number, m: Readonly<Record<string, number>>): void {
   const w = rt.window
   const i = w.insert(t, m)
-  const rtt = w.value(i, 'rtt')
-  const jitter = w.value(i, 'jitter')
-  const sent = w.value(i, 'sent') as number
-  const received = w.value(i, 'received') as number
+  const rtt = w.valueAt(i, FIELD.rtt)
+  const jitter = w.valueAt(i, FIELD.jitter)
+  const sent = w.valueAt(i, FIELD.sent) as number
+  const received = w.valueAt(i, FIELD.received) as number
   if (rtt !== undefined) insertSorted(rt.rtts, rtt)
   if (jitter !== undefined) insertSorted(rt.jitters, jitter)
   if (exactCounts(sent, received)) {
@@ -269,10 +269,10 @@ function addToWindow(rt: TargetRuntime, t: number, m: Readonly<Record<string, nu
 function dropOldest(rt: TargetRuntime, n: number): void {
   const w = rt.window
   for (let i = 0; i < n; i++) {
-    const rtt = w.value(i, 'rtt')
-    const jitter = w.value(i, 'jitter')
-    const sent = w.value(i, 'sent') as number
-    const received = w.value(i, 'received') as number
+    const rtt = w.valueAt(i, FIELD.rtt)
+    const jitter = w.valueAt(i, FIELD.jitter)
+    const sent = w.valueAt(i, FIELD.sent) as number
+    const received = w.valueAt(i, FIELD.received) as number
     if (rtt !== undefined) removeSorted(rt.rtts, rtt)
     if (jitter !== undefined) removeSorted(rt.jitters, jitter)
     if (exactCounts(sent, received)) {
@@ -554,8 +554,8 @@ export class StateEngine {
       sent = 0
       received = 0
       for (let i = 0; i < window.length; i++) {
-        sent += window.value(i, 'sent') as number
-        received += window.value(i, 'received') as number
+        sent += window.valueAt(i, FIELD.sent) as number
+        received += window.valueAt(i, FIELD.received) as number
       }
     }
     const f = rt.figures === EMPTY_FIGURES ? (rt.figures = { ...EMPTY_FIGURES }) : rt.figures

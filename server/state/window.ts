@@ -18,6 +18,9 @@ const FIELD_BIT: Readonly<Record<SampleField, number>> = Object.fromEntries(FIEL
 const SENT = FIELD_BIT.sent
 const RECEIVED = FIELD_BIT.received
 
+/** Field numbers for {@link SampleWindow.valueAt}. */
+export const FIELD = { rtt: 0, sent: 1, received: 2, jitter: 3 } as const
+
 /**
  * Read-only rows of a window, oldest first: what the grading rules see (`rules/rule.ts`).
  * A field the round did not measure reads `undefined`; `sent` and `received` read 0 then.
@@ -124,7 +127,11 @@ export class SampleWindow implements WindowView {
   }
 
   value(i: number, field: SampleField): number | undefined {
-    const bit = FIELD_BIT[field]
+    return this.valueAt(i, FIELD_BIT[field])
+  }
+
+  /** {@link value} by field number (`FIELD.rtt`…): the engine's per-round path, without the name lookup. */
+  valueAt(i: number, bit: number): number | undefined {
     const c = this.layout.col[bit] as number
     if (c < 0) return bit === SENT || bit === RECEIVED ? 0 : undefined
     const v = (this.buf as Float64Array)[(this.head + i) * this.layout.stride + c] as number
