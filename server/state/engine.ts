@@ -1001,9 +1001,8 @@ export class StateEngine {
    * changes first (communes, then targets), then figures-only changes, each in the order it
    * first changed. What is left out stays pending for the next call, its latest view sent then.
    * @param opts.figures also drain changes of figures only (default true)
-   * @param opts.maxEntries at most this many state changes (default all), except communes' state
-   *   changes, which always go (they count against it): bounds a delta's size when thousands of
-   *   targets change at once (a mass outage, a storm of warnings)
+   * @param opts.maxEntries at most this many state changes (default all), communes first: bounds a
+   *   delta's size when thousands change at once (a mass outage, a storm of warnings)
    * @param opts.maxFigures at most this many figures-only changes (default all), communes and
    *   targets in turn
    */
@@ -1024,10 +1023,9 @@ export class StateEngine {
     }
     const commune = (c: CommuneRuntime): CommuneSummary => this.communeSummaryOf(c)
     const target = (rt: TargetRuntime): TargetStatus => this.targetStatusOf(rt)
-    // Communes' state changes are never held: the map's colours and the counts must agree, and
-    // there are at most ~3,300 of them (~1.3 MB), so a delta stays bounded anyway.
-    while (takeOne(this.changedCommunes, this.communes, commune, communes));
-    let room = (opts.maxEntries ?? Infinity) - communes.length
+    // Communes first (the map's colours), then targets; every delta carries the exact counts.
+    let room = opts.maxEntries ?? Infinity
+    while (room > 0 && takeOne(this.changedCommunes, this.communes, commune, communes)) room--
     while (room > 0 && takeOne(this.changedTargets, this.targets, target, targets)) room--
     if (opts.figures ?? true) {
       // Communes and targets in turn, so that neither starves the other when both overflow.

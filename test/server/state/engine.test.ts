@@ -245,7 +245,7 @@ describe('StateEngine commune roll-up', () => {
 })
 
 describe('StateEngine live budget', () => {
-  it('sends every commune whose state moved, even past maxEntries; targets wait for the next drains', () => {
+  it('sends communes whose state moved first, within maxEntries; the rest wait for the next drains', () => {
     const clock = { now: T0 }
     const engine = new StateEngine(StateConfig.parse({}), Thresholds.parse({}), () => clock.now)
     const codes = ['C1', 'C2', 'C3']
@@ -256,14 +256,16 @@ describe('StateEngine live budget', () => {
     engine.drainChanges()
     clock.now += 15_000
     engine.ingest(codes.map((code) => round(`${code}-line`, clock.now, true)))
-    const first = engine.drainChanges({ maxEntries: 1 })
+    const first = engine.drainChanges({ maxEntries: 2 })
     expect(first.communes.map((c) => [c.code, c.state])).toEqual([
       ['C1', 'ok'],
       ['C2', 'ok'],
-      ['C3', 'ok'],
     ])
     expect(first.targets).toEqual([])
-    expect(engine.drainChanges({ maxEntries: 1 }).targets.map((t) => t.id)).toEqual(['C1-line'])
+    const second = engine.drainChanges({ maxEntries: 2 })
+    expect(second.communes.map((c) => c.code)).toEqual(['C3'])
+    expect(second.targets.map((t) => t.id)).toEqual(['C1-line'])
+    expect(engine.drainChanges({ maxEntries: 2 }).targets.map((t) => t.id)).toEqual(['C2-line', 'C3-line'])
     // Slow lines (warnings), then slower: only figures move, for communes and targets alike;
     // a small budget takes them in turn, so neither kind starves the other.
     clock.now += 15_000
