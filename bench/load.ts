@@ -106,6 +106,7 @@ export async function benchLoad(opts: LoadOptions): Promise<string[]> {
     const bytesPaced = deltaBytes
     const closedPaced = wsClosed
     const scrapesPaced = [...scrapes]
+    const scrapeErrorsPaced = scrapeErrors
 
     // Phase 2: the capacity (as fast as answered), then an overload paced at 3 × that.
     const capStart = Date.now() + 1000
@@ -152,10 +153,10 @@ export async function benchLoad(opts: LoadOptions): Promise<string[]> {
       `  paced load               : ${paced.ok}/${batches} batches 202, ${errors} errors (${JSON.stringify(paced.statuses)}); ${Math.round((paced.ok * 500) / paced.seconds).toLocaleString('en')} results/s; batch p50 ${pct(paced.latenciesMs, 0.5).toFixed(1)} ms, p99 ${pct(paced.latenciesMs, 0.99).toFixed(1)} ms`,
       `  server peak RSS          : ${(pacedPeak / 2 ** 20).toFixed(0)} MiB`,
       `  dashboards               : ${deltasPaced.toLocaleString('en')} messages, ${(bytesPaced / 2 ** 20).toFixed(1)} MiB received in all (${(bytesPaced / opts.wsClients / paced.seconds / 1024).toFixed(1)} KiB/s each), ${closedPaced} cut off`,
-      `  /metrics scrapes         : ${scrapesPaced.length}, ${scrapeErrors} errors, median ${pct(scrapesPaced, 0.5).toFixed(0)} ms, max ${Math.max(0, ...scrapesPaced).toFixed(0)} ms`,
+      `  /metrics scrapes         : ${scrapesPaced.length}, ${scrapeErrorsPaced} errors, median ${pct(scrapesPaced, 0.5).toFixed(0)} ms, max ${Math.max(0, ...scrapesPaced).toFixed(0)} ms`,
       `  capacity                 : ${Math.round(capacity).toLocaleString('en')} results/s (${JSON.stringify(cap.statuses)}, batch p99 ${pct(cap.latenciesMs, 0.99).toFixed(1)} ms)`,
       `  overload (3 × capacity)  : ${overBatches} batches offered at ${Math.round(overRate).toLocaleString('en')} results/s: ${JSON.stringify(over.statuses)}, ${Math.round((accepted(over) * 500) / over.seconds).toLocaleString('en')} results/s accepted; Retry-After ${retryAfter}; peak RSS ${(overPeak / 2 ** 20).toFixed(0)} MiB`,
-      `  after the overload       : ${after.ok}/${batches3} batches 202 (${JSON.stringify(after.statuses)}); dashboards cut off in all: ${wsClosed}; scrapes in all: ${scrapes.length}, max ${Math.max(0, ...scrapes).toFixed(0)} ms`,
+      `  after the overload       : ${after.ok}/${batches3} batches 202 (${JSON.stringify(after.statuses)}); dashboards cut off in all: ${wsClosed}; scrapes in all: ${scrapes.length}, ${scrapeErrors} errors (30 s deadline), max ${Math.max(0, ...scrapes).toFixed(0)} ms`,
     ]
     return lines
   } finally {
