@@ -249,38 +249,32 @@ const sameText = (a: number | null, b: number | null): boolean => a === b || (a 
 /** Packet counts whose sums over any window stay exact integers (2^31 × millions of samples < 2^53). */
 const exactCounts = (sent: number, received: number): boolean => Number.isInteger(sent) && Number.isInteger(received) && Math.abs(sent) <= 2 ** 31 && Math.abs(received) <= 2 ** 31
 
-/** Adds a successful round to the window and the aggregates kept with it. */
-function addToWindow(rt: TargetRuntime, t: number, m: Readonly<Record<string, number>>): void {
+/** Counts row `i` of the window into the aggregates kept with it (`into`), or out of them. */
+function account(rt: TargetRuntime, i: number, into: boolean): void {
   const w = rt.window
-  const i = w.insert(t, m)
   const rtt = w.valueAt(i, FIELD.rtt)
   const jitter = w.valueAt(i, FIELD.jitter)
   const sent = w.valueAt(i, FIELD.sent) as number
   const received = w.valueAt(i, FIELD.received) as number
-  if (rtt !== undefined) insertSorted(rt.rtts, rtt)
-  if (jitter !== undefined) insertSorted(rt.jitters, jitter)
+  const sorted = into ? insertSorted : removeSorted
+  if (rtt !== undefined) sorted(rt.rtts, rtt)
+  if (jitter !== undefined) sorted(rt.jitters, jitter)
+  const sign = into ? 1 : -1
   if (exactCounts(sent, received)) {
-    rt.sent += sent
-    rt.received += received
-  } else rt.inexact++
+    rt.sent += sign * sent
+    rt.received += sign * received
+  } else rt.inexact += sign
+}
+
+/** Adds a successful round to the window and the aggregates kept with it. */
+function addToWindow(rt: TargetRuntime, t: number, m: Readonly<Record<string, number>>): void {
+  account(rt, rt.window.insert(t, m), true)
 }
 
 /** Takes the `n` oldest rounds out of the window and its aggregates. */
 function dropOldest(rt: TargetRuntime, n: number): void {
-  const w = rt.window
-  for (let i = 0; i < n; i++) {
-    const rtt = w.valueAt(i, FIELD.rtt)
-    const jitter = w.valueAt(i, FIELD.jitter)
-    const sent = w.valueAt(i, FIELD.sent) as number
-    const received = w.valueAt(i, FIELD.received) as number
-    if (rtt !== undefined) removeSorted(rt.rtts, rtt)
-    if (jitter !== undefined) removeSorted(rt.jitters, jitter)
-    if (exactCounts(sent, received)) {
-      rt.sent -= sent
-      rt.received -= received
-    } else rt.inexact--
-  }
-  w.dropOldest(n)
+  for (let i = 0; i < n; i++) account(rt, i, false)
+  rt.window.dropOldest(n)
 }
 
 /**
