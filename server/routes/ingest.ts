@@ -47,10 +47,18 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   const { maxInFlight, maxEventLoopUtilization, busyRetryAfterSeconds } = deps.config.ingest
   const shedder = loadShedder(deps.loopUtilization ?? loopUtilization(deps.config.ingest.loadSampleSeconds * 1000), maxEventLoopUtilization)
 
+  // In an overload hundreds of batches a second are refused: one log line per 10 s says how many.
+  let busyLoggedAt = -Infinity
+  let busySinceLog = 0
   /** Refuses a batch with 429 before its body is read: the agent keeps it spooled and retries. */
   const busy = (reason: IngestRejectReason, why: string): never => {
     refused(reason, 0)
-    deps.log.warn({ why }, 'ingest: batch refused, server busy (429, the agent retries)')
+    busySinceLog++
+    if (now() - busyLoggedAt >= BUSY_LOG_EVERY_MS) {
+      deps.log.warn({ why, refused: busySinceLog }, 'ingest: batches refused, server busy (429, the agents retry)')
+      busyLoggedAt = now()
+      busySinceLog = 0
+    }
     throw new AppError('E_RATE_LIMITED', `ingest is busy (${why}); retry after ${busyRetryAfterSeconds} s`)
   }
 
@@ -166,6 +174,9 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
 
   return routes
 }
+
+/** At most one log line per this long about batches refused as busy (each is counted in /metrics). */
+const BUSY_LOG_EVERY_MS = 10_000
 
 /** SQLite could not grow the database (SQLITE_FULL: the file system is full). */
 function isDiskFull(e: unknown): boolean {
