@@ -130,6 +130,7 @@ export class IncidentStore {
     this.event(id, 'resolved', null, detail, at)
     const row = this.cached(id)
     if (row) this.remember({ ...row, state: 'resolved', resolvedAt: at })
+    this.figuresWrittenAt.delete(id)
   }
 
   /**
