@@ -69,7 +69,7 @@ export function loadShedder(utilization: LoopUtilization, maxUtilization: number
   const update = (): number => {
     const u = utilization()
     if (u !== last) {
-      // A new window (equal figures from two windows in a row only repeat the same step).
+      // A new window's figure (two windows with exactly the same measured figure count as one).
       last = u
       // Half the budget or less: the overload is over (the load stopped), take everything again.
       if (u > maxUtilization) share = Math.max(MIN_SHARE, share / 2)
