@@ -263,7 +263,7 @@ export class SqliteResultStore implements ResultRepository {
   private newestOf(tid: number): number {
     let t = this.newest.get(tid)
     if (t === undefined) {
-      t = (this.stmt.lastChunk.get(tid) as number | undefined) ?? -Infinity
+      t = this.sealedNewestOf(tid)
       if (this.legacy) {
         const name = this.nameOf(tid)
         t = Math.max(t, (this.legacy.newest.get(name) as number | null) ?? -Infinity)
