@@ -174,6 +174,8 @@ function formatValue(v: number): string {
 }
 
 const gzipAsync = promisify(gzip)
+/** An exposition gzip'd in libuv's thread pool, at the fastest level (it is compressed once per render). */
+const compress = (text: Buffer): Promise<Buffer> => gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED })
 
 type FamilyType = 'gauge' | 'counter' | 'info' | 'histogram' | 'summary' | 'untyped'
 
@@ -623,7 +625,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     const p = render(format)
       .then((text) => {
         // Compressed at once, in libuv's thread pool: most scrapers ask for gzip.
-        const gz = gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED })
+        const gz = compress(text)
         gz.catch(() => undefined)
         cache[format] = { text, at: now(), gz }
         return text
@@ -648,8 +650,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     const text = await scrape(format)
     const entry = cache[format]
     // Compressed once per render, in libuv's thread pool (off the event loop), and shared.
-    if (entry && entry.text === text) return (entry.gz ??= gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED }))
-    return gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED })
+    if (entry && entry.text === text) return (entry.gz ??= compress(text))
+    return compress(text)
   }
 
   function prepare(): Promise<Buffer> | undefined {

@@ -51,8 +51,9 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   let busyLoggedAt = -Infinity
   let busySinceLog = 0
   /** Refuses a batch with 429 before its body is read: the agent keeps it spooled and retries. */
-  const busy = (reason: IngestRejectReason, why: string): never => {
+  const busy = (c: Context<AppEnv>, reason: IngestRejectReason, why: string): never => {
     refused(reason, 0)
+    c.header('Retry-After', String(busyRetryAfterSeconds))
     busySinceLog++
     if (now() - busyLoggedAt >= BUSY_LOG_EVERY_MS) {
       deps.log.warn({ why, refused: busySinceLog }, 'ingest: batches refused, server busy (429, the agents retry)')
@@ -71,16 +72,12 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     // and retries after Retry-After, so nothing is lost and memory stays bounded. Two budgets:
     // batches in progress (bodies arriving slowly over poor lines) and the event loop's load
     // (bodies arriving faster than they can be handled, which otherwise queue unseen).
-    if (inFlight >= maxInFlight) {
-      c.header('Retry-After', String(busyRetryAfterSeconds))
-      busy('busy', `${inFlight} batches in progress, at most ${maxInFlight}`)
-    }
+    if (inFlight >= maxInFlight) busy(c, 'busy', `${inFlight} batches in progress, at most ${maxInFlight}`)
     // The embedded probe is not shed: it runs in this process (refusing it removes no outside
     // load), its batches are small, and its targets are the centre's own view.
     if (!probe.builtin && !shedder.admit()) {
-      c.header('Retry-After', String(busyRetryAfterSeconds))
       const pct = (x: number): number => Math.round(x * 100)
-      busy('overloaded', `event loop ${pct(shedder.utilization())} % busy, at most ${pct(maxEventLoopUtilization)} %: taking ${pct(shedder.share())} % of batches`)
+      busy(c, 'overloaded', `event loop ${pct(shedder.utilization())} % busy, at most ${pct(maxEventLoopUtilization)} %: taking ${pct(shedder.share())} % of batches`)
     }
     inFlight++
     try {
