@@ -25,15 +25,22 @@ afterAll(() => {
   tmp.cleanup()
 })
 
-it('kill -9 five times and SIGTERM under load: every result stored once, integrity ok, SIGTERM exits 0 within 10 s', async () => {
-  const dataDir = join(tmp.dir, 'data')
+/** A data directory `name` with the inventory, main.ts serving it, and the two agents shipping to it. */
+async function startRig(name: string): Promise<{ dataDir: string; port: number; server: Awaited<ReturnType<typeof startMain>>; agents: Agent[] }> {
+  const dataDir = join(tmp.dir, name)
   mkdirSync(dataDir)
   const port = await freePort()
-
   const tokens = prepareInventory(dataDir)
-  let server = await startMain(dataDir, port, children)
+  const server = await startMain(dataDir, port, children)
   const agents: Agent[] = []
-  for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `spool-${t.id}`)))
+  for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `${name}-spool-${t.id}`)))
+  return { dataDir, port, server, agents }
+}
+
+it('kill -9 five times and SIGTERM under load: every result stored once, integrity ok, SIGTERM exits 0 within 10 s', async () => {
+  const rig = await startRig('data')
+  const { dataDir, port, agents } = rig
+  let server = rig.server
 
   for (let k = 0; k < KILLS; k++) {
     // Mid-ingest: both agents have had batches acknowledged by this server instance.
@@ -69,13 +76,7 @@ it('kill -9 five times and SIGTERM under load: every result stored once, integri
 }, 240_000)
 
 it('restore drill: a backup taken under load, a server started on the copy, every result acknowledged before the backup is in it', async () => {
-  const dataDir = join(tmp.dir, 'drill')
-  mkdirSync(dataDir)
-  const port = await freePort()
-  const tokens = prepareInventory(dataDir)
-  const server = await startMain(dataDir, port, children)
-  const agents: Agent[] = []
-  for (const t of tokens) agents.push(await startAgent(t, port, join(tmp.dir, `drill-spool-${t.id}`)))
+  const { dataDir, server, agents } = await startRig('drill')
   await moreDelivered(agents, 10)
 
   // What the server had acknowledged when the backup started (batches go out in production order).
