@@ -43,7 +43,7 @@ const ABSENT = NaN
  * Reads a round's figures from its measurements (the agents' metric names, SPEC §3) into
  * `into` (by field bit; absent optional figures NaN, absent counts 0): the RTT is the median,
  * else the average, else the TCP connect time of tcp/h323.
- * @returns the mask of the fields the round carries (counts only when not 0)
+ * @returns the mask of the fields the round carries (counts only when not +0)
  */
 function readRound(m: Readonly<Record<string, number>>, into: Float64Array): number {
   const rtt = m.rtt_median_seconds ?? m.rtt_avg_seconds ?? m.connect_seconds
@@ -68,8 +68,9 @@ function readRound(m: Readonly<Record<string, number>>, into: Float64Array): num
   into[9] = responseSeconds ?? ABSENT
   return (
     (rtt !== undefined ? 1 : 0) |
-    (sent !== 0 ? 2 : 0) |
-    (received !== 0 ? 4 : 0) |
+    // Object.is: a measured -0 is carried (and read back as -0), only an absent count (+0) is not.
+    (Object.is(sent, 0) ? 0 : 2) |
+    (Object.is(received, 0) ? 0 : 4) |
     (jitter !== undefined ? 8 : 0) |
     (download !== undefined ? 16 : 0) |
     (upload !== undefined ? 32 : 0) |

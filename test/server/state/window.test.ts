@@ -62,6 +62,8 @@ describe('SampleWindow', () => {
           })
         }
       }),
+      // Found by CI (seed 1032152488): a measured -0 packet count came back as +0.
+      { examples: [[[{ kind: 'insert', t: 0, m: { sent: -0 } }], 0]] },
     )
   })
 
