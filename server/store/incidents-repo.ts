@@ -4,7 +4,7 @@
  * (server/alerting/incidents.ts); the repository stores what it is told.
  * @module
  */
-import { and, asc, desc, eq, gte, inArray, lt, ne } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, lt, ne, sql } from 'drizzle-orm'
 import type { Db } from './db'
 import { incidentEvents, incidents, type IncidentEventRow, type IncidentRow } from './schema'
 
@@ -50,9 +50,42 @@ export interface IncidentRepo {
   events(incidentId: number): IncidentEventRow[]
 }
 
-/** The SQLite implementation over drizzle. */
+/** Columns of a {@link NewIncident}, in one order (the prepared insert's placeholders). */
+const NEW_INCIDENT_COLUMNS = ['key', 'alertname', 'severity', 'targetId', 'communeCode', 'labels', 'annotations', 'summary', 'affectedCommunes', 'flapping', 'openedAt'] as const satisfies ReadonlyArray<keyof NewIncident>
+
+/**
+ * The SQLite implementation over drizzle. The statements of an alert storm (thousands of
+ * incidents opened, updated and resolved a minute, each with timeline entries) are prepared
+ * once: building and compiling each query per call was most of the storm's alerting cost.
+ */
 export function createIncidentRepo(db: Db): IncidentRepo {
-  const get = (id: number): IncidentRow | undefined => db.select().from(incidents).where(eq(incidents.id, id)).get()
+  const p = (name: string) => sql.placeholder(name)
+  const getStmt = db.select().from(incidents).where(eq(incidents.id, p('id'))).prepare()
+  const get = (id: number): IncidentRow | undefined => getStmt.get({ id })
+  const openStmt = db
+    .insert(incidents)
+    .values({ ...(Object.fromEntries(NEW_INCIDENT_COLUMNS.map((c) => [c, p(c)])) as unknown as NewIncident), state: 'open' })
+    .returning()
+    .prepare()
+  const resolveStmt = db.update(incidents).set({ state: 'resolved', resolvedAt: p('at') as unknown as number }).where(eq(incidents.id, p('id'))).prepare()
+  const addEventStmt = db
+    .insert(incidentEvents)
+    .values({ incidentId: p('incidentId') as unknown as number, at: p('at') as unknown as number, type: p('type') as unknown as string, actor: p('actor') as unknown as string | null, detail: p('detail') as unknown as string })
+    .prepare()
+  const hasEventStmt = db
+    .select({ id: incidentEvents.id })
+    .from(incidentEvents)
+    .where(and(eq(incidentEvents.incidentId, p('incidentId')), eq(incidentEvents.type, p('type'))))
+    .limit(1)
+    .prepare()
+  const hasEventDetailStmt = db
+    .select({ id: incidentEvents.id })
+    .from(incidentEvents)
+    .where(and(eq(incidentEvents.incidentId, p('incidentId')), eq(incidentEvents.type, p('type')), eq(incidentEvents.detail, p('detail'))))
+    .limit(1)
+    .prepare()
+  /** Updates by the set of fields patched (a handful of shapes: severity, figures, labels…), each prepared once. */
+  const updateStmts = new Map<string, { run: (values: Record<string, unknown>) => unknown }>()
   return {
     unresolved() {
       return db.select().from(incidents).where(ne(incidents.state, 'resolved')).orderBy(asc(incidents.id)).all()
@@ -63,18 +96,25 @@ export function createIncidentRepo(db: Db): IncidentRepo {
       return db.select().from(incidents).where(inArray(incidents.id, [...ids])).orderBy(asc(incidents.id)).all()
     },
     open(values) {
-      return db
-        .insert(incidents)
-        .values({ ...values, state: 'open' })
-        .returning()
-        .get()
+      return openStmt.get(values) as IncidentRow
     },
     update(id, patch) {
-      if (Object.keys(patch).length === 0) return
-      db.update(incidents).set(patch).where(eq(incidents.id, id)).run()
+      const keys = (Object.keys(patch) as Array<keyof IncidentPatch>).filter((k) => patch[k] !== undefined).sort()
+      if (keys.length === 0) return
+      const shape = keys.join(',')
+      let stmt = updateStmts.get(shape)
+      if (stmt === undefined) {
+        stmt = db
+          .update(incidents)
+          .set(Object.fromEntries(keys.map((k) => [k, p(k)])) as IncidentPatch)
+          .where(eq(incidents.id, p('id')))
+          .prepare()
+        updateStmts.set(shape, stmt)
+      }
+      stmt.run({ ...patch, id })
     },
     resolve(id, at) {
-      db.update(incidents).set({ state: 'resolved', resolvedAt: at }).where(eq(incidents.id, id)).run()
+      resolveStmt.run({ id, at })
     },
     acknowledge(id, at, actor, comment) {
       return db.update(incidents).set({ state: 'acknowledged', ackedAt: at, ackedBy: actor, ackComment: comment }).where(eq(incidents.id, id)).returning().get()
@@ -104,14 +144,10 @@ export function createIncidentRepo(db: Db): IncidentRepo {
       return counts
     },
     addEvent(event) {
-      db.insert(incidentEvents).values(event).run()
+      addEventStmt.run(event)
     },
     hasEvent(incidentId, type, detail) {
-      const cond =
-        detail === undefined
-          ? and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.type, type))
-          : and(eq(incidentEvents.incidentId, incidentId), eq(incidentEvents.type, type), eq(incidentEvents.detail, detail))
-      return db.select({ id: incidentEvents.id }).from(incidentEvents).where(cond).limit(1).get() !== undefined
+      return (detail === undefined ? hasEventStmt.get({ incidentId, type }) : hasEventDetailStmt.get({ incidentId, type, detail })) !== undefined
     },
     events(incidentId) {
       return db.select().from(incidentEvents).where(eq(incidentEvents.incidentId, incidentId)).orderBy(asc(incidentEvents.id)).all()
