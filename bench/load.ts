@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { WebSocket } from 'ws'
 import type { CheckResult } from '../protocol'
 import { buildBodies, pct, prepareInventory, procFacts, runLoadClient, startMainProcess } from './ingest'
+import { loadServerConfig } from '../server/config'
 
 export interface LoadOptions {
   rate: number
@@ -137,9 +138,9 @@ export async function benchLoad(opts: LoadOptions): Promise<string[]> {
       await Promise.all(answers.map((r) => r.arrayBuffer()))
     }
 
-    // Phase 3: recovery. The load stopped; after two of ingest's 2 s load windows a paced load
-    // must be taken whole again.
-    const start3 = Date.now() + 5000
+    // Phase 3: recovery. The load stopped; after two of ingest's load windows (the default's) a
+    // paced load must be taken whole again.
+    const start3 = Date.now() + 2 * loadServerConfig({}).ingest.loadSampleSeconds * 1000 + 1000
     const batches3 = Math.ceil((opts.rate * 5) / 500)
     const file3 = liveBodies('after.bin', batches3, start3, opts.rate)
     const after = await runLoadClient([url, token, file3, '16', String(start3), String(paceMs)])
