@@ -48,8 +48,11 @@ function send(body) {
         })
       },
     )
-    req.on('error', () => {
+    req.on('error', (err) => {
       errors++
+      // No answer at all: counted by its code (ECONNRESET, ABORT_ERR for the 30 s deadline…).
+      const code = `error ${err.code ?? err.name}`
+      statuses[code] = (statuses[code] ?? 0) + 1
       resolve('')
     })
     req.end(body)

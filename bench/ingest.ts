@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -299,6 +299,8 @@ export async function startMainProcess(dir: string, env: Record<string, string>)
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
   const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1)
   // The extra flags after the start command's own, so they win (V8 takes the last of a flag).
+  // BENCH_SERVER_LOG: a file that gets the server's JSON log (why it refused batches, when it sealed…).
+  const logFile = process.env.BENCH_SERVER_LOG
   const child = spawn(process.execPath, [...start.slice(0, -1), ...nodeArgs, ...start.slice(-1)], {
     cwd: root,
     env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
@@ -309,6 +311,7 @@ export async function startMainProcess(dir: string, env: Record<string, string>)
       let buf = ''
       const timer = setTimeout(() => reject(new Error('server did not start within 120 s')), 120_000)
       child.stdout?.on('data', (d: Buffer) => {
+        if (logFile !== undefined) appendFileSync(logFile, d)
         buf += d.toString('utf8')
         const m = /listening on (http:\/\/localhost:\d+)/.exec(buf)
         if (m?.[1]) {

@@ -65,6 +65,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
       '  --quick   every benchmark at a small size (CI: proves they run; figures mean little)',
       `  BENCH_ONLY=${known.join('|')}   run one benchmark`,
       '  BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   extra Node flags for a server run as its own process (national, load)',
+      "  BENCH_SERVER_LOG=FILE                                  append the server's JSON log to FILE (national, load)",
       '',
       'sizes (env variable: full / quick):',
       ...Object.entries(SIZES).map(([k, [full, q]]) => `  ${k}: ${full} / ${q}`),
