@@ -71,6 +71,12 @@ export const MetricsConfig = z.strictObject({
   token: z.string().min(16).optional(),
   /** A rendered exposition is reused for this long (a scrape interval); 0 renders every scrape. */
   cacheSeconds: z.number().min(0).max(300).default(5),
+  /**
+   * A render runs in 10 ms slices with other work (ingest, dashboards) between them, for at most
+   * this long; then it finishes in one go. Under an overload each gap between slices holds
+   * seconds of ingest, and a scrape answered only after thirty of them took 20 s and more.
+   */
+  yieldForSeconds: z.number().min(0).max(60).default(1),
 })
 export type MetricsConfig = z.infer<typeof MetricsConfig>
 

@@ -150,6 +150,8 @@ export interface MetricsDeps {
   alertChannels?: () => readonly AlertChannelFact[]
   /** Seconds a rendered exposition is reused (0: render every scrape). Default 5. */
   cacheSeconds?: number
+  /** Seconds a render lets other work run between its slices, then it finishes at once. Default 1. */
+  yieldForSeconds?: number
   now?: () => number
   /** Include Node process metrics (default true; the benchmark turns them off). */
   processMetrics?: boolean
@@ -188,10 +190,16 @@ class Writer {
   private pos = 0
   private sinceCheck = 0
   private sliceStart = performance.now()
+  private readonly startedAt = performance.now()
 
+  /**
+   * @param sliceMs CPU time of a slice before other work may run
+   * @param yieldForMs wall time after which the render stops yielding and finishes
+   */
   constructor(
     readonly openMetrics: boolean,
     private readonly sliceMs: number,
+    private readonly yieldForMs: number,
     sizeHint: number,
   ) {
     this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, sizeHint))
@@ -236,7 +244,8 @@ class Writer {
   due(): boolean {
     if (++this.sinceCheck < 256) return false
     this.sinceCheck = 0
-    return performance.now() - this.sliceStart >= this.sliceMs
+    const t = performance.now()
+    return t - this.sliceStart >= this.sliceMs && t - this.startedAt < this.yieldForMs
   }
 
   /** Lets the event loop run (I/O, ingest) before the next slice. */
@@ -379,6 +388,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   }
   const now = deps.now ?? Date.now
   const cacheMs = (deps.cacheSeconds ?? 5) * 1000
+  const yieldForMs = (deps.yieldForSeconds ?? 1) * 1000
   const { engine } = deps
 
   const ingestResults = new LabelledCounter('xanh_ingest_results_total', 'Results received by ingest, by outcome (accepted, duplicate, rejected).', ['result'])
@@ -434,7 +444,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 
   async function render(format: ExpositionFormat): Promise<Buffer> {
     const started = performance.now()
-    const w = new Writer(format === 'openmetrics', 10, Math.ceil(lastSize * 1.1))
+    const w = new Writer(format === 'openmetrics', 10, yieldForMs, Math.ceil(lastSize * 1.1))
     const at = now()
     const communes = engine.communeViews()
     const targets = engine.targetViews()

@@ -169,6 +169,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     // Called at scrape time, after `alerting` exists.
     alertChannels: () => alerting.channelFacts(),
     cacheSeconds: config.metrics.cacheSeconds,
+    yieldForSeconds: config.metrics.yieldForSeconds,
     now,
   })
 

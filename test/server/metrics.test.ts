@@ -305,6 +305,28 @@ describe('a large render does not hold up ingest', () => {
     expect(text.split('\n').length).toBeGreaterThan(60_000)
     expect(ingestMs).toBeLessThan(renderMs)
   })
+
+  it('stops yielding after metrics.yieldForSeconds: past it the render finishes in one go', async () => {
+    const communes = Array.from({ length: 1000 }, (_, i) => commune(`X${i}`))
+    const targets = communes.flatMap((c) => [0, 1, 2, 3].map((j) => udpTarget(`${c.code}-t${j}`, c.code)))
+    /** How many times other work got the event loop while a render ran. */
+    const turnsDuringRender = async (t: TestServer): Promise<number> => {
+      let turns = 0
+      let done = false
+      const tick = (): void => {
+        if (done) return
+        turns++
+        setImmediate(tick)
+      }
+      setImmediate(tick)
+      await t.runtime.metrics.render('prometheus')
+      done = true
+      return turns
+    }
+    // (That a render yields before then is the test above: without it the ingest would wait.)
+    s = makeTestServer({ communes, targets, configYaml: 'metrics:\n  yieldForSeconds: 0\n' })
+    expect(await turnsDuringRender(s)).toBe(0)
+  })
 })
 
 describe('verdicts on /metrics', () => {
