@@ -18,7 +18,10 @@ for (let o = 0; o < raw.length; ) {
   bodies.push(raw.subarray(o + 4, o + 4 + n))
   o += 4 + n
 }
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+// Idle sockets are closed after 4 s, before the server's keep-alive timeout (Node's default 5 s),
+// as the probe's fetch (undici) does from the server's Keep-Alive hint: reusing a socket the
+// server is closing at that instant fails with ECONNRESET, a client race rather than an answer.
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, timeout: 4000 })
 const target = new URL('/api/v1/ingest', url)
 const statuses = {}
 const latencies = []

@@ -18,23 +18,31 @@
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks'
 
-/** Returns the event loop's utilisation (0–1) over the last complete window. */
-export type LoopUtilization = () => number
+/** The event loop's utilisation (0–1) over the last complete window, and which window that was. */
+export interface LoopSample {
+  utilization: number
+  /** Counts the windows measured: a new number is a new window, even at the same utilisation. */
+  window: number
+}
+
+/** Returns the last complete window's {@link LoopSample}. */
+export type LoopUtilization = () => LoopSample
 
 /**
  * Creates a sampler of the event loop's utilisation.
- * @param sampleMs length of a window: short enough to notice an overload within a second, long
- *   enough that one periodic job (the state tick) does not count as one
+ * @param sampleMs length of a window: short enough to notice an overload within seconds, long
+ *   enough that the periodic jobs (the state tick, a scrape's render) average out
  */
 export function loopUtilization(sampleMs: number): LoopUtilization {
   let prev: EventLoopUtilization = performance.eventLoopUtilization()
   let at = performance.now()
-  let last = 0
+  const last: LoopSample = { utilization: 0, window: 0 }
   return () => {
     const t = performance.now()
     if (t - at >= sampleMs) {
       const cur = performance.eventLoopUtilization()
-      last = performance.eventLoopUtilization(cur, prev).utilization
+      last.utilization = performance.eventLoopUtilization(cur, prev).utilization
+      last.window++
       prev = cur
       at = t
     }
@@ -65,12 +73,15 @@ const SHARE_STEP = 0.25
 export function loadShedder(utilization: LoopUtilization, maxUtilization: number): LoadShedder {
   let share = 1
   let credit = 0
-  let last = -1
+  let seen = 0
+  let u = 0
   const update = (): number => {
-    const u = utilization()
-    if (u !== last) {
-      // A new window's figure (two windows with exactly the same measured figure count as one).
-      last = u
+    const sample = utilization()
+    // Each window adjusts the share once. (Told apart by number, not figure: saturated windows
+    // all measure exactly 1, and comparing figures froze the share at the first halving.)
+    if (sample.window !== seen) {
+      seen = sample.window
+      u = sample.utilization
       // Half the budget or less: the overload is over (the load stopped), take everything again.
       if (u > maxUtilization) share = Math.max(MIN_SHARE, share / 2)
       else share = u <= maxUtilization / 2 ? 1 : Math.min(1, share + SHARE_STEP)

@@ -58,7 +58,7 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     opened = openDatabase(join(dir, 'xanh.db'))
     const config = loadServerConfig({ XANH_DATA_DIR: dir, XANH_DEMO: '0' }, 'state:\n  downAfter: 1\n  upAfter: 1\n')
     // The test's own loop is not the server's load (ingest back-pressure sees an idle loop).
-    runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, webRoot: join(ROOT, 'dist', 'web'), loopUtilization: () => 0 })
+    runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, webRoot: join(ROOT, 'dist', 'web'), loopUtilization: () => ({ utilization: 0, window: 0 }) })
     const { store } = runtime
     store.users.create({ username: 'admin', displayName: 'Quản trị', role: 'admin', passwordHash: hashPassword(PASSWORD) }, Date.now())
     const { probe, token } = store.createProbe('tram-do-nghe-an', 'Trung tâm tỉnh')

@@ -12,6 +12,7 @@ import { loadServerConfig, type ServerConfig } from '../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
 import type { CheckResult, CommuneInput, ResultBatch, TargetInput } from '../../protocol'
+import type { LoopUtilization } from '../../server/loop-pressure'
 
 export interface TestServer {
   runtime: ServerRuntime
@@ -34,8 +35,11 @@ export interface TestServer {
 export const TEST_PASSWORD = 'mat-khau-thu-nghiem-12'
 
 /** A runtime with a manual clock, one probe, and the given inventory. */
+/** An event loop that never looks busy: tests that are not about load shedding are never shed. */
+const IDLE_LOOP: LoopUtilization = () => ({ utilization: 0, window: 0 })
+
 export function makeTestServer(
-  opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string; loopUtilization?: () => number } = {},
+  opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string; loopUtilization?: LoopUtilization } = {},
 ): TestServer {
   const dir = mkdtempSync(join(tmpdir(), 'xanh-test-'))
   const opened = openDatabase(join(dir, 'xanh.db'))
@@ -53,7 +57,7 @@ export function makeTestServer(
     : { now: Date.parse('2026-11-24T03:00:00Z') }
   // The event loop here is the test runner's too (its own synchronous work would read as the
   // server's load): ingest's loop back-pressure sees an idle loop unless a test brings its own.
-  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, loopUtilization: opts.loopUtilization ?? (() => 0) })
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, loopUtilization: opts.loopUtilization ?? IDLE_LOOP })
   for (const c of opts.communes ?? []) runtime.store.upsertCommune(c)
   const { probe, token } = runtime.store.createProbe('test-probe', 'test')
   for (const t of opts.targets ?? []) runtime.store.upsertTarget({ ...t, probeId: t.probeId ?? probe.id })

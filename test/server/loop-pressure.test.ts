@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadShedder, loopUtilization } from '../../server/loop-pressure'
+import { loadShedder, loopUtilization, type LoopUtilization } from '../../server/loop-pressure'
 
 function spin(ms: number): void {
   const until = performance.now() + ms
@@ -10,26 +10,31 @@ function spin(ms: number): void {
 
 describe('loopUtilization', () => {
   it('reads near 1 after the loop was held for a window, near 0 after it idled one, and 0 before any window ended', async () => {
-    const read = loopUtilization(100)
-    expect(read()).toBe(0)
+    const sampler = loopUtilization(100)
+    const read = (): { utilization: number; window: number } => ({ ...sampler() })
+    expect(read()).toEqual({ utilization: 0, window: 0 })
     spin(250)
-    expect(read()).toBeGreaterThan(0.9)
+    const hot = read()
+    expect(hot.utilization).toBeGreaterThan(0.9)
+    expect(hot.window).toBe(1)
     // Within the same window the last figure stands (no resampling per call).
-    expect(read()).toBeGreaterThan(0.9)
+    expect(read()).toEqual(hot)
     await new Promise((r) => setTimeout(r, 250))
-    expect(read()).toBeLessThan(0.3)
+    expect(read().utilization).toBeLessThan(0.3)
+    expect(read().window).toBe(2)
   })
 })
 
 describe('loadShedder', () => {
-  /** A sampler whose windows the test sets; each distinct figure is a new window. */
-  function scripted(): { read: () => number; window: (u: number) => void } {
-    let u = 0.1
-    let tweak = 0
+  /** A sampler whose windows the test sets: each call of `window` ends one with that figure. */
+  function scripted(): { read: LoopUtilization; window: (u: number) => void } {
+    const sample = { utilization: 0.1, window: 0 }
     return {
-      read: () => u,
-      // Distinct even when the same load repeats, as two real windows' figures are.
-      window: (next) => void (u = next + (tweak += 1e-9)),
+      read: () => sample,
+      window: (next) => {
+        sample.utilization = next
+        sample.window++
+      },
     }
   }
   const admittedOf = (shed: ReturnType<typeof loadShedder>, n: number): number => Array.from({ length: n }, () => shed.admit()).filter(Boolean).length
@@ -55,6 +60,18 @@ describe('loadShedder', () => {
     expect(shed.share()).toBe(1)
   })
 
+  it('halves again for every saturated window, though each measures exactly 1', () => {
+    // A saturated loop has no idle time: every window's figure is exactly 1. The share once
+    // stayed at its first halving, since a repeated figure was taken for the same window.
+    const s = scripted()
+    const shed = loadShedder(s.read, 0.95)
+    for (const expected of [0.5, 0.25, 0.125]) {
+      s.window(1)
+      shed.admit()
+      expect(shed.share()).toBe(expected)
+    }
+  })
+
   it('never goes below 1/64 of batches, and never sheds at a budget of 1', () => {
     const s = scripted()
     const shed = loadShedder(s.read, 0.9)
@@ -67,7 +84,7 @@ describe('loadShedder', () => {
     // The load stopped (a window at half the budget or less): everything is taken again at once.
     s.window(0.3)
     expect(admittedOf(shed, 100)).toBe(100)
-    const never = loadShedder(() => 1, 1)
+    const never = loadShedder(() => ({ utilization: 1, window: 1 }), 1)
     expect(admittedOf(never, 100)).toBe(100)
   })
 })

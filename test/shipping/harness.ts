@@ -44,7 +44,7 @@ export async function startServer(dataDir: string, port = 0): Promise<RunningSer
   const opened = openDatabase(join(dataDir, 'xanh.db'))
   const config = loadServerConfig({ XANH_DATA_DIR: dataDir, XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0' })
   // This loop also runs the agents under test: their work is not the server's load (ingest back-pressure off here).
-  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, loopUtilization: () => 0 })
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, loopUtilization: () => ({ utilization: 0, window: 0 }) })
   const http = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: runtime.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server))
     ;(s as Server).once('error', reject)
