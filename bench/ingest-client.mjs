@@ -3,7 +3,7 @@
 // bodies, each prefixed by its length (uint32 BE). Sends each once over keep-alive connections,
 // at most `concurrency` in flight — as fast as answered, or, with a pace, body i not before
 // startAtMs + i × paceMs (a steady load) — and prints one JSON line:
-// { ok, errors, statuses, latenciesMs, seconds }.
+// { ok, errors, statuses, latenciesMs, seconds, firstAnswer, retryAfter }.
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 
@@ -26,6 +26,8 @@ const target = new URL('/api/v1/ingest', url)
 const statuses = {}
 const latencies = []
 let errors = 0
+/** The Retry-After of the first 429, to show what agents are told. */
+let retryAfter = null
 let next = 0
 
 function send(body) {
@@ -46,6 +48,7 @@ function send(body) {
         res.on('end', () => {
           latencies.push(performance.now() - started)
           statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1
+          if (res.statusCode === 429) retryAfter ??= res.headers['retry-after'] ?? 'none'
           if (res.statusCode !== 202) errors++
           resolve(Buffer.concat(chunks).toString('utf8'))
         })
@@ -77,4 +80,4 @@ const t0 = performance.now()
 await Promise.all(Array.from({ length: concurrency }, lane))
 const seconds = (performance.now() - t0) / 1000
 agent.destroy()
-process.stdout.write(JSON.stringify({ ok: bodies.length - errors, errors, statuses, latenciesMs: latencies, seconds, firstAnswer: answers[0] }) + '\n')
+process.stdout.write(JSON.stringify({ ok: bodies.length - errors, errors, statuses, latenciesMs: latencies, seconds, firstAnswer: answers[0], retryAfter }) + '\n')

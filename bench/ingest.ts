@@ -114,7 +114,7 @@ export function runLoadClient(args: string[]): ReturnType<typeof runClient> {
   return runClient(args)
 }
 
-function runClient(args: string[]): Promise<{ ok: number; errors: number; statuses: Record<string, number>; latenciesMs: number[]; seconds: number }> {
+function runClient(args: string[]): Promise<{ ok: number; errors: number; statuses: Record<string, number>; latenciesMs: number[]; seconds: number; retryAfter?: string | null }> {
   const client = fileURLToPath(new URL('./ingest-client.mjs', import.meta.url))
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [client, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })

@@ -37,6 +37,7 @@ const SIZES = {
   BENCH_STORAGE_TARGETS: [9_963, 999],
   BENCH_NATIONAL_MINUTES: [10, 0.25],
   BENCH_LOAD_RATE: [13_000, 2_000],
+  BENCH_LOAD_WARMUP_SECONDS: [15, 1],
   BENCH_LOAD_SECONDS: [60, 3],
   BENCH_LOAD_WS_CLIENTS: [200, 20],
   BENCH_LOAD_CAPACITY_BATCHES: [300, 40],
@@ -109,6 +110,7 @@ if (wants('load')) {
   print(
     await benchLoad({
       rate: size('BENCH_LOAD_RATE'),
+      warmupSeconds: size('BENCH_LOAD_WARMUP_SECONDS'),
       seconds: size('BENCH_LOAD_SECONDS'),
       wsClients: size('BENCH_LOAD_WS_CLIENTS'),
       targets: size('BENCH_TARGETS'),
