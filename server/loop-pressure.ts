@@ -104,3 +104,51 @@ export function loadShedder(utilization: LoopUtilization, maxUtilization: number
     share: () => share,
   }
 }
+
+/** Lets a batch run in the current turn of the event loop, or makes it wait for a later one. */
+export interface TurnGate {
+  /** Resolves at once while the current turn has run less than the budget, else in a later turn. */
+  enter(): Promise<void> | undefined
+}
+
+/**
+ * Bounds the ingest work done in one turn of the event loop. A turn handles every socket that
+ * is ready, and a batch whose body arrived whole is read and stored within the same turn: in an
+ * overload (hundreds of connections, each with a body waiting) one turn stored batch after
+ * batch for seconds, and nothing else (a scrape's next slice, a dashboard's delta, a timer) ran
+ * meanwhile. Past `budgetMs` of the turn, the next batch waits for the check phase (where
+ * `setImmediate` runs), after the timers and I/O that were waiting; it still counts as in
+ * progress meanwhile, so `ingest.maxInFlight` bounds how many wait.
+ * @param budgetMs ingest time per turn before batches wait; 0 or less never waits
+ */
+export function turnGate(budgetMs: number): TurnGate {
+  /** When the current turn's first batch ran (-1: none yet this turn). */
+  let turnStart = -1
+  let resetScheduled = false
+  const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve))
+  const start = (): void => {
+    turnStart = performance.now()
+    if (!resetScheduled) {
+      resetScheduled = true
+      setImmediate(() => {
+        resetScheduled = false
+        turnStart = -1
+      })
+    }
+  }
+  const over = (): boolean => turnStart >= 0 && performance.now() - turnStart >= budgetMs
+  return {
+    enter() {
+      if (budgetMs <= 0) return undefined
+      if (!over()) {
+        if (turnStart < 0) start()
+        return undefined
+      }
+      return (async () => {
+        do await nextTurn()
+        while (over())
+        if (turnStart < 0) start()
+      })()
+    },
+  }
+}

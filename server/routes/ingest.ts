@@ -3,7 +3,7 @@ import { CONFIG_ETAG_HEADER, parseResultBatch, type ErrorIssue, type IngestRespo
 import type { AppDeps, AppEnv } from '../app'
 import { readJsonBody } from '../body'
 import { AppError } from '../errors'
-import { loadShedder, loopUtilization } from '../loop-pressure'
+import { loadShedder, loopUtilization, turnGate } from '../loop-pressure'
 import type { IngestRejectReason } from '../metrics'
 import type { ProbeRow } from '../store/types'
 import { probeOwnsTarget, type Store } from '../store/store'
@@ -45,6 +45,7 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
 
   let inFlight = 0
   const { maxInFlight, maxEventLoopUtilization, busyRetryAfterSeconds } = deps.config.ingest
+  const gate = turnGate(deps.config.ingest.turnBudgetSeconds * 1000)
   const shedder = loadShedder(deps.loopUtilization ?? loopUtilization(deps.config.ingest.loadSampleSeconds * 1000), maxEventLoopUtilization)
 
   // In an overload hundreds of batches a second are refused: one log line per 10 s says how many.
@@ -92,6 +93,8 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     let batch: ResultBatch
     try {
       body = await readJsonBody(c, deps.config.ingest)
+      // Past the turn's ingest budget the batch waits for the next turn (see turnGate).
+      await gate.enter()
       // ResultBatch.safeParse, with a quick path for well-formed batches (same answers, see protocol).
       const parsed = parseResultBatch(body)
       if (!parsed.success) throw AppError.fromZod(parsed.error)

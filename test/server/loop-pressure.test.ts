@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadShedder, loopUtilization, type LoopUtilization } from '../../server/loop-pressure'
+import { loadShedder, loopUtilization, turnGate, type LoopUtilization } from '../../server/loop-pressure'
 
 function spin(ms: number): void {
   const until = performance.now() + ms
@@ -86,5 +86,30 @@ describe('loadShedder', () => {
     expect(admittedOf(shed, 100)).toBe(100)
     const never = loadShedder(() => ({ utilization: 1, window: 1 }), 1)
     expect(admittedOf(never, 100)).toBe(100)
+  })
+})
+
+describe('turnGate', () => {
+  it('lets batches run at once within the turn budget, then makes the next one wait for what was already waiting', async () => {
+    const gate = turnGate(20)
+    expect(gate.enter()).toBeUndefined()
+    expect(gate.enter()).toBeUndefined()
+    spin(25)
+    const order: string[] = []
+    // Queued before the batch that is over the budget: it must run first.
+    setImmediate(() => order.push('scrape slice'))
+    const waiting = gate.enter()
+    expect(waiting).toBeInstanceOf(Promise)
+    await waiting?.then(() => order.push('batch'))
+    expect(order).toEqual(['scrape slice', 'batch'])
+    // It started the budget of the turn it ran in: the next batch runs at once.
+    expect(gate.enter()).toBeUndefined()
+  })
+
+  it('never waits with a budget of 0', () => {
+    const gate = turnGate(0)
+    gate.enter()
+    spin(5)
+    expect(gate.enter()).toBeUndefined()
   })
 })
