@@ -108,8 +108,11 @@ describe('back-pressure', () => {
     const embedded = s.runtime.store.createProbe('embedded', 'server (embedded)', true)
     s.runtime.store.upsertTarget({ ...udpTarget('ks-core', 'KS'), probeId: embedded.probe.id })
     s.runtime.reloadInventory()
-    // The loop held for 300 ms (what a flood of batches does): the next batch is refused unread…
-    spin(300)
+    // The loop held for a window: one hot window is a periodic job, nothing is refused…
+    spin(150)
+    expect((await post(s.clock.now - 2000)).status).toBe(202)
+    // …held for a second window in a row (what a flood of batches does): the next batch is refused unread…
+    spin(150)
     // …except the embedded probe's: it is never shed.
     const own = await s.runtime.app.request('/api/v1/ingest', {
       method: 'POST',
@@ -123,11 +126,11 @@ describe('back-pressure', () => {
     const body = (await refused.json()) as { error: { code: string; message: string } }
     expect(body.error.code).toBe('E_RATE_LIMITED')
     expect(body.error.message).toMatch(/event loop \d+ % busy, at most 80 %: taking 50 % of batches/)
-    expect(s.runtime.store.countResults()).toBe(1)
+    expect(s.runtime.store.countResults()).toBe(2)
     // An idle loop for longer than a window (the load is what is measured here, so time passes).
     await new Promise((r) => setTimeout(r, 300))
     expect((await post(s.clock.now)).status).toBe(202)
-    expect(s.runtime.store.countResults()).toBe(2)
+    expect(s.runtime.store.countResults()).toBe(3)
     const metrics = await (await s.runtime.app.request('/metrics')).text()
     expect(metrics).toMatch(/xanh_ingest_batches_total\{result="rejected"\} 1\b/)
     expect(metrics).toContain('xanh_ingest_rejected_results_total{reason="overloaded"} 0')
