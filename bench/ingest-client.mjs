@@ -78,6 +78,7 @@ async function lane() {
 }
 const t0 = performance.now()
 await Promise.all(Array.from({ length: concurrency }, lane))
-const seconds = (performance.now() - t0) / 1000
+// Paced: from the first batch's appointed time (the wait before it is not load) to the last answer.
+const seconds = pace > 0 ? (Date.now() - startAt) / 1000 : (performance.now() - t0) / 1000
 agent.destroy()
 process.stdout.write(JSON.stringify({ ok: bodies.length - errors, errors, statuses, latenciesMs: latencies, seconds, firstAnswer: answers[0], retryAfter }) + '\n')
