@@ -131,9 +131,10 @@ export interface TurnGate {
  * is ready, and a batch whose body arrived whole is read and stored within the same turn: in an
  * overload (hundreds of connections, each with a body waiting) one turn stored batch after
  * batch for seconds, and nothing else (a scrape's next slice, a dashboard's delta, a timer) ran
- * meanwhile. Past `budgetMs` of the turn, the next batch waits for the check phase (where
- * `setImmediate` runs), after the timers and I/O that were waiting; it still counts as in
- * progress meanwhile, so `ingest.maxInFlight` bounds how many wait.
+ * meanwhile. Past `budgetMs` since the turn's first batch, the next one waits for the check
+ * phase (where `setImmediate` runs: a scrape's next slice queued before it runs first), and
+ * past the budget there for the next turn's (timers and I/O run in between). A waiting batch
+ * still counts as in progress, so `ingest.maxInFlight` bounds how many wait.
  * @param budgetMs ingest time per turn before batches wait; 0 or less never waits
  */
 export function turnGate(budgetMs: number): TurnGate {
