@@ -198,7 +198,7 @@ class Writer {
   private readonly startedAt = performance.now()
 
   /**
-   * @param sliceMs CPU time of a slice before other work may run
+   * @param sliceMs how long a slice runs before other work may
    * @param yieldForMs wall time after which the render stops yielding and finishes
    */
   constructor(
