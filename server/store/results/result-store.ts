@@ -171,12 +171,12 @@ export class SqliteResultStore implements ResultRepository {
           has: sqlite.prepare('SELECT 1 FROM results WHERE target_id = ? AND observed_at = ? LIMIT 1').pluck(),
         }
       : undefined
-    // Every target's newest sealed time in one statement (the (tid, w) index finds each one's
-    // last window) rather than one query per target at its first batch after a start: 10,000
-    // of those were a third of ingest's first second on a cold server.
-    for (const tid of this.keys.t.values()) this.sealedNewest.set(tid, -Infinity)
-    const lastSealed = sqlite.prepare('SELECT c.tid, c.t_last FROM result_chunks c JOIN (SELECT tid, max(w) AS w FROM result_chunks GROUP BY tid) m ON c.tid = m.tid AND c.w = m.w').raw()
-    for (const [tid, last] of lastSealed.all() as Array<[number, number]>) this.sealedNewest.set(tid, last)
+    // Every target's newest sealed time in one statement at open rather than one query per
+    // target at its first batch after a start (10,000 of those were a third of ingest's first
+    // second on a cold server). One index seek per target key: a GROUP BY over the chunks
+    // would grow with the history kept (165 ms at 2 M chunks against 38 ms).
+    const lastSealed = sqlite.prepare("SELECT k.id, (SELECT c.t_last FROM result_chunks c WHERE c.tid = k.id ORDER BY c.w DESC LIMIT 1) FROM result_keys k WHERE k.kind = 't'").raw()
+    for (const [tid, last] of lastSealed.all() as Array<[number, number | null]>) this.sealedNewest.set(tid, last ?? -Infinity)
     this.replayLog()
   }
 
