@@ -93,8 +93,9 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
     let batch: ResultBatch
     try {
       body = await readJsonBody(c, deps.config.ingest)
-      // Past the turn's ingest budget the batch waits for the next turn (see turnGate).
-      await gate.enter()
+      // Past the turn's ingest budget the batch waits for a later turn (see turnGate).
+      const turn = gate.enter()
+      if (turn) await turn
       // ResultBatch.safeParse, with a quick path for well-formed batches (same answers, see protocol).
       const parsed = parseResultBatch(body)
       if (!parsed.success) throw AppError.fromZod(parsed.error)

@@ -28,6 +28,7 @@ import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
 import { toolOrSkip } from '../helpers/system-tool'
 import { guardOrigin, launchChromium, refusingProxy, ROOT, waitFor } from './harness'
+import { IDLE_LOOP } from '../helpers/server'
 
 const chromiumPath = toolOrSkip('chromium', 'the overview e2e')
 const SHOTS = join(ROOT, 'test-results', 'screenshots')
@@ -58,7 +59,7 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     opened = openDatabase(join(dir, 'xanh.db'))
     const config = loadServerConfig({ XANH_DATA_DIR: dir, XANH_DEMO: '0' }, 'state:\n  downAfter: 1\n  upAfter: 1\n')
     // The test's own loop is not the server's load (ingest back-pressure sees an idle loop).
-    runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, webRoot: join(ROOT, 'dist', 'web'), loopUtilization: () => ({ utilization: 0, window: 0 }) })
+    runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, webRoot: join(ROOT, 'dist', 'web'), loopUtilization: IDLE_LOOP })
     const { store } = runtime
     store.users.create({ username: 'admin', displayName: 'Quản trị', role: 'admin', passwordHash: hashPassword(PASSWORD) }, Date.now())
     const { probe, token } = store.createProbe('tram-do-nghe-an', 'Trung tâm tỉnh')

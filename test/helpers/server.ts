@@ -36,7 +36,7 @@ export const TEST_PASSWORD = 'mat-khau-thu-nghiem-12'
 
 /** A runtime with a manual clock, one probe, and the given inventory. */
 /** An event loop that never looks busy: tests that are not about load shedding are never shed. */
-const IDLE_LOOP: LoopUtilization = () => ({ utilization: 0, window: 0 })
+export const IDLE_LOOP: LoopUtilization = () => ({ utilization: 0, window: 0 })
 
 export function makeTestServer(
   opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string; loopUtilization?: LoopUtilization } = {},

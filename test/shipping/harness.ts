@@ -16,6 +16,7 @@ import type { TargetInput } from '../../protocol'
 import { loadServerConfig } from '../../server/config'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
+import { IDLE_LOOP } from '../helpers/server'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -44,7 +45,7 @@ export async function startServer(dataDir: string, port = 0): Promise<RunningSer
   const opened = openDatabase(join(dataDir, 'xanh.db'))
   const config = loadServerConfig({ XANH_DATA_DIR: dataDir, XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0' })
   // This loop also runs the agents under test: their work is not the server's load (ingest back-pressure off here).
-  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, loopUtilization: () => ({ utilization: 0, window: 0 }) })
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, loopUtilization: IDLE_LOOP })
   const http = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: runtime.app.fetch, port, hostname: '127.0.0.1' }, () => resolve(s as Server))
     ;(s as Server).once('error', reject)
