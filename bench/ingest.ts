@@ -308,13 +308,16 @@ export async function startMainProcess(dir: string, env: Record<string, string>)
   })
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      let buf = ''
+      let buf: string | null = ''
       const timer = setTimeout(() => reject(new Error('server did not start within 120 s')), 120_000)
       child.stdout?.on('data', (d: Buffer) => {
         if (logFile !== undefined) appendFileSync(logFile, d)
+        // Searched until the address shows; the rest of the log is not kept (a long run logs a lot).
+        if (buf === null) return
         buf += d.toString('utf8')
         const m = /listening on (http:\/\/localhost:\d+)/.exec(buf)
         if (m?.[1]) {
+          buf = null
           clearTimeout(timer)
           resolve(m[1].replace('localhost', '127.0.0.1'))
         }
