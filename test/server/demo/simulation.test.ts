@@ -129,8 +129,14 @@ describe('DemoSimulation responders (real sockets)', () => {
     // The scripted MCU outage sits behind a healthy line: it reads as the endpoint's own failure.
     expect(sim.impairmentOf(codes[mcuDown] as string)).toMatchObject({ mcuOutage: true, lineOutage: false, loss: 0 })
     expect(sim.impairmentOf(codes[mcuDown] as string)?.delayMs).toBeLessThan(50)
-    const fast = await echo(addr(healthy))
-    const slowRtt = await echo(addr(slow))
+    // The least of three echoes: a stall of the machine running the suite (another test's
+    // worker, a GC) only adds to one, while the scripted delay is a floor under every one.
+    const leastOf3 = async (address: string): Promise<number | undefined> => {
+      const rtts = (await Promise.all([echo(address), echo(address), echo(address)])).filter((x): x is number => x !== undefined)
+      return rtts.length === 0 ? undefined : Math.min(...rtts)
+    }
+    const fast = await leastOf3(addr(healthy))
+    const slowRtt = await leastOf3(addr(slow))
     expect(fast).toBeDefined()
     expect(fast as number).toBeLessThan(40)
     expect(slowRtt as number).toBeGreaterThan(50)
