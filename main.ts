@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 
   const dataDir = resolve(config.dataDir)
   mkdirSync(dataDir, { recursive: true })
-  const opened = openDatabase(join(dataDir, 'xanh.db'))
+  const opened = openDatabase(join(dataDir, 'xanh.db'), { cacheMiB: config.sqliteCacheMiB })
   log.info({ file: join(dataDir, 'xanh.db') }, 'database open, migrations applied')
 
   const webRoot = await ensureDashboard(log).catch((err: unknown) => {

@@ -157,7 +157,7 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
       observedAt: batch.results[i] === r ? (observedAt[i] as number) : Date.parse(r.observedAt),
       ok: r.ok,
       error: r.error ?? null,
-      measurements: { ...r.measurements, duration_seconds: r.durationSeconds },
+      measurements: withDuration(r.measurements, r.durationSeconds),
     }))
     // Results observed before a target's latest one (a spool replayed after an outage) are
     // stored as history; the engine uses them for the window only, never to move the target's
@@ -174,6 +174,19 @@ export function ingestRoutes(deps: AppDeps): Hono<AppEnv> {
   }
 
   return routes
+}
+
+/**
+ * A result's measurements with its duration added, as the engine keeps them. Not
+ * `{ ...m, duration_seconds: d }`: V8 (Node 20) gives every object built that way from a
+ * parsed one a hidden class of its own — ~1.2 µs and ~300 B of long-lived garbage per result,
+ * and 9,842 distinct classes held by 9,968 targets at national load (issue 14's heap snapshot).
+ * A copy then one added key shares one class per key set.
+ */
+export function withDuration(m: Readonly<Record<string, number>>, durationSeconds: number): Record<string, number> {
+  const out: Record<string, number> = Object.assign({}, m)
+  out.duration_seconds = durationSeconds
+  return out
 }
 
 /** At most one log line per this long about batches refused as busy (each is counted in /metrics). */

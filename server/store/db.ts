@@ -25,18 +25,24 @@ export interface OpenedDb {
 /** Folder of the generated, committed migrations. */
 export const MIGRATIONS_DIR = join(APP_ROOT, 'server', 'store', 'migrations')
 
+/** SQLite's page cache when the caller names none (the server's `sqliteCacheMiB` default). */
+export const DEFAULT_CACHE_MIB = 8
+
 /**
  * Opens (creating if needed) the database at `file` (":memory:" for tests), sets WAL and
  * applies every pending migration. Throws if a migration fails, so start-up stops.
+ * @param opts.cacheMiB SQLite's page cache: memory the process keeps for pages it read (see
+ *   ServerConfig `sqliteCacheMiB`)
  */
-export function openDatabase(file: string): OpenedDb {
+export function openDatabase(file: string, opts: { cacheMiB?: number } = {}): OpenedDb {
   const sqlite = new Database(file)
   sqlite.pragma('journal_mode = WAL')
   // NORMAL is durable across application crashes in WAL mode; only a power cut can lose the last commits.
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  sqlite.pragma('cache_size = -32000')
+  // Negative: a size in KiB rather than in pages.
+  sqlite.pragma(`cache_size = -${Math.round((opts.cacheMiB ?? DEFAULT_CACHE_MIB) * 1024)}`)
   const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder: MIGRATIONS_DIR })
   return { sqlite, db, close: () => sqlite.close() }

@@ -50,20 +50,31 @@ export interface ResultRecord {
   error: string | null
 }
 
+/** Scratch for one float's bytes, shared by every writer (one thread, nothing awaits mid-write). */
+const FLOAT_SCRATCH = new DataView(new ArrayBuffer(8))
+const FLOAT_BYTES = new Uint8Array(FLOAT_SCRATCH.buffer)
+
 /** A growable byte buffer with the writers the format needs. */
 export class ByteWriter {
   buf: Uint8Array
   len = 0
-  private readonly view8 = new DataView(new ArrayBuffer(8))
+  private readonly growth: number
 
-  constructor(initial = 256) {
+  /**
+   * @param initial first capacity in bytes
+   * @param growth factor a full buffer grows by. 2 for a buffer filled once and dropped; the
+   *   open chunks, ~10,000 of them held for 17 minutes, grow by less, so their unused tails
+   *   stay small (issue 14: with doubling ~45 % of their memory was unused capacity).
+   */
+  constructor(initial = 256, growth = 2) {
     this.buf = new Uint8Array(initial)
+    this.growth = growth
   }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return
-    let size = this.buf.length * 2
-    while (size < this.len + n) size *= 2
+    let size = Math.ceil(this.buf.length * this.growth)
+    while (size < this.len + n) size = Math.ceil(size * this.growth)
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.len))
     this.buf = next
@@ -121,8 +132,8 @@ export class ByteWriter {
       }
     }
     this.uvarint(FLOAT_TAG)
-    this.view8.setFloat64(0, v, true)
-    this.bytes(new Uint8Array(this.view8.buffer))
+    FLOAT_SCRATCH.setFloat64(0, v, true)
+    this.bytes(FLOAT_BYTES)
   }
 
   /** UTF-8 text with its byte length. */

@@ -101,6 +101,11 @@ interface OpenChunk {
 
 type KeyKind = 't' | 'm' | 'p'
 
+/** An open chunk's first capacity: ~8 results of a udp_echo target. */
+const OPEN_INITIAL_BYTES = 256
+/** How an open chunk's buffer grows (see ByteWriter: small steps, little unused capacity). */
+const OPEN_GROWTH = 1.25
+
 /** SQLite implementation of {@link ResultRepository}. Synchronous, one connection. */
 export class SqliteResultStore implements ResultRepository {
   readonly windowMs: number
@@ -315,7 +320,7 @@ export class SqliteResultStore implements ResultRepository {
   private append(tid: number, rec: ResultRecord): void {
     let o = this.open.get(tid)
     if (o === undefined) {
-      o = { w: new ByteWriter(128), prev: { ts: 0, probe: 0 }, count: 0, minTs: Infinity, maxTs: -Infinity }
+      o = { w: new ByteWriter(OPEN_INITIAL_BYTES, OPEN_GROWTH), prev: { ts: 0, probe: 0 }, count: 0, minTs: Infinity, maxTs: -Infinity }
       this.open.set(tid, o)
       this.openBytes += o.w.buf.length
     }
