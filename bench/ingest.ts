@@ -343,6 +343,39 @@ export function procFacts(pid: number): { rss: number; cpuMs: number } {
 }
 
 /**
+ * Where a process's resident memory is, in MiB: file-backed pages (the node binary's code…),
+ * glibc's main heap (SQLite's cache, typed-array buffers…), other anonymous memory (V8's heap
+ * pages, thread arenas, stacks) from /proc/PID/smaps; and V8's own account from the server's
+ * /metrics (prom-client's default process metrics): heap pages, live objects, external memory.
+ */
+export async function memoryBreakdown(pid: number, url: string): Promise<string> {
+  let file = 0
+  let heap = 0
+  let anon = 0
+  let name = ''
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (head) {
+      name = head[1] ?? ''
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    if (!rss) continue
+    const kb = Number(rss[1])
+    if (name === '[heap]') heap += kb
+    else if (name.startsWith('/')) file += kb
+    else anon += kb
+  }
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text()
+  const gauge = (metric: string): number => Number(new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20
+  const mib = (kb: number): string => (kb / 1024).toFixed(0)
+  return (
+    `files ${mib(file)}, glibc heap ${mib(heap)}, other anonymous ${mib(anon)}; ` +
+    `V8 heap ${gauge('nodejs_heap_size_total_bytes').toFixed(0)} (live objects ${gauge('nodejs_heap_size_used_bytes').toFixed(0)}), external ${gauge('nodejs_external_memory_bytes').toFixed(0)}`
+  )
+}
+
+/**
  * National load (issue 14, done-when 3): 3,321 communes × 3 targets, each reporting every 15 s
  * (≈ 664 results/s), posted over HTTP in 500-result batches at that pace for `minutes` to the
  * real server (`main.ts` as its own process, storage jobs and all, embedded probe and demo off);
@@ -392,6 +425,7 @@ export async function benchNational(opts: { targets: number; minutes: number; pr
     const run = await runClient([url, token, bodiesFile, '4', String(start + paceMs), String(paceMs)])
     const end = procFacts(pid)
     clearInterval(rssTimer)
+    const where = await memoryBreakdown(pid, url)
     server.kill('SIGTERM')
     await new Promise((resolve) => server.once('exit', resolve))
     child = undefined
@@ -402,6 +436,7 @@ export async function benchNational(opts: { targets: number; minutes: number; pr
       `  server RSS after ${opts.minutes} min : ${mib(end.rss)} MiB (peak ${mib(Math.max(...samples, end.rss))} MiB; target < 200 MB)`,
       `  batch latency             : p50 ${pct(run.latenciesMs, 0.5).toFixed(1)} ms, p99 ${pct(run.latenciesMs, 0.99).toFixed(1)} ms`,
       `  server CPU                : ${(((end.cpuMs - cpu0) / total) * 1000).toFixed(1)} ms per 1,000 results`,
+      `  where the RSS is (MiB)    : ${where}`,
     ]
   } finally {
     child?.kill('SIGKILL')

@@ -19,7 +19,7 @@ import {
   type Verdict,
 } from '../../protocol'
 import type { StateConfig, Thresholds } from '../config'
-import { flapRatio } from './flapping'
+import { STATE_INITIAL, flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
 import { insertSorted, medianOfSorted, removeSorted, type WindowFigures } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
@@ -118,8 +118,8 @@ interface TargetRuntime {
   topology: ChildTopology
   /** Mirrors `topology.unreachable` (the metrics renderer reads the runtime object as its view). */
   unreachable: boolean
-  /** States after each of the last rounds, oldest first (flap detection). */
-  history: State[]
+  /** States after each of the last rounds, oldest first, as their {@link STATE_INITIAL} letters (flap detection). */
+  history: string
   roundPending: boolean
   flapping: boolean
   /** Packet counters over every ingested round since start (late replays included): metrics. */
@@ -372,7 +372,7 @@ export class StateEngine {
           since: null,
           topology: newChildTopology(),
           unreachable: false,
-          history: [],
+          history: '',
           roundPending: false,
           flapping: false,
           packetsSent: 0,
@@ -620,8 +620,9 @@ export class StateEngine {
     rt.verdict = verdict
     if (rt.roundPending) {
       rt.roundPending = false
-      rt.history.push(state)
-      if (rt.history.length > this.config.flapRounds) rt.history.shift()
+      // A new string per round (young garbage) rather than a long-lived array per target.
+      const h = rt.history + STATE_INITIAL[state]
+      rt.history = h.length > this.config.flapRounds ? h.slice(h.length - this.config.flapRounds) : h
       const ratio = flapRatio(rt.history, this.config.flapRounds)
       if (!rt.flapping && ratio >= this.config.flapEnterRatio) rt.flapping = true
       else if (rt.flapping && ratio < this.config.flapLeaveRatio) rt.flapping = false

@@ -4,13 +4,18 @@
  */
 import type { State } from '../../protocol'
 
+/** One letter per state, for a history kept as a string (the engine: ~40 B per target instead of an array's ~340 B). */
+export const STATE_INITIAL: Readonly<Record<State, string>> = { ok: 'o', warning: 'w', critical: 'c', down: 'd', unknown: 'u' }
+const UNKNOWN_INITIAL = STATE_INITIAL.unknown
+
 /**
  * Weighted share of state changes over a window of `rounds` rounds (Nagios/Icinga model):
  * the newest possible change weighs 1.25, the oldest 0.75, so recent changes count more.
  * The denominator is always the full window, so a short history cannot look like flapping;
  * changes to or from `unknown` are data gaps, not flapping. 0 = stable, 1 = changes every round.
+ * @param history states oldest first, or their {@link STATE_INITIAL} letters as one string
  */
-export function flapRatio(history: readonly State[], rounds: number): number {
+export function flapRatio(history: readonly State[] | string, rounds: number): number {
   const slots = rounds - 1
   if (slots < 1 || history.length < 2) return 0
   const offset = rounds - history.length
@@ -18,7 +23,7 @@ export function flapRatio(history: readonly State[], rounds: number): number {
   for (let i = 1; i < history.length; i++) {
     const a = history[i - 1]
     const b = history[i]
-    if (a === b || a === 'unknown' || b === 'unknown') continue
+    if (a === b || a === 'unknown' || b === 'unknown' || a === UNKNOWN_INITIAL || b === UNKNOWN_INITIAL) continue
     const slot = offset + i // 1 … slots, newest = slots
     weighted += slots === 1 ? 1 : 0.75 + (0.5 * (slot - 1)) / (slots - 1)
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { StateConfig, Thresholds } from '../../../server/config'
 import { StateEngine, type CommuneMeta, type ResultFact, type TargetMeta } from '../../../server/state/engine'
+import type { State } from '../../../protocol'
 
 const T0 = Date.parse('2026-11-24T00:00:00Z')
 
@@ -339,5 +340,20 @@ describe('StateEngine flapping (weighted change ratio over 21 rounds, enter 30 %
     const newChange = flapRatio([...Array(20).fill('ok'), 'down'], 21)
     expect(newChange).toBeGreaterThan(oldChange)
     expect(flapRatio(['unknown', 'ok', 'unknown', 'ok'], 21)).toBe(0)
+  })
+
+  it('flapRatio reads the compact history (one letter per state) as it reads the states', async () => {
+    const { flapRatio } = await import('../../../server/state/engine')
+    const { STATE_INITIAL } = await import('../../../server/state/flapping')
+    const histories: State[][] = [
+      ['ok', 'down', 'ok', 'warning', 'critical', 'ok'],
+      ['unknown', 'ok', 'unknown', 'down', 'down', 'ok', 'unknown'],
+      [...Array<State>(10).fill('ok'), 'down', 'ok', 'down'],
+    ]
+    for (const h of histories) {
+      const compact = h.map((s) => STATE_INITIAL[s]).join('')
+      expect(flapRatio(compact, 21)).toBe(flapRatio(h, 21))
+      expect(flapRatio(compact, 21)).toBeGreaterThan(0)
+    }
   })
 })
