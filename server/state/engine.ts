@@ -21,7 +21,7 @@ import {
 import type { StateConfig, Thresholds } from '../config'
 import { STATE_INITIAL, flapRatio } from './flapping'
 import { gradesWithTime, gradeTarget } from './grading'
-import { insertSorted, medianOfSorted, removeSorted, type WindowFigures } from './rules/index'
+import type { WindowFigures } from './rules/index'
 import { newChildTopology, updateTopology, type ChildTopology } from './topology'
 import { EMPTY_WINDOW, FIELD, SampleWindow } from './window'
 
@@ -91,9 +91,6 @@ interface TargetRuntime {
   down: boolean
   /** Successful rounds in the window, oldest first (compact rows: ./window.ts). */
   window: SampleWindow
-  /** The RTTs and the jitters of `window`, ascending: kept with it, so a median needs no sort. */
-  rtts: number[]
-  jitters: number[]
   /** Packets sent and received over `window`, kept with it while every count is a small integer (sums exact in any order). */
   sent: number
   received: number
@@ -252,13 +249,8 @@ const exactCounts = (sent: number, received: number): boolean => Number.isIntege
 /** Counts row `i` of the window into the aggregates kept with it (`into`), or out of them. */
 function account(rt: TargetRuntime, i: number, into: boolean): void {
   const w = rt.window
-  const rtt = w.valueAt(i, FIELD.rtt)
-  const jitter = w.valueAt(i, FIELD.jitter)
   const sent = w.valueAt(i, FIELD.sent) as number
   const received = w.valueAt(i, FIELD.received) as number
-  const sorted = into ? insertSorted : removeSorted
-  if (rtt !== undefined) sorted(rt.rtts, rtt)
-  if (jitter !== undefined) sorted(rt.jitters, jitter)
   const sign = into ? 1 : -1
   if (exactCounts(sent, received)) {
     rt.sent += sign * sent
@@ -354,8 +346,6 @@ export class StateEngine {
           failingSince: null,
           down: false,
           window: new SampleWindow(this.windowRows(t)),
-          rtts: [],
-          jitters: [],
           sent: 0,
           received: 0,
           inexact: 0,
@@ -553,8 +543,8 @@ export class StateEngine {
       }
     }
     const f = rt.figures === EMPTY_FIGURES ? (rt.figures = { ...EMPTY_FIGURES }) : rt.figures
-    f.rttMedian = medianOfSorted(rt.rtts)
-    f.jitterMedian = medianOfSorted(rt.jitters)
+    f.rttMedian = window.median(FIELD.rtt)
+    f.jitterMedian = window.median(FIELD.jitter)
     f.sent = sent
     f.received = received
     f.lossRatio = sent > 0 ? Math.max(0, (sent - received) / sent) : null

@@ -194,6 +194,33 @@ export class SampleWindow implements WindowView {
     this.head = 0
   }
 
+  /**
+   * Median of field `bit` (`FIELD.rtt`…) over the rows that measured it; null when none did.
+   * Selected in a scratch copy, O(rows): cheaper in memory than keeping each window's values
+   * sorted beside it (two arrays per target, ~5.7 MB at national load, issue 14).
+   */
+  median(bit: number): number | null {
+    const c = this.layout.col[bit] as number
+    if (c < 0 || this.buf === null || this.length === 0) return null
+    if (medianScratch.length < this.length) medianScratch = new Float64Array(this.length * 2)
+    const a = medianScratch
+    const stride = this.layout.stride
+    let n = 0
+    for (let r = 0, at = this.head * stride + c; r < this.length; r++, at += stride) {
+      const v = this.buf[at] as number
+      if (v === v) a[n++] = v
+    }
+    if (n === 0) return null
+    const mid = n >> 1
+    selectNth(a, n, mid)
+    const upper = a[mid] as number
+    if (n % 2 === 1) return upper
+    // Every value before `mid` is ≤ the upper middle: the lower middle is the largest of them.
+    let lower = a[0] as number
+    for (let i = 1; i < mid; i++) if ((a[i] as number) > lower) lower = a[i] as number
+    return (lower + upper) / 2
+  }
+
   /** Re-packs every row into a layout with more fields (the new columns absent, counts 0). */
   private widen(to: Layout): void {
     const from = this.layout
@@ -214,6 +241,38 @@ export class SampleWindow implements WindowView {
     }
     this.buf = next
     this.head = 0
+  }
+}
+
+/** Scratch for {@link SampleWindow.median} (one thread; grown when a window is longer). */
+let medianScratch = new Float64Array(256)
+
+/**
+ * Hoare's selection: reorders `a[0..n)` so that `a[k]` is its k-th smallest value (0-based), every
+ * value before it ≤ it and every value after it ≥ it.
+ */
+function selectNth(a: Float64Array, n: number, k: number): void {
+  let lo = 0
+  let hi = n - 1
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1] as number
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++
+      while ((a[j] as number) > pivot) j--
+      if (i <= j) {
+        const t = a[i] as number
+        a[i] = a[j] as number
+        a[j] = t
+        i++
+        j--
+      }
+    }
+    // Now a[lo..j] ≤ pivot ≤ a[i..hi], and whatever lies between j and i equals the pivot.
+    if (k <= j) hi = j
+    else if (k >= i) lo = i
+    else return
   }
 }
 

@@ -31,4 +31,4 @@ export const RULES = {
 export const RULE_ORDER: readonly RuleName[] = RuleName.options
 
 export type { GradingRule, RuleInput, RuleVerdict, SampleField, WindowFigures, WindowView } from './rule'
-export { windowFigures, median, medianOfSorted, insertSorted, removeSorted, VIDEO_ROLES } from './rule'
+export { windowFigures, median, VIDEO_ROLES } from './rule'

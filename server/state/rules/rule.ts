@@ -22,38 +22,6 @@ export interface WindowFigures {
   newestAt: number | null
 }
 
-/** Median of numbers sorted ascending (null when empty). */
-export function medianOfSorted(sorted: readonly number[]): number | null {
-  if (sorted.length === 0) return null
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
-/** Inserts `v` into an ascending array (after any equal values): the window keeps its medians this way instead of sorting per round. */
-export function insertSorted(sorted: number[], v: number): void {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((sorted[mid] as number) <= v) lo = mid + 1
-    else hi = mid
-  }
-  if (lo === sorted.length) sorted.push(v)
-  else sorted.splice(lo, 0, v)
-}
-
-/** Removes one `v` from an ascending array (no-op when absent). */
-export function removeSorted(sorted: number[], v: number): void {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((sorted[mid] as number) < v) lo = mid + 1
-    else hi = mid
-  }
-  if (sorted[lo] === v) sorted.splice(lo, 1)
-}
-
 /** Median of numbers (null when empty). Sorts a copy. */
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null

@@ -1,45 +1,50 @@
 /**
- * The engine keeps each window's RTTs and jitters sorted as results arrive and age out, instead
- * of sorting per round: its medians must stay those of the samples in the window, whatever the
- * order of arrival (late replays), the failed rounds in between and the trimming.
+ * The engine takes each window's RTT and jitter medians from the window's rows (a selection in a
+ * scratch copy, see SampleWindow.median): they must stay those of the samples in the window,
+ * whatever the order of arrival (late replays), the failed rounds in between and the trimming.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { StateConfig, Thresholds } from '../../../server/config'
 import { StateEngine } from '../../../server/state/engine'
-import { insertSorted, median, medianOfSorted, removeSorted } from '../../../server/state/rules/index'
+import { median } from '../../../server/state/rules/index'
+import { FIELD, SampleWindow } from '../../../server/state/window'
 
 const T0 = Date.parse('2026-12-01T00:00:00Z')
 const r0 = (v: number | undefined): number => v ?? 0
 const WINDOW_S = 60
 
-describe('sorted helpers', () => {
-  it('insertSorted and removeSorted keep an ascending array whose median is the median of the values', () => {
+describe('SampleWindow.median', () => {
+  it('is the median of the values the rows measured, rows without the field skipped, after drops', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ add: fc.boolean(), v: fc.integer({ min: 0, max: 20 }) }), { maxLength: 80 }), (ops) => {
-        const sorted: number[] = []
-        const bag: number[] = []
-        for (const { add, v } of ops) {
-          if (add || bag.length === 0) {
-            insertSorted(sorted, v)
-            bag.push(v)
-          } else {
-            const old = bag[v % bag.length] as number
-            removeSorted(sorted, old)
-            bag.splice(bag.indexOf(old), 1)
-          }
-          expect(sorted).toEqual([...bag].sort((a, b) => a - b))
-          expect(medianOfSorted(sorted)).toBe(median(bag))
-        }
-      }),
+      fc.property(
+        fc.array(fc.record({ rtt: fc.option(fc.integer({ min: -5, max: 20 }), { nil: undefined }), jitter: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }) }), { maxLength: 90 }),
+        fc.nat({ max: 30 }),
+        (rows, drop) => {
+          const w = new SampleWindow(4)
+          rows.forEach((r, i) => {
+            const m: Record<string, number> = { sent: 1, received: 1 }
+            if (r.rtt !== undefined) m.rtt_median_seconds = r.rtt
+            if (r.jitter !== undefined) m.jitter_seconds = r.jitter
+            w.insert(T0 + i * 1000, m)
+          })
+          w.dropOldest(drop)
+          const kept = rows.slice(Math.min(drop, rows.length))
+          expect(w.median(FIELD.rtt)).toBe(median(kept.flatMap((r) => (r.rtt === undefined ? [] : [r.rtt]))))
+          expect(w.median(FIELD.jitter)).toBe(median(kept.flatMap((r) => (r.jitter === undefined ? [] : [r.jitter]))))
+        },
+      ),
     )
   })
 
-  it('removeSorted leaves the array alone when the value is absent', () => {
-    const sorted = [1, 2, 4]
-    removeSorted(sorted, 3)
-    removeSorted(sorted, 5)
-    expect(sorted).toEqual([1, 2, 4])
+  it('is null for an empty window and for a field no row measured', () => {
+    const w = new SampleWindow(4)
+    expect(w.median(FIELD.rtt)).toBeNull()
+    w.insert(T0, { sent: 10, received: 10 })
+    expect(w.median(FIELD.rtt)).toBeNull()
+    w.insert(T0 + 1000, { rtt_median_seconds: 0.02, sent: 10, received: 9 })
+    w.insert(T0 + 2000, { rtt_median_seconds: 0.01, sent: 10, received: 10 })
+    expect(w.median(FIELD.rtt)).toBe(0.015)
   })
 })
 
