@@ -4,7 +4,7 @@
  */
 import type { State } from '../../protocol'
 
-/** One letter per state, for a history kept as a string (the engine: ~40 B per target instead of an array's ~340 B). */
+/** One letter per state, for a history kept as a string (the engine: tens of bytes per target instead of an array's ~340 B). */
 export const STATE_INITIAL: Readonly<Record<State, string>> = { ok: 'o', warning: 'w', critical: 'c', down: 'd', unknown: 'u' }
 const UNKNOWN_INITIAL = STATE_INITIAL.unknown
 

@@ -64,7 +64,7 @@ export class ByteWriter {
    * @param initial first capacity in bytes
    * @param growth factor a full buffer grows by. 2 for a buffer filled once and dropped; the
    *   open chunks, ~10,000 of them held for 17 minutes, grow by less, so their unused tails
-   *   stay small (issue 14: with doubling ~45 % of their memory was unused capacity).
+   *   stay small (with doubling up to half of a buffer is unused capacity). Must be > 1.
    */
   constructor(initial = 256, growth = 2) {
     this.buf = new Uint8Array(initial)
@@ -73,8 +73,9 @@ export class ByteWriter {
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return
-    let size = Math.ceil(this.buf.length * this.growth)
-    while (size < this.len + n) size = Math.ceil(size * this.growth)
+    // At least 16 bytes more each step, so an empty buffer grows too.
+    let size = Math.max(this.buf.length + 16, Math.ceil(this.buf.length * this.growth))
+    while (size < this.len + n) size = Math.max(size + 16, Math.ceil(size * this.growth))
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.len))
     this.buf = next
