@@ -4,8 +4,8 @@
  * JSON, zod, scope, clock check, store, state engine) whose database already holds `stored`
  * results; against it, in the same run, the compact raw anchor of issue 14 —
  * `(target_id INTEGER, ts INTEGER, ok, rtt, loss, jitter)` + index on (target_id, ts), WAL
- * and synchronous NORMAL as Xanh and a 32 MiB page cache (Xanh: 8 MiB), pre-filled to the same size — inserting the same number of rows in 500-row
- * transactions. Also: p99 batch latency, the server's CPU per 1,000 results and RSS, and a
+ * and synchronous NORMAL as Xanh and a 32 MiB page cache (Xanh: 8 MiB), pre-filled to the same
+ * size — inserting the same number of rows in 500-row transactions. Also: p99 batch latency, the server's CPU per 1,000 results and RSS, and a
  * replay of already stored batches at that size (must store nothing twice).
  */
 import { spawn, type ChildProcess } from 'node:child_process'

@@ -13,9 +13,9 @@ const UNKNOWN_INITIAL = STATE_INITIAL.unknown
  * the newest possible change weighs 1.25, the oldest 0.75, so recent changes count more.
  * The denominator is always the full window, so a short history cannot look like flapping;
  * changes to or from `unknown` are data gaps, not flapping. 0 = stable, 1 = changes every round.
- * @param history states oldest first, or their {@link STATE_INITIAL} letters as one string
+ * @param history the states of the last rounds, oldest first, as their {@link STATE_INITIAL} letters
  */
-export function flapRatio(history: readonly State[] | string, rounds: number): number {
+export function flapRatio(history: string, rounds: number): number {
   const slots = rounds - 1
   if (slots < 1 || history.length < 2) return 0
   const offset = rounds - history.length
@@ -23,7 +23,7 @@ export function flapRatio(history: readonly State[] | string, rounds: number): n
   for (let i = 1; i < history.length; i++) {
     const a = history[i - 1]
     const b = history[i]
-    if (a === b || a === 'unknown' || b === 'unknown' || a === UNKNOWN_INITIAL || b === UNKNOWN_INITIAL) continue
+    if (a === b || a === UNKNOWN_INITIAL || b === UNKNOWN_INITIAL) continue
     const slot = offset + i // 1 … slots, newest = slots
     weighted += slots === 1 ? 1 : 0.75 + (0.5 * (slot - 1)) / (slots - 1)
   }

@@ -335,25 +335,22 @@ describe('StateEngine flapping (weighted change ratio over 21 rounds, enter 30 %
 
   it('flapRatio weights recent changes more and ignores unknown', async () => {
     const { flapRatio } = await import('../../../server/state/engine')
-    expect(flapRatio(['ok', 'ok', 'ok'], 21)).toBe(0)
-    const oldChange = flapRatio(['ok', 'down', ...Array(19).fill('down')], 21)
-    const newChange = flapRatio([...Array(20).fill('ok'), 'down'], 21)
+    const { STATE_INITIAL } = await import('../../../server/state/flapping')
+    const h = (states: State[]): string => states.map((s) => STATE_INITIAL[s]).join('')
+    expect(flapRatio(h(['ok', 'ok', 'ok']), 21)).toBe(0)
+    const oldChange = flapRatio(h(['ok', 'down', ...Array<State>(19).fill('down')]), 21)
+    const newChange = flapRatio(h([...Array<State>(20).fill('ok'), 'down']), 21)
     expect(newChange).toBeGreaterThan(oldChange)
-    expect(flapRatio(['unknown', 'ok', 'unknown', 'ok'], 21)).toBe(0)
+    expect(flapRatio(h(['unknown', 'ok', 'unknown', 'ok']), 21)).toBe(0)
   })
 
-  it('flapRatio reads the compact history (one letter per state) as it reads the states', async () => {
+  it('flapRatio weighs each change by its slot, the oldest 0.75 and the newest 1.25', async () => {
     const { flapRatio } = await import('../../../server/state/engine')
-    const { STATE_INITIAL } = await import('../../../server/state/flapping')
-    const histories: State[][] = [
-      ['ok', 'down', 'ok', 'warning', 'critical', 'ok'],
-      ['unknown', 'ok', 'unknown', 'down', 'down', 'ok', 'unknown'],
-      [...Array<State>(10).fill('ok'), 'down', 'ok', 'down'],
-    ]
-    for (const h of histories) {
-      const compact = h.map((s) => STATE_INITIAL[s]).join('')
-      expect(flapRatio(compact, 21)).toBe(flapRatio(h, 21))
-      expect(flapRatio(compact, 21)).toBeGreaterThan(0)
-    }
+    // Three rounds, two slots: ok → down (0.75) and down → ok (1.25) over 2 slots.
+    expect(flapRatio('odo', 3)).toBe(1)
+    // One change in the newest slot of a full window of 5: 1.25 / 4.
+    expect(flapRatio('ooood', 5)).toBe(1.25 / 4)
+    // Changes to and from unknown are gaps, not flaps.
+    expect(flapRatio('udu', 3)).toBe(0)
   })
 })
