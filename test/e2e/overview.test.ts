@@ -38,6 +38,10 @@ const DOWN_FOR_MIN = 21
 
 /** HH:mm in Asia/Ho_Chi_Minh, computed independently of the app's formatter. */
 const hanoiHm = (ms: number): string => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms)
+/** dd/MM in Asia/Ho_Chi_Minh, computed the same independent way. */
+const hanoiDm = (ms: number): string => new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit' }).format(ms)
+/** A "since" time as the dashboard writes it: HH:mm on the same day in Vietnam, dd/MM HH:mm before it (a run just after midnight there). */
+const hanoiSince = (ms: number, nowMs = Date.now()): string => (hanoiDm(ms) === hanoiDm(nowMs) ? hanoiHm(ms) : `${hanoiDm(ms)} ${hanoiHm(ms)}`)
 
 describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no clipped table', () => {
   let dir = ''
@@ -141,7 +145,7 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     const after = Math.floor((Date.now() - downAt) / MIN)
     // Went down at the first failed round the engine judged (downAfter 1), 21 minutes ago.
     expect(before).toBeGreaterThanOrEqual(20)
-    expect([`từ ${hanoiHm(downAt)} (${before} phút)`, `từ ${hanoiHm(downAt)} (${after} phút)`]).toContain(since)
+    expect([`từ ${hanoiSince(downAt)} (${before} phút)`, `từ ${hanoiSince(downAt)} (${after} phút)`]).toContain(since)
     const runs = await waitFor(
       'the strip',
       async () => {
@@ -160,7 +164,7 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     expect(runs[0]?.state).toBe('unknown')
     expect(runs.slice(1, -1).every((r) => r.state === 'ok')).toBe(true)
     // The attention list says it too.
-    expect(await page.locator('.attention__item--down .attention__since').first().textContent()).toMatch(new RegExp(`^từ ${hanoiHm(downAt)} \\(2\\d phút\\)$`))
+    expect(await page.locator('.attention__item--down .attention__since').first().textContent()).toMatch(new RegExp(`^từ ${hanoiSince(downAt)} \\(2\\d phút\\)$`))
     await page.screenshot({ path: join(SHOTS, 'overview-history-1440.png'), fullPage: true })
   })
 
@@ -183,7 +187,7 @@ describe.skipIf(!chromiumPath)('overview e2e: since times, 24-hour strip, no cli
     expect(await line.locator('[data-figure="none"]').count()).toBe(1)
     expect(await line.locator('[data-figure="rtt"], [data-figure="loss"]').count()).toBe(0)
     expect(await line.textContent()).not.toMatch(/12 ms|\b0 %/)
-    expect(await line.textContent()).toContain(`từ ${hanoiHm(downAt)}`)
+    expect(await line.textContent()).toContain(`từ ${hanoiSince(downAt)}`)
     await page.screenshot({ path: join(SHOTS, 'overview-commune-incident-1440.png'), fullPage: true })
     await page.goBack()
     await page.waitForSelector('.grid tbody tr.row', { timeout: 20_000 })
