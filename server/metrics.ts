@@ -14,7 +14,7 @@
  * @module
  */
 import { promisify } from 'node:util'
-import { gzip, constants as zlibConstants } from 'node:zlib'
+import { gunzip, gzip, constants as zlibConstants } from 'node:zlib'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { RuleName, STATES, TargetRole, type CheckKind, type CoverageGapKind, type State, type VerdictState } from '../protocol'
 import type { CommuneMeta, StateEngine, TargetMeta, TargetView } from './state/engine'
@@ -103,6 +103,8 @@ export interface Metrics {
   /**
    * The exposition for a scrape (UTF-8): the cached render when it is younger than
    * `cacheSeconds`, otherwise one fresh render shared by every scrape that arrives meanwhile.
+   * A cached render keeps only its gzip unless the text was asked for within a minute; the
+   * text is then inflated from it once.
    */
   scrape(format: ExpositionFormat): Promise<Buffer>
   /**
@@ -120,6 +122,8 @@ export interface Metrics {
    * @returns the render it started (tests), if any
    */
   prepare(): Promise<Buffer> | undefined
+  /** Bytes the render cache holds (texts kept and gzips), once its gzips are made (tests). */
+  cachedBytes(): Promise<number>
 }
 
 /** One alert channel's delivery health, as `/metrics` exports it. */
@@ -176,6 +180,9 @@ function formatValue(v: number): string {
 }
 
 const gzipAsync = promisify(gzip)
+const gunzipAsync = promisify(gunzip)
+/** A render's text is kept beside its gzip this long after the format was last read plain (curl, a browser). */
+const PLAIN_KEEP_MS = 60_000
 /**
  * An exposition gzip'd in libuv's thread pool, at the fastest level (it is compressed once per
  * render). Its output buffer holds the whole result (~1/14 of the text, an eighth here): with
@@ -213,7 +220,9 @@ class Writer {
   private put(s: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     if (this.pos + s.length * 3 > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + s.length * 3))
+      // By half again, not double: the first renders grow from 64 KiB, and a doubled buffer is
+      // up to twice the text (~20 MB at 10,000 targets) held while the render lives.
+      const next = Buffer.allocUnsafe(Math.max(Math.ceil(this.buf.length * 1.5), this.pos + s.length * 3))
       this.buf.copy(next, 0, 0, this.pos)
       this.buf = next
     }
@@ -267,6 +276,19 @@ class Writer {
   finish(): Buffer {
     if (this.openMetrics) this.put('# EOF\n')
     return this.buf.subarray(0, this.pos)
+  }
+}
+
+/**
+ * Writes `write(item)` for every item, letting the event loop run between slices. Each family's
+ * loop is its own small closure rather than one loop of a single render function: V8 optimized
+ * that function (~190 lines, 40 loops) again after every deopt, each time on a worker thread
+ * whose malloc arena kept the compiler's memory (4 × ~22 MB at 10,000 targets, issue 14).
+ */
+async function each<T>(w: Writer, items: readonly T[], write: (item: T) => void): Promise<void> {
+  for (const item of items) {
+    write(item)
+    if (w.due()) await w.pause()
   }
 }
 
@@ -462,89 +484,75 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     // ---- communes ----
     const province = escapeLabelValue(deps.province().code)
     w.family('xanh_commune_info', 'info', 'Commune identity; the only series carrying Vietnamese names. Join with group_left on commune_code.')
-    for (const { meta: c } of communes) {
+    await each(w, communes, ({ meta: c }) => {
       w.sample('xanh_commune_info', `{${communeLabelOf(c)},commune="${escapeLabelValue(c.name)}",cluster="${escapeLabelValue(c.cluster)}",kind="${c.kind}",province="${province}"}`, 1)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_commune_state', 'gauge', 'Commune state as a state-set: 1 for the current state (ok, warning, critical, down, unknown), 0 for the others.')
-    for (const { meta: c, state } of communes) {
+    await each(w, communes, ({ meta: c, state }) => {
       const l = communeLabelOf(c)
       for (const s of STATES) w.sample('xanh_commune_state', `{${l},${STATE_LABEL[s]}}`, s === state ? 1 : 0)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_commune_reason', 'gauge', "Why the commune is in its state: 1 for the current cause, the role of the target that set it and its reason (as xanh_target_reason).")
-    for (const c of communes) {
+    await each(w, communes, (c) => {
       const [role, reason] = communeReasonLabels(c.reason)
       w.sample('xanh_commune_reason', `{${communeLabelOf(c.meta)},role="${role}",reason="${reason}"}`, 1)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_link_contracted_bytes_per_second', 'gauge', 'Contracted line rate of the commune (bytes; × 8 for bit/s).')
-    for (const { meta: c } of communes) {
+    await each(w, communes, ({ meta: c }) => {
       w.sample('xanh_link_contracted_bytes_per_second', `{${communeLabelOf(c)}}`, (c.contractedMbps * 1e6) / 8)
-      if (w.due()) await w.pause()
-    }
+    })
     const gaps = deps.coverageGaps?.()
     w.family('xanh_coverage_gaps', 'gauge', 'Open coverage gaps (hamlets without mobile signal, power or internet) per commune and kind.')
-    for (const { meta: c } of communes) {
+    await each(w, communes, ({ meta: c }) => {
       const l = communeLabelOf(c)
       const g = gaps?.get(c.code)
       for (const k of COVERAGE_GAP_KINDS) w.sample('xanh_coverage_gaps', `{${l},kind="${k}"}`, g?.[k] ?? 0)
-      if (w.due()) await w.pause()
-    }
+    })
 
     // ---- targets ----
     w.family('xanh_target_state', 'gauge', 'Target state as a state-set: 1 for the current state (ok, warning, critical, down, unknown), 0 for the others.')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       const l = labelsOf(t.meta)
       for (const s of STATES) w.sample('xanh_target_state', `{${l},${STATE_LABEL[s]}}`, s === t.state ? 1 : 0)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_target_up', 'gauge', '1 unless the target is down (after hysteresis); absent while it is unknown (a data gap is neither up nor down).')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       if (t.state !== 'unknown') w.sample('xanh_target_up', `{${labelsOf(t.meta)}}`, t.state === 'down' ? 0 : 1)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_target_unreachable', 'gauge', '1 when the target fails and every topology parent is down (it does not page; the parent does).')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       w.sample('xanh_target_unreachable', `{${labelsOf(t.meta)}}`, t.unreachable ? 1 : 0)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_target_reason', 'gauge', 'Why the target is in its state: 1 for the current reason (ok, a rule name, down, failing, unreachable, silent, no_data, stale).')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       w.sample('xanh_target_reason', `{${labelsOf(t.meta)},reason="${targetReasonLabel(t)}"}`, 1)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_verdict_value', 'gauge', 'The figure a grading rule judged (window median RTT, loss over the window, median of the last throughput tests, sustained utilization, MOS…), in the unit of the rule: seconds, ratio, bytes per second, MOS, status code.')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       for (const v of t.verdicts) if (v.value !== null) w.sample('xanh_verdict_value', `{${labelsOf(t.meta)},rule="${v.rule}",part="${v.part ?? ''}"}`, v.value)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_verdict_threshold', 'gauge', 'The threshold the verdict was judged against: the one crossed, or the warning one while ok (per-commune and per-target overrides applied).')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       for (const v of t.verdicts) w.sample('xanh_verdict_threshold', `{${labelsOf(t.meta)},rule="${v.rule}",part="${v.part ?? ''}"}`, v.threshold)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_verdict_severity', 'gauge', 'What a grading rule concluded: 0 ok, 1 warning, 2 critical, -1 stale (no recent figure). Absent while the target is down or silent.')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       // A stale throughput target is unknown but its verdicts (-1) are exactly what to show.
       const judged = t.state !== 'down' && (t.state !== 'unknown' || t.reason === 'stale')
       if (judged) for (const v of t.verdicts) w.sample('xanh_verdict_severity', `{${labelsOf(t.meta)},rule="${v.rule}",part="${v.part ?? ''}"}`, VERDICT_SEVERITY[v.state])
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('xanh_target_last_result_timestamp_seconds', 'gauge', 'When the newest result of the target was observed (unix time).')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       if (t.lastObservedAt !== null) w.sample('xanh_target_last_result_timestamp_seconds', `{${labelsOf(t.meta)}}`, t.lastObservedAt / 1000)
-      if (w.due()) await w.pause()
-    }
+    })
     w.family('probe_success', 'gauge', 'Blackbox-compatible: 1 if the latest check of the target succeeded, 0 if it failed.')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       if (t.lastOk !== null) w.sample('probe_success', `{${labelsOf(t.meta)}}`, t.lastOk ? 1 : 0)
-      if (w.due()) await w.pause()
-    }
+    })
     for (const f of MEASURED) {
       w.family(f.name, 'gauge', f.help)
-      for (const t of targets) {
-        if (f.kinds && !f.kinds.has(t.meta.kind)) continue
+      await each(w, targets, (t) => {
+        if (f.kinds && !f.kinds.has(t.meta.kind)) return
         const m = t.measurements
         const l = labelsOf(t.meta)
         for (const s of f.samples) {
@@ -555,27 +563,23 @@ export function createMetrics(deps: MetricsDeps): Metrics {
           }
           w.sample(f.name, s.labels ? `{${l},${s.labels}}` : `{${l}}`, v)
         }
-        if (w.due()) await w.pause()
-      }
+      })
     }
     w.family('xanh_throughput_last_test_timestamp_seconds', 'gauge', 'When the latest throughput test of the target ran (unix time): staleness of xanh_throughput_bytes_per_second.')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       if (t.meta.kind === 'throughput' && t.lastObservedAt !== null) w.sample('xanh_throughput_last_test_timestamp_seconds', `{${labelsOf(t.meta)}}`, t.lastObservedAt / 1000)
-      if (w.due()) await w.pause()
-    }
+    })
     for (const c of PACKET_COUNTERS) {
       w.family(c.name, 'counter', c.help)
-      for (const t of targets) {
+      await each(w, targets, (t) => {
         if (c.kinds.has(t.meta.kind)) w.sample(c.name, `{${labelsOf(t.meta)}}`, c.read(t))
-        if (w.due()) await w.pause()
-      }
+      })
     }
     w.family('xanh_data_gap_seconds_total', 'counter', 'Time the target spent unknown (no result within 3 intervals: a data gap) since the server started.')
-    for (const t of targets) {
+    await each(w, targets, (t) => {
       const open = t.gapSince === null ? 0 : Math.max(0, at - t.gapSince)
       w.sample('xanh_data_gap_seconds_total', `{${labelsOf(t.meta)}}`, (t.gapMs + open) / 1000)
-      if (w.due()) await w.pause()
-    }
+    })
 
     // ---- probes, server, storage ----
     const probes = deps.probes()
@@ -636,22 +640,44 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return bytes
   }
 
-  const cache: Partial<Record<ExpositionFormat, { text: Buffer; at: number; gz?: Promise<Buffer> }>> = {}
-  const inflight: Partial<Record<ExpositionFormat, Promise<Buffer>>> = {}
+  /**
+   * A render and its gzip. `text` is let go once the gzip is made unless the format was read
+   * plain within {@link PLAIN_KEEP_MS}: Prometheus asks for gzip, and at 10,000 targets the text
+   * is ~20 MB of malloc'd memory held between scrapes for nobody (issue 14).
+   */
+  interface Cached {
+    text: Buffer | null
+    at: number
+    gz: Promise<Buffer>
+  }
+  const cache: Partial<Record<ExpositionFormat, Cached>> = {}
+  const inflight: Partial<Record<ExpositionFormat, Promise<{ entry: Cached; text: Buffer }>>> = {}
   /** When each format was last scraped, and the interval between its last two scrapes (ms). */
   const asked: Partial<Record<ExpositionFormat, { at: number; intervalMs: number | null; preparedFor?: number }>> = {}
+  /** When each format was last read uncompressed. */
+  const plainAt: Partial<Record<ExpositionFormat, number>> = {}
+  const keepsText = (format: ExpositionFormat): boolean => {
+    const t = plainAt[format]
+    return t !== undefined && now() - t < PLAIN_KEEP_MS
+  }
 
   /** One render of `format` into the cache, shared by everyone who asks meanwhile. */
-  function renderToCache(format: ExpositionFormat): Promise<Buffer> {
+  function renderToCache(format: ExpositionFormat): Promise<{ entry: Cached; text: Buffer }> {
     const running = inflight[format]
     if (running) return running
     const p = render(format)
       .then((text) => {
         // Compressed at once, in libuv's thread pool: most scrapers ask for gzip.
         const gz = compress(text)
-        gz.catch(() => undefined)
-        cache[format] = { text, at: now(), gz }
-        return text
+        const entry: Cached = { text, at: now(), gz }
+        gz.then(
+          () => {
+            if (!keepsText(format)) entry.text = null
+          },
+          () => undefined,
+        )
+        cache[format] = entry
+        return { entry, text }
       })
       .finally(() => {
         inflight[format] = undefined
@@ -660,21 +686,36 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     return p
   }
 
-  function scrape(format: ExpositionFormat): Promise<Buffer> {
+  /** The cached render of `format` while fresh, else a new one; notes the scrape (see {@link prepare}). */
+  async function current(format: ExpositionFormat): Promise<Cached> {
     const t = now()
     const prev = asked[format]
     asked[format] = { at: t, intervalMs: prev ? t - prev.at : null }
     const hit = cache[format]
-    if (hit && cacheMs > 0 && t - hit.at < cacheMs) return Promise.resolve(hit.text)
-    return renderToCache(format)
+    if (hit && cacheMs > 0 && t - hit.at < cacheMs) return hit
+    return (await renderToCache(format)).entry
+  }
+
+  async function scrape(format: ExpositionFormat): Promise<Buffer> {
+    plainAt[format] = now()
+    const entry = await current(format)
+    if (entry.text !== null) return entry.text
+    // Only the gzip is left (a gzip scraper came before): inflated once, kept for the next plain reads.
+    const text = await gunzipAsync(await entry.gz)
+    entry.text = text
+    return text
   }
 
   async function scrapeGzip(format: ExpositionFormat): Promise<Buffer> {
-    const text = await scrape(format)
-    const entry = cache[format]
     // Compressed once per render, in libuv's thread pool (off the event loop), and shared.
-    if (entry && entry.text === text) return (entry.gz ??= compress(text))
-    return compress(text)
+    return (await current(format)).gz
+  }
+
+  /** Bytes the cache holds now: texts kept and gzips made (tests). */
+  async function cachedBytes(): Promise<number> {
+    let n = 0
+    for (const e of Object.values(cache)) n += (e.text?.length ?? 0) + (await e.gz).length
+    return n
   }
 
   function prepare(): Promise<Buffer> | undefined {
@@ -691,12 +732,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       const leadMs = Math.min(cacheMs, Math.max(1000, 3 * lastRenderSeconds * 1000))
       if (t >= a.at + a.intervalMs - leadMs) {
         a.preparedFor = a.at
-        started = renderToCache(format)
+        started = renderToCache(format).then((r) => r.text)
         started.catch(() => undefined)
       }
     }
     return started
   }
 
-  return { registry, ingestResults, ingestBatches, ingestRejectedResults, ingestRejectedBatches, notifications, scrape, scrapeGzip, render, prepare }
+  return { registry, ingestResults, ingestBatches, ingestRejectedResults, ingestRejectedBatches, notifications, scrape, scrapeGzip, render, prepare, cachedBytes }
 }

@@ -277,6 +277,27 @@ describe('formats, auth and cache', () => {
     expect([acceptsGzip('gzip, deflate'), acceptsGzip('deflate, gzip;q=0'), acceptsGzip('identity'), acceptsGzip(undefined), acceptsGzip('x-gzip;q=0.5')]).toEqual([true, false, false, false, true])
   })
 
+  it('keeps only the gzip of a render while nobody reads it plain, and still answers a plain scrape with the same text', async () => {
+    s = fullServer()
+    await ingest(s, [result('c1-line', s.clock.now - 1000)])
+    const m = s.runtime.metrics
+    const gz = await m.scrapeGzip('prometheus')
+    // The text (megabytes at 10,000 targets) went once the gzip was made: a Prometheus asks for gzip only.
+    expect(await m.cachedBytes()).toBe(gz.length)
+    const plain = await m.scrape('prometheus')
+    expect(plain.toString('utf8')).toBe(gunzipSync(gz).toString('utf8'))
+    expect(valueOf(plain.toString('utf8'), 'probe_success', { target: 'c1-line' })).toBe(1)
+    expect(await m.cachedBytes()).toBe(gz.length + plain.length)
+    // Someone read it plain within the minute: the next render keeps its text beside the gzip.
+    s.clock.now += 5000
+    const gz2 = await m.scrapeGzip('prometheus')
+    expect(await m.cachedBytes()).toBe(gz2.length + gunzipSync(gz2).length)
+    // A minute without plain reads: texts go again.
+    s.clock.now += 60_000
+    const gz3 = await m.scrapeGzip('prometheus')
+    expect(await m.cachedBytes()).toBe(gz3.length)
+  })
+
   it('shares one render between concurrent scrapes', async () => {
     s = fullServer()
     const [a, b] = await Promise.all([s.runtime.metrics.scrape('prometheus'), s.runtime.metrics.scrape('prometheus')])
