@@ -25,6 +25,7 @@ import { loadServerConfig } from '../server/config'
 import { createServerRuntime } from '../server/runtime'
 import { openDatabase } from '../server/store/db'
 import { rng, sample } from './data'
+import { startScraper } from './scraper'
 
 const BATCH = 500
 const INTERVAL_MS = 15_000
@@ -379,10 +380,11 @@ export async function memoryBreakdown(pid: number, url: string): Promise<string>
 /**
  * National load (issue 14, done-when 3): 3,321 communes × 3 targets, each reporting every 15 s
  * (≈ 664 results/s), posted over HTTP in 500-result batches at that pace for `minutes` to the
- * real server (`main.ts` as its own process, storage jobs and all, embedded probe and demo off);
- * its RSS and CPU read from /proc throughout.
+ * real server (`main.ts` as its own process, storage jobs and all, embedded probe and demo off)
+ * while a Prometheus scrapes /metrics (gzip) every `scrapeSeconds` (0: none) as
+ * deploy/prometheus does; the server's RSS and CPU read from /proc throughout.
  */
-export async function benchNational(opts: { targets: number; minutes: number; progress?: (line: string) => void }): Promise<string[]> {
+export async function benchNational(opts: { targets: number; minutes: number; scrapeSeconds: number; progress?: (line: string) => void }): Promise<string[]> {
   const say = opts.progress ?? ((): void => undefined)
   const dir = mkdtempSync(join(tmpdir(), 'xanh-bench-national-'))
   let child: ReturnType<typeof spawn> | undefined
@@ -423,9 +425,12 @@ export async function benchNational(opts: { targets: number; minutes: number; pr
     }, 1000)
     say(`national: ${opts.targets.toLocaleString('en')} targets every 15 s (${rate.toFixed(0)} results/s), ${batches} batches over ${opts.minutes} min`)
     const cpu0 = procFacts(pid).cpuMs
+    // deploy/prometheus/prometheus.yml: scrape_timeout 10 s.
+    const scraper = opts.scrapeSeconds > 0 ? startScraper(url, 'none', opts.scrapeSeconds * 1000, 10_000) : undefined
     const run = await runClient([url, token, bodiesFile, '4', String(start + paceMs), String(paceMs)])
     const end = procFacts(pid)
     clearInterval(rssTimer)
+    const scrapes = (await scraper?.stop()) ?? []
     const where = await memoryBreakdown(pid, url)
     server.kill('SIGTERM')
     await new Promise((resolve) => server.once('exit', resolve))
@@ -437,6 +442,9 @@ export async function benchNational(opts: { targets: number; minutes: number; pr
       `  server RSS after ${opts.minutes} min : ${mib(end.rss)} MiB (peak ${mib(Math.max(...samples, end.rss))} MiB; target < 200 MB)`,
       `  batch latency             : p50 ${pct(run.latenciesMs, 0.5).toFixed(1)} ms, p99 ${pct(run.latenciesMs, 0.99).toFixed(1)} ms`,
       `  server CPU                : ${(((end.cpuMs - cpu0) / total) * 1000).toFixed(1)} ms per 1,000 results`,
+      opts.scrapeSeconds > 0
+        ? `  /metrics every ${opts.scrapeSeconds} s (gzip) : ${scrapes.length} scrapes, ${scrapes.filter((x) => x.status !== 200).length} failed, p50 ${pct(scrapes.map((x) => x.ms), 0.5).toFixed(0)} ms, max ${Math.max(0, ...scrapes.map((x) => x.ms)).toFixed(0)} ms, ${((scrapes[scrapes.length - 1]?.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB each`
+        : '  /metrics                  : not scraped (BENCH_NATIONAL_SCRAPE_SECONDS=0)',
       `  where the RSS is (MiB)    : ${where}`,
     ]
   } finally {

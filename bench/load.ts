@@ -10,14 +10,14 @@
  * it, in four 5 s slices (recovery). Loopback
  * only; every loop bounded in count and time.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { WebSocket } from 'ws'
 import type { CheckResult } from '../protocol'
 import { buildBodies, pct, prepareInventory, procFacts, runLoadClient, startMainProcess } from './ingest'
+import { startScraper, type Scrape } from './scraper'
 
 export interface LoadOptions {
   rate: number
@@ -36,33 +36,6 @@ const ADMIN_PASSWORD = 'mat-khau-quan-tri-bench'
 const METRICS_TOKEN = 'bench-metrics-token-0123456789'
 
 const rssOf = (pid: number): number => procFacts(pid).rss
-
-/** One scrape as bench/scrape-client.mjs reports it. */
-interface Scrape {
-  at: number
-  ms: number
-  status: number | string
-  bytes: number
-}
-
-/** Starts the scraper process; `stop()` ends it and returns every scrape it made. */
-function startScraper(url: string, token: string, intervalMs: number, timeoutMs: number): { stop: () => Promise<Scrape[]> } {
-  const script = fileURLToPath(new URL('./scrape-client.mjs', import.meta.url))
-  const child = spawn(process.execPath, [script, url, token, String(intervalMs), String(timeoutMs)], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let text = ''
-  child.stdout.on('data', (d: Buffer) => (text += d.toString('utf8')))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  return {
-    async stop() {
-      child.kill('SIGTERM')
-      await exited
-      return text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Scrape)
-    },
-  }
-}
 
 /** Runs the load benchmark; returns printable lines. */
 export async function benchLoad(opts: LoadOptions): Promise<string[]> {

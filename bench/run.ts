@@ -36,6 +36,7 @@ const SIZES = {
   BENCH_STORAGE_RESULTS: [10_000_000, 20_000],
   BENCH_STORAGE_TARGETS: [9_963, 999],
   BENCH_NATIONAL_MINUTES: [10, 0.25],
+  BENCH_NATIONAL_SCRAPE_SECONDS: [15, 5],
   BENCH_LOAD_RATE: [13_000, 2_000],
   BENCH_LOAD_WARMUP_SECONDS: [15, 1],
   BENCH_LOAD_SECONDS: [60, 3],
@@ -104,7 +105,7 @@ if (wants('ingest')) {
   print(lines)
 }
 if (wants('national')) {
-  print(await benchNational({ targets: size('BENCH_TARGETS'), minutes: size('BENCH_NATIONAL_MINUTES'), progress }))
+  print(await benchNational({ targets: size('BENCH_TARGETS'), minutes: size('BENCH_NATIONAL_MINUTES'), scrapeSeconds: size('BENCH_NATIONAL_SCRAPE_SECONDS'), progress }))
 }
 if (wants('load')) {
   print(
