@@ -35,6 +35,7 @@ it('npm run bench -- --quick runs every benchmark within 3 minutes', async () =>
     /^ingest over HTTP @ 20,000 stored results/m,
     /replay of 5 stored batches\s+: 0 accepted, 2500 duplicates/m,
     /^national load: 999 live targets/m,
+    /^ {2}\/metrics every 5 s \(gzip\) : [1-9]\d* scrapes, 0 failed/m,
     /^load: 999 targets, 2,000 results\/s/m,
     /paced load\s+: 12\/12 batches 202, 0 errors/m,
     /^\/metrics render, /m,
