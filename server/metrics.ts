@@ -14,7 +14,8 @@
  * @module
  */
 import { promisify } from 'node:util'
-import { gunzip, gzip, constants as zlibConstants } from 'node:zlib'
+import { once } from 'node:events'
+import { createGzip, gunzip, constants as zlibConstants } from 'node:zlib'
 import { Registry, collectDefaultMetrics } from 'prom-client'
 import { RuleName, STATES, TargetRole, type CheckKind, type CoverageGapKind, type State, type VerdictState } from '../protocol'
 import type { CommuneMeta, StateEngine, TargetMeta, TargetView } from './state/engine'
@@ -103,8 +104,8 @@ export interface Metrics {
   /**
    * The exposition for a scrape (UTF-8): the cached render when it is younger than
    * `cacheSeconds`, otherwise one fresh render shared by every scrape that arrives meanwhile.
-   * A cached render keeps only its gzip unless the text was asked for within a minute; the
-   * text is then inflated from it once.
+   * A render is kept gzip'd; its text is inflated from the gzip on the first plain read and kept
+   * with it for the reads that follow.
    */
   scrape(format: ExpositionFormat): Promise<Buffer>
   /**
@@ -119,10 +120,10 @@ export interface Metrics {
    * interval is rendered shortly before its next scrape is due, so the scrape is answered from
    * memory at once instead of waiting for a render that competes with ingest for the event loop.
    * A render failing here is left for the scrape, which renders (and reports) again.
-   * @returns the render it started (tests), if any
+   * @returns the render it started, gzip'd (tests), if any
    */
   prepare(): Promise<Buffer> | undefined
-  /** Bytes the render cache holds (texts kept and gzips), once its gzips are made (tests). */
+  /** Bytes the render cache holds: gzips, and texts inflated for plain reads (tests). */
   cachedBytes(): Promise<number>
 }
 
@@ -179,27 +180,31 @@ function formatValue(v: number): string {
   return String(v)
 }
 
-const gzipAsync = promisify(gzip)
 const gunzipAsync = promisify(gunzip)
-/** A render's text is kept beside its gzip this long after the format was last read plain (curl, a browser). */
-const PLAIN_KEEP_MS = 60_000
 /**
- * An exposition gzip'd in libuv's thread pool, at the fastest level (it is compressed once per
- * render). Its output buffer holds the whole result (~1/14 of the text, an eighth here): with
- * zlib's default 16 KiB, 10,000 targets' 1 MB took ~64 trips between the pool and the event
- * loop, each waiting for a turn; under an ingest overload that alone held a scrape for seconds.
+ * How much text a streamed render hands to gzip at a time. A render for the cache is compressed
+ * as it is written (in libuv's thread pool) instead of being built whole first: at 10,000 targets
+ * the text is ~22 MB, and holding it until the gzip was made put ~20–30 MB on the server's RSS
+ * every scrape (issue 14). One trip to the pool per megabyte keeps the trips few (under an ingest
+ * overload each waits for a turn of the event loop).
  */
-const compress = (text: Buffer): Promise<Buffer> => gzipAsync(text, { level: zlibConstants.Z_BEST_SPEED, chunkSize: Math.max(64 * 1024, Math.ceil(text.length / 8)) })
+const GZIP_INPUT_BYTES = 1024 * 1024
+/** gzip's output buffer: level 1 makes ~1/14 of its input, so one megabyte in fits in one. */
+const GZIP_OUTPUT_BYTES = 256 * 1024
 
 type FamilyType = 'gauge' | 'counter' | 'info' | 'histogram' | 'summary' | 'untyped'
 
 /**
- * Writes exposition text as UTF-8 straight into a growing buffer (no megabyte string to build,
- * flatten and encode again), yielding to the event loop when a slice of work ran long.
+ * Writes exposition text as UTF-8 straight into a buffer (no megabyte string to build, flatten
+ * and encode again), yielding to the event loop when a slice of work ran long. Without a sink the
+ * buffer grows to hold the whole text; with one, each full buffer is handed to the sink and a
+ * fresh one started (a streamed gzip: the text is never whole in memory).
  */
 class Writer {
   private buf: Buffer
   private pos = 0
+  /** Bytes handed to the sink so far. */
+  private sunk = 0
   private sinceCheck = 0
   private sliceStart = performance.now()
   private readonly startedAt = performance.now()
@@ -213,18 +218,27 @@ class Writer {
     private readonly sliceMs: number,
     private readonly yieldForMs: number,
     sizeHint: number,
+    private readonly sink?: (chunk: Buffer) => void,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.max(64 * 1024, sizeHint))
+    this.buf = Buffer.allocUnsafe(sink ? GZIP_INPUT_BYTES : Math.max(64 * 1024, sizeHint))
   }
 
   private put(s: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit.
     if (this.pos + s.length * 3 > this.buf.length) {
+      if (this.sink) {
+        // The sink keeps the buffer until it is compressed: a new one, not the same one refilled.
+        this.sink(this.buf.subarray(0, this.pos))
+        this.sunk += this.pos
+        this.buf = Buffer.allocUnsafe(Math.max(GZIP_INPUT_BYTES, s.length * 3))
+        this.pos = 0
+      } else {
       // By half again, not double: the first renders grow from 64 KiB, and a doubled buffer is
       // up to twice the text (~20 MB at 10,000 targets) held while the render lives.
-      const next = Buffer.allocUnsafe(Math.max(Math.ceil(this.buf.length * 1.5), this.pos + s.length * 3))
-      this.buf.copy(next, 0, 0, this.pos)
-      this.buf = next
+        const next = Buffer.allocUnsafe(Math.max(Math.ceil(this.buf.length * 1.5), this.pos + s.length * 3))
+        this.buf.copy(next, 0, 0, this.pos)
+        this.buf = next
+      }
     }
     this.pos += this.buf.write(s, this.pos)
   }
@@ -272,10 +286,15 @@ class Writer {
     )
   }
 
-  /** The bytes written (a view of the writer's buffer). */
+  /** The bytes written and not handed to the sink (a view of the writer's buffer). */
   finish(): Buffer {
     if (this.openMetrics) this.put('# EOF\n')
     return this.buf.subarray(0, this.pos)
+  }
+
+  /** Bytes written in all (the sink's included). */
+  get size(): number {
+    return this.sunk + this.pos
   }
 }
 
@@ -469,9 +488,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   let lastRenderSeconds = 0
   let lastSize = 0
 
-  async function render(format: ExpositionFormat): Promise<Buffer> {
-    const started = performance.now()
-    const w = new Writer(format === 'openmetrics', 10, yieldForMs, Math.ceil(lastSize * 1.1))
+  /** Writes the whole exposition into `w`. */
+  async function fill(w: Writer): Promise<void> {
     const at = now()
     const communes = engine.communeViews()
     const targets = engine.targetViews()
@@ -634,6 +652,12 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         w.sample(name, labels, v.value)
       }
     }
+  }
+
+  async function render(format: ExpositionFormat): Promise<Buffer> {
+    const started = performance.now()
+    const w = new Writer(format === 'openmetrics', 10, yieldForMs, Math.ceil(lastSize * 1.1))
+    await fill(w)
     const bytes = w.finish()
     lastRenderSeconds = (performance.now() - started) / 1000
     lastSize = bytes.length
@@ -641,43 +665,52 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   }
 
   /**
-   * A render and its gzip. `text` is let go once the gzip is made unless the format was read
-   * plain within {@link PLAIN_KEEP_MS}: Prometheus asks for gzip, and at 10,000 targets the text
-   * is ~20 MB of malloc'd memory held between scrapes for nobody (issue 14).
+   * A render gzip'd as it is written (the text is never whole in memory), at the fastest level:
+   * it is compressed once per render and shared. Timed until the gzip is made.
    */
-  interface Cached {
-    text: Buffer | null
-    at: number
-    gz: Promise<Buffer>
-  }
-  const cache: Partial<Record<ExpositionFormat, Cached>> = {}
-  const inflight: Partial<Record<ExpositionFormat, Promise<{ entry: Cached; text: Buffer }>>> = {}
-  /** When each format was last scraped, and the interval between its last two scrapes (ms). */
-  const asked: Partial<Record<ExpositionFormat, { at: number; intervalMs: number | null; preparedFor?: number }>> = {}
-  /** When each format was last read uncompressed. */
-  const plainAt: Partial<Record<ExpositionFormat, number>> = {}
-  const keepsText = (format: ExpositionFormat): boolean => {
-    const t = plainAt[format]
-    return t !== undefined && now() - t < PLAIN_KEEP_MS
+  async function renderGzip(format: ExpositionFormat): Promise<Buffer> {
+    const started = performance.now()
+    const gz = createGzip({ level: zlibConstants.Z_BEST_SPEED, chunkSize: GZIP_OUTPUT_BYTES })
+    const out: Buffer[] = []
+    gz.on('data', (c: Buffer) => out.push(c))
+    const ended = once(gz, 'end')
+    const w = new Writer(format === 'openmetrics', 10, yieldForMs, 0, (chunk) => gz.write(chunk))
+    try {
+      await fill(w)
+    } catch (err) {
+      gz.destroy()
+      throw err
+    }
+    gz.end(w.finish())
+    await ended
+    lastRenderSeconds = (performance.now() - started) / 1000
+    lastSize = w.size
+    return Buffer.concat(out)
   }
 
+  /**
+   * A render, kept gzip'd (Prometheus asks for gzip). Its text, ~22 MB at 10,000 targets, is
+   * inflated only when someone reads it plain (curl, a browser) and then kept with the render.
+   */
+  interface Cached {
+    gz: Buffer
+    at: number
+    text: Promise<Buffer> | null
+  }
+  const cache: Partial<Record<ExpositionFormat, Cached>> = {}
+  const inflight: Partial<Record<ExpositionFormat, Promise<Cached>>> = {}
+  /** When each format was last scraped, and the interval between its last two scrapes (ms). */
+  const asked: Partial<Record<ExpositionFormat, { at: number; intervalMs: number | null; preparedFor?: number }>> = {}
+
   /** One render of `format` into the cache, shared by everyone who asks meanwhile. */
-  function renderToCache(format: ExpositionFormat): Promise<{ entry: Cached; text: Buffer }> {
+  function renderToCache(format: ExpositionFormat): Promise<Cached> {
     const running = inflight[format]
     if (running) return running
-    const p = render(format)
-      .then((text) => {
-        // Compressed at once, in libuv's thread pool: most scrapers ask for gzip.
-        const gz = compress(text)
-        const entry: Cached = { text, at: now(), gz }
-        gz.then(
-          () => {
-            if (!keepsText(format)) entry.text = null
-          },
-          () => undefined,
-        )
+    const p = renderGzip(format)
+      .then((gz) => {
+        const entry: Cached = { gz, at: now(), text: null }
         cache[format] = entry
-        return { entry, text }
+        return entry
       })
       .finally(() => {
         inflight[format] = undefined
@@ -693,28 +726,31 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     asked[format] = { at: t, intervalMs: prev ? t - prev.at : null }
     const hit = cache[format]
     if (hit && cacheMs > 0 && t - hit.at < cacheMs) return hit
-    return (await renderToCache(format)).entry
+    return renderToCache(format)
   }
 
   async function scrape(format: ExpositionFormat): Promise<Buffer> {
-    plainAt[format] = now()
     const entry = await current(format)
-    if (entry.text !== null) return entry.text
-    // Only the gzip is left (a gzip scraper came before): inflated once, kept for the next plain reads.
-    const text = await gunzipAsync(await entry.gz)
-    entry.text = text
-    return text
+    // Inflated once per render, in libuv's thread pool, and shared by the plain reads that follow.
+    if (entry.text === null) {
+      const text = gunzipAsync(entry.gz)
+      entry.text = text
+      // A failed inflate is not kept: the next plain read tries again.
+      text.catch(() => {
+        if (entry.text === text) entry.text = null
+      })
+    }
+    return entry.text
   }
 
   async function scrapeGzip(format: ExpositionFormat): Promise<Buffer> {
-    // Compressed once per render, in libuv's thread pool (off the event loop), and shared.
     return (await current(format)).gz
   }
 
-  /** Bytes the cache holds now: texts kept and gzips made (tests). */
+  /** Bytes the cache holds now: gzips and the texts inflated for plain reads (tests). */
   async function cachedBytes(): Promise<number> {
     let n = 0
-    for (const e of Object.values(cache)) n += (e.text?.length ?? 0) + (await e.gz).length
+    for (const e of Object.values(cache)) n += e.gz.length + (e.text === null ? 0 : (await e.text).length)
     return n
   }
 
@@ -732,7 +768,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       const leadMs = Math.min(cacheMs, Math.max(1000, 3 * lastRenderSeconds * 1000))
       if (t >= a.at + a.intervalMs - leadMs) {
         a.preparedFor = a.at
-        started = renderToCache(format).then((r) => r.text)
+        started = renderToCache(format).then((r) => r.gz)
         started.catch(() => undefined)
       }
     }
