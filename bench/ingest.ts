@@ -26,6 +26,7 @@ import { createServerRuntime } from '../server/runtime'
 import { openDatabase } from '../server/store/db'
 import { rng, sample } from './data'
 import { startScraper } from './scraper'
+import { startCommand } from './start-command'
 
 const BATCH = 500
 const INTERVAL_MS = 15_000
@@ -299,13 +300,13 @@ export async function startMainProcess(dir: string, env: Record<string, string>)
   // What `npm start` runs (package.json: node flags, scripts/start.mjs, the server bundle), so RSS is production's.
   // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
-  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ').slice(1)
+  const { env: startEnv, args: start } = startCommand()
   // The extra flags after the start command's own, so they win (V8 takes the last of a flag).
   // BENCH_SERVER_LOG: a file that gets the server's JSON log (why it refused batches, when it sealed…).
   const logFile = process.env.BENCH_SERVER_LOG
   const child = spawn(process.execPath, [...start.slice(0, -1), ...nodeArgs, ...start.slice(-1)], {
     cwd: root,
-    env: { ...process.env, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, ...startEnv, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   try {

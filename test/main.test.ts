@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCommand } from '../bench/start-command'
 import { Overview } from '../protocol'
 
 const ROOT = resolve(import.meta.dirname, '..')
@@ -21,12 +22,12 @@ let exited: Promise<number | null>
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xanh-main-'))
   // Exactly what `npm start` runs: package.json's start command, node's flags included.
-  const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ')
-  expect(start.slice(0, 1)).toEqual(['node'])
-  child = spawn(process.execPath, start.slice(1), {
+  const start = startCommand()
+  child = spawn(process.execPath, start.args, {
     cwd: ROOT,
     env: {
       ...process.env,
+      ...start.env,
       XANH_PORT: '0',
       XANH_HOST: '127.0.0.1',
       XANH_DATA_DIR: dir,

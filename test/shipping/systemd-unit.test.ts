@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { startCommand } from '../../bench/start-command'
 import { findTool } from '../helpers/system-tool'
 import { ROOT, tempDir } from './harness'
 
@@ -44,6 +45,9 @@ const HARDENING: Array<[string, string]> = [
   ['Restart', 'on-failure'],
 ]
 
+/** `npm start`: the server unit runs the same command with the same allocator settings. */
+const START = startCommand()
+
 const UNITS = [
   {
     name: 'xanh-probe.service',
@@ -55,9 +59,11 @@ const UNITS = [
   {
     name: 'xanh.service',
     what: 'the server',
-    directives: [...HARDENING, ['StateDirectory', 'xanh'], ['EnvironmentFile', '/etc/xanh/server.env'], ['ExecStart', '/usr/bin/node --max-semi-space-size=4 --heap-growing-percent=30 scripts/start.mjs'], ['KillSignal', 'SIGTERM']] as Array<[string, string]>,
+    directives: [...HARDENING, ['StateDirectory', 'xanh'], ['EnvironmentFile', '/etc/xanh/server.env'], ['ExecStart', `/usr/bin/node ${START.args.join(' ')}`], ['KillSignal', 'SIGTERM']] as Array<[string, string]>,
     // The database (and the embedded probe's spool under it) lives in the state directory.
     environment: 'XANH_DATA_DIR=%S/xanh',
+    // The allocator's settings of `npm start`, so the unit runs the server as benchmarked.
+    sameAsNpmStart: true,
   },
 ]
 
@@ -77,6 +83,11 @@ describe.each(UNITS)('systemd unit $name ($what)', (u) => {
 
   it('keeps its data in the state directory', () => {
     expect(service.get('Environment')).toContain(u.environment)
+  })
+
+  it.runIf('sameAsNpmStart' in u)('sets the environment `npm start` sets', () => {
+    expect(Object.keys(START.env)).toContain('GLIBC_TUNABLES')
+    for (const [k, v] of Object.entries(START.env)) expect(service.get('Environment')).toContain(`${k}=${v}`)
   })
 
   it.skipIf(!analyze)('passes systemd-analyze verify without a warning about the unit', () => {
