@@ -233,8 +233,8 @@ class Writer {
         this.buf = Buffer.allocUnsafe(Math.max(GZIP_INPUT_BYTES, s.length * 3))
         this.pos = 0
       } else {
-      // By half again, not double: the first renders grow from 64 KiB, and a doubled buffer is
-      // up to twice the text (~20 MB at 10,000 targets) held while the render lives.
+        // By half again, not double: the first renders grow from 64 KiB, and a doubled buffer is
+        // up to twice the text (~20 MB at 10,000 targets) held while the render lives.
         const next = Buffer.allocUnsafe(Math.max(Math.ceil(this.buf.length * 1.5), this.pos + s.length * 3))
         this.buf.copy(next, 0, 0, this.pos)
         this.buf = next
@@ -674,6 +674,10 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     const out: Buffer[] = []
     gz.on('data', (c: Buffer) => out.push(c))
     const ended = once(gz, 'end')
+    // A zlib error while the render is still writing is awaited below, not left unhandled.
+    ended.catch(() => undefined)
+    // Not waiting for the pool between pieces: a render never waits on compression (it has to
+    // finish within `yieldForSeconds` under load); pieces not yet compressed queue in the stream.
     const w = new Writer(format === 'openmetrics', 10, yieldForMs, 0, (chunk) => gz.write(chunk))
     try {
       await fill(w)
