@@ -1,11 +1,13 @@
 /**
  * A target's recent successful rounds as compact rows (issue 14: the state engine's 15-minute
  * windows were one object per round, ~210 B each with its boxed numbers, 400,000 of them at
- * national load). One `Float64Array` per window holds the rows, oldest first, each row the
- * round's time and only the figures this target's rounds carry (an ICMP line: time, RTT,
- * packets sent and received, jitter = 40 B; a SIP endpoint: time, status, answer time). A
- * figure first seen in a later round widens the rows once. The buffer lives outside the V8
- * heap, so it is neither scanned nor multiplied by the heap's growth.
+ * national load). One buffer per window holds the rows, oldest first, each row the round's time
+ * and only the figures this target's rounds carry; the time (as an offset from the window's
+ * base), packet counts and status codes as 32-bit integers while they are ones, the other figures
+ * as doubles (an ICMP line: time, packets sent and received, RTT, jitter = 28 B, was 40 with
+ * every column a double; a SIP endpoint: time, status, answer time). A figure first seen in a
+ * later round widens the rows once. Every value reads back exactly as it was measured. The
+ * buffer lives outside the V8 heap, so it is neither scanned nor multiplied by the heap's growth.
  * @module
  */
 
@@ -81,42 +83,97 @@ function readRound(m: Readonly<Record<string, number>>, into: Float64Array): num
   )
 }
 
-/** Which fields a row holds and where: shared by every window with the same fields. */
+/** Bit of the round's time in a layout's `wide` mask (the fields use bits 0–9). */
+const TIME = FIELDS.length
+/** Fields kept as 32-bit integers while every value they get is one: the packet counts and SIP's status. */
+const INTEGRAL = (1 << SENT) | (1 << RECEIVED) | (1 << FIELD_BIT.statusCode) | (1 << TIME)
+/** An absent status code in an integer column (NaN in a float one); a measured -2^31 goes to a float column. */
+const INT_ABSENT = -0x80000000
+const INT_MAX = 0x7fffffff
+
+/** True when `v` is kept exactly by an integer column (-0 is not: it is kept as measured). */
+const fitsInt = (v: number): boolean => Number.isInteger(v) && v >= -INT_MAX && v <= INT_MAX && !Object.is(v, -0)
+
+/** True when time `t` can be kept as an integer offset from some base (whole ms; -0 is kept as given). */
+const fitsTime = (t: number): boolean => Number.isSafeInteger(t) && !Object.is(t, -0)
+
+/**
+ * Which fields a row holds and where: shared by every window with the same fields. A row is a
+ * float part (the figures in seconds and bytes, 8 B each) and an integer part (the time as an
+ * offset from the window's base, the packet counts, the status code: 4 B each); an integral
+ * field that once gets a value that is not a 32-bit integer (a fraction, -0, a huge count) moves
+ * to the float part for good, and so does the time when it cannot be kept as an offset.
+ */
 interface Layout {
   mask: number
-  /** 1 (the time) + one column per field present. */
-  stride: number
-  /** Column of each field (by bit), -1 when absent. */
+  /** Integral fields (and {@link TIME}) kept in the float part. */
+  wide: number
+  /** Float and integer columns per row. */
+  fStride: number
+  iStride: number
+  /** Column of each field and of the time (by bit, time last) within its part, -1 when absent. */
   col: Int8Array
+  /** 1 where that column is in the float part. */
+  inF: Uint8Array
 }
 
 const layouts = new Map<number, Layout>()
 
-function layoutOf(mask: number): Layout {
-  let l = layouts.get(mask)
+function layoutOf(mask: number, wide: number): Layout {
+  const key = mask | (wide << (TIME + 1))
+  let l = layouts.get(key)
   if (l === undefined) {
-    const col = new Int8Array(FIELDS.length).fill(-1)
-    let stride = 1
-    for (let b = 0; b < FIELDS.length; b++) if (mask & (1 << b)) col[b] = stride++
-    l = { mask, stride, col }
-    layouts.set(mask, l)
+    const col = new Int8Array(TIME + 1).fill(-1)
+    const inF = new Uint8Array(TIME + 1)
+    let f = 0
+    let i = 0
+    for (let b = 0; b <= TIME; b++) {
+      if (b !== TIME && !(mask & (1 << b))) continue
+      const float = !(INTEGRAL & (1 << b)) || (wide & (1 << b)) !== 0
+      inF[b] = float ? 1 : 0
+      col[b] = float ? f++ : i++
+    }
+    l = { mask, wide, fStride: f, iStride: i, col, inF }
+    layouts.set(key, l)
   }
   return l
 }
 
-const NO_FIELDS = layoutOf(0)
+const NO_FIELDS = layoutOf(0, 0)
 /** A round's figures as read once from its measurements (one row before it is stored). */
 const scratch = new Float64Array(FIELDS.length)
+
+/** Field `bit` (or {@link TIME}) of buffer row `row` in layout `l`, whose column exists: NaN when absent. */
+function readRow(l: Layout, f: Float64Array | null, i: Int32Array | null, base: number, row: number, bit: number): number {
+  const c = l.col[bit] as number
+  if (l.inF[bit]) return (f as Float64Array)[row * l.fStride + c] as number
+  const v = (i as Int32Array)[row * l.iStride + c] as number
+  return bit === TIME ? base + v : v === INT_ABSENT ? NaN : v
+}
+
+/** Stores `v` (NaN: absent) as field `bit` of buffer row `row` in layout `l`; `v` fits the column. */
+function writeRow(l: Layout, f: Float64Array | null, i: Int32Array | null, base: number, row: number, bit: number, v: number): void {
+  const c = l.col[bit] as number
+  if (l.inF[bit]) (f as Float64Array)[row * l.fStride + c] = v
+  else (i as Int32Array)[row * l.iStride + c] = bit === TIME ? v - base : v !== v ? INT_ABSENT : v
+}
 
 /**
  * The rows of one target's window, oldest first, kept sorted by time: a round replayed late is
  * inserted after the rows of the same or an earlier time. Rows leave from the oldest end
- * ({@link SampleWindow.dropOldest}); space freed there is reused before the buffer grows.
+ * ({@link SampleWindow.dropOldest}); space freed there is reused before the buffer grows. Both
+ * parts of the rows share one buffer (an ICMP or udp_echo row: 12 B of integers, 16 of floats).
  */
 export class SampleWindow implements WindowView {
   private layout: Layout = NO_FIELDS
-  private buf: Float64Array | null = null
-  /** Index of the oldest row in `buf` (rows before it were dropped). */
+  /** The float part and the integer part of the rows (views of one buffer), null before the first row. */
+  private f: Float64Array | null = null
+  private i: Int32Array | null = null
+  /** Rows the buffer holds. */
+  private capacity = 0
+  /** Time (ms) the integer time offsets count from. */
+  private base = 0
+  /** Index of the oldest row in the buffer (rows before it were dropped). */
   private head = 0
   length = 0
 
@@ -124,7 +181,7 @@ export class SampleWindow implements WindowView {
   constructor(private readonly capacityHint = 8) {}
 
   at(i: number): number {
-    return (this.buf as Float64Array)[(this.head + i) * this.layout.stride] as number
+    return this.timeOfRow(this.head + i)
   }
 
   value(i: number, field: SampleField): number | undefined {
@@ -133,10 +190,14 @@ export class SampleWindow implements WindowView {
 
   /** {@link value} by field number (`FIELD.rtt`…): the engine's per-round path, without the name lookup. */
   valueAt(i: number, bit: number): number | undefined {
-    const c = this.layout.col[bit] as number
-    if (c < 0) return bit === SENT || bit === RECEIVED ? 0 : undefined
-    const v = (this.buf as Float64Array)[(this.head + i) * this.layout.stride + c] as number
+    if (this.layout.col[bit] === -1) return bit === SENT || bit === RECEIVED ? 0 : undefined
+    const v = this.raw(this.head + i, bit)
     return v !== v ? undefined : v
+  }
+
+  /** Bytes a row takes in the current layout (tests). */
+  rowBytes(): number {
+    return this.layout.fStride * 8 + this.layout.iStride * 4
   }
 
   /** Observed time of the newest row; null when empty. */
@@ -150,21 +211,23 @@ export class SampleWindow implements WindowView {
    */
   insert(t: number, m: Readonly<Record<string, number>>): number {
     // sent and received default to 0: they get a column once a round carries another count.
-    const mask = this.layout.mask | readRound(m, scratch)
-    if (mask !== this.layout.mask) this.widen(layoutOf(mask))
-    const stride = this.layout.stride
-    this.makeRoom()
-    const buf = this.buf as Float64Array
-    let i = this.length
-    while (i > 0 && (buf[(this.head + i - 1) * stride] as number) > t) i--
-    const at = (this.head + i) * stride
-    if (i < this.length) buf.copyWithin(at + stride, at, (this.head + this.length) * stride)
-    buf[at] = t
-    const col = this.layout.col
-    for (let b = 0; b < FIELDS.length; b++) {
-      const c = col[b] as number
-      if (c >= 0) buf[at + c] = scratch[b] as number
+    const present = readRound(m, scratch)
+    const mask = this.layout.mask | present
+    let wide = this.layout.wide
+    for (let b = 0; b < FIELDS.length; b++) if (present & INTEGRAL & (1 << b) && !fitsInt(scratch[b] as number)) wide |= 1 << b
+    if (!(wide & (1 << TIME))) {
+      if (this.length === 0) this.base = fitsTime(t) ? t : 0
+      if (!fitsTime(t) || (!fitsInt(t - this.base) && !this.rebase(t))) wide |= 1 << TIME
     }
+    if (mask !== this.layout.mask || wide !== this.layout.wide) this.repack(layoutOf(mask, wide), this.capacity)
+    this.makeRoom()
+    let i = this.length
+    while (i > 0 && this.at(i - 1) > t) i--
+    const row = this.head + i
+    if (i < this.length) this.shift(row)
+    this.setRaw(row, TIME, t)
+    const col = this.layout.col
+    for (let b = 0; b < FIELDS.length; b++) if (col[b] !== -1) this.setRaw(row, b, scratch[b] as number)
     this.length++
     return i
   }
@@ -177,37 +240,18 @@ export class SampleWindow implements WindowView {
     if (this.length === 0) this.head = 0
   }
 
-  /** Room for one more row at the end: the dropped rows' space first, else a larger buffer. */
-  private makeRoom(): void {
-    const stride = this.layout.stride
-    const capacity = this.buf === null ? 0 : this.buf.length / stride
-    if (this.head + this.length < capacity) return
-    if (this.buf !== null && this.head > 0 && this.length < capacity) {
-      this.buf.copyWithin(0, this.head * stride, (this.head + this.length) * stride)
-      this.head = 0
-      return
-    }
-    const rows = capacity === 0 ? Math.max(1, this.capacityHint) : Math.max(capacity * 2, 4)
-    const next = new Float64Array(rows * stride)
-    if (this.buf !== null) next.set(this.buf.subarray(this.head * stride, (this.head + this.length) * stride))
-    this.buf = next
-    this.head = 0
-  }
-
   /**
    * Median of field `bit` (`FIELD.rtt`…) over the rows that measured it; null when none did.
    * Selected in a scratch copy, O(rows): cheaper in memory than keeping each window's values
    * sorted beside it (two arrays per target, ~5.7 MB at national load, issue 14).
    */
   median(bit: number): number | null {
-    const c = this.layout.col[bit] as number
-    if (c < 0 || this.buf === null || this.length === 0) return null
+    if (this.layout.col[bit] === -1 || this.length === 0) return null
     if (medianScratch.length < this.length) medianScratch = new Float64Array(this.length * 2)
     const a = medianScratch
-    const stride = this.layout.stride
     let n = 0
-    for (let r = 0, at = this.head * stride + c; r < this.length; r++, at += stride) {
-      const v = this.buf[at] as number
+    for (let r = 0; r < this.length; r++) {
+      const v = this.raw(this.head + r, bit)
       if (v === v) a[n++] = v
     }
     if (n === 0) return null
@@ -221,25 +265,79 @@ export class SampleWindow implements WindowView {
     return (lower + upper) / 2
   }
 
-  /** Re-packs every row into a layout with more fields (the new columns absent, counts 0). */
-  private widen(to: Layout): void {
+  /** The time of buffer row `row`. */
+  private timeOfRow(row: number): number {
+    return readRow(this.layout, this.f, this.i, this.base, row, TIME)
+  }
+
+  /** Field `bit` of buffer row `row` (its column exists): NaN when absent. */
+  private raw(row: number, bit: number): number {
+    return readRow(this.layout, this.f, this.i, this.base, row, bit)
+  }
+
+  /** Stores `v` (NaN: absent) as field `bit` of buffer row `row`; it fits the field's column. */
+  private setRaw(row: number, bit: number, v: number): void {
+    writeRow(this.layout, this.f, this.i, this.base, row, bit, v)
+  }
+
+  /**
+   * Counts the integer times from a new base so that `t` fits beside every row (a window older
+   * than 24 days moved its base along as it went). @returns false when they cannot all fit
+   */
+  private rebase(t: number): boolean {
+    const from = this.length === 0 ? t : Math.min(t, this.at(0))
+    const to = this.length === 0 ? t : Math.max(t, this.at(this.length - 1))
+    if (!fitsInt(to - from)) return false
+    const l = this.layout
+    const c = l.col[TIME] as number
+    const d = this.base - from
+    const ints = this.i as Int32Array
+    for (let r = this.head; r < this.head + this.length; r++) ints[r * l.iStride + c] = (ints[r * l.iStride + c] as number) + d
+    this.base = from
+    return true
+  }
+
+  /** Moves buffer rows `row`… one down (room for an insert at `row`). */
+  private shift(row: number): void {
+    const l = this.layout
+    const end = this.head + this.length
+    if (l.fStride > 0) (this.f as Float64Array).copyWithin((row + 1) * l.fStride, row * l.fStride, end * l.fStride)
+    if (l.iStride > 0) (this.i as Int32Array).copyWithin((row + 1) * l.iStride, row * l.iStride, end * l.iStride)
+  }
+
+  /** Room for one more row at the end: the dropped rows' space first, else a larger buffer. */
+  private makeRoom(): void {
+    if (this.head + this.length < this.capacity) return
+    if (this.capacity > 0 && this.head > 0 && this.length < this.capacity) {
+      const l = this.layout
+      if (l.fStride > 0) (this.f as Float64Array).copyWithin(0, this.head * l.fStride, (this.head + this.length) * l.fStride)
+      if (l.iStride > 0) (this.i as Int32Array).copyWithin(0, this.head * l.iStride, (this.head + this.length) * l.iStride)
+      this.head = 0
+      return
+    }
+    this.repack(this.layout, this.capacity === 0 ? Math.max(1, this.capacityHint) : Math.max(this.capacity * 2, 4))
+  }
+
+  /** Copies the rows into a new buffer of `rows` rows in layout `to` (new columns absent, counts 0). */
+  private repack(to: Layout, rows: number): void {
     const from = this.layout
+    const capacity = Math.max(rows, this.length)
     this.layout = to
-    if (this.buf === null) return
-    const capacity = Math.max(this.length, 1)
-    const next = new Float64Array(Math.max(capacity, this.buf.length / from.stride) * to.stride)
+    if (capacity === 0) return
+    const buffer = new ArrayBuffer(capacity * (to.fStride * 8 + to.iStride * 4))
+    const f = to.fStride > 0 ? new Float64Array(buffer, 0, capacity * to.fStride) : null
+    const i = to.iStride > 0 ? new Int32Array(buffer, capacity * to.fStride * 8, capacity * to.iStride) : null
     for (let r = 0; r < this.length; r++) {
-      const src = (this.head + r) * from.stride
-      const dst = r * to.stride
-      next[dst] = this.buf[src] as number
-      for (let b = 0; b < FIELDS.length; b++) {
-        const c = to.col[b] as number
-        if (c < 0) continue
-        const old = from.col[b] as number
-        next[dst + c] = old >= 0 ? (this.buf[src + old] as number) : b === SENT || b === RECEIVED ? 0 : ABSENT
+      const row = this.head + r
+      for (let b = 0; b <= TIME; b++) {
+        if (to.col[b] === -1) continue
+        const v = b === TIME || from.col[b] !== -1 ? readRow(from, this.f, this.i, this.base, row, b) : b === SENT || b === RECEIVED ? 0 : NaN
+        writeRow(to, f, i, this.base, r, b, v)
       }
     }
-    this.buf = next
+    this.f = f
+    this.i = i
+    this.capacity = capacity
     this.head = 0
   }
 }

@@ -36,6 +36,8 @@ describe('SampleWindow', () => {
   )
   const op = fc.oneof(
     { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), t: fc.integer({ min: 0, max: 30 }), m: measurements }) },
+    // Times far apart (an integer offset no longer fits 32 bits: rebased, else kept as floats) and fractional ones.
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('insert' as const), t: fc.oneof(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e13, max: 1e13 })), m: measurements }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), n: fc.integer({ min: 0, max: 4 }) }) },
   )
 
@@ -65,6 +67,29 @@ describe('SampleWindow', () => {
       // Found by CI (seed 1032152488): a measured -0 packet count came back as +0.
       { examples: [[[{ kind: 'insert', t: 0, m: { sent: -0 } }], 0]] },
     )
+  })
+
+  it('keeps a packet round in 28 bytes (time, counts as integers; RTT and jitter as floats), for months of rounds', () => {
+    const w = new SampleWindow(61)
+    const t0 = Date.parse('2026-12-01T00:00:00Z')
+    const hour = 3_600_000
+    // 90 days of hourly rounds through a window of 60: the time offsets outgrow 32 bits (24.8 days) and are rebased.
+    for (let h = 0; h < 90 * 24; h++) {
+      w.insert(t0 + h * hour, { rtt_median_seconds: 0.012345678 + h * 1e-9, sent: 50, received: 49, jitter_seconds: 0.0007 })
+      if (w.length > 60) w.dropOldest(1)
+    }
+    expect(w.rowBytes()).toBe(28)
+    expect(w.length).toBe(60)
+    expect(w.at(0)).toBe(t0 + (90 * 24 - 60) * hour)
+    expect(w.newestAt()).toBe(t0 + (90 * 24 - 1) * hour)
+    expect(w.value(59, 'rtt')).toBe(0.012345678 + (90 * 24 - 1) * 1e-9)
+    expect(w.value(0, 'received')).toBe(49)
+    // A count that is not a 32-bit integer moves its column to floats, every row kept as it was.
+    w.insert(t0 + 90 * 24 * hour, { rtt_median_seconds: 0.01, sent: 2.5, received: 2 })
+    expect(w.rowBytes()).toBe(32)
+    expect(w.value(60, 'sent')).toBe(2.5)
+    expect(w.value(59, 'sent')).toBe(50)
+    expect(w.at(0)).toBe(t0 + (90 * 24 - 60) * hour)
   })
 
   it('keeps a measured -0 and 0, and reads figures a round did not measure as absent (counts as 0)', () => {
