@@ -250,9 +250,22 @@ export class SampleWindow implements WindowView {
     if (medianScratch.length < this.length) medianScratch = new Float64Array(this.length * 2)
     const a = medianScratch
     let n = 0
-    for (let r = 0; r < this.length; r++) {
-      const v = this.raw(this.head + r, bit)
-      if (v === v) a[n++] = v
+    const l = this.layout
+    const c = l.col[bit] as number
+    const end = this.head + this.length
+    // Straight down the column (the engine asks for two medians every round of every target).
+    if (l.inF[bit]) {
+      const f = this.f as Float64Array
+      for (let at = this.head * l.fStride + c, r = this.head; r < end; r++, at += l.fStride) {
+        const v = f[at] as number
+        if (v === v) a[n++] = v
+      }
+    } else {
+      const ints = this.i as Int32Array
+      for (let at = this.head * l.iStride + c, r = this.head; r < end; r++, at += l.iStride) {
+        const v = ints[at] as number
+        if (v !== INT_ABSENT) a[n++] = v
+      }
     }
     if (n === 0) return null
     const mid = n >> 1
