@@ -126,6 +126,26 @@ export const resultLog = sqliteTable('result_log', {
 })
 
 /**
+ * Open results moved out of memory: a target's unsealed records, written in runs as they pile
+ * up (results/result-store.ts), so ~10,000 targets do not each hold up to 17 minutes of results
+ * in memory until their window is sealed. A run is records in the codec's format, its first
+ * delta from zero. The rows of a target go when its window is sealed. Not a second copy to
+ * keep: the batch log still holds every one of them until then.
+ */
+export const resultSpill = sqliteTable(
+  'result_spill',
+  {
+    id: integer('id').primaryKey(),
+    tid: integer('tid').notNull(),
+    n: integer('n').notNull(),
+    tMin: integer('t_min').notNull(),
+    tMax: integer('t_max').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [index('result_spill_tid').on(t.tid)],
+)
+
+/**
  * Sealed results: one row per target (key) and time window `w` (start, ms), records sorted by
  * time and deflated. Retention deletes whole rows.
  */

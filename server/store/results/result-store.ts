@@ -3,7 +3,9 @@
  *
  * - **Ingest writes one row per batch** (`result_log`): the batch's new results encoded with
  *   the record codec, committed before the 2xx. Nothing per result touches a b-tree.
- * - **Open chunks live in memory**, one byte buffer per target, and are **sealed** by
+ * - **Open chunks** are one byte buffer per target in memory; once a buffer holds `spillBytes`
+ *   its records move to `result_spill` as one row (a run), so memory holds only each target's
+ *   latest few minutes. They are **sealed** by
  *   {@link SqliteResultStore.flushStep} into `result_chunks`: one row per target and time window
  *   (`windowMs`, default 15 min), records sorted by time and deflated; the `onSeal` callback
  *   folds them into the rollups in the same transaction. A result arriving for an already
@@ -47,14 +49,18 @@ export interface FlushOutcome {
   results: number
   chunksWritten: number
   logRowsDeleted: number
+  /** Targets whose open buffer moved to `result_spill`. */
+  spilled: number
 }
 
 /** Sizes the server exposes (`/metrics`, `db stats`). */
 export interface ResultStoreFacts {
   /** Results in open (unsealed) chunks. */
   openResults: number
-  /** Bytes of the open chunks' buffers. */
+  /** Bytes of the open chunks' buffers in memory. */
   openBytes: number
+  /** Of the open results, those moved to `result_spill` (on disk, not in memory). */
+  spilledResults: number
   /** Rows of the batch log (batches not yet entirely sealed and folded). */
   logRows: number
 }
@@ -67,6 +73,11 @@ export interface ResultStoreOptions {
   sealGraceMs?: number
   /** Open buffers above this many bytes are sealed at once, current window included (default 48 MiB). */
   maxOpenBytes?: number
+  /**
+   * A target's open buffer that holds this many bytes moves to `result_spill` at the next flush
+   * step (default 512 B: ~12 results, 3 minutes at a 15 s interval). 0: never.
+   */
+  spillBytes?: number
   /**
    * Called inside the sealing transaction with each target's newly sealed results (not those a
    * merge found already sealed): the rollups fold them there, so a result is folded exactly when
@@ -91,12 +102,25 @@ export interface ResultRepository {
   facts(): ResultStoreFacts
 }
 
+/**
+ * A target's open (unsealed) results: runs in `result_spill` and the latest records in `w`.
+ * `ts` and `probe` are the previous record's, which the next one is written relative to (the
+ * chunk is its own `prev`: one object less per target).
+ */
 interface OpenChunk {
   w: ByteWriter
-  prev: { ts: number; probe: number }
+  ts: number
+  probe: number
+  /** Every open result of the target (spilled and in `w`), and their time span. */
   count: number
   minTs: number
   maxTs: number
+  /** Results in `w` and their time span (what the next spill row gets). */
+  memCount: number
+  memMinTs: number
+  memMaxTs: number
+  /** Results in `result_spill` rows. */
+  spilled: number
 }
 
 type KeyKind = 't' | 'm' | 'p'
@@ -111,6 +135,7 @@ export class SqliteResultStore implements ResultRepository {
   readonly windowMs: number
   private readonly sealGraceMs: number
   private readonly maxOpenBytes: number
+  private readonly spillBytes: number
   private readonly onSeal: (tid: number, records: readonly ResultRecord[]) => void
   private readonly keys: Record<KeyKind, Map<string, number>> = { t: new Map(), m: new Map(), p: new Map() }
   private readonly names = new Map<number, string>()
@@ -121,6 +146,7 @@ export class SqliteResultStore implements ResultRepository {
   private readonly newest = new Map<number, number>()
   private openBytes = 0
   private openResults = 0
+  private spilledResults = 0
   private readonly stmt: {
     insertKey: Database.Statement
     insertLog: Database.Statement
@@ -137,6 +163,9 @@ export class SqliteResultStore implements ResultRepository {
     countSealed: Database.Statement
     readLog: Database.Statement
     deleteOld: Database.Statement
+    insertSpill: Database.Statement
+    spillOf: Database.Statement
+    deleteSpill: Database.Statement
   }
   private legacy: { newest: Database.Statement; has: Database.Statement } | undefined
 
@@ -147,6 +176,7 @@ export class SqliteResultStore implements ResultRepository {
     this.windowMs = opts.windowMs ?? 15 * 60_000
     this.sealGraceMs = opts.sealGraceMs ?? 2 * 60_000
     this.maxOpenBytes = opts.maxOpenBytes ?? 48 * 2 ** 20
+    this.spillBytes = opts.spillBytes ?? 512
     this.onSeal = opts.onSeal ?? ((): void => undefined)
     for (const row of sqlite.prepare('SELECT id, kind, name FROM result_keys').all() as Array<{ id: number; kind: KeyKind; name: string }>) {
       this.keys[row.kind].set(row.name, row.id)
@@ -168,6 +198,9 @@ export class SqliteResultStore implements ResultRepository {
       countSealed: sqlite.prepare('SELECT coalesce(sum(n), 0) FROM result_chunks').pluck(),
       readLog: sqlite.prepare('SELECT seq, data FROM result_log ORDER BY seq').raw(),
       deleteOld: sqlite.prepare('DELETE FROM result_chunks WHERE tid = ? AND w < ?'),
+      insertSpill: sqlite.prepare('INSERT INTO result_spill (tid, n, t_min, t_max, data) VALUES (?, ?, ?, ?, ?)'),
+      spillOf: sqlite.prepare('SELECT data FROM result_spill WHERE tid = ? ORDER BY id').pluck(),
+      deleteSpill: sqlite.prepare('DELETE FROM result_spill WHERE tid = ?'),
     }
     const hasLegacy = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'results'").get() !== undefined
     this.legacy = hasLegacy
@@ -182,6 +215,18 @@ export class SqliteResultStore implements ResultRepository {
     // would grow with the history kept (165 ms at 2 M chunks against 38 ms).
     const lastSealed = sqlite.prepare("SELECT k.id, (SELECT c.t_last FROM result_chunks c WHERE c.tid = k.id ORDER BY c.w DESC LIMIT 1) FROM result_keys k WHERE k.kind = 't'").raw()
     for (const [tid, last] of lastSealed.all() as Array<[number, number | null]>) this.sealedNewest.set(tid, last ?? -Infinity)
+    // Spilled runs are open results: their targets' open chunks start with them (nothing in memory).
+    const spills = sqlite.prepare('SELECT tid, sum(n), min(t_min), max(t_max) FROM result_spill GROUP BY tid').raw()
+    for (const [tid, n, min, max] of spills.all() as Array<[number, number, number, number]>) {
+      const o = this.emptyChunk()
+      o.count = o.spilled = n
+      o.minTs = min
+      o.maxTs = max
+      this.open.set(tid, o)
+      this.openBytes += o.w.buf.length
+      this.openResults += n
+      this.spilledResults += n
+    }
     this.replayLog()
   }
 
@@ -297,7 +342,7 @@ export class SqliteResultStore implements ResultRepository {
       const k = `o${tid}`
       let times = seen.get(k)
       if (times === undefined) {
-        times = new Set(this.openRecords(o).map((r) => r.ts))
+        times = new Set(this.openRecords(tid, o).map((r) => r.ts))
         seen.set(k, times)
       }
       if (times.has(ts)) return true
@@ -317,27 +362,39 @@ export class SqliteResultStore implements ResultRepository {
     return this.legacy !== undefined && this.legacy.has.get(this.nameOf(tid), ts) !== undefined
   }
 
+  private emptyChunk(): OpenChunk {
+    return { w: new ByteWriter(OPEN_INITIAL_BYTES, OPEN_GROWTH), ts: 0, probe: 0, count: 0, minTs: Infinity, maxTs: -Infinity, memCount: 0, memMinTs: Infinity, memMaxTs: -Infinity, spilled: 0 }
+  }
+
   private append(tid: number, rec: ResultRecord): void {
     let o = this.open.get(tid)
     if (o === undefined) {
-      o = { w: new ByteWriter(OPEN_INITIAL_BYTES, OPEN_GROWTH), prev: { ts: 0, probe: 0 }, count: 0, minTs: Infinity, maxTs: -Infinity }
+      o = this.emptyChunk()
       this.open.set(tid, o)
       this.openBytes += o.w.buf.length
     }
     const before = o.w.buf.length
-    writeRecord(o.w, rec, o.prev)
+    writeRecord(o.w, rec, o)
     this.openBytes += o.w.buf.length - before
     o.count++
+    o.memCount++
     this.openResults++
     if (rec.ts < o.minTs) o.minTs = rec.ts
     if (rec.ts > o.maxTs) o.maxTs = rec.ts
+    if (rec.ts < o.memMinTs) o.memMinTs = rec.ts
+    if (rec.ts > o.memMaxTs) o.memMaxTs = rec.ts
   }
 
-  private openRecords(o: OpenChunk): ResultRecord[] {
-    const rd = new ByteReader(o.w.buf, 0, o.w.len)
-    const prev = { ts: 0, probe: 0 }
+  /** Every open record of a target: its spilled runs in order, then those in memory. */
+  private openRecords(tid: number, o: OpenChunk): ResultRecord[] {
     const out: ResultRecord[] = []
-    while (!rd.done) out.push(readRecord(rd, prev))
+    const run = (buf: Uint8Array, end: number): void => {
+      const rd = new ByteReader(buf, 0, end)
+      const prev = { ts: 0, probe: 0 }
+      while (!rd.done) out.push(readRecord(rd, prev))
+    }
+    if (o.spilled > 0) for (const data of this.stmt.spillOf.all(tid) as Buffer[]) run(data, data.length)
+    run(o.w.buf, o.w.len)
     return out
   }
 
@@ -370,7 +427,7 @@ export class SqliteResultStore implements ResultRepository {
    */
   flushStep(now: number, all: boolean, cursor: FlushCursor): FlushOutcome & { more: boolean } {
     const horizon = all ? Infinity : this.windowOf(now - this.sealGraceMs)
-    const out = { targets: 0, results: 0, chunksWritten: 0, logRowsDeleted: 0, more: false }
+    const out = { targets: 0, results: 0, chunksWritten: 0, logRowsDeleted: 0, spilled: 0, more: false }
     if (cursor.queue === undefined) {
       cursor.queue = [...this.open.keys()]
       cursor.logSeq = this.stmt.maxLogSeq.get() as number
@@ -380,13 +437,19 @@ export class SqliteResultStore implements ResultRepository {
     // Plan in memory, write in one transaction, and only once it committed change the open
     // buffers: a failed write (a full disk) leaves every result open, nothing half-moved.
     const plans: Array<{ tid: number; byWindow: Map<number, ResultRecord[]>; keep: ResultRecord[] }> = []
-    while (queue.length > 0 && plans.length < cursor.maxTargets) {
+    const spills: Array<{ tid: number; o: OpenChunk; data: Uint8Array }> = []
+    while (queue.length > 0 && plans.length + spills.length < cursor.maxTargets) {
       const tid = queue.pop() as number
       const o = this.open.get(tid)
-      if (o === undefined || o.minTs >= cursor.horizon) continue
+      if (o === undefined) continue
+      if (o.minTs >= cursor.horizon) {
+        // Nothing to seal yet: a full buffer moves to the spill table instead (its own copy of the bytes).
+        if (this.spillBytes > 0 && o.w.len >= this.spillBytes) spills.push({ tid, o, data: o.w.buf.slice(0, o.w.len) })
+        continue
+      }
       const byWindow = new Map<number, ResultRecord[]>()
       const keep: ResultRecord[] = []
-      for (const r of this.openRecords(o)) {
+      for (const r of this.openRecords(tid, o)) {
         const w = this.windowOf(r.ts)
         if (w >= cursor.horizon) keep.push(r)
         else {
@@ -406,7 +469,9 @@ export class SqliteResultStore implements ResultRepository {
             out.chunksWritten++
             out.results += list.length
           }
+          if ((this.open.get(p.tid)?.spilled ?? 0) > 0) this.stmt.deleteSpill.run(p.tid)
         }
+        for (const sp of spills) this.stmt.insertSpill.run(sp.tid, sp.o.memCount, sp.o.memMinTs, sp.o.memMaxTs, sp.data)
         if (last) out.logRowsDeleted = this.stmt.deleteLog.run(cursor.logSeq, cursor.horizon === Infinity ? Number.MAX_SAFE_INTEGER : cursor.horizon).changes
       })()
     } catch (err) {
@@ -422,9 +487,22 @@ export class SqliteResultStore implements ResultRepository {
       if (o === undefined) continue
       this.openBytes -= o.w.buf.length
       this.openResults -= o.count
+      this.spilledResults -= o.spilled
       this.open.delete(p.tid)
       for (const r of p.keep) this.append(p.tid, r)
     }
+    for (const { o } of spills) {
+      // The buffer stays for the next records: the same few hundred bytes each time, no churn.
+      o.spilled += o.memCount
+      this.spilledResults += o.memCount
+      o.w.len = 0
+      o.ts = 0
+      o.probe = 0
+      o.memCount = 0
+      o.memMinTs = Infinity
+      o.memMaxTs = -Infinity
+    }
+    out.spilled = spills.length
     out.targets = plans.length
     out.more = !last
     if (last) cursor.queue = undefined
@@ -530,8 +608,8 @@ export class SqliteResultStore implements ResultRepository {
   openRecordsOf(targetId: string, fromMs: number, toMs: number): ResultRecord[] {
     const tid = this.existingKey('t', targetId)
     const o = tid === undefined ? undefined : this.open.get(tid)
-    if (o === undefined || o.maxTs < fromMs || o.minTs >= toMs) return []
-    return this.openRecords(o).filter((r) => r.ts >= fromMs && r.ts < toMs)
+    if (tid === undefined || o === undefined || o.maxTs < fromMs || o.minTs >= toMs) return []
+    return this.openRecords(tid, o).filter((r) => r.ts >= fromMs && r.ts < toMs)
   }
 
   /** The numeric key of a metric name, if any result ever carried it. */
@@ -558,7 +636,7 @@ export class SqliteResultStore implements ResultRepository {
       if (tid === undefined) continue
       const found: ResultRecord[] = []
       const o = this.open.get(tid)
-      if (o) for (const r of this.openRecords(o)) if (r.ok && r.ts < beforeMs) found.push(r)
+      if (o) for (const r of this.openRecords(tid, o)) if (r.ok && r.ts < beforeMs) found.push(r)
       found.sort((a, b) => b.ts - a.ts)
       if (found.length < n) {
         for (const row of this.stmt.chunksDesc.iterate(tid, beforeMs) as IterableIterator<{ w: number; data: Buffer }>) {
@@ -593,7 +671,7 @@ export class SqliteResultStore implements ResultRepository {
   }
 
   facts(): ResultStoreFacts {
-    return { openResults: this.openResults, openBytes: this.openBytes, logRows: this.stmt.logRows.get() as number }
+    return { openResults: this.openResults, openBytes: this.openBytes, spilledResults: this.spilledResults, logRows: this.stmt.logRows.get() as number }
   }
 }
 
