@@ -75,7 +75,7 @@ export interface ResultStoreOptions {
   maxOpenBytes?: number
   /**
    * A target's open buffer that holds this many bytes moves to `result_spill` at the next flush
-   * step (default 512 B: ~12 results, 3 minutes at a 15 s interval). 0: never.
+   * step (default 256 B: ~6 results, 1.5 minutes at a 15 s interval). 0: never.
    */
   spillBytes?: number
   /**
@@ -176,7 +176,7 @@ export class SqliteResultStore implements ResultRepository {
     this.windowMs = opts.windowMs ?? 15 * 60_000
     this.sealGraceMs = opts.sealGraceMs ?? 2 * 60_000
     this.maxOpenBytes = opts.maxOpenBytes ?? 48 * 2 ** 20
-    this.spillBytes = opts.spillBytes ?? 512
+    this.spillBytes = opts.spillBytes ?? 256
     this.onSeal = opts.onSeal ?? ((): void => undefined)
     for (const row of sqlite.prepare('SELECT id, kind, name FROM result_keys').all() as Array<{ id: number; kind: KeyKind; name: string }>) {
       this.keys[row.kind].set(row.name, row.id)
