@@ -9,6 +9,7 @@ import { createAlerting, type Alerting } from './alerting/service'
 import type { ServerConfig } from './config'
 import type { LoopUtilization } from './loop-pressure'
 import { DEMO_SETTING } from './demo/seed'
+import { interner } from './intern'
 import { createLiveHub, type LiveHub } from './live'
 import { cookieValue, SESSION_COOKIE, sessionIdentity } from './auth'
 import { createMetrics, type Metrics } from './metrics'
@@ -107,11 +108,13 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       byKind.set(g.communeCode, k)
     }
     gapsByKind = byKind
+    // The engine keeps these for as long as the inventory: one copy of each repeated string.
+    const one = interner()
     const communes: CommuneMeta[] = store.listCommunes().map((c) => ({
-      code: c.code,
+      code: one(c.code),
       name: c.name,
-      kind: c.kind as CommuneKind,
-      cluster: c.districtCluster,
+      kind: one(c.kind) as CommuneKind,
+      cluster: one(c.districtCluster),
       lat: c.lat,
       lon: c.lon,
       contractedMbps: c.contractedMbps,
@@ -122,10 +125,10 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     }))
     const targets: TargetMeta[] = store.listTargets().map((t) => ({
       id: t.id,
-      communeCode: t.communeCode,
+      communeCode: one(t.communeCode),
       name: t.name,
-      kind: t.kind as CheckKind,
-      role: t.role as TargetRole,
+      kind: one(t.kind) as CheckKind,
+      role: one(t.role) as TargetRole,
       host: t.host,
       port: t.port,
       intervalSeconds: t.intervalS,

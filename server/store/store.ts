@@ -36,6 +36,7 @@ import { createNotificationLogRepo, type NotificationLogRepo } from './notificat
 import { createOutboxRepo, type OutboxRepo } from './outbox-repo'
 import { createSilenceRepo, type SilenceRepo } from './silences-repo'
 import { createSupportGroupRepo, type SupportGroupRepo } from './support-groups-repo'
+import { interner } from '../intern'
 import {
   communes,
   coverageGaps,
@@ -573,7 +574,9 @@ export class Store implements AlertingRepos {
     const version = this.targetsVersion()
     if (this.owners?.version !== version) {
       const rows = this.allOwnersStmt.all() as Array<[string, string | null]>
-      this.owners = { version, byId: new Map(rows) }
+      // A few probes own thousands of targets: one copy of each probe id, not one per row.
+      const one = interner()
+      this.owners = { version, byId: new Map(rows.map(([id, probe]) => [id, probe === null ? null : one(probe)])) }
     }
     const byId = this.owners.byId
     const out = new Map<string, string | null>()
