@@ -132,6 +132,23 @@ describe.each(REPO_KINDS)('incidents kept in memory (%s repositories)', (kind) =
     expect(stored()).toBe('0.09')
   })
 
+  it('keeps each unresolved incident exactly as the repository holds it (the compact copy it keeps drops nothing)', () => {
+    const srv = harness(kind)
+    const inc = new IncidentStore(srv.store, () => srv.clock.now)
+    const other: Alert = { ...slowLine(0.2), fingerprint: 'target:c2-line', targetId: 'c2-line', communeCode: 'C2', severity: 'critical', labels: { ...slowLine(0.2).labels, target: 'c2-line', commune: 'Châu Hạnh', commune_code: 'C2' } }
+    syncIncidents(inc, [slowLine(0.06), other], new Set(), new Set())
+    const rows = [...inc.active().values()]
+    inc.ack(rows[1]?.id ?? -1, 'Nguyễn Văn Tú', 'Đã gọi kỹ thuật viên xã')
+    syncIncidents(inc, [slowLine(0.06, 'rtt-rising'), other], new Set(), new Set())
+    const kept = [...inc.active().values()].sort((x, y) => x.id - y.id)
+    const fromRepo = srv.store.incidents.unresolved().sort((x, y) => x.id - y.id)
+    expect(kept).toEqual(fromRepo)
+    expect(kept.map((r) => [r.state, r.ackedBy, r.annotations.reason])).toEqual([
+      ['open', null, 'rtt-rising'],
+      ['acknowledged', 'Nguyễn Văn Tú', 'rtt'],
+    ])
+  })
+
   it('reads the incidents again after a transaction that changed them rolled back', () => {
     const srv = harness(kind)
     const inc = new IncidentStore(srv.store, () => srv.clock.now)
