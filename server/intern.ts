@@ -5,12 +5,17 @@
  * @module
  */
 
-/** A fresh pool: the function returns the first string equal to its argument it was given. */
-export function interner(): (s: string) => string {
+/**
+ * A fresh pool: the function returns the first string equal to its argument it was given.
+ * @param maxEntries a pool that lives as long as the process and sees strings from outside (an
+ *   external alert's labels) starts over past this many, so it cannot grow without bound
+ */
+export function interner(maxEntries = Infinity): (s: string) => string {
   const seen = new Map<string, string>()
   return (s) => {
     const have = seen.get(s)
     if (have !== undefined) return have
+    if (seen.size >= maxEntries) seen.clear()
     seen.set(s, s)
     return s
   }

@@ -338,10 +338,12 @@ const FIGURE_ANNOTATIONS: ReadonlySet<string> = new Set(['value', 'verdict'])
 
 /**
  * Label keys whose values repeat across thousands of incidents (a few alert names, severities,
- * roles, kinds; one province; a cluster per district): kept once each. Bounded by the inventory.
+ * roles, kinds; one province; a cluster per district): kept once each.
  */
 const SHARED_LABELS: ReadonlySet<string> = new Set(['alertname', 'severity', 'role', 'kind', 'province', 'cluster'])
-const shared = interner()
+// External alerts (POST /api/v2/alerts) bring label values of their own: the pool starts over
+// rather than keep every value ever seen.
+const shared = interner(4096)
 
 /**
  * An unresolved incident as kept in memory: one literal naming every column, so the fields sit
