@@ -111,12 +111,11 @@ interface OpenChunk {
   w: ByteWriter
   ts: number
   probe: number
-  /** Every open result of the target (spilled and in `w`), and their time span. */
+  /** Every open result of the target (spilled and in `w`; those in `w`: `count - spilled`), and their time span. */
   count: number
   minTs: number
   maxTs: number
-  /** Results in `w` and their time span (what the next spill row gets). */
-  memCount: number
+  /** The time span of the results in `w` (what the next spill row gets). */
   memMinTs: number
   memMaxTs: number
   /** Results in `result_spill` rows. */
@@ -363,7 +362,7 @@ export class SqliteResultStore implements ResultRepository {
   }
 
   private emptyChunk(): OpenChunk {
-    return { w: new ByteWriter(OPEN_INITIAL_BYTES, OPEN_GROWTH), ts: 0, probe: 0, count: 0, minTs: Infinity, maxTs: -Infinity, memCount: 0, memMinTs: Infinity, memMaxTs: -Infinity, spilled: 0 }
+    return { w: new ByteWriter(OPEN_INITIAL_BYTES, OPEN_GROWTH), ts: 0, probe: 0, count: 0, minTs: Infinity, maxTs: -Infinity, memMinTs: Infinity, memMaxTs: -Infinity, spilled: 0 }
   }
 
   private append(tid: number, rec: ResultRecord): void {
@@ -377,7 +376,6 @@ export class SqliteResultStore implements ResultRepository {
     writeRecord(o.w, rec, o)
     this.openBytes += o.w.buf.length - before
     o.count++
-    o.memCount++
     this.openResults++
     if (rec.ts < o.minTs) o.minTs = rec.ts
     if (rec.ts > o.maxTs) o.maxTs = rec.ts
@@ -471,7 +469,7 @@ export class SqliteResultStore implements ResultRepository {
           }
           if ((this.open.get(p.tid)?.spilled ?? 0) > 0) this.stmt.deleteSpill.run(p.tid)
         }
-        for (const sp of spills) this.stmt.insertSpill.run(sp.tid, sp.o.memCount, sp.o.memMinTs, sp.o.memMaxTs, sp.data)
+        for (const sp of spills) this.stmt.insertSpill.run(sp.tid, sp.o.count - sp.o.spilled, sp.o.memMinTs, sp.o.memMaxTs, sp.data)
         if (last) out.logRowsDeleted = this.stmt.deleteLog.run(cursor.logSeq, cursor.horizon === Infinity ? Number.MAX_SAFE_INTEGER : cursor.horizon).changes
       })()
     } catch (err) {
@@ -493,12 +491,11 @@ export class SqliteResultStore implements ResultRepository {
     }
     for (const { o } of spills) {
       // The buffer stays for the next records: the same few hundred bytes each time, no churn.
-      o.spilled += o.memCount
-      this.spilledResults += o.memCount
+      this.spilledResults += o.count - o.spilled
+      o.spilled = o.count
       o.w.len = 0
       o.ts = 0
       o.probe = 0
-      o.memCount = 0
       o.memMinTs = Infinity
       o.memMaxTs = -Infinity
     }
