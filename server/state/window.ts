@@ -181,7 +181,7 @@ export class SampleWindow implements WindowView {
   constructor(private readonly capacityHint = 8) {}
 
   at(i: number): number {
-    return this.timeOfRow(this.head + i)
+    return this.raw(this.head + i, TIME)
   }
 
   value(i: number, field: SampleField): number | undefined {
@@ -278,12 +278,7 @@ export class SampleWindow implements WindowView {
     return (lower + upper) / 2
   }
 
-  /** The time of buffer row `row`. */
-  private timeOfRow(row: number): number {
-    return readRow(this.layout, this.f, this.i, this.base, row, TIME)
-  }
-
-  /** Field `bit` of buffer row `row` (its column exists): NaN when absent. */
+  /** Field `bit` (or {@link TIME}) of buffer row `row` (its column exists): NaN when absent. */
   private raw(row: number, bit: number): number {
     return readRow(this.layout, this.f, this.i, this.base, row, bit)
   }
