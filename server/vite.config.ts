@@ -19,9 +19,18 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/server', import.meta.url)),
     emptyOutDir: true,
     target: 'node20',
-    // Readable stack traces in the journal: names kept, no source maps to load.
+    // Readable stack traces in the journal: names and lines kept, no source maps to load.
     minify: false,
     sourcemap: false,
-    rollupOptions: { output: { entryFileNames: 'main.mjs' } },
+    rollupOptions: {
+      output: {
+        entryFileNames: 'main.mjs',
+        // V8 keeps a module's source text for as long as the process runs. The Vietnamese
+        // messages make it a two-byte string (2 B a character for the whole file); escaped
+        // to ASCII and without comments it takes 0.65 MB instead of 1.65 MB.
+        comments: false,
+        minify: { compress: false, mangle: false, codegen: { removeWhitespace: false, asciiOnly: true } },
+      },
+    },
   },
 })
