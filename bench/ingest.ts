@@ -160,7 +160,7 @@ function runAnchor(file: string, stored: number, targets: number, rows: number, 
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
-  // 32 MiB of page cache, the anchor's faster setting (Xanh runs with its default, 8 MiB: ServerConfig sqliteCacheMiB).
+  // 32 MiB of page cache, the anchor's faster setting (Xanh runs with its default, 2 MiB since stop 25: ServerConfig sqliteCacheMiB).
   db.pragma('cache_size = -32000')
   db.exec('CREATE TABLE r (target_id INTEGER, ts INTEGER, ok INTEGER, rtt REAL, loss REAL, jitter REAL); CREATE INDEX r_tt ON r (target_id, ts)')
   const ins = db.prepare('INSERT INTO r VALUES (?, ?, ?, ?, ?, ?)')

@@ -277,7 +277,7 @@ export const ServerConfig = z.strictObject({
    * batch and sealing touches each target's rows once a window, so a small cache costs little
    * time; every MiB of it counts in the server's resident memory (issue 14: 32 MiB was ~15 % of it).
    */
-  sqliteCacheMiB: z.number().min(1).max(4096).default(8),
+  sqliteCacheMiB: z.number().min(1).max(4096).default(2),
   /** Seconds to let in-flight requests and the embedded probe drain on SIGTERM. */
   shutdownTimeoutSeconds: z.number().positive().max(300).default(10),
   state: StateConfig.default(StateConfig.parse({})),

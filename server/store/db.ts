@@ -26,7 +26,7 @@ export interface OpenedDb {
 export const MIGRATIONS_DIR = join(APP_ROOT, 'server', 'store', 'migrations')
 
 /** SQLite's page cache when the caller names none (the server's `sqliteCacheMiB` default). */
-export const DEFAULT_CACHE_MIB = 8
+export const DEFAULT_CACHE_MIB = 2
 
 /**
  * Opens (creating if needed) the database at `file` (":memory:" for tests), sets WAL and
