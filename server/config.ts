@@ -122,6 +122,13 @@ export const RetentionConfig = z.strictObject({
   batchRows: z.number().int().min(100).max(100_000).default(1000),
   /** How often finished chunk windows are sealed (their results folded into the rollups then). */
   rollupEverySeconds: z.number().min(1).max(3600).default(10),
+  /**
+   * Share of the event loop a seal pass may take. After a step (one transaction of up to 100
+   * targets) that took d ms the pass pauses d × (1 / share − 1) ms, so ingest keeps the rest and
+   * the load shedder (`ingest.maxEventLoopUtilization`) does not take a seal for an overload.
+   * 1: steps back to back (the national benchmark then saw batches answered 429 during a seal).
+   */
+  sealLoopShare: z.number().min(0.05).max(1).default(0.5),
   /** Length of a raw-result chunk's time window (one row per target and window). */
   chunkMinutes: z.number().int().min(1).max(1440).default(15),
   /** How often expired rows are deleted. */

@@ -45,7 +45,7 @@ export interface ServerRuntime {
   /** Advances the clock-driven part of the engine and pushes changes to dashboards. */
   tick(): void
   /**
-   * Cancels pending work (debounced reloads), logs every entity as unknown from now (nobody
+   * Cancels pending work (debounced reloads, a seal pass between two steps), logs every entity as unknown from now (nobody
    * watches while stopped), stops notification deliveries (one in flight is cut short and stays
    * pending; `main.ts` first gives them a grace, see `alerting.outbox.stop`) and closes the live
    * hub. Resolves when no delivery writes any more; the database stays open.
@@ -85,12 +85,21 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   stateLog.markDowntime()
   const rollups = store.rollups
   const retention = store.retention
-  /** Seals finished chunk windows (and so folds their results into the rollups), yielding between steps. */
+  let closed = false
+  const sealPause = 1 / config.retention.sealLoopShare - 1
+  /**
+   * Seals finished chunk windows (and so folds their results into the rollups), pausing after
+   * each step for `retention.sealLoopShare` of the loop; a pass stops at `close()` (what it left
+   * is still open, in the batch log, and sealed by the next).
+   */
   const fold = async (): Promise<number> => {
     let steps = 1
-    while (store.sealChunks()) {
+    let began = performance.now()
+    while (!closed && store.sealChunks()) {
       steps++
-      await new Promise<void>((r) => setImmediate(r))
+      const tookMs = performance.now() - began
+      await new Promise<void>((r) => (sealPause > 0 ? setTimeout(r, tookMs * sealPause) : setImmediate(r)))
+      began = performance.now()
     }
     return steps
   }
@@ -262,6 +271,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       }
     },
     close() {
+      closed = true
       if (reloadTimer) clearTimeout(reloadTimer)
       testRuns.close()
       try {

@@ -1,0 +1,67 @@
+/**
+ * The seal pass (`runtime.storage.fold`) paces itself (issue 14, stop 25): at national load a
+ * pass run back to back held the event loop for seconds, and the load shedder answered agents'
+ * batches 429. With `retention.sealLoopShare` 0.5 the pass leaves the loop idle about half the
+ * time; with 1 it does not (so the measure can tell them apart). Both seal every result.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import pino from 'pino'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { CheckResult } from '../../protocol'
+import { loadServerConfig } from '../../server/config'
+import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
+import { openDatabase, type OpenedDb } from '../../server/store/db'
+import { commune, result, udpTarget } from '../helpers/server'
+
+const TARGETS = 1500
+const PER_TARGET = 15
+const START = Date.parse('2026-12-07T03:00:00Z')
+
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c()
+})
+
+/** A runtime whose store holds PER_TARGET results of each target in the 02:00–02:15 window, sealable at START. */
+function prepared(share: number): ServerRuntime {
+  const dir = mkdtempSync(join(tmpdir(), 'xanh-fold-'))
+  const opened: OpenedDb = openDatabase(join(dir, 'xanh.db'))
+  const config = loadServerConfig({ XANH_DATA_DIR: dir, XANH_LOG_LEVEL: 'silent' }, `retention:\n  sealLoopShare: ${share}\n`)
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => START })
+  cleanups.push(() => {
+    void runtime.close()
+    opened.sqlite.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  runtime.store.upsertCommune(commune('X-DONG-VAN', { name: 'Xã Đồng Văn' }))
+  for (let i = 0; i < TARGETS; i++) runtime.store.upsertTarget(udpTarget(`duong-truyen-${i}`, 'X-DONG-VAN'))
+  const results: CheckResult[] = []
+  for (let k = 0; k < PER_TARGET; k++) {
+    for (let i = 0; i < TARGETS; i++) results.push(result(`duong-truyen-${i}`, START - 3_600_000 + k * 60_000 + i, { m: { rtt_median_seconds: 0.01 + i / 1e6, loss_ratio: 0, jitter_seconds: 0.001 } }))
+  }
+  for (let b = 0; b < results.length; b += 1000) runtime.store.insertResults('p', results.slice(b, b + 1000), START)
+  return runtime
+}
+
+/** Runs one seal pass; returns the event loop's utilisation over it and the results still open after it. */
+async function pass(runtime: ServerRuntime): Promise<{ utilization: number; steps: number; open: number }> {
+  const before = performance.eventLoopUtilization()
+  const steps = await runtime.storage.fold()
+  const { utilization } = performance.eventLoopUtilization(before)
+  return { utilization, steps, open: runtime.store.results.facts().openResults }
+}
+
+describe('storage.fold', () => {
+  it('leaves the loop idle between steps at sealLoopShare 0.5, and not at 1; both seal everything', async () => {
+    const paced = await pass(prepared(0.5))
+    const backToBack = await pass(prepared(1))
+    expect(paced.steps).toBeGreaterThan(10)
+    expect(paced.open).toBe(0)
+    expect(backToBack.open).toBe(0)
+    expect(paced.utilization).toBeLessThan(0.75)
+    expect(backToBack.utilization).toBeGreaterThan(0.9)
+  }, 60_000)
+})
