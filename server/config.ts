@@ -126,7 +126,8 @@ export const RetentionConfig = z.strictObject({
    * Share of the event loop a seal pass may take. After a step (one transaction of up to 100
    * targets) that took d ms the pass pauses d × (1 / share − 1) ms, so ingest keeps the rest and
    * the load shedder (`ingest.maxEventLoopUtilization`) does not take a seal for an overload.
-   * 1: steps back to back (the national benchmark then saw batches answered 429 during a seal).
+   * 1: steps back to back (with V8's slower `--optimize-for-size` collections, tried at stop 25,
+   * such a seal at national load had 2 batches in 798 answered 429).
    */
   sealLoopShare: z.number().min(0.05).max(1).default(0.5),
   /** Length of a raw-result chunk's time window (one row per target and window). */
