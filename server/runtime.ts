@@ -45,10 +45,11 @@ export interface ServerRuntime {
   /** Advances the clock-driven part of the engine and pushes changes to dashboards. */
   tick(): void
   /**
-   * Cancels pending work (debounced reloads, a seal pass between two steps), logs every entity as unknown from now (nobody
-   * watches while stopped), stops notification deliveries (one in flight is cut short and stays
-   * pending; `main.ts` first gives them a grace, see `alerting.outbox.stop`) and closes the live
-   * hub. Resolves when no delivery writes any more; the database stays open.
+   * Cancels pending work (debounced reloads, a seal pass between two steps), logs every entity
+   * as unknown from now (nobody watches while stopped), stops notification deliveries (one in
+   * flight is cut short and stays pending; `main.ts` first gives them a grace, see
+   * `alerting.outbox.stop`) and closes the live hub. Resolves when no delivery writes any more;
+   * the database stays open.
    */
   close(): Promise<void>
 }

@@ -1,8 +1,9 @@
 /**
  * The seal pass (`runtime.storage.fold`) paces itself (issue 14, stop 25): at national load
  * (under V8's `--optimize-for-size`, tried) a pass run back to back held the event loop for
- * seconds, and the load shedder answered agents' batches 429. With `retention.sealLoopShare` 0.5 the pass leaves the loop idle about half the
- * time; with 1 it does not (so the measure can tell them apart). Both seal every result.
+ * seconds, and the load shedder answered agents' batches 429. With `retention.sealLoopShare`
+ * 0.5 the pass leaves the loop idle about half the time; with 1 it does not (so the measure can
+ * tell them apart). Both seal every result.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
