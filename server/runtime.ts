@@ -9,7 +9,6 @@ import { createAlerting, type Alerting } from './alerting/service'
 import type { ServerConfig } from './config'
 import type { LoopUtilization } from './loop-pressure'
 import { DEMO_SETTING } from './demo/seed'
-import { interner } from './intern'
 import { createLiveHub, type LiveHub } from './live'
 import { cookieValue, SESSION_COOKIE, sessionIdentity } from './auth'
 import { createMetrics, type Metrics } from './metrics'
@@ -118,13 +117,13 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       byKind.set(g.communeCode, k)
     }
     gapsByKind = byKind
-    // The engine keeps these for as long as the inventory: one copy of each repeated string.
-    const one = interner()
+    // The engine keeps these for as long as the inventory; the store hands out its keys (ids,
+    // codes, kinds, roles, clusters) from one pool, so repeated strings are one copy each.
     const communes: CommuneMeta[] = store.listCommunes().map((c) => ({
-      code: one(c.code),
+      code: c.code,
       name: c.name,
-      kind: one(c.kind) as CommuneKind,
-      cluster: one(c.districtCluster),
+      kind: c.kind as CommuneKind,
+      cluster: c.districtCluster,
       lat: c.lat,
       lon: c.lon,
       contractedMbps: c.contractedMbps,
@@ -135,10 +134,10 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     }))
     const targets: TargetMeta[] = store.listTargets().map((t) => ({
       id: t.id,
-      communeCode: one(t.communeCode),
+      communeCode: t.communeCode,
       name: t.name,
-      kind: one(t.kind) as CheckKind,
-      role: one(t.role) as TargetRole,
+      kind: t.kind as CheckKind,
+      role: t.role as TargetRole,
       host: t.host,
       port: t.port,
       intervalSeconds: t.intervalS,
