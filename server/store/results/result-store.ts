@@ -23,6 +23,7 @@
 import type Database from 'better-sqlite3'
 import type { CheckResult } from '../../../protocol'
 import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, type ResultRecord } from './codec'
+import { TimesByKey } from './times-by-key'
 
 /** A stored result as readers get it. */
 export interface StoredResult {
@@ -137,12 +138,13 @@ export class SqliteResultStore implements ResultRepository {
   private readonly spillBytes: number
   private readonly onSeal: (tid: number, records: readonly ResultRecord[]) => void
   private readonly keys: Record<KeyKind, Map<string, number>> = { t: new Map(), m: new Map(), p: new Map() }
-  private readonly names = new Map<number, string>()
+  /** Names by key id (ids are small dense integers: an array, not a 10,000-entry Map). */
+  private readonly names: Array<string | undefined> = []
   private readonly open = new Map<number, OpenChunk>()
   /** Newest observedAt sealed per target key; absent: not looked up yet. Only ever too high (retention), never too low. */
-  private readonly sealedNewest = new Map<number, number>()
+  private readonly sealedNewest = new TimesByKey()
   /** Newest observedAt stored per target key (sealed or open); absent: not looked up yet. */
-  private readonly newest = new Map<number, number>()
+  private readonly newest = new TimesByKey()
   private openBytes = 0
   private openResults = 0
   private spilledResults = 0
@@ -179,7 +181,7 @@ export class SqliteResultStore implements ResultRepository {
     this.onSeal = opts.onSeal ?? ((): void => undefined)
     for (const row of sqlite.prepare('SELECT id, kind, name FROM result_keys').all() as Array<{ id: number; kind: KeyKind; name: string }>) {
       this.keys[row.kind].set(row.name, row.id)
-      this.names.set(row.id, row.name)
+      this.names[row.id] = row.name
     }
     this.stmt = {
       insertKey: sqlite.prepare('INSERT INTO result_keys (kind, name) VALUES (?, ?) RETURNING id').pluck(),
@@ -247,7 +249,7 @@ export class SqliteResultStore implements ResultRepository {
     if (id === undefined) {
       id = this.stmt.insertKey.get(kind, name) as number
       this.keys[kind].set(name, id)
-      this.names.set(id, name)
+      this.names[id] = name
     }
     return id
   }
@@ -259,7 +261,7 @@ export class SqliteResultStore implements ResultRepository {
 
   /** The name behind a key (target id, metric name or probe id). */
   nameOf(id: number): string {
-    return this.names.get(id) ?? `?${id}`
+    return this.names[id] ?? `?${id}`
   }
 
   // ---- ingest ----
