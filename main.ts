@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import type { Server } from 'node:http'
 import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
 import { serve } from '@hono/node-server'
 import { z } from 'zod'
 import { createAgent, DEFAULT_AGENT_TIMING, type Agent } from './probes/agent'
@@ -19,6 +20,7 @@ import { ensureFirstAdmin } from './server/auth'
 import { ENV_DOC, loadServerConfig, type ServerConfig } from './server/config'
 import { APP_ROOT } from './server/app-root'
 import { AppError } from './server/errors'
+import { createHeapPolicy, startGrowingPercent, utilizationSinceLastCall } from './server/heap-policy'
 import { createLogger } from './server/log'
 import { startUdpEchoReflector, type UdpEchoReflector } from './server/reflector/udp-echo'
 import { createServerRuntime } from './server/runtime'
@@ -183,6 +185,15 @@ async function main(): Promise<void> {
   const baseUrl = loopbackUrl(config.host, port)
 
   const ticker = setInterval(() => runtime.tick(), config.state.tickSeconds * 1000)
+  // V8's heap by load (server/heap-policy.ts): compacting while quiet, as started while busy.
+  const heapLog = log.child({ component: 'heap' })
+  const heapPolicy = createHeapPolicy(
+    utilizationSinceLastCall(),
+    setFlagsFromString,
+    { ...config.heap, busyGrowingPercent: startGrowingPercent(process.execArgv, process.env.NODE_OPTIONS) },
+    (mode, utilization) => heapLog.debug({ mode, utilization: Number(utilization.toFixed(3)) }, `heap policy: ${mode}`),
+  )
+  const heapTimer = setInterval(() => heapPolicy.check(), config.heap.sampleSeconds * 1000)
   // Storage jobs: fold new results into the rollups, delete what retention expired. Both work in
   // small transactions and yield between them, so ingest requests interleave.
   const storageLog = log.child({ component: 'storage' })
@@ -298,6 +309,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutSeconds * 1000)
     deadline.unref()
     clearInterval(ticker)
+    clearInterval(heapTimer)
     clearInterval(inventoryWatch)
     clearInterval(rollupTimer)
     clearInterval(retentionTimer)

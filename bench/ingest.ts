@@ -443,6 +443,8 @@ export async function benchNational(opts: { targets: number; minutes: number; sc
       `  server RSS after ${opts.minutes} min : ${mib(end.rss)} MiB (peak ${mib(Math.max(...samples, end.rss))} MiB; target < 200 MB)`,
       // One reading swings by tens of MiB with where the GC and the seal are: the last minute's spread beside it.
       `  RSS over the last minute  : median ${mib(pct(samples.slice(-60), 0.5))} MiB, min ${mib(Math.min(...samples.slice(-60)))}, max ${mib(Math.max(...samples.slice(-60)))}`,
+      // How often a reading would have missed the target (once a second): spikes of a collection that compacts included.
+      `  seconds at ≥ 200 MB       : ${samples.slice(-60).filter((b) => b >= 200e6).length} of the last 60, ${samples.filter((b) => b >= 200e6).length} of all ${samples.length}`,
       `  batch latency             : p50 ${pct(run.latenciesMs, 0.5).toFixed(1)} ms, p99 ${pct(run.latenciesMs, 0.99).toFixed(1)} ms`,
       `  server CPU                : ${(((end.cpuMs - cpu0) / total) * 1000).toFixed(1)} ms per 1,000 results`,
       opts.scrapeSeconds > 0

@@ -137,6 +137,20 @@ export const RetentionConfig = z.strictObject({
 })
 export type RetentionConfig = z.infer<typeof RetentionConfig>
 
+/**
+ * How V8 manages the heap by load (server/heap-policy.ts): while the event loop has been under
+ * `quietBelowLoopShare` for `quietWindows` windows of `sampleSeconds` in a row, every full
+ * collection compacts and the heap grows `quietGrowingPercent` between them; the first busier
+ * window restores the flags the process started with. `quietBelowLoopShare: 0` never switches.
+ */
+export const HeapConfig = z.strictObject({
+  quietBelowLoopShare: z.number().min(0).max(1).default(0.4),
+  quietWindows: z.number().int().min(1).max(100).default(6),
+  sampleSeconds: z.number().min(1).max(600).default(5),
+  quietGrowingPercent: z.number().int().min(1).max(100).default(15),
+})
+export type HeapConfig = z.infer<typeof HeapConfig>
+
 export const ServerConfig = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('0.0.0.0'),
@@ -293,6 +307,7 @@ export const ServerConfig = z.strictObject({
   thresholds: Thresholds.default(Thresholds.parse({})),
   metrics: MetricsConfig.default(MetricsConfig.parse({})),
   retention: RetentionConfig.default(RetentionConfig.parse({})),
+  heap: HeapConfig.default(HeapConfig.parse({})),
 })
 export type ServerConfig = z.infer<typeof ServerConfig>
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { loadServerConfig } from '../../server/config'
 import { AppError } from '../../server/errors'
@@ -8,6 +9,15 @@ describe('loadServerConfig', () => {
     expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: './data', demo: 'auto', logLevel: 'info', embeddedProbe: true })
     expect(c.state).toMatchObject({ downAfter: 3, upAfter: 2, unknownAfterIntervals: 3, windowSeconds: 900 })
     expect(c.thresholds).toMatchObject({ rttWarningSeconds: 0.05, rttCriticalSeconds: 0.1, lossWarningRatio: 0.001, lossCriticalRatio: 0.01 })
+  })
+
+  it('loads docs/config.example.yaml, whose values are the defaults it documents', () => {
+    const file = readFileSync(new URL('../../docs/config.example.yaml', import.meta.url), 'utf8')
+    const c = loadServerConfig({}, file, 'config.example.yaml')
+    const d = loadServerConfig({})
+    expect(c.heap).toEqual(d.heap)
+    expect(c.retention).toEqual(d.retention)
+    expect(c.sqliteCacheMiB).toBe(d.sqliteCacheMiB)
   })
 
   it('env wins over the file, the file over defaults', () => {
