@@ -1,10 +1,11 @@
 /**
  * A verdict in words, the same in the dashboard and in alert messages: the figure, the
  * comparison and the threshold ("Tải xuống 57 Mbit/s < 80 Mbit/s (0,8 × hợp đồng 100 Mbit/s)").
- * Pure (Intl only), so `server/` and `web/` share one wording.
+ * Pure (no Intl: see ./number-text.ts and ./time-zone.ts), so `server/` and `web/` share one wording.
  * @module
  */
-import { LOCAL_TIME_ZONE } from './time-zone'
+import { EN_NUMBER, formatNumber, VI_NUMBER, type NumberSeparators } from './number-text'
+import { localClock } from './time-zone'
 import type { Verdict } from './verdict'
 
 export type VerdictLanguage = 'vi' | 'en'
@@ -59,21 +60,13 @@ const WORDS = {
 /** The verdict vocabulary per language (read by the glossary test, `protocol/glossary.ts`). */
 export const VERDICT_WORDS: Readonly<Record<VerdictLanguage, Readonly<Record<keyof (typeof WORDS)['vi'], string>>>> = WORDS
 
-const LOCALE: Record<VerdictLanguage, string> = { vi: 'vi-VN', en: 'en-GB' }
-const formats = new Map<string, Intl.NumberFormat>()
+const SEPARATORS: Record<VerdictLanguage, NumberSeparators> = { vi: VI_NUMBER, en: EN_NUMBER }
 function num(v: number, lang: VerdictLanguage, digits: number): string {
-  const key = `${lang}:${digits}`
-  let f = formats.get(key)
-  if (!f) {
-    f = new Intl.NumberFormat(LOCALE[lang], { maximumFractionDigits: digits })
-    formats.set(key, f)
-  }
-  return f.format(v)
+  return formatNumber(v, digits, SEPARATORS[lang])
 }
 
-const TIME = new Intl.DateTimeFormat('en-GB', { timeZone: LOCAL_TIME_ZONE, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' })
 function localTime(iso: string): string {
-  const p = Object.fromEntries(TIME.formatToParts(Date.parse(iso)).map((x) => [x.type, x.value]))
+  const p = localClock(Date.parse(iso))
   return `${p.hour}:${p.minute} ${p.day}/${p.month}`
 }
 

@@ -3,29 +3,32 @@
  * @module
  */
 
-import { LOCAL_TIME_ZONE } from '../protocol/time-zone'
+import { LOCAL_OFFSET_MS, LOCAL_OFFSET_SINCE_MS, LOCAL_TIME_ZONE } from '../protocol/time-zone'
 
 export { LOCAL_TIME_ZONE }
 
-// Built once: constructing a DateTimeFormat is far more expensive than using it.
-const OFFSET_FORMAT = new Intl.DateTimeFormat('en-US', {
-  timeZone: LOCAL_TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: 'numeric',
-  second: 'numeric',
-})
+/** The zone database's view, for instants before the fixed offset (never built in practice: see below). */
+let offsetFormat: Intl.DateTimeFormat | undefined
 
 /**
- * Local time minus UTC at instant `ms`, from Intl (Vietnam: +7 h, no DST since 1975 — read from
- * the zone database anyway, so it is right by construction).
+ * Local time minus UTC at instant `ms`: +7 h since 1975 (protocol/time-zone.ts, checked against
+ * the zone database by its test) without loading ICU's zone data, which a DateTimeFormat would
+ * keep resident (issue 14); an earlier instant asks the zone database.
  */
 export function zoneOffsetMs(ms: number): number {
+  if (ms >= LOCAL_OFFSET_SINCE_MS) return LOCAL_OFFSET_MS
+  offsetFormat ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: LOCAL_TIME_ZONE,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  })
   const f: Record<string, number> = {}
-  for (const p of OFFSET_FORMAT.formatToParts(ms)) if (p.type !== 'literal') f[p.type] = Number(p.value)
+  for (const p of offsetFormat.formatToParts(ms)) if (p.type !== 'literal') f[p.type] = Number(p.value)
   return Date.UTC(f.year ?? 1970, (f.month ?? 1) - 1, f.day ?? 1, f.hour ?? 0, f.minute ?? 0, f.second ?? 0) - Math.floor(ms / 1000) * 1000
 }
 

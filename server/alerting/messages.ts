@@ -5,8 +5,7 @@
  * @module
  */
 import type { Language, Severity } from '../../protocol'
-import { GLOSSARY, Verdict as VerdictSchema, describeVerdict, type Verdict } from '../../protocol'
-import { LOCAL_TIME_ZONE } from '../local-time'
+import { GLOSSARY, Verdict as VerdictSchema, describeVerdict, localClock, type Verdict } from '../../protocol'
 import type { OutgoingMessage, WebhookAlert } from './notifier'
 
 /** One alert line of a message. */
@@ -102,11 +101,8 @@ export const MESSAGE_WORDS = {
   },
 } as const
 
-// Built once: constructing a DateTimeFormat costs far more than formatting with it.
-const TIME_PARTS = new Intl.DateTimeFormat('en-GB', { timeZone: LOCAL_TIME_ZONE, hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', hourCycle: 'h23' })
-
 function fmtTime(ms: number, lang: Language): string {
-  const parts = Object.fromEntries(TIME_PARTS.formatToParts(ms).map((p) => [p.type, p.value]))
+  const parts = localClock(ms)
   // "02:14 25/11": the same order in both languages, as Vietnamese readers write it.
   return `${parts.hour}:${parts.minute} ${parts.day}/${parts.month}${lang === 'en' ? ' (ICT)' : ''}`
 }

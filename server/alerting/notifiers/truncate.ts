@@ -10,7 +10,8 @@ const ELLIPSIS = '…'
 /** How far back (in characters) a cut may move to land on a space instead of mid-word. */
 const WORD_BACKTRACK = 40
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+/** Built at the first cut, not at import: ICU's segmentation data stays out of memory until a message needs it. */
+let graphemes: Intl.Segmenter | undefined
 /** Grapheme clusters are short; looking this far around a cut finds its boundary. */
 const CLUSTER_WINDOW = 32
 
@@ -23,6 +24,7 @@ function safeCut(text: string, n: number): number {
   if (n <= 0) return 0
   const start = Math.max(0, n - CLUSTER_WINDOW)
   let best = start
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })
   for (const { index } of graphemes.segment(text.slice(start, n + CLUSTER_WINDOW))) {
     // The first segment of a window that starts mid-text may begin mid-cluster: skip it.
     if (index === 0 && start > 0) continue
