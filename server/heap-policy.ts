@@ -19,7 +19,6 @@
  * effect, so a Node upgrade that ignores them fails there rather than silently here.
  * @module
  */
-import { performance } from 'node:perf_hooks'
 
 /** `quiet`: every full collection compacts, the heap grows slowly; `busy`: V8's own compaction heuristics, the growth the process started with. */
 export type HeapMode = 'quiet' | 'busy'
@@ -54,21 +53,6 @@ export function startGrowingPercent(execArgv: readonly string[], nodeOptions = '
     if (m) found = Number(m[1])
   }
   return found
-}
-
-/**
- * The event loop's utilisation (0–1) since the previous call: each call closes a window. (The
- * ingest shedder's sampler starts a window only once `sampleMs` has passed when asked, and a
- * timer of the same period can fire a fraction of a millisecond short of it by that clock.)
- */
-export function utilizationSinceLastCall(): () => number {
-  let prev = performance.eventLoopUtilization()
-  return () => {
-    const cur = performance.eventLoopUtilization()
-    const u = performance.eventLoopUtilization(cur, prev).utilization
-    prev = cur
-    return u
-  }
 }
 
 /** The policy: call {@link HeapPolicy.check} once per sample window (a timer in main.ts). */

@@ -17,7 +17,7 @@
  * several times per window.
  * @module
  */
-import { performance, type EventLoopUtilization } from 'node:perf_hooks'
+import { performance } from 'node:perf_hooks'
 
 /** The event loop's utilisation (0–1) over the last complete window, and which window that was. */
 export interface LoopSample {
@@ -35,19 +35,33 @@ export type LoopUtilization = () => LoopSample
  *   enough that the periodic jobs (the state tick, a scrape's render) average out
  */
 export function loopUtilization(sampleMs: number): LoopUtilization {
-  let prev: EventLoopUtilization = performance.eventLoopUtilization()
+  const since = utilizationSinceLastCall()
   let at = performance.now()
   const last: LoopSample = { utilization: 0, window: 0 }
   return () => {
     const t = performance.now()
     if (t - at >= sampleMs) {
-      const cur = performance.eventLoopUtilization()
-      last.utilization = performance.eventLoopUtilization(cur, prev).utilization
+      last.utilization = since()
       last.window++
-      prev = cur
       at = t
     }
     return last
+  }
+}
+
+/**
+ * The event loop's utilisation (0–1) since the previous call: each call closes a window. (The heap
+ * policy's timer closes one window per tick with it: {@link loopUtilization} starts a window
+ * only once `sampleMs` has passed when asked, and a timer of that period can fire a fraction of
+ * a millisecond short of it by `performance.now()`.)
+ */
+export function utilizationSinceLastCall(): () => number {
+  let prev = performance.eventLoopUtilization()
+  return () => {
+    const cur = performance.eventLoopUtilization()
+    const u = performance.eventLoopUtilization(cur, prev).utilization
+    prev = cur
+    return u
   }
 }
 

@@ -5,22 +5,12 @@
  */
 import { describe, expect, it } from 'vitest'
 import { EN_NUMBER, formatNumber, VI_NUMBER } from '../../protocol/number-text'
+import { prng } from '../helpers/prng'
 
 const LOCALES = [
   ['vi-VN', VI_NUMBER],
   ['en-GB', EN_NUMBER],
 ] as const
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failure names a reproducible value. */
-function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('formatNumber', () => {
   const special = [0, -0, 1, -1, 0.5, 1.5, 2.5, -2.5, 1.005, 2.675, 0.125, 1.45, 999.95, 9.995, 99.5, 0.04, -0.04, 0.006, 0.0004, 1e-7, 5e-7, 123456789.987, 1e21, 1.5e21, 2 ** 53, -(2 ** 53) - 2, 0.1 + 0.2, 57.1, 9.4, 312, 1234.5, NaN, Infinity, -Infinity]
@@ -33,7 +23,7 @@ describe('formatNumber', () => {
     })
 
     it(`writes 20,000 random values as Intl does (${locale})`, () => {
-      const next = rng(locale === 'vi-VN' ? 7 : 11)
+      const next = prng(locale === 'vi-VN' ? 7 : 11)
       const intls = [0, 1, 2, 3].map((d) => new Intl.NumberFormat(locale, { maximumFractionDigits: d }))
       for (let i = 0; i < 20_000; i++) {
         // Magnitudes from 1e-9 to 1e12, some with few decimals (as measured figures have), both signs.

@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CheckResult } from '../../protocol'
 import { commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
 import { startRecordServer, type RecordServer } from '../helpers/record-server'
+import { prng } from '../helpers/prng'
 
 const DAYS = Math.max(3, Number(process.env.XANH_SOAK_DAYS ?? 3))
 const COMMUNES = 20
@@ -52,17 +53,6 @@ const CONFIG_YAML = `retention: ${JSON.stringify(RETENTION)}\nalerting:\n  group
  */
 v8.setFlagsFromString('--expose-gc')
 const gc = vm.runInNewContext('gc') as () => void
-
-/** Deterministic noise (mulberry32), so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const code = (i: number): string => `C${String(i).padStart(2, '0')}`
 const inHours = (at: number, from: number, to: number): boolean => {
