@@ -3,8 +3,8 @@
  * 10,000 live targets).
  *
  * At national load the old generation holds long-lived per-target state interleaved with objects
- * that die a while after they were promoted (batches in flight, scrape renders, alerting
- * snapshots). V8's full collections free those but, by their own heuristics, leave half-full
+ * that live long enough to be promoted and then die: a target's latest measurements, verdicts
+ * and figures are replaced by new objects every round (15–30 s). V8's full collections free those but, by their own heuristics, leave half-full
  * pages where they are: at minute 10 of the national benchmark the heap had 102–107 MB of pages
  * for 73–80 MB of objects. With `--compact-on-every-full-gc` every full collection moves the
  * survivors together and gives the emptied pages back (83 MB for 74). Under a heavy load the
@@ -43,12 +43,12 @@ export function heapFlags(mode: HeapMode, o: Pick<HeapPolicyOptions, 'quietGrowi
 }
 
 /**
- * The last `--heap-growing-percent=N` among Node's flags (`process.execArgv`, then
- * `NODE_OPTIONS`, which Node applies after the command line), 0 when none.
+ * The `--heap-growing-percent=N` in effect: the last among `NODE_OPTIONS` and then the command
+ * line (`process.execArgv`), which Node reads after `NODE_OPTIONS` so that it wins; 0 when none.
  */
 export function startGrowingPercent(execArgv: readonly string[], nodeOptions = ''): number {
   let found = 0
-  for (const a of [...execArgv, ...nodeOptions.split(/\s+/)]) {
+  for (const a of [...nodeOptions.split(/\s+/), ...execArgv]) {
     const m = /^--heap[-_]growing[-_]percent=(\d+)$/.exec(a)
     if (m) found = Number(m[1])
   }

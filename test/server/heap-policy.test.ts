@@ -43,9 +43,10 @@ describe('heap policy', () => {
     expect(applied).toEqual([])
   })
 
-  it('reads the growth the process started with: the last flag, NODE_OPTIONS after the command line', () => {
+  it('reads the growth the process started with: the last flag, the command line over NODE_OPTIONS', () => {
     expect(startGrowingPercent(['--max-semi-space-size=4', '--heap-growing-percent=30'])).toBe(30)
-    expect(startGrowingPercent(['--heap-growing-percent=30'], '--heap_growing_percent=20 --trace-gc')).toBe(20)
+    expect(startGrowingPercent(['--heap-growing-percent=30'], '--heap_growing_percent=20 --trace-gc')).toBe(30)
+    expect(startGrowingPercent([], '--heap_growing_percent=20 --trace-gc')).toBe(20)
     expect(startGrowingPercent([])).toBe(0)
     expect(heapFlags('busy', { quietGrowingPercent: 15, busyGrowingPercent: 0 })).toBe('--no-compact-on-every-full-gc --heap-growing-percent=0')
   })
