@@ -22,10 +22,12 @@ export const LOCAL_OFFSET_SINCE_MS = Date.UTC(1975, 5, 12, 16)
 const two = (n: number): string => (n < 10 ? `0${n}` : String(n))
 
 /**
- * The local wall clock of an instant as two-digit text (hour 00–23), for instants since
- * {@link LOCAL_OFFSET_SINCE_MS} (every time Xanh formats is decades later).
+ * The local wall clock of an instant as `HH:mm dd/MM` (hour 00–23), the form the dashboard's
+ * verdicts and the alert messages write, for instants since {@link LOCAL_OFFSET_SINCE_MS} (every
+ * time Xanh formats is decades later).
+ * @example localTimeText(Date.parse('2026-11-25T19:14:00Z')) // "02:14 26/11"
  */
-export function localClock(ms: number): { hour: string; minute: string; day: string; month: string } {
+export function localTimeText(ms: number): string {
   const d = new Date(ms + LOCAL_OFFSET_MS)
-  return { hour: two(d.getUTCHours()), minute: two(d.getUTCMinutes()), day: two(d.getUTCDate()), month: two(d.getUTCMonth() + 1) }
+  return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())} ${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}`
 }

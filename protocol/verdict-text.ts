@@ -5,7 +5,7 @@
  * @module
  */
 import { EN_NUMBER, formatNumber, VI_NUMBER, type NumberSeparators } from './number-text'
-import { localClock } from './time-zone'
+import { localTimeText } from './time-zone'
 import type { Verdict } from './verdict'
 
 export type VerdictLanguage = 'vi' | 'en'
@@ -65,11 +65,6 @@ function num(v: number, lang: VerdictLanguage, digits: number): string {
   return formatNumber(v, digits, SEPARATORS[lang])
 }
 
-function localTime(iso: string): string {
-  const p = localClock(Date.parse(iso))
-  return `${p.hour}:${p.minute} ${p.day}/${p.month}`
-}
-
 /** Mbit/s with precision that suits the size (57, 9,4, 312). */
 function mbit(bytesPerSecond: number, lang: VerdictLanguage): string {
   const m = (bytesPerSecond * 8) / 1e6
@@ -103,7 +98,7 @@ export function describeVerdict(v: Verdict, lang: VerdictLanguage): string {
     case 'throughput': {
       const dir = v.part === 'upload' ? w.upload : w.download
       if (value === null) return dir
-      if (v.state === 'stale') return `${dir} ${mbit(value, lang)} (${w.stale} ${v.at ? localTime(v.at) : '?'})`
+      if (v.state === 'stale') return `${dir} ${mbit(value, lang)} (${w.stale} ${v.at ? localTimeText(Date.parse(v.at)) : '?'})`
       const basis = v.contracted !== undefined && v.factor !== undefined ? ` (${num(v.factor, lang, 2)} × ${w.contract} ${mbit(v.contracted, lang)})` : ''
       return `${dir} ${mbit(value, lang)} ${sign(v)} ${mbit(v.threshold, lang)}${basis}`
     }

@@ -60,8 +60,6 @@ export interface HeapPolicy {
   /** Closes a sample window (the loop's utilisation since the last call) and switches mode when due. @returns the mode now */
   check(): HeapMode
   mode(): HeapMode
-  /** Mode switches since start. */
-  switches(): number
 }
 
 /**
@@ -78,11 +76,9 @@ export function createHeapPolicy(
 ): HeapPolicy {
   let mode: HeapMode = 'busy'
   let quietRun = 0
-  let switches = 0
   const enter = (next: HeapMode, u: number): void => {
     apply(heapFlags(next, o))
     mode = next
-    switches++
     onSwitch(next, u)
   }
   return {
@@ -99,6 +95,5 @@ export function createHeapPolicy(
       return mode
     },
     mode: () => mode,
-    switches: () => switches,
   }
 }

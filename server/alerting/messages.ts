@@ -5,7 +5,7 @@
  * @module
  */
 import type { Language, Severity } from '../../protocol'
-import { GLOSSARY, Verdict as VerdictSchema, describeVerdict, localClock, type Verdict } from '../../protocol'
+import { GLOSSARY, Verdict as VerdictSchema, describeVerdict, localTimeText, type Verdict } from '../../protocol'
 import type { OutgoingMessage, WebhookAlert } from './notifier'
 
 /** One alert line of a message. */
@@ -102,9 +102,8 @@ export const MESSAGE_WORDS = {
 } as const
 
 function fmtTime(ms: number, lang: Language): string {
-  const parts = localClock(ms)
   // "02:14 25/11": the same order in both languages, as Vietnamese readers write it.
-  return `${parts.hour}:${parts.minute} ${parts.day}/${parts.month}${lang === 'en' ? ' (ICT)' : ''}`
+  return `${localTimeText(ms)}${lang === 'en' ? ' (ICT)' : ''}`
 }
 
 /** "how bad": the measured value against the threshold it crossed (the verdict), or the error of a down target. */
