@@ -3,9 +3,9 @@
  *
  * - **Ingest writes one row per batch** (`result_log`): the batch's new results encoded with
  *   the record codec, committed before the 2xx. Nothing per result touches a b-tree.
- * - **Open chunks** are one byte buffer per target in memory; once a buffer holds `spillBytes`
- *   its records move to `result_spill` as one row (a run), so memory holds only each target's
- *   latest few minutes. They are **sealed** by
+ * - **Open chunks** are a slot per target in memory (open-chunks.ts: columns and one shared
+ *   byte array); once a slot holds `spillBytes` of records they move to `result_spill` as one
+ *   row (a run), so memory holds only each target's latest minute or so. They are **sealed** by
  *   {@link SqliteResultStore.flushStep} into `result_chunks`: one row per target and time window
  *   (`windowMs`, default 15 min), records sorted by time and deflated; the `onSeal` callback
  *   folds them into the rollups in the same transaction. A result arriving for an already
@@ -23,6 +23,7 @@
 import type Database from 'better-sqlite3'
 import type { CheckResult } from '../../../protocol'
 import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, type ResultRecord } from './codec'
+import { OpenChunks } from './open-chunks'
 import { TimesByKey } from './times-by-key'
 
 /** A stored result as readers get it. */
@@ -103,32 +104,7 @@ export interface ResultRepository {
   facts(): ResultStoreFacts
 }
 
-/**
- * A target's open (unsealed) results: runs in `result_spill` and the latest records in `w`.
- * `ts` and `probe` are the previous record's, which the next one is written relative to (the
- * chunk is its own `prev`: one object less per target).
- */
-interface OpenChunk {
-  w: ByteWriter
-  ts: number
-  probe: number
-  /** Every open result of the target (spilled and in `w`; those in `w`: `count - spilled`), and their time span. */
-  count: number
-  minTs: number
-  maxTs: number
-  /** The time span of the results in `w` (what the next spill row gets). */
-  memMinTs: number
-  memMaxTs: number
-  /** Results in `result_spill` rows. */
-  spilled: number
-}
-
 type KeyKind = 't' | 'm' | 'p'
-
-/** An open chunk's first capacity: ~8 results of a udp_echo target. */
-const OPEN_INITIAL_BYTES = 256
-/** How an open chunk's buffer grows (see ByteWriter: small steps, little unused capacity). */
-const OPEN_GROWTH = 1.25
 
 /** SQLite implementation of {@link ResultRepository}. Synchronous, one connection. */
 export class SqliteResultStore implements ResultRepository {
@@ -140,12 +116,15 @@ export class SqliteResultStore implements ResultRepository {
   private readonly keys: Record<KeyKind, Map<string, number>> = { t: new Map(), m: new Map(), p: new Map() }
   /** Names by key id (ids are small dense integers: an array, not a 10,000-entry Map). */
   private readonly names: Array<string | undefined> = []
-  private readonly open = new Map<number, OpenChunk>()
+  /** Every target's open (unsealed) results: runs in `result_spill`, the latest records in memory. */
+  private readonly open = new OpenChunks()
+  /** One record's bytes on their way into an open chunk, and the chain it is written relative to. */
+  private readonly scratch = new ByteWriter(256)
+  private readonly prev = { ts: 0, probe: 0 }
   /** Newest observedAt sealed per target key; absent: not looked up yet. Only ever too high (retention), never too low. */
   private readonly sealedNewest = new TimesByKey()
   /** Newest observedAt stored per target key (sealed or open); absent: not looked up yet. */
   private readonly newest = new TimesByKey()
-  private openBytes = 0
   private openResults = 0
   private spilledResults = 0
   private readonly stmt: {
@@ -219,12 +198,10 @@ export class SqliteResultStore implements ResultRepository {
     // Spilled runs are open results: their targets' open chunks start with them (nothing in memory).
     const spills = sqlite.prepare('SELECT tid, sum(n), min(t_min), max(t_max) FROM result_spill GROUP BY tid').raw()
     for (const [tid, n, min, max] of spills.all() as Array<[number, number, number, number]>) {
-      const o = this.emptyChunk()
-      o.count = o.spilled = n
-      o.minTs = min
-      o.maxTs = max
-      this.open.set(tid, o)
-      this.openBytes += o.w.buf.length
+      const s = this.open.open(tid)
+      this.open.count[s] = this.open.spilled[s] = n
+      this.open.minTs[s] = min
+      this.open.maxTs[s] = max
       this.openResults += n
       this.spilledResults += n
     }
@@ -325,8 +302,8 @@ export class SqliteResultStore implements ResultRepository {
         const name = this.nameOf(tid)
         t = Math.max(t, (this.legacy.newest.get(name) as number | null) ?? -Infinity)
       }
-      const o = this.open.get(tid)
-      if (o) t = Math.max(t, o.maxTs)
+      const s = this.open.slotOf(tid)
+      if (s >= 0) t = Math.max(t, this.open.maxTs[s] as number)
       this.newest.set(tid, t)
     }
     return t
@@ -338,12 +315,12 @@ export class SqliteResultStore implements ResultRepository {
    * (or one replay): a replayed batch decodes each chunk once, not once per result.
    */
   private stored(tid: number, ts: number, seen: Map<string, Set<number>>): boolean {
-    const o = this.open.get(tid)
-    if (o && ts >= o.minTs && ts <= o.maxTs) {
+    const s = this.open.slotOf(tid)
+    if (s >= 0 && ts >= (this.open.minTs[s] as number) && ts <= (this.open.maxTs[s] as number)) {
       const k = `o${tid}`
       let times = seen.get(k)
       if (times === undefined) {
-        times = new Set(this.openRecords(tid, o).map((r) => r.ts))
+        times = new Set(this.openRecords(tid, s).map((r) => r.ts))
         seen.set(k, times)
       }
       if (times.has(ts)) return true
@@ -363,38 +340,36 @@ export class SqliteResultStore implements ResultRepository {
     return this.legacy !== undefined && this.legacy.has.get(this.nameOf(tid), ts) !== undefined
   }
 
-  private emptyChunk(): OpenChunk {
-    return { w: new ByteWriter(OPEN_INITIAL_BYTES, OPEN_GROWTH), ts: 0, probe: 0, count: 0, minTs: Infinity, maxTs: -Infinity, memMinTs: Infinity, memMaxTs: -Infinity, spilled: 0 }
-  }
-
   private append(tid: number, rec: ResultRecord): void {
-    let o = this.open.get(tid)
-    if (o === undefined) {
-      o = this.emptyChunk()
-      this.open.set(tid, o)
-      this.openBytes += o.w.buf.length
-    }
-    const before = o.w.buf.length
-    writeRecord(o.w, rec, o)
-    this.openBytes += o.w.buf.length - before
-    o.count++
+    const c = this.open
+    let s = c.slotOf(tid)
+    if (s < 0) s = c.open(tid)
+    const prev = this.prev
+    prev.ts = c.ts[s] as number
+    prev.probe = c.probe[s] as number
+    this.scratch.len = 0
+    writeRecord(this.scratch, rec, prev)
+    c.append(s, this.scratch.view())
+    c.ts[s] = prev.ts
+    c.probe[s] = prev.probe
+    c.count[s] = (c.count[s] as number) + 1
     this.openResults++
-    if (rec.ts < o.minTs) o.minTs = rec.ts
-    if (rec.ts > o.maxTs) o.maxTs = rec.ts
-    if (rec.ts < o.memMinTs) o.memMinTs = rec.ts
-    if (rec.ts > o.memMaxTs) o.memMaxTs = rec.ts
+    if (rec.ts < (c.minTs[s] as number)) c.minTs[s] = rec.ts
+    if (rec.ts > (c.maxTs[s] as number)) c.maxTs[s] = rec.ts
+    if (rec.ts < (c.memMinTs[s] as number)) c.memMinTs[s] = rec.ts
+    if (rec.ts > (c.memMaxTs[s] as number)) c.memMaxTs[s] = rec.ts
   }
 
-  /** Every open record of a target: its spilled runs in order, then those in memory. */
-  private openRecords(tid: number, o: OpenChunk): ResultRecord[] {
+  /** Every open record of a target (open chunk in `slot`): its spilled runs in order, then those in memory. */
+  private openRecords(tid: number, slot: number): ResultRecord[] {
     const out: ResultRecord[] = []
-    const run = (buf: Uint8Array, end: number): void => {
-      const rd = new ByteReader(buf, 0, end)
+    const run = (buf: Uint8Array): void => {
+      const rd = new ByteReader(buf)
       const prev = { ts: 0, probe: 0 }
       while (!rd.done) out.push(readRecord(rd, prev))
     }
-    if (o.spilled > 0) for (const data of this.stmt.spillOf.all(tid) as Buffer[]) run(data, data.length)
-    run(o.w.buf, o.w.len)
+    if ((this.open.spilled[slot] as number) > 0) for (const data of this.stmt.spillOf.all(tid) as Buffer[]) run(data)
+    run(this.open.bytesOf(slot))
     return out
   }
 
@@ -416,7 +391,7 @@ export class SqliteResultStore implements ResultRepository {
 
   /** Whether the open buffers are over their memory budget (the caller then flushes everything). */
   get overBudget(): boolean {
-    return this.openBytes > this.maxOpenBytes
+    return this.open.bytes > this.maxOpenBytes
   }
 
   /**
@@ -429,7 +404,7 @@ export class SqliteResultStore implements ResultRepository {
     const horizon = all ? Infinity : this.windowOf(now - this.sealGraceMs)
     const out = { targets: 0, results: 0, chunksWritten: 0, logRowsDeleted: 0, spilled: 0, more: false }
     if (cursor.queue === undefined) {
-      cursor.queue = [...this.open.keys()]
+      cursor.queue = this.open.tids()
       cursor.logSeq = this.stmt.maxLogSeq.get() as number
       cursor.horizon = horizon
     }
@@ -437,19 +412,20 @@ export class SqliteResultStore implements ResultRepository {
     // Plan in memory, write in one transaction, and only once it committed change the open
     // buffers: a failed write (a full disk) leaves every result open, nothing half-moved.
     const plans: Array<{ tid: number; byWindow: Map<number, ResultRecord[]>; keep: ResultRecord[] }> = []
-    const spills: Array<{ tid: number; o: OpenChunk; data: Uint8Array }> = []
+    const spills: Array<{ tid: number; slot: number; data: Uint8Array }> = []
+    const c = this.open
     while (queue.length > 0 && plans.length + spills.length < cursor.maxTargets) {
       const tid = queue.pop() as number
-      const o = this.open.get(tid)
-      if (o === undefined) continue
-      if (o.minTs >= cursor.horizon) {
-        // Nothing to seal yet: a full buffer moves to the spill table instead (its own copy of the bytes).
-        if (this.spillBytes > 0 && o.w.len >= this.spillBytes) spills.push({ tid, o, data: o.w.buf.slice(0, o.w.len) })
+      const s = c.slotOf(tid)
+      if (s < 0) continue
+      if ((c.minTs[s] as number) >= cursor.horizon) {
+        // Nothing to seal yet: a full slot moves to the spill table instead (its own copy of the bytes).
+        if (this.spillBytes > 0 && (c.len[s] as number) >= this.spillBytes) spills.push({ tid, slot: s, data: c.bytesOf(s).slice() })
         continue
       }
       const byWindow = new Map<number, ResultRecord[]>()
       const keep: ResultRecord[] = []
-      for (const r of this.openRecords(tid, o)) {
+      for (const r of this.openRecords(tid, s)) {
         const w = this.windowOf(r.ts)
         if (w >= cursor.horizon) keep.push(r)
         else {
@@ -469,9 +445,10 @@ export class SqliteResultStore implements ResultRepository {
             out.chunksWritten++
             out.results += list.length
           }
-          if ((this.open.get(p.tid)?.spilled ?? 0) > 0) this.stmt.deleteSpill.run(p.tid)
+          const s = c.slotOf(p.tid)
+          if (s >= 0 && (c.spilled[s] as number) > 0) this.stmt.deleteSpill.run(p.tid)
         }
-        for (const sp of spills) this.stmt.insertSpill.run(sp.tid, sp.o.count - sp.o.spilled, sp.o.memMinTs, sp.o.memMaxTs, sp.data)
+        for (const sp of spills) this.stmt.insertSpill.run(sp.tid, (c.count[sp.slot] as number) - (c.spilled[sp.slot] as number), c.memMinTs[sp.slot], c.memMaxTs[sp.slot], sp.data)
         if (last) out.logRowsDeleted = this.stmt.deleteLog.run(cursor.logSeq, cursor.horizon === Infinity ? Number.MAX_SAFE_INTEGER : cursor.horizon).changes
       })()
     } catch (err) {
@@ -483,23 +460,22 @@ export class SqliteResultStore implements ResultRepository {
       let sealed = this.sealedNewestOf(p.tid)
       for (const list of p.byWindow.values()) for (const r of list) if (r.ts > sealed) sealed = r.ts
       this.sealedNewest.set(p.tid, sealed)
-      const o = this.open.get(p.tid)
-      if (o === undefined) continue
-      this.openBytes -= o.w.buf.length
-      this.openResults -= o.count
-      this.spilledResults -= o.spilled
-      this.open.delete(p.tid)
+      const s = c.slotOf(p.tid)
+      if (s < 0) continue
+      this.openResults -= c.count[s] as number
+      this.spilledResults -= c.spilled[s] as number
+      c.close(s)
       for (const r of p.keep) this.append(p.tid, r)
     }
-    for (const { o } of spills) {
-      // The buffer stays for the next records: the same few hundred bytes each time, no churn.
-      this.spilledResults += o.count - o.spilled
-      o.spilled = o.count
-      o.w.len = 0
-      o.ts = 0
-      o.probe = 0
-      o.memMinTs = Infinity
-      o.memMaxTs = -Infinity
+    for (const { slot: s } of spills) {
+      // The slot stays the target's for its next records.
+      this.spilledResults += (c.count[s] as number) - (c.spilled[s] as number)
+      c.spilled[s] = c.count[s] as number
+      c.clearBytes(s)
+      c.ts[s] = 0
+      c.probe[s] = 0
+      c.memMinTs[s] = Infinity
+      c.memMaxTs[s] = -Infinity
     }
     out.spilled = spills.length
     out.targets = plans.length
@@ -606,9 +582,9 @@ export class SqliteResultStore implements ResultRepository {
   /** Open (not yet sealed, not yet folded) records of one target in [fromMs, toMs). */
   openRecordsOf(targetId: string, fromMs: number, toMs: number): ResultRecord[] {
     const tid = this.existingKey('t', targetId)
-    const o = tid === undefined ? undefined : this.open.get(tid)
-    if (tid === undefined || o === undefined || o.maxTs < fromMs || o.minTs >= toMs) return []
-    return this.openRecords(tid, o).filter((r) => r.ts >= fromMs && r.ts < toMs)
+    const s = tid === undefined ? -1 : this.open.slotOf(tid)
+    if (tid === undefined || s < 0 || (this.open.maxTs[s] as number) < fromMs || (this.open.minTs[s] as number) >= toMs) return []
+    return this.openRecords(tid, s).filter((r) => r.ts >= fromMs && r.ts < toMs)
   }
 
   /** The numeric key of a metric name, if any result ever carried it. */
@@ -634,8 +610,8 @@ export class SqliteResultStore implements ResultRepository {
       const tid = this.existingKey('t', id)
       if (tid === undefined) continue
       const found: ResultRecord[] = []
-      const o = this.open.get(tid)
-      if (o) for (const r of this.openRecords(tid, o)) if (r.ok && r.ts < beforeMs) found.push(r)
+      const s = this.open.slotOf(tid)
+      if (s >= 0) for (const r of this.openRecords(tid, s)) if (r.ok && r.ts < beforeMs) found.push(r)
       found.sort((a, b) => b.ts - a.ts)
       if (found.length < n) {
         for (const row of this.stmt.chunksDesc.iterate(tid, beforeMs) as IterableIterator<{ w: number; data: Buffer }>) {
@@ -655,7 +631,8 @@ export class SqliteResultStore implements ResultRepository {
     const tid = this.existingKey('t', targetId)
     if (tid === undefined) return null
     const sealed = (this.stmt.firstChunk.get(tid) as number | undefined) ?? Infinity
-    const open = this.open.get(tid)?.minTs ?? Infinity
+    const s = this.open.slotOf(tid)
+    const open = s >= 0 ? (this.open.minTs[s] as number) : Infinity
     const t = Math.min(sealed, open)
     return Number.isFinite(t) ? t : null
   }
@@ -670,7 +647,7 @@ export class SqliteResultStore implements ResultRepository {
   }
 
   facts(): ResultStoreFacts {
-    return { openResults: this.openResults, openBytes: this.openBytes, spilledResults: this.spilledResults, logRows: this.stmt.logRows.get() as number }
+    return { openResults: this.openResults, openBytes: this.open.bytes, spilledResults: this.spilledResults, logRows: this.stmt.logRows.get() as number }
   }
 }
 
