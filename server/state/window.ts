@@ -3,10 +3,12 @@
  * windows were one object per round, ~210 B each with its boxed numbers, 400,000 of them at
  * national load). One buffer per window holds the rows, oldest first, each row the round's time
  * and only the figures this target's rounds carry; the time (as an offset from the window's
- * base), packet counts and status codes as 32-bit integers while they are ones, the other figures
- * as doubles (an ICMP line: time, packets sent and received, RTT, jitter = 28 B, was 40 with
- * every column a double; a SIP endpoint: time, status, answer time). A figure first seen in a
- * later round widens the rows once. Every value reads back exactly as it was measured. The
+ * base), packet counts and status codes as 32-bit integers while they are ones, RTT, jitter and
+ * answer times as 32-bit nanoseconds while they are whole ones, the other figures as doubles
+ * (a udp_echo line: time, packets sent and received, RTT, jitter = 20 B, was 40 with every
+ * column a double; an fping RTT in hundredths of a ms is often not whole nanoseconds once
+ * divided into seconds: 28 B). A figure first seen in a later round widens the rows once.
+ * Every value reads back exactly as it was measured. The
  * buffer lives outside the V8 heap, so it is neither scanned nor multiplied by the heap's growth.
  * @module
  */
@@ -87,6 +89,13 @@ function readRound(m: Readonly<Record<string, number>>, into: Float64Array): num
 const TIME = FIELDS.length
 /** Fields kept as 32-bit integers while every value they get is one: the packet counts and SIP's status. */
 const INTEGRAL = (1 << SENT) | (1 << RECEIVED) | (1 << FIELD_BIT.statusCode) | (1 << TIME)
+/**
+ * Times in seconds kept as 32-bit integer nanoseconds while every value they get is exactly
+ * `n / 1e9` (what agents measuring with a nanosecond clock send, up to ~2.1 s): 4 B a value, not 8.
+ */
+const NANOS = (1 << FIELD_BIT.rtt) | (1 << FIELD_BIT.jitter) | (1 << FIELD_BIT.responseSeconds)
+/** Fields that may live in the integer part. */
+const NARROW = INTEGRAL | NANOS
 /** An absent status code in an integer column (NaN in a float one); a measured -2^31 goes to a float column. */
 const INT_ABSENT = -0x80000000
 const INT_MAX = 0x7fffffff
@@ -94,19 +103,26 @@ const INT_MAX = 0x7fffffff
 /** True when `v` is kept exactly by an integer column (-0 is not: it is kept as measured). */
 const fitsInt = (v: number): boolean => Number.isInteger(v) && v >= -INT_MAX && v <= INT_MAX && !Object.is(v, -0)
 
+/** True when `v` (seconds) is kept exactly as integer nanoseconds: `round(v · 1e9) / 1e9` gives `v` back (-0 does not). */
+const fitsNanos = (v: number): boolean => {
+  const n = Math.round(v * 1e9)
+  return n >= -INT_MAX && n <= INT_MAX && n / 1e9 === v && !Object.is(v, -0)
+}
+
 /** True when time `t` can be kept as an integer offset from some base (whole ms; -0 is kept as given). */
 const fitsTime = (t: number): boolean => Number.isSafeInteger(t) && !Object.is(t, -0)
 
 /**
  * Which fields a row holds and where: shared by every window with the same fields. A row is a
- * float part (the figures in seconds and bytes, 8 B each) and an integer part (the time as an
- * offset from the window's base, the packet counts, the status code: 4 B each); an integral
- * field that once gets a value that is not a 32-bit integer (a fraction, -0, a huge count) moves
- * to the float part for good, and so does the time when it cannot be kept as an offset.
+ * float part (8 B a figure) and an integer part (4 B each: the time as an offset from the
+ * window's base, the packet counts, the status code, and the times in seconds as nanoseconds);
+ * a field that once gets a value its integer column cannot give back exactly (a fraction of a
+ * count, -0, a huge count, an RTT that is not whole nanoseconds) moves to the float part for
+ * good, and so does the time when it cannot be kept as an offset.
  */
 interface Layout {
   mask: number
-  /** Integral fields (and {@link TIME}) kept in the float part. */
+  /** Fields that could be integers (and {@link TIME}) kept in the float part. */
   wide: number
   /** Float and integer columns per row. */
   fStride: number
@@ -129,7 +145,7 @@ function layoutOf(mask: number, wide: number): Layout {
     let i = 0
     for (let b = 0; b <= TIME; b++) {
       if (b !== TIME && !(mask & (1 << b))) continue
-      const float = !(INTEGRAL & (1 << b)) || (wide & (1 << b)) !== 0
+      const float = !(NARROW & (1 << b)) || (wide & (1 << b)) !== 0
       inF[b] = float ? 1 : 0
       col[b] = float ? f++ : i++
     }
@@ -148,21 +164,21 @@ function readRow(l: Layout, f: Float64Array | null, i: Int32Array | null, base: 
   const c = l.col[bit] as number
   if (l.inF[bit]) return (f as Float64Array)[row * l.fStride + c] as number
   const v = (i as Int32Array)[row * l.iStride + c] as number
-  return bit === TIME ? base + v : v === INT_ABSENT ? NaN : v
+  return bit === TIME ? base + v : v === INT_ABSENT ? NaN : NANOS & (1 << bit) ? v / 1e9 : v
 }
 
 /** Stores `v` (NaN: absent) as field `bit` of buffer row `row` in layout `l`; `v` fits the column. */
 function writeRow(l: Layout, f: Float64Array | null, i: Int32Array | null, base: number, row: number, bit: number, v: number): void {
   const c = l.col[bit] as number
   if (l.inF[bit]) (f as Float64Array)[row * l.fStride + c] = v
-  else (i as Int32Array)[row * l.iStride + c] = bit === TIME ? v - base : v !== v ? INT_ABSENT : v
+  else (i as Int32Array)[row * l.iStride + c] = bit === TIME ? v - base : v !== v ? INT_ABSENT : NANOS & (1 << bit) ? Math.round(v * 1e9) : v
 }
 
 /**
  * The rows of one target's window, oldest first, kept sorted by time: a round replayed late is
  * inserted after the rows of the same or an earlier time. Rows leave from the oldest end
  * ({@link SampleWindow.dropOldest}); space freed there is reused before the buffer grows. Both
- * parts of the rows share one buffer (an ICMP or udp_echo row: 12 B of integers, 16 of floats).
+ * parts of the rows share one buffer (a udp_echo row at nanosecond resolution: 20 B of integers).
  */
 export class SampleWindow implements WindowView {
   private layout: Layout = NO_FIELDS
@@ -214,7 +230,11 @@ export class SampleWindow implements WindowView {
     const present = readRound(m, scratch)
     const mask = this.layout.mask | present
     let wide = this.layout.wide
-    for (let b = 0; b < FIELDS.length; b++) if (present & INTEGRAL & (1 << b) && !fitsInt(scratch[b] as number)) wide |= 1 << b
+    for (let b = 0; b < FIELDS.length; b++) {
+      if (!(present & NARROW & (1 << b))) continue
+      const v = scratch[b] as number
+      if (INTEGRAL & (1 << b) ? !fitsInt(v) : !fitsNanos(v)) wide |= 1 << b
+    }
     if (!(wide & (1 << TIME))) {
       if (this.length === 0) this.base = fitsTime(t) ? t : 0
       if (!fitsTime(t) || (!fitsInt(t - this.base) && !this.rebase(t))) wide |= 1 << TIME
@@ -262,9 +282,11 @@ export class SampleWindow implements WindowView {
       }
     } else {
       const ints = this.i as Int32Array
+      // Nanoseconds back to the very seconds they were (exact: see fitsNanos).
+      const scale = NANOS & (1 << bit) ? 1e9 : 1
       for (let at = this.head * l.iStride + c, r = this.head; r < end; r++, at += l.iStride) {
         const v = ints[at] as number
-        if (v !== INT_ABSENT) a[n++] = v
+        if (v !== INT_ABSENT) a[n++] = v / scale
       }
     }
     if (n === 0) return null

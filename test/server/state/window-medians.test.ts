@@ -18,7 +18,11 @@ describe('SampleWindow.median', () => {
   it('is the median of the values the rows measured, rows without the field skipped, after drops', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ rtt: fc.option(fc.integer({ min: -5, max: 20 }), { nil: undefined }), jitter: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }) }), { maxLength: 90 }),
+        fc.array(fc.record({
+          // Whole seconds, or nanosecond resolution (integer nanoseconds in the window while every value fits).
+          rtt: fc.option(fc.oneof(fc.integer({ min: -5, max: 20 }), fc.integer({ min: -2e9, max: 2e9 }).map((n) => n / 1e9)), { nil: undefined }),
+          jitter: fc.option(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 1e9 }).map((n) => n / 1e9)), { nil: undefined }),
+        }), { maxLength: 90 }),
         fc.nat({ max: 30 }),
         (rows, drop) => {
           const w = new SampleWindow(4)

@@ -31,7 +31,12 @@ function expected(m: Record<string, number>, field: SampleField): number | undef
 describe('SampleWindow', () => {
   const measurements = fc.dictionary(
     fc.constantFrom(...FIELDS.map(([, metric]) => metric), 'rtt_avg_seconds', 'connect_seconds'),
-    fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 })),
+    fc.oneof(
+      fc.integer({ min: -5, max: 5 }),
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e12, max: 1e12 }),
+      // Seconds at nanosecond resolution (kept as integer nanoseconds while they fit 32 bits), some past ±2.1 s.
+      fc.integer({ min: -3e9, max: 3e9 }).map((n) => n / 1e9),
+    ),
     { maxKeys: 5 },
   )
   const op = fc.oneof(
@@ -69,25 +74,34 @@ describe('SampleWindow', () => {
     )
   })
 
-  it('keeps a packet round in 28 bytes (time, counts as integers; RTT and jitter as floats), for months of rounds', () => {
+  it('keeps a packet round in 20 bytes (time, counts, nanosecond RTT and jitter as integers), for months of rounds', () => {
     const w = new SampleWindow(61)
     const t0 = Date.parse('2026-12-01T00:00:00Z')
     const hour = 3_600_000
     // 90 days of hourly rounds through a window of 60: the time offsets outgrow 32 bits (24.8 days) and are rebased.
     for (let h = 0; h < 90 * 24; h++) {
-      w.insert(t0 + h * hour, { rtt_median_seconds: 0.012345678 + h * 1e-9, sent: 50, received: 49, jitter_seconds: 0.0007 })
+      w.insert(t0 + h * hour, { rtt_median_seconds: (12_345_678 + h) / 1e9, sent: 50, received: 49, jitter_seconds: 0.0007 })
       if (w.length > 60) w.dropOldest(1)
     }
-    expect(w.rowBytes()).toBe(28)
+    expect(w.rowBytes()).toBe(20)
     expect(w.length).toBe(60)
     expect(w.at(0)).toBe(t0 + (90 * 24 - 60) * hour)
     expect(w.newestAt()).toBe(t0 + (90 * 24 - 1) * hour)
-    expect(w.value(59, 'rtt')).toBe(0.012345678 + (90 * 24 - 1) * 1e-9)
+    expect(w.value(59, 'rtt')).toBe((12_345_678 + 90 * 24 - 1) / 1e9)
+    expect(w.value(0, 'jitter')).toBe(0.0007)
+    expect(w.median(0)).toBe((12_345_678 + 90 * 24 - 30) / 1e9 / 2 + (12_345_678 + 90 * 24 - 31) / 1e9 / 2)
     expect(w.value(0, 'received')).toBe(49)
+    // An RTT that is not whole nanoseconds (fping's hundredths of a ms divided into seconds) moves its column to floats.
+    const fping = 11.01 / 1000 // 0.011009999999999999
+    expect(Math.round(fping * 1e9) / 1e9).not.toBe(fping)
+    w.insert(t0 + 90 * 24 * hour, { rtt_median_seconds: fping, sent: 50, received: 50, jitter_seconds: 0.0007 })
+    expect(w.rowBytes()).toBe(24)
+    expect(w.value(60, 'rtt')).toBe(fping)
+    expect(w.value(59, 'rtt')).toBe((12_345_678 + 90 * 24 - 1) / 1e9)
     // A count that is not a 32-bit integer moves its column to floats, every row kept as it was.
-    w.insert(t0 + 90 * 24 * hour, { rtt_median_seconds: 0.01, sent: 2.5, received: 2 })
-    expect(w.rowBytes()).toBe(32)
-    expect(w.value(60, 'sent')).toBe(2.5)
+    w.insert(t0 + 90 * 24 * hour + 1, { rtt_median_seconds: 0.01, sent: 2.5, received: 2 })
+    expect(w.rowBytes()).toBe(28)
+    expect(w.value(61, 'sent')).toBe(2.5)
     expect(w.value(59, 'sent')).toBe(50)
     expect(w.at(0)).toBe(t0 + (90 * 24 - 60) * hour)
   })
