@@ -58,24 +58,17 @@ const FLOAT_BYTES = new Uint8Array(FLOAT_SCRATCH.buffer)
 export class ByteWriter {
   buf: Uint8Array
   len = 0
-  private readonly growth: number
 
-  /**
-   * @param initial first capacity in bytes
-   * @param growth factor a full buffer grows by. 2 for a buffer filled once and dropped; the
-   *   open chunks, ~10,000 of them held for 17 minutes, grow by less, so their unused tails
-   *   stay small (with doubling up to half of a buffer is unused capacity). Must be > 1.
-   */
-  constructor(initial = 256, growth = 2) {
+  /** @param initial first capacity in bytes (doubled whenever full) */
+  constructor(initial = 256) {
     this.buf = new Uint8Array(initial)
-    this.growth = growth
   }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return
     // At least 16 bytes more each step, so an empty buffer grows too.
-    let size = Math.max(this.buf.length + 16, Math.ceil(this.buf.length * this.growth))
-    while (size < this.len + n) size = Math.max(size + 16, Math.ceil(size * this.growth))
+    let size = Math.max(this.buf.length + 16, this.buf.length * 2)
+    while (size < this.len + n) size = Math.max(size + 16, size * 2)
     const next = new Uint8Array(size)
     next.set(this.buf.subarray(0, this.len))
     this.buf = next
