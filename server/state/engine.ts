@@ -76,71 +76,116 @@ const MIN_WINDOW_CAP = 20
 /** Successful rounds kept per throughput target, whatever their age (the largest `throughputTests`). */
 const MAX_RECENT = 10
 
-interface TargetRuntime {
-  meta: TargetMeta
+/**
+ * A target's live state. It is also the target as alerting reads it ({@link TargetAlertView}:
+ * the getters below), so no second object per target is kept or refreshed every tick.
+ */
+class TargetRuntime implements TargetAlertView {
   /** Its commune's runtime (none when the inventory names an unknown commune). */
-  commune: CommuneRuntime | undefined
-  lastObservedAt: number | null
-  lastOk: boolean | null
-  lastError: string | null
-  measurements: Record<string, number>
-  consecutiveFailures: number
-  consecutiveSuccesses: number
+  commune: CommuneRuntime | undefined = undefined
+  lastObservedAt: number | null = null
+  lastOk: boolean | null = null
+  /** The latest round's error, whatever its outcome (alerting reads {@link lastError}). */
+  error: string | null = null
+  measurements: Record<string, number> = {}
+  consecutiveFailures = 0
+  consecutiveSuccesses = 0
   /** Observed time of the first failure of the current streak (topology). */
-  failingSince: number | null
-  down: boolean
-  /** Successful rounds in the window, oldest first (compact rows: ./window.ts). */
-  window: SampleWindow
+  failingSince: number | null = null
+  down = false
   /** Packets sent and received over `window`, kept with it while every count is a small integer (sums exact in any order). */
-  sent: number
-  received: number
+  sent = 0
+  received = 0
   /** Samples in `window` whose counts are not small integers: then the sums are taken in window order, as `windowFigures` does. */
-  inexact: number
+  inexact = 0
   /** The contracted rate (bytes/s) the rules judge against; null until the next evaluation after an inventory load. */
-  contracted: number | null
+  contracted: number | null = null
   /** Defaults, then the commune's overrides, then the target's; null until the next evaluation after an inventory load. */
-  th: Thresholds | null
-  /** The latest successful rounds (throughput targets only, else null), oldest first. */
-  recent: SampleWindow | null
-  figures: WindowFigures
-  verdicts: Verdict[]
-  verdict: Verdict | null
+  th: Thresholds | null = null
+  figures: WindowFigures = EMPTY_FIGURES
+  verdicts: Verdict[] = []
+  verdict: Verdict | null = null
   /** The window or the recent rounds changed since the verdicts were computed. */
-  windowStale: boolean
-  /** Re-grade on every evaluation (a rule whose verdict ages, e.g. stale throughput). */
-  timeDependent: boolean
-  state: State
-  reason: string | null
-  since: number | null
-  topology: ChildTopology
+  windowStale = true
+  state: State = 'unknown'
+  reason: string | null = 'no-data'
+  /** When the current state began (ms; alerting reads it as text, {@link since}). */
+  sinceMs: number | null = null
+  topology: ChildTopology = newChildTopology()
   /** Mirrors `topology.unreachable` (the metrics renderer reads the runtime object as its view). */
-  unreachable: boolean
+  unreachable = false
   /** States after each of the last rounds, oldest first, as their {@link STATE_INITIAL} letters (flap detection). */
-  history: string
-  roundPending: boolean
-  flapping: boolean
+  history = ''
+  roundPending = false
+  flapping = false
   /** Packet counters over every ingested round since start (late replays included): metrics. */
-  packetsSent: number
-  packetsReceived: number
-  packetsDuplicated: number
-  packetsReordered: number
+  packetsSent = 0
+  packetsReceived = 0
+  packetsDuplicated = 0
+  packetsReordered = 0
   /** Closed unknown (data gap) time since start, ms; the open gap is `now - gapSince`. */
-  gapMs: number
+  gapMs = 0
   gapSince: number | null
   /** What the published view showed when the evaluation numbered `key.epoch` began (see {@link StateEngine.evaluate}). */
-  key: PublishedKey
+  key: PublishedKey = { epoch: -1, state: 'unknown', reason: null, lastObservedAt: null, flapping: false, unreachable: false, awaitingParents: false, hasVerdict: false, value: null, threshold: 0 }
   /** The evaluation whose topology pass already compared this target's view. */
-  topologyEpoch: number
-  /** This target as {@link StateEngine.alertTargets} shows it, refreshed in place (null until first asked). */
-  alertView: TargetAlertView | null
-  /** `since` as ISO text, and the `since` it was formatted from. */
-  sinceIso: string | null
-  sinceIsoOf: number | null
+  topologyEpoch = -1
+  /** `sinceMs` as ISO text, and the `sinceMs` it was formatted from. */
+  private sinceIso: string | null = null
+  private sinceIsoOf: number | null = null
+
+  /**
+   * @param meta what the inventory says of the target
+   * @param window its successful rounds in the window, oldest first (compact rows: ./window.ts)
+   * @param recent its latest successful rounds (throughput targets only, else null), oldest first
+   * @param timeDependent re-grade on every evaluation (a rule whose verdict ages, e.g. stale throughput)
+   * @param knownAt when the engine first knew it: a target nobody has reported on yet is a data gap from then
+   */
+  constructor(
+    public meta: TargetMeta,
+    public window: SampleWindow,
+    public recent: SampleWindow | null,
+    public timeDependent: boolean,
+    knownAt: number,
+  ) {
+    this.gapSince = knownAt
+  }
+
+  get id(): string {
+    return this.meta.id
+  }
+  get communeCode(): string {
+    return this.meta.communeCode
+  }
+  get name(): string | null {
+    return this.meta.name
+  }
+  get kind(): CheckKind {
+    return this.meta.kind
+  }
+  get role(): TargetRole {
+    return this.meta.role
+  }
+  get awaitingParents(): boolean {
+    return this.topology.awaitingParents
+  }
+  /** The latest round's error while it failed, else null. */
+  get lastError(): string | null {
+    return this.lastOk === false ? this.error : null
+  }
+  /** When the current state began, as ISO text (formatted once per change). */
+  get since(): string | null {
+    if (this.sinceIsoOf !== this.sinceMs) {
+      this.sinceIso = iso(this.sinceMs)
+      this.sinceIsoOf = this.sinceMs
+    }
+    return this.sinceIso
+  }
 }
 
 /**
- * What alerting reads of a target each tick (the fields of {@link TargetStatus} it uses): one
- * object per target refreshed in place, instead of 10,000 full statuses built every second.
+ * What alerting reads of a target each tick (the fields of {@link TargetStatus} it uses): the
+ * target's runtime object itself, instead of 10,000 full statuses built every second.
  */
 export type TargetAlertView = Pick<TargetStatus, 'id' | 'communeCode' | 'name' | 'kind' | 'role' | 'state' | 'reason' | 'since' | 'lastError' | 'flapping' | 'unreachable' | 'awaitingParents' | 'verdict'>
 
@@ -334,50 +379,7 @@ export class StateEngine {
       } else {
         const at = this.now()
         this.recordTransition('target', t.id, 'unknown', at)
-        this.targets.set(t.id, {
-          meta: t,
-          commune: undefined,
-          lastObservedAt: null,
-          lastOk: null,
-          lastError: null,
-          measurements: {},
-          consecutiveFailures: 0,
-          consecutiveSuccesses: 0,
-          failingSince: null,
-          down: false,
-          window: new SampleWindow(this.windowRows(t)),
-          sent: 0,
-          received: 0,
-          inexact: 0,
-          contracted: null,
-          th: null,
-          recent: t.kind === 'throughput' ? new SampleWindow(MAX_RECENT + 1) : null,
-          figures: EMPTY_FIGURES,
-          verdicts: [],
-          verdict: null,
-          windowStale: true,
-          timeDependent: gradesWithTime(t),
-          state: 'unknown',
-          reason: 'no-data',
-          since: null,
-          topology: newChildTopology(),
-          unreachable: false,
-          history: '',
-          roundPending: false,
-          flapping: false,
-          packetsSent: 0,
-          packetsReceived: 0,
-          packetsDuplicated: 0,
-          packetsReordered: 0,
-          gapMs: 0,
-          // A target nobody has reported on yet is a data gap from the moment it is known.
-          gapSince: at,
-          key: { epoch: -1, state: 'unknown', reason: null, lastObservedAt: null, flapping: false, unreachable: false, awaitingParents: false, hasVerdict: false, value: null, threshold: 0 },
-          topologyEpoch: -1,
-          alertView: null,
-          sinceIso: null,
-          sinceIsoOf: null,
-        })
+        this.targets.set(t.id, new TargetRuntime(t, new SampleWindow(this.windowRows(t)), t.kind === 'throughput' ? new SampleWindow(MAX_RECENT + 1) : null, gradesWithTime(t), at))
       }
       const rt = this.targets.get(t.id) as TargetRuntime
       rt.commune = this.communes.get(t.communeCode)
@@ -437,7 +439,7 @@ export class StateEngine {
       rt.lastObservedAt = r.observedAt
       rt.roundPending = true
       rt.lastOk = r.ok
-      rt.lastError = r.error
+      rt.error = r.error
       rt.measurements = m
       const topo = rt.topology
       if (r.ok) {
@@ -603,7 +605,7 @@ export class StateEngine {
       }
       if (state === 'unknown') rt.gapSince = now
       rt.state = state
-      rt.since = now
+      rt.sinceMs = now
       this.recordTransition('target', rt.meta.id, state, now)
     }
     rt.reason = reason
@@ -685,7 +687,7 @@ export class StateEngine {
       updateTopology(rt.topology, rt, parents, now, this.config.downAfter)
       rt.unreachable = rt.topology.unreachable
       // Down behind its parents, now down on its own: its own outage (and incident) starts here.
-      if (wasHeld && !rt.topology.held && rt.state === 'down') rt.since = now
+      if (wasHeld && !rt.topology.held && rt.state === 'down') rt.sinceMs = now
       if (this.noteTargetChange(rt) && rt.commune) this.dirtyCommunes.add(rt.commune)
       rt.topologyEpoch = epoch
     }
@@ -859,10 +861,10 @@ export class StateEngine {
       state: rt.state,
       unreachable: rt.unreachable,
       awaitingParents: rt.topology.awaitingParents,
-      since: iso(rt.since),
+      since: rt.since,
       reason: rt.reason,
       lastResultAt: iso(rt.lastObservedAt),
-      lastError: rt.lastOk === false ? rt.lastError : null,
+      lastError: rt.lastError,
       consecutiveFailures: rt.consecutiveFailures,
       flapping: rt.flapping,
       measurements: rt.measurements,
@@ -897,39 +899,11 @@ export class StateEngine {
 
   /**
    * Every target as alerting reads it, in inventory order, as of the last evaluation: the same
-   * values {@link targetStatuses} shows, but objects kept per target and refreshed in place (read
-   * them before the next ingest or tick; do not keep them).
+   * values {@link targetStatuses} shows, but the live runtime objects, no copies (read them
+   * before the next ingest or tick; do not keep them).
    */
   alertTargets(): TargetAlertView[] {
-    const out: TargetAlertView[] = []
-    for (const rt of this.targets.values()) {
-      if (rt.sinceIsoOf !== rt.since) {
-        rt.sinceIso = iso(rt.since)
-        rt.sinceIsoOf = rt.since
-      }
-      const m = rt.meta
-      const lastError = rt.lastOk === false ? rt.lastError : null
-      const v = rt.alertView
-      if (v === null) {
-        rt.alertView = { id: m.id, communeCode: m.communeCode, name: m.name, kind: m.kind, role: m.role, state: rt.state, reason: rt.reason, since: rt.sinceIso, lastError, flapping: rt.flapping, unreachable: rt.unreachable, awaitingParents: rt.topology.awaitingParents, verdict: rt.verdict }
-      } else {
-        v.id = m.id
-        v.communeCode = m.communeCode
-        v.name = m.name
-        v.kind = m.kind
-        v.role = m.role
-        v.state = rt.state
-        v.reason = rt.reason
-        v.since = rt.sinceIso
-        v.lastError = lastError
-        v.flapping = rt.flapping
-        v.unreachable = rt.unreachable
-        v.awaitingParents = rt.topology.awaitingParents
-        v.verdict = rt.verdict
-      }
-      out.push(rt.alertView as TargetAlertView)
-    }
-    return out
+    return [...this.targets.values()]
   }
 
   targetStatus(id: string): TargetStatus | undefined {

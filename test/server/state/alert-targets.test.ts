@@ -1,18 +1,19 @@
 /**
- * Alerting reads the engine's alert views (one object per target refreshed in place) instead of
- * building every target's full status each second: they must show exactly what the statuses
- * show, through outages, parents going down and up, degradation, silence and inventory edits.
+ * Alerting reads the engine's runtime objects as alert views (getters over the live state)
+ * instead of building every target's full status each second: they must show exactly what the
+ * statuses show, through outages, parents going down and up, degradation, silence and inventory
+ * edits.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { TargetStatus } from '../../../protocol'
 import { StateConfig, Thresholds } from '../../../server/config'
-import { StateEngine, type ResultFact, type TargetMeta } from '../../../server/state/engine'
+import { StateEngine, type ResultFact, type TargetAlertView, type TargetMeta } from '../../../server/state/engine'
 
 const T0 = Date.parse('2026-12-01T00:00:00Z')
 const KEYS = ['id', 'communeCode', 'name', 'kind', 'role', 'state', 'reason', 'since', 'lastError', 'flapping', 'unreachable', 'awaitingParents', 'verdict'] as const
 
-const pick = (s: TargetStatus): Record<string, unknown> => Object.fromEntries(KEYS.map((k) => [k, s[k]]))
+/** The fields alerting reads (an alert view's are getters on its prototype as well as fields). */
+const pick = (s: TargetAlertView): Record<string, unknown> => Object.fromEntries(KEYS.map((k) => [k, s[k]]))
 
 function inventory(childName: string | null): TargetMeta[] {
   const base = { communeCode: 'C1', host: 'h', port: null, intervalSeconds: 15, enabled: true } as const
@@ -50,7 +51,7 @@ describe('StateEngine.alertTargets', () => {
           )
           if (s.rename) engine.setInventory(communes, inventory(`line ${clock.now}`))
           engine.tick()
-          expect(engine.alertTargets()).toEqual(engine.targetStatuses().map(pick))
+          expect(engine.alertTargets().map(pick)).toEqual(engine.targetStatuses().map(pick))
         }
       }),
     )
