@@ -24,8 +24,9 @@ const OVERFLOW_GROWTH = 1.25
 const INITIAL_SLOTS = 256
 
 /**
- * Open chunks by target key. The column arrays are replaced when the table grows, so read them
- * through the instance (`chunks.minTs[slot]`), never keep one across {@link OpenChunks.open}.
+ * Open chunks by target key (`result_keys` ids: non-negative; -1 marks a free slot). The column
+ * arrays are replaced when the table grows, so read them through the instance
+ * (`chunks.minTs[slot]`), never keep one across {@link OpenChunks.open}.
  */
 export class OpenChunks {
   /** Target key of each slot (-1: free). */
