@@ -13,11 +13,11 @@
  * @module
  */
 
+import { TimesByKey } from './times-by-key'
+
 /** Bytes of records a slot holds in the shared array (the default spill threshold is 256 B). */
 export const SLOT_BYTES = 320
 
-/** Target keys below this map to slots through an array; larger ones (a database whose ids grew that far) through a Map. */
-const DENSE_LIMIT = 1 << 20
 /** How a slot's own buffer grows once its records outgrow {@link SLOT_BYTES}. */
 const OVERFLOW_GROWTH = 1.25
 /** Slots made room for at first. */
@@ -51,17 +51,15 @@ export class OpenChunks {
 
   private slab: Uint8Array = new Uint8Array(0)
   private readonly overflow = new Map<number, Uint8Array>()
-  /** Slot + 1 by target key (0: not open), for keys below {@link DENSE_LIMIT}. */
-  private slotByTid = new Int32Array(0)
-  private readonly sparse = new Map<number, number>()
+  /** Slot by target key (an array indexed by key, as the store's newest times are). */
+  private readonly slotByTid = new TimesByKey()
   private free: number[] = []
   /** Slots ever handed out (the rest of the capacity was never touched). */
   private used = 0
 
   /** The slot of the target's open chunk, -1 when it has none. */
   slotOf(tid: number): number {
-    if (Number.isInteger(tid) && tid >= 0 && tid < DENSE_LIMIT) return tid < this.slotByTid.length ? (this.slotByTid[tid] as number) - 1 : -1
-    return this.sparse.get(tid) ?? -1
+    return this.slotByTid.get(tid) ?? -1
   }
 
   /** Opens an empty chunk for a target that has none; returns its slot. */
@@ -72,14 +70,7 @@ export class OpenChunks {
       if (this.used === this.tid.length) this.grow()
       slot = this.used++
     }
-    if (Number.isInteger(tid) && tid >= 0 && tid < DENSE_LIMIT) {
-      if (tid >= this.slotByTid.length) {
-        const next = new Int32Array(Math.min(DENSE_LIMIT, Math.max(tid + 1, Math.ceil(this.slotByTid.length * 1.5), 64)))
-        next.set(this.slotByTid)
-        this.slotByTid = next
-      }
-      this.slotByTid[tid] = slot + 1
-    } else this.sparse.set(tid, slot)
+    this.slotByTid.set(tid, slot)
     this.tid[slot] = tid
     this.ts[slot] = 0
     this.probe[slot] = 0
@@ -97,9 +88,7 @@ export class OpenChunks {
 
   /** Closes the chunk in `slot` (its results were sealed); the slot is reused. */
   close(slot: number): void {
-    const tid = this.tid[slot] as number
-    if (Number.isInteger(tid) && tid >= 0 && tid < DENSE_LIMIT) this.slotByTid[tid] = 0
-    else this.sparse.delete(tid)
+    this.slotByTid.delete(this.tid[slot] as number)
     this.dropOverflow(slot)
     this.tid[slot] = -1
     this.len[slot] = 0

@@ -1,9 +1,10 @@
 /**
- * A map from dictionary keys (small positive integers from `result_keys`) to times in ms, as
- * one growable Float64Array indexed by key instead of a `Map<number, number>`: at 10,000
- * targets a Map's table is ~460 KB and each of its values a 16-byte boxed double, where the
- * array is 8 B a key (issue 14, the server's RSS at national load). NaN marks an absent entry,
- * so NaN itself cannot be stored (times here are parsed, validated instants or -Infinity).
+ * A map from dictionary keys (small positive integers from `result_keys`) to numbers — times in
+ * ms in the result store, slots in open-chunks.ts — as one growable Float64Array indexed by key
+ * instead of a `Map<number, number>`: at 10,000 targets a Map's table is ~460 KB and each of its
+ * values a 16-byte boxed double, where the array is 8 B a key (issue 14, the server's RSS at
+ * national load). NaN marks an absent entry, so NaN itself cannot be stored (times here are
+ * parsed, validated instants or -Infinity; slots are small integers).
  * Keys past {@link DENSE_LIMIT} (a database whose ids grew that far), and any key that is not a
  * non-negative integer, go to a plain Map.
  * @module
