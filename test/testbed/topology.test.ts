@@ -28,6 +28,10 @@ const gate = skipUnlessTestbed()
 
 /** An unbound UDP port in the Hữu Kiệm namespace (ours alone): SIP there is refused. */
 const CLOSED_SIP_PORT = 5060
+/** The lines' and the endpoints' intervals and every check's timeout, seconds. */
+const LINE_INTERVAL_S = 15
+const ENDPOINT_INTERVAL_S = 30
+const TIMEOUT_S = 5
 
 describe.skipIf(!gate.run)('testbed: topology through the whole runtime (line 15 s, SIP and H.323 30 s behind it)', () => {
   let cut: Commune
@@ -82,9 +86,9 @@ describe.skipIf(!gate.run)('testbed: topology through the whole runtime (line 15
       realTime: true,
     })
     const line = (id: string, code: string, c: Commune, reflector: FarService) =>
-      udpTarget(id, code, 'line', { name: `Đường truyền ${code}`, host: c.farAddr, port: reflector.port, intervalSeconds: 15, timeoutSeconds: 5, options: { packets: 20, ratePps: 20 } })
+      udpTarget(id, code, 'line', { name: `Đường truyền ${code}`, host: c.farAddr, port: reflector.port, intervalSeconds: LINE_INTERVAL_S, timeoutSeconds: TIMEOUT_S, options: { packets: 20, ratePps: 20 } })
     const endpoint = (id: string, code: string, kind: 'sip' | 'h323', host: string, port: number, parent: string) =>
-      udpTarget(id, code, 'mcu', { kind, name: `Điểm cầu ${code} [${kind}]`, host, port, intervalSeconds: 30, timeoutSeconds: 5, parents: [parent], options: {} })
+      udpTarget(id, code, 'mcu', { kind, name: `Điểm cầu ${code} [${kind}]`, host, port, intervalSeconds: ENDPOINT_INTERVAL_S, timeoutSeconds: TIMEOUT_S, parents: [parent], options: {} })
     for (const t of [
       line('ml-line', 'KS-ML', cut, far.cut[0]),
       endpoint('ml-sip', 'KS-ML', 'sip', cut.farAddr, far.cut[1].sipPort, 'ml-line'),
@@ -121,7 +125,7 @@ describe.skipIf(!gate.run)('testbed: topology through the whole runtime (line 15
     console.info(log.join('\n'))
   })
 
-  it('a cut line opens one incident and its endpoints none, during the cut or after it; an endpoint failing on its own with its line up opens one', { timeout: 300_000 }, async () => {
+  it('a cut line opens one incident and its endpoints none, during the cut or after it; an endpoint failing on its own with its line up opens one', { timeout: 420_000 }, async () => {
     // Both communes measured: every target has a result (endpoints: within one 30-s phase).
     await until('every line and endpoint measured', () => ['ml-line', 'ml-sip', 'ml-h323', 'hk-line', 'hk-h323'].every((id) => status(id).state === 'ok'), 45_000)
 
@@ -138,8 +142,13 @@ describe.skipIf(!gate.run)('testbed: topology through the whole runtime (line 15
     expect(s.runtime.engine.communeSummary('KS-ML')).toMatchObject({ state: 'down', reason: 'line:down' })
 
     await cut.linkUp()
-    // Up after 2 good line rounds; the agent re-checks the endpoints as soon as the line answers.
-    await until('the line and its endpoints ok again', () => ['ml-line', 'ml-sip', 'ml-h323'].every((id) => status(id).state === 'ok'), 60_000)
+    // Up after `upAfter` good line rounds; the agent re-checks the endpoints as soon as the line
+    // answers, and they need `upAfter` good rounds of their own, the later ones on their 30-s
+    // schedule. The deadline follows those intervals (plus each round's timeout and 15 s for a
+    // loaded machine): a fixed 60 s once ran out with ml-h323 one good round short.
+    const { upAfter } = s.config.state
+    const upWithinMs = ((LINE_INTERVAL_S + ENDPOINT_INTERVAL_S) * upAfter + 2 * TIMEOUT_S + 15) * 1000
+    await until('the line and its endpoints ok again', () => ['ml-line', 'ml-sip', 'ml-h323'].every((id) => status(id).state === 'ok'), upWithinMs)
     // A few more ticks: a late evaluation must not open anything either.
     await new Promise((r) => setTimeout(r, 3000))
     const after = incidents()
