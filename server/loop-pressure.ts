@@ -30,20 +30,41 @@ export interface LoopSample {
 export type LoopUtilization = () => LoopSample
 
 /**
+ * Loop time spent on deferrable background work (the seal pass), which runs only between
+ * everything else and yields after each step: ms, ever increasing. The load shedder does not
+ * count it as load (see {@link loopUtilization}).
+ */
+export interface BackgroundTime {
+  readonly ms: number
+}
+
+/**
  * Creates a sampler of the event loop's utilisation.
+ *
+ * With `background`, a window's figure leaves the background work out: (busy − background) /
+ * window. A seal pass running back to back (it yields after every step, so whatever waits goes
+ * first) is not an overload: counted, it made the shedder refuse batches at stop 25, and passes
+ * were paced to half the loop for that, so one after a burst took twice its time. While a pass
+ * runs, an overload therefore reads lower than it is; what bounds it then is `maxInFlight`
+ * (also answered 429 before the body is read).
  * @param sampleMs length of a window: short enough to notice an overload within seconds, long
  *   enough that the periodic jobs (the state tick, a scrape's render) average out
  */
-export function loopUtilization(sampleMs: number): LoopUtilization {
+export function loopUtilization(sampleMs: number, background?: BackgroundTime): LoopUtilization {
   const since = utilizationSinceLastCall()
   let at = performance.now()
+  let backgroundAt = background?.ms ?? 0
   const last: LoopSample = { utilization: 0, window: 0 }
   return () => {
     const t = performance.now()
     if (t - at >= sampleMs) {
-      last.utilization = since()
+      const u = since()
+      const elapsed = t - at
+      const bg = Math.min(elapsed, (background?.ms ?? 0) - backgroundAt)
+      last.utilization = bg <= 0 ? u : Math.max(0, u - bg / elapsed)
       last.window++
       at = t
+      backgroundAt = background?.ms ?? 0
     }
     return last
   }

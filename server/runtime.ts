@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import { createApp, type AppEnv } from './app'
 import { createAlerting, type Alerting } from './alerting/service'
 import type { ServerConfig } from './config'
-import type { LoopUtilization } from './loop-pressure'
+import { loopUtilization, type LoopUtilization } from './loop-pressure'
 import { DEMO_SETTING } from './demo/seed'
 import { createLiveHub, type LiveHub } from './live'
 import { cookieValue, SESSION_COOKIE, sessionIdentity } from './auth'
@@ -87,17 +87,23 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   const retention = store.retention
   let closed = false
   const sealPause = 1 / config.retention.sealLoopShare - 1
+  /** Loop time the seal passes took, ms: the load shedder does not count it as load. */
+  const sealTime = { ms: 0 }
   /**
-   * Seals finished chunk windows (and so folds their results into the rollups), pausing after
-   * each step for `retention.sealLoopShare` of the loop; a pass stops at `close()` (what it left
-   * is still open, in the batch log, and sealed by the next).
+   * Seals finished chunk windows (and so folds their results into the rollups), one step (one
+   * transaction) at a time, yielding after each so requests go in between, and pausing for
+   * `retention.sealLoopShare` of the loop when that is below 1; a pass stops at `close()` (what
+   * it left is still open, in the batch log, and sealed by the next).
    */
   const fold = async (): Promise<number> => {
     let steps = 1
     let began = performance.now()
-    while (!closed && store.sealChunks()) {
-      steps++
+    for (;;) {
+      const more = !closed && store.sealChunks()
       const tookMs = performance.now() - began
+      sealTime.ms += tookMs
+      if (!more) break
+      steps++
       await new Promise<void>((r) => (sealPause > 0 ? setTimeout(r, tookMs * sealPause) : setImmediate(r)))
       began = performance.now()
     }
@@ -206,7 +212,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     hub.reload()
   }
   const app = createApp({
-    ...(opts.loopUtilization ? { loopUtilization: opts.loopUtilization } : {}),
+    loopUtilization: opts.loopUtilization ?? loopUtilization(config.ingest.loadSampleSeconds * 1000, sealTime),
     store,
     engine,
     metrics,

@@ -23,6 +23,26 @@ describe('loopUtilization', () => {
     expect(read().utilization).toBeLessThan(0.3)
     expect(read().window).toBe(2)
   })
+
+  it('leaves out the time declared as background work (the seal), and only that', () => {
+    const background = { ms: 0 }
+    const sampler = loopUtilization(100, background)
+    /** Holds the loop for `ms`, declared as background work or not. */
+    const work = (ms: number, declared: boolean): void => {
+      const t = performance.now()
+      spin(ms)
+      if (declared) background.ms += performance.now() - t
+    }
+    work(250, true)
+    expect(sampler().utilization).toBeLessThan(0.1)
+    work(125, true)
+    work(125, false)
+    const half = sampler().utilization
+    expect(half).toBeGreaterThan(0.35)
+    expect(half).toBeLessThan(0.65)
+    work(250, false)
+    expect(sampler().utilization).toBeGreaterThan(0.9)
+  })
 })
 
 describe('loadShedder', () => {
