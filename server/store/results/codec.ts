@@ -100,6 +100,15 @@ export class ByteWriter {
     this.len += b.length
   }
 
+  /** Appends `src[start, end)` (a record body of a few dozen bytes: a loop, no view to allocate). */
+  copyFrom(src: Uint8Array, start: number, end: number): void {
+    this.room(end - start)
+    const buf = this.buf
+    let at = this.len
+    for (let i = start; i < end; i++) buf[at++] = src[i] as number
+    this.len = at
+  }
+
   /** A measurement value: decimal when exact, else the IEEE double (see the module doc). */
   value(v: number): void {
     if (Number.isInteger(v)) {
@@ -209,10 +218,7 @@ const FLAG_PROBE = 4
  * container keeps); it is updated.
  */
 export function writeRecord(w: ByteWriter, r: ResultRecord, prev: { ts: number; probe: number }): void {
-  w.svarint(r.ts - prev.ts)
-  const probeChanged = r.probe !== prev.probe
-  w.byte((r.ok ? FLAG_OK : 0) | (r.error !== null ? FLAG_ERROR : 0) | (probeChanged ? FLAG_PROBE : 0))
-  if (probeChanged) w.uvarint(r.probe)
+  writeRecordHead(w, r.ts, r.ok, r.error !== null, r.probe, prev)
   w.value(r.durationMs)
   w.uvarint(r.values.length / 2)
   for (let i = 0; i < r.values.length; i += 2) {
@@ -220,8 +226,39 @@ export function writeRecord(w: ByteWriter, r: ResultRecord, prev: { ts: number; 
     w.value(r.values[i + 1] as number)
   }
   if (r.error !== null) w.text(r.error)
-  prev.ts = r.ts
-  prev.probe = r.probe
+}
+
+/**
+ * Writes a record's body (duration, measurements, error text: what follows
+ * {@link writeRecordHead}) from a result's measurements as they arrive, keys looked up by
+ * `keyOf`: the same bytes as {@link writeRecord} writes for the record with those values, in
+ * the object's key order, without building the record.
+ */
+export function writeRecordBody(w: ByteWriter, durationMs: number, measurements: Readonly<Record<string, number>>, keyOf: (metric: string) => number, error: string | null): void {
+  w.value(durationMs)
+  let n = 0
+  for (const _ in measurements) n++
+  w.uvarint(n)
+  for (const name in measurements) {
+    w.uvarint(keyOf(name))
+    w.value(measurements[name] as number)
+  }
+  if (error !== null) w.text(error)
+}
+
+/**
+ * Writes the part of a record that depends on the chain: the time delta, the flags and the
+ * probe key when it changed (`prev` is updated). The rest of a record (duration, measurements,
+ * error text: its *body*) is the same bytes wherever the record is written, so ingest encodes
+ * it once and copies it (the batch log and the open chunk).
+ */
+export function writeRecordHead(w: ByteWriter, ts: number, ok: boolean, hasError: boolean, probe: number, prev: { ts: number; probe: number }): void {
+  w.svarint(ts - prev.ts)
+  const probeChanged = probe !== prev.probe
+  w.byte((ok ? FLAG_OK : 0) | (hasError ? FLAG_ERROR : 0) | (probeChanged ? FLAG_PROBE : 0))
+  if (probeChanged) w.uvarint(probe)
+  prev.ts = ts
+  prev.probe = probe
 }
 
 /** Reads one record written by {@link writeRecord} with the same chain. */

@@ -22,7 +22,7 @@
  */
 import type Database from 'better-sqlite3'
 import type { CheckResult } from '../../../protocol'
-import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, type ResultRecord } from './codec'
+import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, writeRecordBody, writeRecordHead, type ResultRecord } from './codec'
 import { OpenChunks } from './open-chunks'
 import { TimesByKey } from './times-by-key'
 
@@ -121,6 +121,8 @@ export class SqliteResultStore implements ResultRepository {
   /** One record's bytes on their way into an open chunk, and the chain it is written relative to. */
   private readonly scratch = new ByteWriter(256)
   private readonly prev = { ts: 0, probe: 0 }
+  /** A metric's key, created when new (ingest's body writer). */
+  private readonly metricKeyOf = (name: string): number => this.key('m', name)
   /** Newest observedAt sealed per target key; absent: not looked up yet. Only ever too high (retention), never too low. */
   private readonly sealedNewest = new TimesByKey()
   /** Newest observedAt stored per target key (sealed or open); absent: not looked up yet. */
@@ -248,7 +250,8 @@ export class SqliteResultStore implements ResultRepository {
     const log = new ByteWriter(batch.length * 40 + 16)
     const logPrev = { ts: 0, probe: 0 }
     const inserted: CheckResult[] = []
-    const fresh: Array<[number, ResultRecord]> = []
+    /** Per new result: target key, time, ok, error flag, and where its body is in `log` (start, end). */
+    const fresh: number[] = []
     /** Newest accepted per target within this batch, and the exact times accepted (in-batch replays). */
     const batchNewest = new Map<number, number>()
     const batchSeen = new Set<string>()
@@ -266,20 +269,23 @@ export class SqliteResultStore implements ResultRepository {
         batchNewest.set(tid, ts)
         batchSeen.add(`${tid}:${ts}`)
       }
-      const values: number[] = []
-      for (const name in r.measurements) values.push(this.key('m', name), r.measurements[name] as number)
-      const rec: ResultRecord = { ts, ok: r.ok, probe, durationMs: r.durationSeconds * 1000, values, error: r.error ?? null }
+      const error = r.error ?? null
       log.uvarint(tid)
-      writeRecord(log, rec, logPrev)
-      fresh.push([tid, rec])
+      writeRecordHead(log, ts, r.ok, error !== null, probe, logPrev)
+      const bodyStart = log.len
+      writeRecordBody(log, r.durationSeconds * 1000, r.measurements, this.metricKeyOf, error)
+      fresh.push(tid, ts, r.ok ? 1 : 0, error !== null ? 1 : 0, bodyStart, log.len)
       inserted.push(r)
       if (ts > maxTs) maxTs = ts
     }
-    if (fresh.length > 0) this.stmt.insertLog.run(receivedAt, maxTs, fresh.length, log.view())
-    // Committed: only now do the open buffers and the newest-times learn about them.
-    for (const [tid, rec] of fresh) {
-      this.append(tid, rec)
-      if (rec.ts > (this.newest.get(tid) ?? -Infinity)) this.newest.set(tid, rec.ts)
+    if (fresh.length > 0) this.stmt.insertLog.run(receivedAt, maxTs, inserted.length, log.view())
+    // Committed: only now do the open buffers and the newest-times learn about them. Each
+    // record's body is copied from the log row's bytes, not encoded again.
+    for (let i = 0; i < fresh.length; i += 6) {
+      const tid = fresh[i] as number
+      const ts = fresh[i + 1] as number
+      this.appendEncoded(tid, ts, fresh[i + 2] === 1, fresh[i + 3] === 1, probe, log.buf, fresh[i + 4] as number, fresh[i + 5] as number)
+      if (ts > (this.newest.get(tid) ?? -Infinity)) this.newest.set(tid, ts)
     }
     return { accepted: inserted.length, duplicates: batch.length - inserted.length, inserted }
   }
@@ -341,23 +347,42 @@ export class SqliteResultStore implements ResultRepository {
   }
 
   private append(tid: number, rec: ResultRecord): void {
+    const s = this.startAppend(tid)
+    writeRecord(this.scratch, rec, this.prev)
+    this.endAppend(s, rec.ts)
+  }
+
+  /** Appends a record whose body (see `writeRecordHead`) is already encoded: `src[start, end)`. */
+  private appendEncoded(tid: number, ts: number, ok: boolean, hasError: boolean, probe: number, src: Uint8Array, start: number, end: number): void {
+    const s = this.startAppend(tid)
+    writeRecordHead(this.scratch, ts, ok, hasError, probe, this.prev)
+    this.scratch.copyFrom(src, start, end)
+    this.endAppend(s, ts)
+  }
+
+  /** The target's open slot (opened when it has none), with `prev` and the scratch writer set for its next record. */
+  private startAppend(tid: number): number {
     const c = this.open
     let s = c.slotOf(tid)
     if (s < 0) s = c.open(tid)
-    const prev = this.prev
-    prev.ts = c.ts[s] as number
-    prev.probe = c.probe[s] as number
+    this.prev.ts = c.ts[s] as number
+    this.prev.probe = c.probe[s] as number
     this.scratch.len = 0
-    writeRecord(this.scratch, rec, prev)
+    return s
+  }
+
+  /** Moves the record the scratch writer holds (observed at `ts`) into slot `s`. */
+  private endAppend(s: number, ts: number): void {
+    const c = this.open
     c.append(s, this.scratch.view())
-    c.ts[s] = prev.ts
-    c.probe[s] = prev.probe
+    c.ts[s] = this.prev.ts
+    c.probe[s] = this.prev.probe
     c.count[s] = (c.count[s] as number) + 1
     this.openResults++
-    if (rec.ts < (c.minTs[s] as number)) c.minTs[s] = rec.ts
-    if (rec.ts > (c.maxTs[s] as number)) c.maxTs[s] = rec.ts
-    if (rec.ts < (c.memMinTs[s] as number)) c.memMinTs[s] = rec.ts
-    if (rec.ts > (c.memMaxTs[s] as number)) c.memMaxTs[s] = rec.ts
+    if (ts < (c.minTs[s] as number)) c.minTs[s] = ts
+    if (ts > (c.maxTs[s] as number)) c.maxTs[s] = ts
+    if (ts < (c.memMinTs[s] as number)) c.memMinTs[s] = ts
+    if (ts > (c.memMaxTs[s] as number)) c.memMaxTs[s] = ts
   }
 
   /** Every open record of a target (open chunk in `slot`): its spilled runs in order, then those in memory. */

@@ -3,7 +3,7 @@
  * probes report take few bytes, and records and chunks round-trip with Vietnamese error text.
  */
 import { describe, expect, it } from 'vitest'
-import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, type ResultRecord } from '../../../server/store/results/codec'
+import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeRecord, writeRecordBody, writeRecordHead, type ResultRecord } from '../../../server/store/results/codec'
 
 const roundTrip = (v: number): { back: number; bytes: number } => {
   const w = new ByteWriter(4)
@@ -48,6 +48,35 @@ describe('result codec', () => {
     expect(records.map(() => readRecord(rd, back))).toEqual(records)
     expect(rd.done).toBe(true)
     expect(decodeChunk(encodeChunk(records, 1_795_999_500_000), 1_795_999_500_000)).toEqual(records)
+  })
+
+  it('writes the same bytes as a head and a body from the measurements (ingest) as writeRecord does from the record', () => {
+    const keys = new Map([['rtt_median_seconds', 1], ['loss_ratio', 2], ['sent', 3], ['mos_estimate', 7]])
+    const keyOf = (m: string): number => keys.get(m) as number
+    const results: Array<{ ts: number; ok: boolean; probe: number; durationMs: number; m: Record<string, number>; error: string | null }> = [
+      { ts: 1_796_000_000_000, ok: true, probe: 3, durationMs: 2500.25, m: { rtt_median_seconds: 0.012345678, loss_ratio: 0, sent: 50, mos_estimate: 4.312 }, error: null },
+      { ts: 1_796_000_015_000, ok: false, probe: 3, durationMs: 2000, m: { loss_ratio: 1, sent: 50 }, error: 'Điểm cầu Xã Mường Xén: không có phản hồi trong 2 s' },
+      { ts: 1_796_000_014_000, ok: true, probe: 9, durationMs: 1 / 3, m: {}, error: '' },
+    ]
+    const whole = new ByteWriter(8)
+    const parts = new ByteWriter(8)
+    const prevWhole = { ts: 0, probe: 0 }
+    const prevParts = { ts: 0, probe: 0 }
+    for (const r of results) {
+      const values = Object.entries(r.m).flatMap(([name, v]) => [keyOf(name), v])
+      writeRecord(whole, { ts: r.ts, ok: r.ok, probe: r.probe, durationMs: r.durationMs, values, error: r.error }, prevWhole)
+      writeRecordHead(parts, r.ts, r.ok, r.error !== null, r.probe, prevParts)
+      writeRecordBody(parts, r.durationMs, r.m, keyOf, r.error)
+    }
+    expect(Buffer.from(parts.view()).equals(Buffer.from(whole.view()))).toBe(true)
+    expect(prevParts).toEqual(prevWhole)
+    // And a body copied into another chain reads back as its record.
+    const body = new ByteWriter(8)
+    writeRecordBody(body, 2000, results[1]!.m, keyOf, results[1]!.error)
+    const other = new ByteWriter(8)
+    writeRecordHead(other, 1_796_000_015_000, false, true, 3, { ts: 1_796_000_000_000, probe: 3 })
+    other.copyFrom(body.buf, 0, body.len)
+    expect(readRecord(new ByteReader(other.view()), { ts: 1_796_000_000_000, probe: 3 })).toEqual({ ts: 1_796_000_015_000, ok: false, probe: 3, durationMs: 2000, values: [2, 1, 3, 50], error: results[1]!.error })
   })
 
   it('grows from any capacity and keeps every byte', () => {
