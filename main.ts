@@ -149,7 +149,16 @@ async function main(): Promise<void> {
     log.error({ err }, 'dashboard build failed; the API still runs')
     return undefined
   })
-  const runtime = createServerRuntime({ config, log, opened, ...(webRoot ? { webRoot } : {}) })
+  // V8's heap by load (server/heap-policy.ts): compacting while quiet, as started while busy.
+  // Its mode is in /metrics (`xanh_heap_policy_quiet`); its timer starts with the others below.
+  const heapLog = log.child({ component: 'heap' })
+  const heapPolicy = createHeapPolicy(
+    utilizationSinceLastCall(),
+    setFlagsFromString,
+    { ...config.heap, busyGrowingPercent: startGrowingPercent(process.execArgv, process.env.NODE_OPTIONS) },
+    (mode, utilization) => heapLog.debug({ mode, utilization: Number(utilization.toFixed(3)) }, `heap policy: ${mode}`),
+  )
+  const runtime = createServerRuntime({ config, log, opened, heapMode: () => heapPolicy.mode(), ...(webRoot ? { webRoot } : {}) })
   const { store } = runtime
 
   const admin = ensureFirstAdmin(store, config.adminPassword)
@@ -186,14 +195,6 @@ async function main(): Promise<void> {
   const baseUrl = loopbackUrl(config.host, port)
 
   const ticker = setInterval(() => runtime.tick(), config.state.tickSeconds * 1000)
-  // V8's heap by load (server/heap-policy.ts): compacting while quiet, as started while busy.
-  const heapLog = log.child({ component: 'heap' })
-  const heapPolicy = createHeapPolicy(
-    utilizationSinceLastCall(),
-    setFlagsFromString,
-    { ...config.heap, busyGrowingPercent: startGrowingPercent(process.execArgv, process.env.NODE_OPTIONS) },
-    (mode, utilization) => heapLog.debug({ mode, utilization: Number(utilization.toFixed(3)) }, `heap policy: ${mode}`),
-  )
   const heapTimer = setInterval(() => heapPolicy.check(), config.heap.sampleSeconds * 1000)
   // Storage jobs: fold new results into the rollups, delete what retention expired. Both work in
   // small transactions and yield between them, so ingest requests interleave.

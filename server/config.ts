@@ -123,14 +123,15 @@ export const RetentionConfig = z.strictObject({
   /** How often finished chunk windows are sealed (their results folded into the rollups then). */
   rollupEverySeconds: z.number().min(1).max(3600).default(10),
   /**
-   * Share of the event loop a seal pass may take. After a step (one transaction of up to 100
-   * targets) that took d ms the pass pauses d × (1 / share − 1) ms. 1 (the default since stop
-   * 28): steps back to back, each after a yield, so requests waiting go in between. The load
-   * shedder (`ingest.maxEventLoopUtilization`) does not count the seal's time as load (it did
-   * at stop 25, and a seal at national load had 2 batches in 798 answered 429, so passes were
-   * paced to half the loop, and one after a burst took twice its CPU time).
+   * Share of the event loop a seal pass may take while other work runs. After a step (one
+   * transaction of up to 100 targets) that took d ms the pass yields once; when something else
+   * ran meanwhile (a request takes several turns of the loop, a render many slices) it also
+   * pauses d × (1 / share − 1) ms, so ingest keeps the rest; with nothing else to do it goes on
+   * at once (since stop 28: a pass after a burst took twice its CPU time). 1: never pauses
+   * (back to back, a batch then waits a step per turn it needs: p99 218 ms at national load).
+   * The load shedder (`ingest.maxEventLoopUtilization`) does not count the seal's time as load.
    */
-  sealLoopShare: z.number().min(0.05).max(1).default(1),
+  sealLoopShare: z.number().min(0.05).max(1).default(0.5),
   /** Length of a raw-result chunk's time window (one row per target and window). */
   chunkMinutes: z.number().int().min(1).max(1440).default(15),
   /** How often expired rows are deleted. */

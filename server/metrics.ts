@@ -20,6 +20,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client'
 import { RuleName, STATES, TargetRole, type CheckKind, type CoverageGapKind, type State, type VerdictState } from '../protocol'
 import type { CommuneMeta, StateEngine, TargetMeta, TargetView } from './state/engine'
 import { RETENTION_TABLES } from './store/retention'
+import type { HeapMode } from './heap-policy'
 
 export type ExpositionFormat = 'prometheus' | 'openmetrics'
 
@@ -151,6 +152,8 @@ export interface MetricsDeps {
   /** Open coverage gaps per commune and kind (kinds absent count 0). */
   coverageGaps?: () => ReadonlyMap<string, Readonly<Partial<Record<CoverageGapKind, number>>>>
   storage?: () => StorageFacts
+  /** The heap policy's mode (server/heap-policy.ts), when one runs: `xanh_heap_policy_quiet`. */
+  heapMode?: () => HeapMode
   /** Delivery health of every alert channel (support group × channel). */
   alertChannels?: () => readonly AlertChannelFact[]
   /** Seconds a rendered exposition is reused (0: render every scrape). Default 5. */
@@ -641,6 +644,11 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       for (const table of RETENTION_TABLES) w.sample('xanh_retention_deleted_rows_total', `{table="${table}"}`, storage.deletedRows[table] ?? 0)
       w.family('xanh_rollup_backlog_results', 'gauge', 'Stored results not yet folded into the rollup tables.')
       w.sample('xanh_rollup_backlog_results', '', storage.rollupBacklog)
+    }
+
+    if (deps.heapMode) {
+      w.family('xanh_heap_policy_quiet', 'gauge', "1 while the heap policy's quiet mode is on (the event loop was quiet: every full collection compacts and the heap grows slowly), 0 while busy (V8's own heuristics).")
+      w.sample('xanh_heap_policy_quiet', '', deps.heapMode() === 'quiet' ? 1 : 0)
     }
 
     // ---- Node process (prom-client) ----

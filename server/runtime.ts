@@ -11,6 +11,7 @@ import { loopUtilization, type LoopUtilization } from './loop-pressure'
 import { DEMO_SETTING } from './demo/seed'
 import { createLiveHub, type LiveHub } from './live'
 import { cookieValue, SESSION_COOKIE, sessionIdentity } from './auth'
+import type { HeapMode } from './heap-policy'
 import { createMetrics, type Metrics } from './metrics'
 import { StateLog } from './reports/state-log'
 import { StateEngine, type CommuneMeta, type TargetMeta } from './state/engine'
@@ -36,7 +37,7 @@ export interface ServerRuntime {
    * chunk windows (`fold`), delete expired rows (`retention`), move an old database's results
    * into chunks (`legacy`, once at start).
    */
-  storage: { rollups: Rollups; retention: Retention; fold: () => Promise<number>; legacy: LegacyMigration }
+  storage: { rollups: Rollups; retention: Retention; fold: () => Promise<{ steps: number; pauses: number }>; legacy: LegacyMigration }
   /** Persisted state changes (SLA reports); appended on every tick. */
   stateLog: StateLog
   /** Re-reads inventory into the engine and tells dashboards to reload. */
@@ -63,7 +64,15 @@ export interface RuntimeOptions {
   fetch?: typeof fetch
   /** The event loop's recent utilisation for ingest's back-pressure (tests inject one; default measured). */
   loopUtilization?: LoopUtilization
+  /** The heap policy's mode (main.ts runs the policy), exported in /metrics. */
+  heapMode?: () => HeapMode
 }
+
+/**
+ * A yield between two seal steps that took longer than this, ms, ran other work (a turn with
+ * nothing to do takes a few hundredths of a millisecond).
+ */
+const OTHERS_RAN_MS = 1
 
 /** Builds the runtime and loads the inventory and the recent window of results into the engine. */
 export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
@@ -91,12 +100,15 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   const sealTime = { ms: 0 }
   /**
    * Seals finished chunk windows (and so folds their results into the rollups), one step (one
-   * transaction) at a time, yielding after each so requests go in between, and pausing for
-   * `retention.sealLoopShare` of the loop when that is below 1; a pass stops at `close()` (what
-   * it left is still open, in the batch log, and sealed by the next).
+   * transaction) at a time. After each step it yields once; when something else ran in that
+   * turn (a request, a render's slice, a timer), more of it is likely under way (a request
+   * takes several turns), so it also pauses for as long as the step took × (1 / share − 1),
+   * `retention.sealLoopShare`. With nothing else to do it goes on at once. A pass stops at
+   * `close()` (what it left is still open, in the batch log, and sealed by the next).
    */
-  const fold = async (): Promise<number> => {
+  const fold = async (): Promise<{ steps: number; pauses: number }> => {
     let steps = 1
+    let pauses = 0
     let began = performance.now()
     for (;;) {
       const more = !closed && store.sealChunks()
@@ -104,10 +116,15 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       sealTime.ms += tookMs
       if (!more) break
       steps++
-      await new Promise<void>((r) => (sealPause > 0 ? setTimeout(r, tookMs * sealPause) : setImmediate(r)))
+      const yielded = performance.now()
+      await new Promise<void>((r) => setImmediate(r))
+      if (sealPause > 0 && performance.now() - yielded > OTHERS_RAN_MS) {
+        pauses++
+        await new Promise<void>((r) => setTimeout(r, tookMs * sealPause))
+      }
       began = performance.now()
     }
-    return steps
+    return { steps, pauses }
   }
 
   const loadInventory = (): void => {
@@ -184,6 +201,7 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
     probes: () => probeCache.map((p) => ({ name: p.name, lastSeenAt: p.lastSeenAt, spoolBatches: p.spoolBatches, clockOffsetMs: p.clockOffsetMs })),
     coverageGaps: () => gapsByKind,
     storage: () => retention.facts(),
+    ...(opts.heapMode ? { heapMode: opts.heapMode } : {}),
     // Called at scrape time, after `alerting` exists.
     alertChannels: () => alerting.channelFacts(),
     cacheSeconds: config.metrics.cacheSeconds,

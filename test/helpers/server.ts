@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import pino from 'pino'
 import { hashPassword } from '../../server/auth'
 import { loadServerConfig, type ServerConfig } from '../../server/config'
+import type { HeapMode } from '../../server/heap-policy'
 import { createServerRuntime, type ServerRuntime } from '../../server/runtime'
 import { openDatabase, type OpenedDb } from '../../server/store/db'
 import type { CheckResult, CommuneInput, ResultBatch, TargetInput } from '../../protocol'
@@ -39,7 +40,7 @@ export const TEST_PASSWORD = 'mat-khau-thu-nghiem-12'
 export const IDLE_LOOP: LoopUtilization = () => ({ utilization: 0, window: 0 })
 
 export function makeTestServer(
-  opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string; loopUtilization?: LoopUtilization } = {},
+  opts: { communes?: CommuneInput[]; targets?: TargetInput[]; env?: Record<string, string>; realTime?: boolean; configYaml?: string; loopUtilization?: LoopUtilization; heapMode?: () => HeapMode } = {},
 ): TestServer {
   const dir = mkdtempSync(join(tmpdir(), 'xanh-test-'))
   const opened = openDatabase(join(dir, 'xanh.db'))
@@ -57,7 +58,7 @@ export function makeTestServer(
     : { now: Date.parse('2026-11-24T03:00:00Z') }
   // The event loop here is the test runner's too (its own synchronous work would read as the
   // server's load): ingest's loop back-pressure sees an idle loop unless a test brings its own.
-  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, loopUtilization: opts.loopUtilization ?? IDLE_LOOP })
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now: () => clock.now, loopUtilization: opts.loopUtilization ?? IDLE_LOOP, ...(opts.heapMode ? { heapMode: opts.heapMode } : {}) })
   for (const c of opts.communes ?? []) runtime.store.upsertCommune(c)
   const { probe, token } = runtime.store.createProbe('test-probe', 'test')
   for (const t of opts.targets ?? []) runtime.store.upsertTarget({ ...t, probeId: t.probeId ?? probe.id })

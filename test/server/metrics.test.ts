@@ -232,6 +232,20 @@ describe('formats, auth and cache', () => {
     expect(valueOf(later, 'probe_success', { target: 'c1-line' })).toBe(1)
   })
 
+  it("exports the heap policy's mode when one runs (main.ts), and no such family without it", async () => {
+    let mode: 'quiet' | 'busy' = 'busy'
+    s = makeTestServer({ communes: [commune('KS', { name: 'Xã Mường Lống' })], targets: [udpTarget('ks-line', 'KS')], heapMode: () => mode })
+    const busy = (await scrape(s)).text
+    expect(busy).toContain('# TYPE xanh_heap_policy_quiet gauge')
+    expect(busy.split('\n')).toContain('xanh_heap_policy_quiet 0')
+    mode = 'quiet'
+    s.clock.now += 5000
+    expect((await scrape(s)).text.split('\n')).toContain('xanh_heap_policy_quiet 1')
+    s.close()
+    s = makeTestServer({ communes: [commune('KS')], targets: [udpTarget('ks-line', 'KS')] })
+    expect((await scrape(s)).text).not.toContain('xanh_heap_policy_quiet')
+  })
+
   it('renders ahead of a steady scraper, so its next scrape is answered from memory with current figures', async () => {
     s = fullServer()
     const m = s.runtime.metrics
