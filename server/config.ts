@@ -123,13 +123,12 @@ export const RetentionConfig = z.strictObject({
   /** How often finished chunk windows are sealed (their results folded into the rollups then). */
   rollupEverySeconds: z.number().min(1).max(3600).default(10),
   /**
-   * Share of the event loop a seal pass may take while other work runs. After a step (one
-   * transaction of up to 100 targets) that took d ms the pass yields once; when something else
-   * ran meanwhile (a request takes several turns of the loop, a render many slices) it also
-   * pauses d × (1 / share − 1) ms, so ingest keeps the rest; with nothing else to do it goes on
-   * at once (since stop 28: a pass after a burst took twice its CPU time). 1: never pauses
-   * (back to back, a batch then waits a step per turn it needs: p99 218 ms at national load).
-   * The load shedder (`ingest.maxEventLoopUtilization`) does not count the seal's time as load.
+   * Share of the event loop a seal pass may take. After a step (one transaction of up to 100
+   * targets) that took d ms the pass pauses d × (1 / share − 1) ms, so ingest keeps the rest.
+   * 1: steps back to back (a batch then waits a whole step at each turn of the loop it needs:
+   * p99 218 ms at national load, stop 28). The load shedder (`ingest.maxEventLoopUtilization`)
+   * does not count the seal's time as load (since stop 28; before, a pass back to back under
+   * V8's `--optimize-for-size`, tried at stop 25, had 2 batches in 798 answered 429).
    */
   sealLoopShare: z.number().min(0.05).max(1).default(0.5),
   /** Length of a raw-result chunk's time window (one row per target and window). */

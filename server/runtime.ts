@@ -37,7 +37,7 @@ export interface ServerRuntime {
    * chunk windows (`fold`), delete expired rows (`retention`), move an old database's results
    * into chunks (`legacy`, once at start).
    */
-  storage: { rollups: Rollups; retention: Retention; fold: () => Promise<{ steps: number; pauses: number }>; legacy: LegacyMigration }
+  storage: { rollups: Rollups; retention: Retention; fold: () => Promise<number>; legacy: LegacyMigration }
   /** Persisted state changes (SLA reports); appended on every tick. */
   stateLog: StateLog
   /** Re-reads inventory into the engine and tells dashboards to reload. */
@@ -68,12 +68,6 @@ export interface RuntimeOptions {
   heapMode?: () => HeapMode
 }
 
-/**
- * A yield between two seal steps that took longer than this, ms, ran other work (a turn with
- * nothing to do takes a few hundredths of a millisecond).
- */
-const OTHERS_RAN_MS = 1
-
 /** Builds the runtime and loads the inventory and the recent window of results into the engine. */
 export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   const { config, log } = opts
@@ -99,16 +93,13 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
   /** Loop time the seal passes took, ms: the load shedder does not count it as load. */
   const sealTime = { ms: 0 }
   /**
-   * Seals finished chunk windows (and so folds their results into the rollups), one step (one
-   * transaction) at a time. After each step it yields once; when something else ran in that
-   * turn (a request, a render's slice, a timer), more of it is likely under way (a request
-   * takes several turns), so it also pauses for as long as the step took × (1 / share − 1),
-   * `retention.sealLoopShare`. With nothing else to do it goes on at once. A pass stops at
-   * `close()` (what it left is still open, in the batch log, and sealed by the next).
+   * Seals finished chunk windows (and so folds their results into the rollups), pausing after
+   * each step for `retention.sealLoopShare` of the loop; a pass stops at `close()` (what it left
+   * is still open, in the batch log, and sealed by the next). Its steps' time is left out of the
+   * load shedder's figure (`sealTime`).
    */
-  const fold = async (): Promise<{ steps: number; pauses: number }> => {
+  const fold = async (): Promise<number> => {
     let steps = 1
-    let pauses = 0
     let began = performance.now()
     for (;;) {
       const more = !closed && store.sealChunks()
@@ -116,15 +107,10 @@ export function createServerRuntime(opts: RuntimeOptions): ServerRuntime {
       sealTime.ms += tookMs
       if (!more) break
       steps++
-      const yielded = performance.now()
-      await new Promise<void>((r) => setImmediate(r))
-      if (sealPause > 0 && performance.now() - yielded > OTHERS_RAN_MS) {
-        pauses++
-        await new Promise<void>((r) => setTimeout(r, tookMs * sealPause))
-      }
+      await new Promise<void>((r) => (sealPause > 0 ? setTimeout(r, tookMs * sealPause) : setImmediate(r)))
       began = performance.now()
     }
-    return { steps, pauses }
+    return steps
   }
 
   const loadInventory = (): void => {
