@@ -30,9 +30,9 @@ export interface LoopSample {
 export type LoopUtilization = () => LoopSample
 
 /**
- * Loop time spent on deferrable background work (the seal pass), which runs only between
- * everything else and yields after each step: ms, ever increasing. The load shedder does not
- * count it as load (see {@link loopUtilization}).
+ * Loop time spent on deferrable background work (the seal pass, which pauses after each step
+ * so that ingest goes in between): ms, ever increasing. The load shedder does not count it as
+ * load (see {@link loopUtilization}).
  */
 export interface BackgroundTime {
   readonly ms: number
@@ -42,11 +42,10 @@ export interface BackgroundTime {
  * Creates a sampler of the event loop's utilisation.
  *
  * With `background`, a window's figure leaves the background work out: (busy − background) /
- * window. A seal pass running back to back (it yields after every step, so whatever waits goes
- * first) is not an overload: counted, it made the shedder refuse batches at stop 25, and passes
- * were paced to half the loop for that, so one after a burst took twice its time. While a pass
- * runs, an overload therefore reads lower than it is; what bounds it then is `maxInFlight`
- * (also answered 429 before the body is read).
+ * window. A seal pass is not an overload: counted, a pass run back to back made the shedder
+ * refuse batches at stop 25 (`retention.sealLoopShare` 1 still runs it so). While a pass runs,
+ * an overload therefore reads lower than it is; what bounds it then is `maxInFlight` (also
+ * answered 429 before the body is read).
  * @param sampleMs length of a window: short enough to notice an overload within seconds, long
  *   enough that the periodic jobs (the state tick, a scrape's render) average out
  */
