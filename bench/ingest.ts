@@ -1,12 +1,16 @@
 /**
  * Ingest over real HTTP (issue 14): a load client in its own process posts gzip'd 500-result
- * batches over keep-alive connections to the server (node-server, the full route: auth, gunzip,
- * JSON, zod, scope, clock check, store, state engine) whose database already holds `stored`
- * results; against it, in the same run, the compact raw anchor of issue 14 —
- * `(target_id INTEGER, ts INTEGER, ok, rtt, loss, jitter)` + index on (target_id, ts), WAL
- * and synchronous NORMAL as Xanh and a 32 MiB page cache (Xanh: 8 MiB), pre-filled to the same
- * size — inserting the same number of rows in 500-row transactions. Also: p99 batch latency, the server's CPU per 1,000 results and RSS, and a
- * replay of already stored batches at that size (must store nothing twice).
+ * batches over keep-alive connections to the server — its own process too (bench/ingest-server.ts:
+ * npm start's Node flags and allocator settings, main.ts's timers, node-server, the full route:
+ * auth, gunzip, JSON, batch check, scope, clock check, store, state engine) — whose database
+ * already holds `stored` results. The live results fill the server's current chunk window, which
+ * is sealed (and folded into the rollups) once, when the server stops: a result pays its share of
+ * a full chunk, as in steady state. Against it, in the same run, the compact raw anchor of issue
+ * 14 — `(target_id INTEGER, ts INTEGER, ok, rtt, loss, jitter)` + index on (target_id, ts), WAL
+ * and synchronous NORMAL as Xanh and a 32 MiB page cache (Xanh: 2 MiB), pre-filled to the same
+ * size — inserting the same number of rows in 500-row transactions. Also: p99 batch latency, the
+ * server's CPU per 1,000 results and peak RSS, and a replay of already stored batches at that
+ * size after a restart (must store nothing twice).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -60,14 +64,14 @@ export interface IngestFigures {
 
 const targetId = (i: number): string => `xa-${Math.floor(i / 3)}-${ROLE[i % 3] as string}-${i % 3}`
 
-/** A server runtime over a new database in `dir` with `targets` targets (3 per commune) of one probe. */
-function prepareServer(dir: string, targets: number) {
+/** A server runtime over a new database in `dir` with `targets` targets (3 per commune) of one probe; `now`: its clock. */
+function prepareServer(dir: string, targets: number, now?: () => number) {
   const opened = openDatabase(join(dir, 'xanh.db'))
   // Load shedding off: this measures how fast ingest stores when it takes everything (the
   // client posts as fast as answered, and this process's loop also runs the anchor and the
   // prefill); shedding past capacity is measured by the load benchmark against main.ts.
   const config = loadServerConfig({ XANH_DATA_DIR: dir, XANH_LOG_LEVEL: 'silent' }, 'ingest:\n  maxEventLoopUtilization: 1\n')
-  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened })
+  const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, ...(now ? { now } : {}) })
   const store = runtime.store
   const { probe, token } = store.createProbe('Trạm đo tỉnh', 'Vinh')
   store.transaction(() => {
@@ -100,6 +104,58 @@ export function buildBodies(probeId: string, targets: number, batches: number, o
     parts.push(...frame(JSON.stringify({ protocolVersion: 1, probeId, sentAt: new Date().toISOString(), results })))
   }
   return Buffer.concat(parts)
+}
+
+/**
+ * Starts bench/ingest-server.ts as its own process (npm start's Node flags and environment, plus
+ * tsx) on `dir`, its clock `offsetMs` ahead; `stop()` sends SIGTERM and resolves with what it
+ * reported at exit (its CPU counted from when it listened).
+ */
+async function startIngestServer(dir: string, offsetMs: number): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; maxRssMiB: number; stored: number }> }> {
+  const script = fileURLToPath(new URL('./ingest-server.ts', import.meta.url))
+  const { env, args } = startCommand()
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
+  const child = spawn(process.execPath, [...args.slice(0, -1), ...nodeArgs, '--import', 'tsx', script, dir, String(Math.round(offsetMs))], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const lines: string[] = []
+  let waiting: (() => void) | undefined
+  let text = ''
+  child.stdout.on('data', (d: Buffer) => {
+    text += d.toString('utf8')
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n')) {
+      lines.push(text.slice(0, nl))
+      text = text.slice(nl + 1)
+      waiting?.()
+    }
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  const line = async (n: number, deadlineMs: number): Promise<string> => {
+    const deadline = AbortSignal.timeout(deadlineMs)
+    while (lines.length < n) {
+      const more = new Promise<void>((resolve) => (waiting = resolve))
+      const code = await Promise.race([more.then(() => undefined), exited, new Promise<'late'>((resolve) => deadline.addEventListener('abort', () => resolve('late'), { once: true }))])
+      if (code === 'late') throw new Error(`the ingest server wrote no line ${n} within ${deadlineMs / 1000} s`)
+      if (code !== undefined && lines.length < n) throw new Error(`the ingest server exited ${String(code)}`)
+    }
+    return lines[n - 1] as string
+  }
+  try {
+    const started = JSON.parse(await line(1, 180_000)) as { url: string; cpuMs: number }
+    return {
+      url: started.url,
+      stop: async () => {
+        child.kill('SIGTERM')
+        const end = JSON.parse(await line(2, 600_000)) as { cpuMs: number; maxRssMiB: number; stored: number }
+        await exited
+        return { ...end, cpuMs: end.cpuMs - started.cpuMs }
+      },
+    }
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
 }
 
 /** Starts node-server on a free loopback port. */
@@ -187,9 +243,21 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
   const say = opts.progress ?? ((): void => undefined)
   const dir = mkdtempSync(join(tmpdir(), 'xanh-bench-ingest-'))
   try {
-    const now = Date.now()
     const live = opts.batches * BATCH
-    // Stored history ends an hour ago; the live batches come after it, up to a minute ago.
+    // The live results fill one chunk window (default 15 min) as a window's rounds fill it at
+    // national load, and the window is sealed once, at the end: a results' share of the seal is
+    // then what it is in steady state, 1/60 of its target's chunk — not 1/20 of a 20-result
+    // chunk sealed early (the benchmark before stop 29). The server runs on a clock of its own
+    // so that the window is the current one when posting begins, its last round 15 s ago (the
+    // engine sees results as fresh as at national load).
+    const windowMs = loadServerConfig({}, '').retention.chunkMinutes * 60_000
+    const liveRounds = Math.ceil(live / opts.targets)
+    if (liveRounds * INTERVAL_MS >= windowMs) throw new Error(`${live} live results are ${liveRounds} rounds of ${opts.targets} targets: more than one ${windowMs / 60_000}-minute window`)
+    const liveStart = Math.ceil(Date.now() / windowMs) * windowMs
+    const now = liveStart + liveRounds * INTERVAL_MS + 15_000
+    const offset = now - Date.now()
+    const clock = (): number => Date.now() + offset
+    // Stored history ends an hour before; the live batches come after it.
     const rounds = Math.ceil(opts.stored / opts.targets)
     const t0 = now - 3_600_000 - rounds * INTERVAL_MS
 
@@ -197,7 +265,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
     const anchorRate = runAnchor(join(dir, 'anchor.db'), opts.stored, opts.targets, live, t0)
 
     say(`ingest: Xanh, pre-filling ${opts.stored.toLocaleString('en')} results`)
-    const { opened, config, runtime, probe, token } = prepareServer(dir, opts.targets)
+    const { opened, config, runtime, probe, token } = prepareServer(dir, opts.targets, clock)
     const store = runtime.store
     const r = rng(14)
     let written = 0
@@ -215,7 +283,6 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
     }
 
     // The live batches, gzip'd up front (the client only sends).
-    const liveStart = now - 60_000 - Math.ceil(live / opts.targets) * INTERVAL_MS
     const parts: Buffer[] = []
     const firstBatches: string[] = []
     for (let b = 0; b < opts.batches; b++) {
@@ -233,37 +300,30 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
     const bodiesFile = join(dir, 'bodies.bin')
     writeFileSync(bodiesFile, Buffer.concat(parts))
 
-    const { server, url } = await listen(runtime.app.fetch)
-    // The storage jobs run as main.ts runs them: fold + seal every rollupEverySeconds.
-    const job = setInterval(() => void runtime.storage.fold(), config.retention.rollupEverySeconds * 1000)
+    // The server as its own process (bench/ingest-server.ts: npm start's Node flags, main.ts's timers).
+    await runtime.close()
+    opened.sqlite.close()
     say(`ingest: posting ${opts.batches} batches × ${BATCH} over HTTP, ${opts.concurrency} in flight`)
-    const cpu0 = process.cpuUsage()
+    // The server's clock where it was when the bodies were dated (the pre-fill took minutes).
+    const server = await startIngestServer(dir, now - Date.now())
     const wall0 = performance.now()
-    let rssPeak = process.memoryUsage().rss
-    const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100)
-    const run = await runClient([url, token, bodiesFile, String(opts.concurrency)])
-    // What the server still owes for these results counts too: folding them into the rollups
-    // and sealing their chunks (a long run pays it on the timer as it goes).
-    clearInterval(job)
-    await runtime.storage.fold()
-    store.sealAll()
+    const run = await runClient([server.url, token, bodiesFile, String(opts.concurrency)])
+    // What the server still owes for these results counts too: sealing their chunks and folding
+    // them into the rollups (done once the window has ended, here at SIGTERM).
+    const done = await server.stop()
     const wallSeconds = (performance.now() - wall0) / 1000
-    const cpu = process.cpuUsage(cpu0)
-    clearInterval(rssTimer)
     if (run.errors > 0) throw new Error(`ingest answered errors: ${JSON.stringify(run.statuses)}`)
 
-    // Replay at that size: the first five batches again, as a spool after an outage would.
+    // Replay at that size, after a restart: the first five batches again, as a spool after an outage would.
+    const again = await startIngestServer(dir, now - Date.now())
     let replay = { accepted: 0, duplicates: 0 }
     for (const json of firstBatches) {
-      const res = await fetch(`${url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: json })
+      const res = await fetch(`${again.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: json, signal: AbortSignal.timeout(30_000) })
       const body = (await res.json()) as { accepted: number; duplicates: number }
       replay = { accepted: replay.accepted + body.accepted, duplicates: replay.duplicates + body.duplicates }
     }
-    const stored = store.countResults()
-    if (replay.accepted !== 0 || stored !== opts.stored + live) throw new Error(`replay stored something twice or lost results: ${JSON.stringify(replay)}, ${stored} stored`)
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    await runtime.close()
-    opened.sqlite.close()
+    const { stored } = await again.stop()
+    if (replay.accepted !== 0 || stored !== opts.stored + live || done.stored !== stored) throw new Error(`replay stored something twice or lost results: ${JSON.stringify(replay)}, ${done.stored} then ${stored} stored`)
 
     const rate = live / wallSeconds
     const figures: IngestFigures = {
@@ -272,8 +332,8 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       ratio: rate / anchorRate,
       p50Ms: pct(run.latenciesMs, 0.5),
       p99Ms: pct(run.latenciesMs, 0.99),
-      cpuMsPer1000: ((cpu.user + cpu.system) / 1000 / live) * 1000,
-      rssMb: rssPeak / 2 ** 20,
+      cpuMsPer1000: (done.cpuMs / live) * 1000,
+      rssMb: done.maxRssMiB,
       replay,
       errors: run.errors,
     }
@@ -282,7 +342,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       `  compact raw anchor insert (500-row tx) : ${Math.round(anchorRate).toLocaleString('en')} rows/s`,
       `  Xanh ingest over HTTP (end to end)     : ${Math.round(rate).toLocaleString('en')} results/s stored, folded and sealed (${Math.round(live / run.seconds).toLocaleString('en')}/s answered), batch p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`,
       `  ratio Xanh / anchor                    : ${figures.ratio.toFixed(2)} (target ≥ 2; p99 target < 100 ms)`,
-      `  server CPU                             : ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results; peak RSS ${figures.rssMb.toFixed(0)} MiB`,
+      `  server process (npm start's flags)     : CPU ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results; peak RSS ${figures.rssMb.toFixed(0)} MiB`,
       `  replay of 5 stored batches             : ${replay.accepted} accepted, ${replay.duplicates} duplicates (${stored.toLocaleString('en')} results stored)`,
     ]
     return { lines, figures }

@@ -1,0 +1,71 @@
+/**
+ * The server of the ingest benchmark (bench/ingest.ts) as its own process, started with the Node
+ * flags and allocator settings of `npm start` (bench/start-command.ts), running what main.ts runs
+ * while it serves: the runtime over the data directory, node-server, the state tick every
+ * `state.tickSeconds`, the storage jobs (seal and fold every `retention.rollupEverySeconds`,
+ * retention every `retention.retentionEverySeconds`) and the heap policy.
+ *
+ * Unlike main.ts it runs on a clock of its own, `Date.now() + offsetMs`, so that the benchmark's
+ * live results fill the chunk window that is current for the server (bench/ingest.ts says why),
+ * and load shedding is off (the benchmark measures what ingest stores when it takes everything).
+ *
+ * argv: dataDir offsetMs. stdout: one JSON line `{ "url", "cpuMs" }` once it listens (its CPU so far); on SIGTERM it seals
+ * every open result (what the benchmark counts as owed for the results it answered), closes and
+ * prints `{ "cpuMs", "maxRssMiB", "stored" }`, then exits 0.
+ * @module
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { serve } from '@hono/node-server'
+import pino from 'pino'
+import { loadServerConfig } from '../server/config'
+import { createHeapPolicy, startGrowingPercent } from '../server/heap-policy'
+import { utilizationSinceLastCall } from '../server/loop-pressure'
+import { createServerRuntime } from '../server/runtime'
+import { openDatabase } from '../server/store/db'
+
+const [dir, offsetArg] = process.argv.slice(2)
+if (dir === undefined || offsetArg === undefined) throw new Error('usage: ingest-server.ts dataDir offsetMs')
+const offset = Number(offsetArg)
+const now = (): number => Date.now() + offset
+
+const config = loadServerConfig({ XANH_DATA_DIR: dir, XANH_LOG_LEVEL: 'silent' }, 'ingest:\n  maxEventLoopUtilization: 1\n')
+const opened = openDatabase(join(dir, 'xanh.db'))
+const heapPolicy = createHeapPolicy(utilizationSinceLastCall(), setFlagsFromString, { ...config.heap, busyGrowingPercent: startGrowingPercent(process.execArgv, process.env.NODE_OPTIONS) }, () => undefined)
+const runtime = createServerRuntime({ config, log: pino({ level: 'silent' }), opened, now, heapMode: () => heapPolicy.mode() })
+runtime.reloadInventory()
+
+const server = await new Promise<Server>((resolve) => {
+  const s = serve({ fetch: runtime.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
+})
+let storageBusy = false
+const storageJob = (job: () => Promise<unknown>) => (): void => {
+  if (storageBusy) return
+  storageBusy = true
+  void job().finally(() => (storageBusy = false))
+}
+const timers = [
+  setInterval(() => runtime.tick(), config.state.tickSeconds * 1000),
+  setInterval(() => heapPolicy.check(), config.heap.sampleSeconds * 1000),
+  setInterval(storageJob(runtime.storage.fold), config.retention.rollupEverySeconds * 1000),
+  setInterval(storageJob(() => runtime.storage.retention.run()), config.retention.retentionEverySeconds * 1000),
+]
+const atListen = process.cpuUsage()
+process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, cpuMs: (atListen.user + atListen.system) / 1000 }) + '\n')
+
+process.once('SIGTERM', () => {
+  for (const t of timers) clearInterval(t)
+  server.closeAllConnections()
+  server.close()
+  // Whatever the fold job was doing stops at its next step; sealAll takes every open result.
+  void runtime.close().then(() => {
+    runtime.store.sealAll()
+    const stored = runtime.store.countResults()
+    opened.sqlite.close()
+    const cpu = process.cpuUsage()
+    process.stdout.write(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, stored }) + '\n')
+    process.exit(0)
+  })
+})
