@@ -111,12 +111,12 @@ export function buildBodies(probeId: string, targets: number, batches: number, o
  * tsx) on `dir`, its clock `offsetMs` ahead; `stop()` sends SIGTERM and resolves with what it
  * reported at exit (its CPU counted from when it listened).
  */
-async function startIngestServer(dir: string, offsetMs: number): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; maxRssMiB: number; stored: number }> }> {
+async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; maxRssMiB: number; stored: number }> }> {
   const script = fileURLToPath(new URL('./ingest-server.ts', import.meta.url))
   const { env, args } = startCommand()
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
   const child = spawn(process.execPath, [...args.slice(0, -1), ...nodeArgs, '--import', 'tsx', script, dir, String(Math.round(offsetMs))], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const lines: string[] = []
@@ -315,7 +315,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
     if (run.errors > 0) throw new Error(`ingest answered errors: ${JSON.stringify(run.statuses)}`)
 
     // Replay at that size, after a restart: the first five batches again, as a spool after an outage would.
-    const again = await startIngestServer(dir, now - Date.now())
+    const again = await startIngestServer(dir, now - Date.now(), { BENCH_ALLOC_PROFILE: '' })
     let replay = { accepted: 0, duplicates: 0 }
     for (const json of firstBatches) {
       const res = await fetch(`${again.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: json, signal: AbortSignal.timeout(30_000) })

@@ -12,7 +12,11 @@ export function gradeTarget(input: RuleInput): Verdict[] {
   for (const name of RULE_ORDER) {
     const rule = RULES[name]
     if (!rule.appliesTo(input)) continue
-    for (const v of rule.grade(input)) out.push({ rule: name, ...v })
+    // Stamped in place: a rule's verdicts are fresh objects made for this call (see rules/rule.ts).
+    for (const v of rule.grade(input)) {
+      v.rule = name
+      out.push(v as Verdict)
+    }
   }
   return out
 }

@@ -72,8 +72,8 @@ export interface RuleInput {
   now: number
 }
 
-/** A verdict before the engine stamps the rule name on it. */
-export type RuleVerdict = Omit<Verdict, 'rule'>
+/** A verdict before the engine stamps the rule name on it (in place, see `gradeTarget`). */
+export type RuleVerdict = Omit<Verdict, 'rule'> & { rule?: Verdict['rule'] }
 
 /** One grading rule. */
 export interface GradingRule {
@@ -109,25 +109,24 @@ const iso = (ms: number | null): string | null => {
 export type VerdictBase = Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }
 
 /**
- * Turns `base` itself into the verdict, keeping its key order (callers pass a fresh literal).
- * A copy (`{ ...base, at: … }`) cost microseconds per verdict: overriding a copied key whose
- * value changes type (ms → ISO string) leaves V8's fast path, and grading runs for every round.
+ * The verdict of `base` graded: one new object with its keys in {@link Verdict}'s order, `rule`
+ * included for the engine to stamp in place. Two shapes: the common one (rtt, loss, jitter, MOS,
+ * one-way delay) has only the keys it uses — verdicts are kept per target until its next round,
+ * so every key is memory that outlives the young generation — and one with a part and a
+ * contracted rate (throughput, SIP). Turning `base` itself into the verdict added five keys to a
+ * three-key literal (a property array allocated and grown beside it), and stamping the rule by a
+ * copy made a third object: ~0.9 KB of young garbage per graded round (issue 14).
  */
 function graded(base: VerdictBase, state: RuleVerdict['state'], value: number, threshold: number, bad: RuleVerdict['bad']): RuleVerdict {
-  const at = iso(base.at)
-  const v = base as unknown as RuleVerdict
-  v.state = state
-  v.value = value
-  v.threshold = threshold
-  v.bad = bad
-  v.at = at
-  return v
+  if (base.part === undefined && base.contracted === undefined) {
+    return { rule: undefined, state, value, threshold, unit: base.unit, bad, samples: base.samples, at: iso(base.at) }
+  }
+  return { rule: undefined, part: base.part, state, value, threshold, unit: base.unit, bad, contracted: base.contracted, factor: base.factor, samples: base.samples, at: iso(base.at) }
 }
 
 /**
  * Grades a figure where higher is worse: critical above `critical`, warning above `warning`.
  * The reported threshold is the one crossed (the warning one while ok).
- * @param base becomes the verdict: pass a fresh object
  */
 export function above(value: number, warning: number, critical: number, base: VerdictBase): RuleVerdict {
   const state = value > critical ? 'critical' : value > warning ? 'warning' : 'ok'
@@ -136,7 +135,6 @@ export function above(value: number, warning: number, critical: number, base: Ve
 
 /**
  * Grades a figure where lower is worse: critical below `critical`, warning below `warning`.
- * @param base becomes the verdict: pass a fresh object
  */
 export function below(value: number, warning: number, critical: number, base: VerdictBase): RuleVerdict {
   const state = value < critical ? 'critical' : value < warning ? 'warning' : 'ok'

@@ -26,6 +26,12 @@ import { ByteReader, ByteWriter, decodeChunk, encodeChunk, readRecord, writeReco
 import { OpenChunks } from './open-chunks'
 import { TimesByKey } from './times-by-key'
 
+/** Whether `fresh` (6 numbers per result accepted so far, target key and time first) holds (tid, ts). */
+function acceptedInBatch(fresh: readonly number[], tid: number, ts: number): boolean {
+  for (let i = 0; i < fresh.length; i += 6) if (fresh[i] === tid && fresh[i + 1] === ts) return true
+  return false
+}
+
 /** A stored result as readers get it. */
 export interface StoredResult {
   targetId: string
@@ -252,9 +258,8 @@ export class SqliteResultStore implements ResultRepository {
     const inserted: CheckResult[] = []
     /** Per new result: target key, time, ok, error flag, and where its body is in `log` (start, end). */
     const fresh: number[] = []
-    /** Newest accepted per target within this batch, and the exact times accepted (in-batch replays). */
+    /** Newest accepted per target within this batch. */
     const batchNewest = new Map<number, number>()
-    const batchSeen = new Set<string>()
     const seen = new Map<string, Set<number>>()
     let maxTs = -Infinity
     for (const r of batch) {
@@ -262,13 +267,14 @@ export class SqliteResultStore implements ResultRepository {
       const ts = Date.parse(r.observedAt)
       const newest = Math.max(this.newestOf(tid), batchNewest.get(tid) ?? -Infinity)
       if (ts <= newest) {
-        const k = `${tid}:${ts}`
-        if (batchSeen.has(k) || this.stored(tid, ts, seen)) continue
-        batchSeen.add(k)
-      } else {
-        batchNewest.set(tid, ts)
-        batchSeen.add(`${tid}:${ts}`)
-      }
+        // Not newer than its target's newest: accepted earlier in this batch (looked up in
+        // `fresh`, not appended yet), or stored before, or new history. A scan of the batch
+        // rather than a set of every accepted result's key: the common newer-than-all result
+        // then allocates nothing here (a string and a set entry each before stop 29). A batch
+        // holds at most 1,000 results (protocol MAX_BATCH_RESULTS): a batch of nothing but
+        // replays costs at most ~500,000 comparisons, under a millisecond.
+        if (acceptedInBatch(fresh, tid, ts) || this.stored(tid, ts, seen)) continue
+      } else batchNewest.set(tid, ts)
       const error = r.error ?? null
       log.uvarint(tid)
       writeRecordHead(log, ts, r.ok, error !== null, probe, logPrev)
