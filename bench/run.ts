@@ -68,6 +68,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
       `  BENCH_ONLY=${known.join('|')}   run one benchmark`,
       '  BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR"   extra Node flags for a server run as its own process (ingest, national, load)',
       "  BENCH_SERVER_LOG=FILE                                  append the server's JSON log to FILE (national, load)",
+      '  BENCH_ALLOC_PROFILE=FILE                               sampled allocations of the ingest server, garbage included (.heapprofile)',
       '',
       'sizes (env variable: full / quick):',
       ...Object.entries(SIZES).map(([k, [full, q]]) => `  ${k}: ${full} / ${q}`),
