@@ -9,16 +9,16 @@
  * live results fill the chunk window that is current for the server (bench/ingest.ts says why),
  * and load shedding is off (the benchmark measures what ingest stores when it takes everything).
  *
- * argv: dataDir offsetMs. stdout: one JSON line `{ "url", "cpuMs" }` once it listens (its CPU so far); on SIGTERM it seals
- * every open result (what the benchmark counts as owed for the results it answered), closes and
- * prints `{ "cpuMs", "maxRssMiB", "stored" }`, then exits 0.
+ * argv: dataDir offsetMs. stdout: one JSON line `{ "url", "cpuMs" }` once it listens (its CPU so
+ * far); on SIGTERM it seals every open result (what the benchmark counts as owed for the results
+ * it answered), closes and prints `{ "cpuMs", "maxRssMiB", "stored" }`, then exits 0.
  * @module
  */
+import { writeFileSync } from 'node:fs'
 import type { Server } from 'node:http'
+import { Session } from 'node:inspector/promises'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { Session } from 'node:inspector/promises'
-import { writeFileSync } from 'node:fs'
 import { setFlagsFromString } from 'node:v8'
 import { serve } from '@hono/node-server'
 import pino from 'pino'

@@ -112,16 +112,30 @@ export type VerdictBase = Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'b
  * The verdict of `base` graded: one new object with its keys in {@link Verdict}'s order, `rule`
  * included for the engine to stamp in place. Two shapes: the common one (rtt, loss, jitter, MOS,
  * one-way delay) has only the keys it uses — verdicts are kept per target until its next round,
- * so every key is memory that outlives the young generation — and one with a part and a
- * contracted rate (throughput, SIP). Turning `base` itself into the verdict added five keys to a
+ * so every key is memory that outlives the young generation — and one with every optional key
+ * (throughput, SIP: a part, a contracted rate), so no key of `base` is ever dropped. Turning `base` itself into the verdict added five keys to a
  * three-key literal (a property array allocated and grown beside it), and stamping the rule by a
  * copy made a third object: ~0.9 KB of young garbage per graded round (issue 14).
  */
 function graded(base: VerdictBase, state: RuleVerdict['state'], value: number, threshold: number, bad: RuleVerdict['bad']): RuleVerdict {
-  if (base.part === undefined && base.contracted === undefined) {
+  if (base.part === undefined && base.contracted === undefined && base.factor === undefined && base.heldSeconds === undefined && base.forSeconds === undefined) {
     return { rule: undefined, state, value, threshold, unit: base.unit, bad, samples: base.samples, at: iso(base.at) }
   }
-  return { rule: undefined, part: base.part, state, value, threshold, unit: base.unit, bad, contracted: base.contracted, factor: base.factor, samples: base.samples, at: iso(base.at) }
+  return {
+    rule: undefined,
+    part: base.part,
+    state,
+    value,
+    threshold,
+    unit: base.unit,
+    bad,
+    contracted: base.contracted,
+    factor: base.factor,
+    samples: base.samples,
+    heldSeconds: base.heldSeconds,
+    forSeconds: base.forSeconds,
+    at: iso(base.at),
+  }
 }
 
 /**
