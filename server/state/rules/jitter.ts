@@ -14,6 +14,6 @@ export const jitterRule: GradingRule = {
     const video = VIDEO_ROLES.has(role)
     const warn = video ? th.videoJitterWarningSeconds : th.jitterWarningSeconds
     const crit = video ? th.videoJitterCriticalSeconds : th.jitterCriticalSeconds
-    return [above(figures.jitterMedian, warn, crit, { unit: 'seconds', samples: window.length, at: figures.newestAt })]
+    return [above(figures.jitterMedian, warn, crit, 'seconds', window.length, figures.newestAt)]
   },
 }

@@ -12,6 +12,6 @@ export const lossRule: GradingRule = {
   appliesTo: ({ kind }) => kind === 'icmp' || kind === 'udp_echo',
   grade({ figures, thresholds: th }) {
     if (figures.lossRatio === null || figures.sent < th.lossMinPackets) return []
-    return [above(figures.lossRatio, th.lossWarningRatio, th.lossCriticalRatio, { unit: 'ratio', samples: figures.sent, at: figures.newestAt })]
+    return [above(figures.lossRatio, th.lossWarningRatio, th.lossCriticalRatio, 'ratio', figures.sent, figures.newestAt)]
   },
 }

@@ -15,6 +15,6 @@ export const mosRule: GradingRule = {
   grade({ figures, thresholds: th }) {
     if (figures.rttMedian === null || figures.lossRatio === null || figures.sent < th.lossMinPackets) return []
     const mos = estimateMos((figures.rttMedian * 1000) / 2, (figures.jitterMedian ?? 0) * 1000, figures.lossRatio * 100)
-    return [below(mos, th.mosWarning, th.mosCritical, { unit: 'mos', samples: figures.sent, at: figures.newestAt })]
+    return [below(mos, th.mosWarning, th.mosCritical, 'mos', figures.sent, figures.newestAt)]
   },
 }

@@ -11,6 +11,6 @@ export const oneWayDelayRule: GradingRule = {
   appliesTo: ({ kind, role }) => VIDEO_ROLES.has(role) && (kind === 'icmp' || kind === 'udp_echo' || kind === 'tcp' || kind === 'h323'),
   grade({ figures, thresholds: th, window }) {
     if (figures.rttMedian === null) return []
-    return [above(figures.rttMedian / 2, th.oneWayDelayWarningSeconds, th.oneWayDelayCriticalSeconds, { unit: 'seconds', samples: window.length, at: figures.newestAt })]
+    return [above(figures.rttMedian / 2, th.oneWayDelayWarningSeconds, th.oneWayDelayCriticalSeconds, 'seconds', window.length, figures.newestAt)]
   },
 }

@@ -11,6 +11,6 @@ export const rttRule: GradingRule = {
   appliesTo: ({ kind }) => kind === 'icmp' || kind === 'udp_echo' || kind === 'tcp' || kind === 'h323',
   grade({ figures, thresholds: th, window }) {
     if (figures.rttMedian === null) return []
-    return [above(figures.rttMedian, th.rttWarningSeconds, th.rttCriticalSeconds, { unit: 'seconds', samples: window.length, at: figures.newestAt })]
+    return [above(figures.rttMedian, th.rttWarningSeconds, th.rttCriticalSeconds, 'seconds', window.length, figures.newestAt)]
   },
 }

@@ -105,54 +105,63 @@ const iso = (ms: number | null): string | null => {
   return lastIso
 }
 
-/** What a rule knows of a verdict before it is graded: its part, unit, samples…, and the time of its newest figure (ms). */
-export type VerdictBase = Omit<RuleVerdict, 'state' | 'value' | 'threshold' | 'bad' | 'at'> & { at: number | null }
+/** What a verdict may carry besides its figure: which part, a contracted rate and factor, how long it held. */
+export type VerdictExtra = Pick<RuleVerdict, 'part' | 'contracted' | 'factor' | 'heldSeconds' | 'forSeconds'>
+
+/** Where a figure came from: its unit, how many rounds or packets it stands for, and when the newest was observed (ms). */
+export interface VerdictOf {
+  unit: RuleVerdict['unit']
+  samples: number
+  at: number | null
+}
 
 /**
- * The verdict of `base` graded: one new object with its keys in {@link Verdict}'s order, `rule`
+ * The verdict of a graded figure: one new object with its keys in {@link Verdict}'s order, `rule`
  * included for the engine to stamp in place. Two shapes: the common one (rtt, loss, jitter, MOS,
- * one-way delay) has only the keys it uses — verdicts are kept per target until its next round,
- * so every key is memory that outlives the young generation — and one with every optional key
- * (throughput, SIP: a part, a contracted rate), so no key of `base` is ever dropped. Turning `base` itself into the verdict added five keys to a
- * three-key literal (a property array allocated and grown beside it), and stamping the rule by a
- * copy made a third object: ~0.9 KB of young garbage per graded round (issue 14).
+ * one-way delay: no `extra`) has only the keys it uses — verdicts are kept per target until its
+ * next round, so every key is memory that outlives the young generation — and one with every
+ * optional key (throughput, SIP: a part, a contracted rate). Before stop 29 a rule passed a
+ * three-key literal that became the verdict by growing five keys (a property array allocated
+ * beside it), and the engine copied it to stamp the rule: ~0.9 KB of young garbage per graded
+ * round (issue 14); the unit, samples and time are now arguments, not a literal.
  */
-function graded(base: VerdictBase, state: RuleVerdict['state'], value: number, threshold: number, bad: RuleVerdict['bad']): RuleVerdict {
-  if (base.part === undefined && base.contracted === undefined && base.factor === undefined && base.heldSeconds === undefined && base.forSeconds === undefined) {
-    return { rule: undefined, state, value, threshold, unit: base.unit, bad, samples: base.samples, at: iso(base.at) }
-  }
+function graded(unit: RuleVerdict['unit'], samples: number, at: number | null, extra: VerdictExtra | undefined, state: RuleVerdict['state'], value: number, threshold: number, bad: RuleVerdict['bad']): RuleVerdict {
+  if (extra === undefined) return { rule: undefined, state, value, threshold, unit, bad, samples, at: iso(at) }
   return {
     rule: undefined,
-    part: base.part,
+    part: extra.part,
     state,
     value,
     threshold,
-    unit: base.unit,
+    unit,
     bad,
-    contracted: base.contracted,
-    factor: base.factor,
-    samples: base.samples,
-    heldSeconds: base.heldSeconds,
-    forSeconds: base.forSeconds,
-    at: iso(base.at),
+    contracted: extra.contracted,
+    factor: extra.factor,
+    samples,
+    heldSeconds: extra.heldSeconds,
+    forSeconds: extra.forSeconds,
+    at: iso(at),
   }
 }
 
 /**
  * Grades a figure where higher is worse: critical above `critical`, warning above `warning`.
  * The reported threshold is the one crossed (the warning one while ok).
+ * @param samples how many rounds, tests or packets the value stands for
+ * @param at when the newest figure behind the value was observed (ms), null when unknown
  */
-export function above(value: number, warning: number, critical: number, base: VerdictBase): RuleVerdict {
+export function above(value: number, warning: number, critical: number, unit: RuleVerdict['unit'], samples: number, at: number | null, extra?: VerdictExtra): RuleVerdict {
   const state = value > critical ? 'critical' : value > warning ? 'warning' : 'ok'
-  return graded(base, state, value, state === 'critical' ? critical : warning, 'above')
+  return graded(unit, samples, at, extra, state, value, state === 'critical' ? critical : warning, 'above')
 }
 
 /**
  * Grades a figure where lower is worse: critical below `critical`, warning below `warning`.
+ * Arguments as {@link above}.
  */
-export function below(value: number, warning: number, critical: number, base: VerdictBase): RuleVerdict {
+export function below(value: number, warning: number, critical: number, unit: RuleVerdict['unit'], samples: number, at: number | null, extra?: VerdictExtra): RuleVerdict {
   const state = value < critical ? 'critical' : value < warning ? 'warning' : 'ok'
-  return graded(base, state, value, state === 'critical' ? critical : warning, 'below')
+  return graded(unit, samples, at, extra, state, value, state === 'critical' ? critical : warning, 'below')
 }
 
 export { iso as isoTime }

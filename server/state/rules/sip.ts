@@ -33,7 +33,7 @@ export const sipRule: GradingRule = {
     const slow = median(times)
     if (slow !== null) {
       // Slow is only ever a warning: past the check's timeout the round fails and counts towards down.
-      const v = above(slow, th.sipSlowSeconds, Infinity, { part: 'response', unit: 'seconds', samples: times.length, at: latestAt })
+      const v = above(slow, th.sipSlowSeconds, Infinity, 'seconds', times.length, latestAt, { part: 'response' })
       out.push(v)
     }
     return out

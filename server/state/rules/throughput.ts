@@ -33,8 +33,7 @@ export const throughputRule: GradingRule = {
       }
       const value = median(values)
       if (value === null) continue
-      const base = { part, unit: 'bytes_per_second', contracted, samples: values.length, at: newestAt } as const
-      const v = below(value, th.throughputWarningRatio * contracted, th.throughputCriticalRatio * contracted, base)
+      const v = below(value, th.throughputWarningRatio * contracted, th.throughputCriticalRatio * contracted, 'bytes_per_second', values.length, newestAt, { part, contracted })
       v.factor = v.threshold / contracted
       if (stale) {
         v.state = 'stale'

@@ -380,7 +380,7 @@ export class SqliteResultStore implements ResultRepository {
   /** Moves the record the scratch writer holds (observed at `ts`) into slot `s`. */
   private endAppend(s: number, ts: number): void {
     const c = this.open
-    c.append(s, this.scratch.view())
+    c.append(s, this.scratch.buf, this.scratch.len)
     c.ts[s] = this.prev.ts
     c.probe[s] = this.prev.probe
     c.count[s] = (c.count[s] as number) + 1

@@ -8,8 +8,8 @@ import { input, samples, times } from './input'
 const wire = (v: object): unknown => JSON.parse(JSON.stringify(v))
 
 describe('graded verdicts (one object of the final shape, the rule stamped in place)', () => {
-  it('keep every key of their base, whichever shape they take', () => {
-    expect(wire(above(0.06, 0.05, 0.1, { unit: 'seconds', samples: 20, at: Date.UTC(2026, 11, 7, 3) }))).toEqual({
+  it('carry every key given, whichever shape they take', () => {
+    expect(wire(above(0.06, 0.05, 0.1, 'seconds', 20, Date.UTC(2026, 11, 7, 3)))).toEqual({
       state: 'warning',
       value: 0.06,
       threshold: 0.05,
@@ -18,7 +18,7 @@ describe('graded verdicts (one object of the final shape, the rule stamped in pl
       samples: 20,
       at: '2026-12-07T03:00:00.000Z',
     })
-    expect(wire(below(5e6, 10e6, 6e6, { part: 'download', unit: 'bytes_per_second', contracted: 12.5e6, factor: 0.8, samples: 3, heldSeconds: 60, forSeconds: 900, at: null }))).toEqual({
+    expect(wire(below(5e6, 10e6, 6e6, 'bytes_per_second', 3, null, { part: 'download', contracted: 12.5e6, factor: 0.8, heldSeconds: 60, forSeconds: 900 }))).toEqual({
       part: 'download',
       state: 'critical',
       value: 5e6,
