@@ -15,13 +15,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { serve } from '@hono/node-server'
 import Database from 'better-sqlite3'
 import pino from 'pino'
 import type { CheckResult, ResultBatch } from '../protocol'
@@ -106,6 +103,11 @@ export function buildBodies(probeId: string, targets: number, batches: number, o
   return Buffer.concat(parts)
 }
 
+/** BENCH_SERVER_NODE_ARGS: extra Node flags for a server run as its own process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`), after npm start's own so they win. */
+function serverNodeArgs(): string[] {
+  return (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
+}
+
 /**
  * Starts bench/ingest-server.ts as its own process (npm start's Node flags and environment, plus
  * tsx) on `dir`, its clock `offsetMs` ahead; `stop()` sends SIGTERM and resolves with what it
@@ -114,8 +116,7 @@ export function buildBodies(probeId: string, targets: number, batches: number, o
 async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; maxRssMiB: number; stored: number }> }> {
   const script = fileURLToPath(new URL('./ingest-server.ts', import.meta.url))
   const { env, args } = startCommand()
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
-  const child = spawn(process.execPath, [...args.slice(0, -1), ...nodeArgs, '--import', 'tsx', script, dir, String(Math.round(offsetMs))], {
+  const child = spawn(process.execPath, [...args.slice(0, -1), ...serverNodeArgs(), '--import', 'tsx', script, dir, String(Math.round(offsetMs))], {
     env: { ...process.env, ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -156,15 +157,6 @@ async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record
     child.kill('SIGKILL')
     throw err
   }
-}
-
-/** Starts node-server on a free loopback port. */
-async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: Server; url: string }> {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
-    ;(s as Server).once('error', reject)
-  })
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
 }
 
 /** Runs the load client (its own process) and parses its answer. */
@@ -265,7 +257,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
     const anchorRate = runAnchor(join(dir, 'anchor.db'), opts.stored, opts.targets, live, t0)
 
     say(`ingest: Xanh, pre-filling ${opts.stored.toLocaleString('en')} results`)
-    const { opened, config, runtime, probe, token } = prepareServer(dir, opts.targets, clock)
+    const { opened, runtime, probe, token } = prepareServer(dir, opts.targets, clock)
     const store = runtime.store
     const r = rng(14)
     let written = 0
@@ -358,13 +350,11 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
 export async function startMainProcess(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const root = fileURLToPath(new URL('..', import.meta.url))
   // What `npm start` runs (package.json: node flags, scripts/start.mjs, the server bundle), so RSS is production's.
-  // BENCH_SERVER_NODE_ARGS: extra Node flags for the server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`).
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '')
   const { env: startEnv, args: start } = startCommand()
   // The extra flags after the start command's own, so they win (V8 takes the last of a flag).
   // BENCH_SERVER_LOG: a file that gets the server's JSON log (why it refused batches, when it sealed…).
   const logFile = process.env.BENCH_SERVER_LOG
-  const child = spawn(process.execPath, [...start.slice(0, -1), ...nodeArgs, ...start.slice(-1)], {
+  const child = spawn(process.execPath, [...start.slice(0, -1), ...serverNodeArgs(), ...start.slice(-1)], {
     cwd: root,
     env: { ...process.env, ...startEnv, XANH_PORT: '0', XANH_HOST: '127.0.0.1', XANH_DATA_DIR: dir, XANH_DEMO: '0', XANH_EMBEDDED_PROBE: '0', XANH_UDP_ECHO_PORT: '0', XANH_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

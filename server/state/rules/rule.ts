@@ -108,13 +108,6 @@ const iso = (ms: number | null): string | null => {
 /** What a verdict may carry besides its figure: which part, a contracted rate and factor, how long it held. */
 export type VerdictExtra = Pick<RuleVerdict, 'part' | 'contracted' | 'factor' | 'heldSeconds' | 'forSeconds'>
 
-/** Where a figure came from: its unit, how many rounds or packets it stands for, and when the newest was observed (ms). */
-export interface VerdictOf {
-  unit: RuleVerdict['unit']
-  samples: number
-  at: number | null
-}
-
 /**
  * The verdict of a graded figure: one new object with its keys in {@link Verdict}'s order, `rule`
  * included for the engine to stamp in place. Two shapes: the common one (rtt, loss, jitter, MOS,
