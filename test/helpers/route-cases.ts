@@ -819,7 +819,10 @@ export const CASES: Record<string, NamedCase> = {
   'PUT /api/v1/groups/:id{[0-9]+}': {
     route: 'PUT /api/v1/groups/:id{[0-9]+}',
     area: 'alerting',
-    minAccepted: 0.1,
+    // A third of the paths name no group (404): runs accept 10–11 % of all cases, and the floor of
+    // 0.1 this case had failed one CI run at 9.95 %. Half the usual share still catches generators
+    // that stopped reaching the write path.
+    minAccepted: 0.05,
     requests: (w) => jsonRoute({ method: 'PUT', params: param([String(w.groupId), String(w.groupId), '999999']), path: (id) => `/api/v1/groups/${id}`, valid: () => groupBody(w), who: 'admin', weaker: ['operator'] })(w),
   },
   'POST /api/v1/channels/zalo/chats': {
