@@ -210,19 +210,23 @@ function countResults(body: unknown): number {
  * is refused too: the agent drops those results and sends the rest again (probes/ship/shipper.ts).
  */
 function outOfScope(store: Store, probe: ProbeRow, batch: ResultBatch): Array<ErrorIssue & { targetId: string }> {
-  if (batch.results.length === 0) return []
-  const owners = store.targetOwners(batch.results.map((r) => r.targetId))
+  const owners = store.targetOwners()
+  const owns = (targetId: string): boolean => {
+    const owner = owners.get(targetId)
+    return owner !== undefined && probeOwnsTarget(probe, owner)
+  }
+  // The usual batch: every target the probe's own, checked without building anything.
+  if (batch.results.every((r) => owns(r.targetId))) return []
   const seen = new Set<string>()
   const out: Array<ErrorIssue & { targetId: string }> = []
   batch.results.forEach((r, index) => {
     if (seen.has(r.targetId)) return
     seen.add(r.targetId)
-    const owner = owners.get(r.targetId)
-    if (owner !== undefined && probeOwnsTarget(probe, owner)) return
+    if (owns(r.targetId)) return
     out.push({
       targetId: r.targetId,
       path: `results.${index}.targetId`,
-      message: owner === undefined ? `no target ${r.targetId}` : `target ${r.targetId} is not assigned to this probe`,
+      message: owners.has(r.targetId) ? `target ${r.targetId} is not assigned to this probe` : `no target ${r.targetId}`,
     })
   })
   return out

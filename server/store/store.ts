@@ -588,24 +588,18 @@ export class Store implements AlertingRepos {
   }
 
   /**
-   * The probe each of `ids` is assigned to (null: the embedded probe), enabled or not; ids of no
-   * target are absent. Answered from a map of every target's probe, read again only after the
-   * targets changed ({@link Store.targetsVersion}): ingest asks once per batch.
+   * The probe every target is assigned to (null: the embedded probe), enabled or not, by target
+   * id. Read again only after the targets changed ({@link Store.targetsVersion}): ingest asks
+   * once per batch and looks its results' targets up in it (no map built per batch).
    */
-  targetOwners(ids: readonly string[]): Map<string, string | null> {
+  targetOwners(): ReadonlyMap<string, string | null> {
     const version = this.targetsVersion()
     if (this.owners?.version !== version) {
       const rows = this.allOwnersStmt.all() as Array<[string, string | null]>
       // A few probes own thousands of targets: one copy of each probe id, not one per row.
       this.owners = { version, byId: new Map(rows.map(([id, probe]) => [this.keys(id), probe === null ? null : this.keys(probe)])) }
     }
-    const byId = this.owners.byId
-    const out = new Map<string, string | null>()
-    for (const id of ids) {
-      const owner = byId.get(id)
-      if (owner !== undefined) out.set(id, owner)
-    }
-    return out
+    return this.owners.byId
   }
 
   /** True when the probe runs at least one enabled target of this kind (see {@link Store.targetsForProbe}). */

@@ -100,6 +100,53 @@ describe('Rollups', () => {
     expect(rollupFilter(['*'])('sent')).toBe(true)
   })
 
+  it('sums every metric of a window per bucket, a metric first seen mid-window included, and finds existing series after a restart', () => {
+    // Window of 15 minutes from T0: buckets 0, 5 and 10 minutes, one hour.
+    const results = [
+      r('t1', T0 + 10_000, { rtt_median_seconds: 0.01, sent: 10 }),
+      r('t1', T0 + 290_000, { rtt_median_seconds: 0.03, sent: 10, received: 9 }),
+      r('t1', T0 + 310_000, { rtt_median_seconds: 0.05, received: 10, jitter_seconds: 0.002 }),
+      r('t1', T0 + 899_000, { rtt_median_seconds: 0.07, sent: 10, jitter_seconds: 0.004 }),
+      r('t2', T0 + 20_000, { rtt_median_seconds: 0.5 }),
+    ]
+    store.insertResults('p', results, T0)
+    store.sealAll()
+    const five = (metric: string, target = 't1'): Array<[number, number, number]> => rows('rollups_5m', metric, target).map((x) => [x.t - T0 / 1000, x.n, x.sum])
+    expect(five('rtt_median_seconds')).toEqual([
+      [0, 2, 0.01 + 0.03],
+      [300, 1, 0.05],
+      [600, 1, 0.07],
+    ])
+    expect(five('sent')).toEqual([
+      [0, 2, 20],
+      [600, 1, 10],
+    ])
+    expect(five('received')).toEqual([
+      [0, 1, 9],
+      [300, 1, 10],
+    ])
+    expect(five('jitter_seconds')).toEqual([
+      [300, 1, 0.002],
+      [600, 1, 0.004],
+    ])
+    expect(five('rtt_median_seconds', 't2')).toEqual([[0, 1, 0.5]])
+    expect(rows('rollups_1h', 'sent').map((x) => [x.n, x.sum])).toEqual([[3, 30]])
+    const series = (): number => opened.sqlite.prepare('SELECT count(*) FROM rollup_series').pluck().get() as number
+    expect(series()).toBe(5)
+
+    // A restart with rtt only: the series are read back (no new ones), and `sent`, no longer
+    // rolled up, is not folded although its series exists.
+    open(loadServerConfig({}, 'retention: { rollupMetrics: [rtt_median_seconds] }').retention)
+    store.insertResults('p', [r('t1', T0 + 3_600_000, { rtt_median_seconds: 0.02, sent: 10 })], T0)
+    store.sealAll()
+    expect(series()).toBe(5)
+    expect(rows('rollups_1h', 'rtt_median_seconds').map((x) => [x.t - T0 / 1000, x.n])).toEqual([
+      [0, 4],
+      [3600, 1],
+    ])
+    expect(rows('rollups_1h', 'sent').map((x) => x.n)).toEqual([3])
+  })
+
   it('a failed seal moves nothing: the results stay open and are folded once when it succeeds', () => {
     store.insertResults('p', [r('t1', T0, { rtt_median_seconds: 0.01 }), r('t2', T0, { rtt_median_seconds: 0.02 })], T0)
     now = T0 + 3_600_000

@@ -618,6 +618,11 @@ export class SqliteResultStore implements ResultRepository {
     return this.openRecords(tid, s).filter((r) => r.ts >= fromMs && r.ts < toMs)
   }
 
+  /** The numeric key of a target id, if any result of it was ever stored. */
+  targetKey(targetId: string): number | undefined {
+    return this.existingKey('t', targetId)
+  }
+
   /** The numeric key of a metric name, if any result ever carried it. */
   metricKey(name: string): number | undefined {
     return this.existingKey('m', name)
