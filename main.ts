@@ -24,6 +24,7 @@ import { createHeapPolicy, startGrowingPercent } from './server/heap-policy'
 import { createLogger } from './server/log'
 import { utilizationSinceLastCall } from './server/loop-pressure'
 import { startUdpEchoReflector, type UdpEchoReflector } from './server/reflector/udp-echo'
+import { startServerJobs } from './server/jobs'
 import { createServerRuntime } from './server/runtime'
 import { DEMO_REMOTE_PROBE, DEMO_SETTING, removeDemo, seedDemo } from './server/demo/seed'
 import { DemoSimulation } from './server/demo/simulation'
@@ -194,22 +195,9 @@ async function main(): Promise<void> {
   runtime.hub.attach(server)
   const baseUrl = loopbackUrl(config.host, port)
 
-  const ticker = setInterval(() => runtime.tick(), config.state.tickSeconds * 1000)
-  const heapTimer = setInterval(() => heapPolicy.check(), config.heap.sampleSeconds * 1000)
-  // Storage jobs: fold new results into the rollups, delete what retention expired. Both work in
-  // small transactions and yield between them, so ingest requests interleave.
+  // Tick, heap policy, storage jobs (seal and fold, retention), inventory watch (server/jobs.ts).
+  const jobs = startServerJobs({ runtime, config, heapPolicy, log })
   const storageLog = log.child({ component: 'storage' })
-  let storageBusy = false
-  const storageJob = (job: () => Promise<unknown>) => () => {
-    if (storageBusy) return
-    storageBusy = true
-    job()
-      .catch((err: unknown) => storageLog.error({ err }, 'storage job failed; retried on the next run'))
-      .finally(() => {
-        storageBusy = false
-      })
-  }
-  const rollupTimer = setInterval(storageJob(runtime.storage.fold), config.retention.rollupEverySeconds * 1000)
   // A database written before issue 14 moves into chunks in the background, step by step
   // (each step one transaction; ingest and reads go on; a restart resumes where it stopped).
   if (runtime.storage.legacy.pending) {
@@ -228,24 +216,6 @@ async function main(): Promise<void> {
       .then(() => storageLog.info({ moved }, 'storage: migration done, old tables dropped'))
       .catch((err: unknown) => storageLog.error({ err }, 'storage: migration step failed; it resumes at the next start'))
   }
-  const retentionTimer = setInterval(
-    storageJob(async () => {
-      const run = await runtime.storage.retention.run()
-      const total = Object.values(run.deleted).reduce((a, b) => a + b, 0)
-      if (total > 0) storageLog.debug({ ...run }, 'retention sweep')
-    }),
-    config.retention.retentionEverySeconds * 1000,
-  )
-  // Another process (the CLI import) may change the inventory: SQLite's data_version tells us.
-  let dataVersion = store.database.dataVersion()
-  const inventoryWatch = setInterval(() => {
-    const v = store.database.dataVersion()
-    if (v !== dataVersion) {
-      dataVersion = v
-      runtime.reloadInventory()
-    }
-  }, 2000)
-
   const tools = detectTools(process.env.PATH ?? '')
   for (const line of unavailableChecks(tools)) log.warn(`check unavailable on the embedded probe: ${line}`)
 
@@ -310,11 +280,7 @@ async function main(): Promise<void> {
       process.exit(1)
     }, config.shutdownTimeoutSeconds * 1000)
     deadline.unref()
-    clearInterval(ticker)
-    clearInterval(heapTimer)
-    clearInterval(inventoryWatch)
-    clearInterval(rollupTimer)
-    clearInterval(retentionTimer)
+    jobs.stop()
     // Probes first: their last batches still reach the server, which keeps listening meanwhile.
     // Notifications in flight finish meanwhile, within the same half of the deadline (none
     // starts now); one still unanswered then is cut short and sent again at the next start.

@@ -1,9 +1,8 @@
 /**
  * The server of the ingest benchmark (bench/ingest.ts) as its own process, started with the Node
  * flags and allocator settings of `npm start` (bench/start-command.ts), running what main.ts runs
- * while it serves: the runtime over the data directory, node-server, the state tick every
- * `state.tickSeconds`, the storage jobs (seal and fold every `retention.rollupEverySeconds`,
- * retention every `retention.retentionEverySeconds`) and the heap policy.
+ * while it serves: the runtime over the data directory, node-server and main.ts's periodic jobs
+ * (server/jobs.ts: state tick, heap policy, seal and fold, retention, inventory watch).
  *
  * Unlike main.ts it runs on a clock of its own, `Date.now() + offsetMs`, so that the benchmark's
  * live results fill the chunk window that is current for the server (bench/ingest.ts says why),
@@ -24,6 +23,7 @@ import { serve } from '@hono/node-server'
 import pino from 'pino'
 import { loadServerConfig } from '../server/config'
 import { createHeapPolicy, startGrowingPercent } from '../server/heap-policy'
+import { startServerJobs } from '../server/jobs'
 import { utilizationSinceLastCall } from '../server/loop-pressure'
 import { createServerRuntime } from '../server/runtime'
 import { openDatabase } from '../server/store/db'
@@ -42,18 +42,7 @@ runtime.reloadInventory()
 const server = await new Promise<Server>((resolve) => {
   const s = serve({ fetch: runtime.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server))
 })
-let storageBusy = false
-const storageJob = (job: () => Promise<unknown>) => (): void => {
-  if (storageBusy) return
-  storageBusy = true
-  void job().finally(() => (storageBusy = false))
-}
-const timers = [
-  setInterval(() => runtime.tick(), config.state.tickSeconds * 1000),
-  setInterval(() => heapPolicy.check(), config.heap.sampleSeconds * 1000),
-  setInterval(storageJob(runtime.storage.fold), config.retention.rollupEverySeconds * 1000),
-  setInterval(storageJob(() => runtime.storage.retention.run()), config.retention.retentionEverySeconds * 1000),
-]
+const jobs = startServerJobs({ runtime, config, heapPolicy, log: pino({ level: 'silent' }) })
 // BENCH_ALLOC_PROFILE=FILE: every allocation sampled (every 32 KiB), garbage included, written to
 // FILE at the stop (a .heapprofile for Chrome's DevTools): where the young generation's churn comes from.
 const allocProfile = process.env.BENCH_ALLOC_PROFILE
@@ -66,7 +55,7 @@ const atListen = process.cpuUsage()
 process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, cpuMs: (atListen.user + atListen.system) / 1000 }) + '\n')
 
 process.once('SIGTERM', () => {
-  for (const t of timers) clearInterval(t)
+  jobs.stop()
   server.closeAllConnections()
   server.close()
   // Whatever the fold job was doing stops at its next step; sealAll takes every open result.
