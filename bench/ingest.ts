@@ -57,6 +57,9 @@ export interface IngestFigures {
   rssMb: number
   replay: { accepted: number; duplicates: number }
   errors: number
+  /** The same bodies to bench/ingest-floor-server.mjs: parsed, counted, answered; nothing else. */
+  floorResultsPerSecond: number
+  floorCpuMsPer1000: number
 }
 
 const targetId = (i: number): string => `xa-${Math.floor(i / 3)}-${ROLE[i % 3] as string}-${i % 3}`
@@ -115,8 +118,25 @@ function serverNodeArgs(): string[] {
  */
 async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; maxRssMiB: number; stored: number }> }> {
   const script = fileURLToPath(new URL('./ingest-server.ts', import.meta.url))
+  return startBenchServer<{ cpuMs: number; maxRssMiB: number; stored: number }>(['--import', 'tsx', script, dir, String(Math.round(offsetMs))], extraEnv)
+}
+
+/**
+ * Starts bench/ingest-floor-server.mjs (node:http, gunzip and JSON.parse only) the same way:
+ * what this protocol costs any server before it stores or judges a result.
+ */
+function startFloorServer(): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; results: number }> }> {
+  return startBenchServer<{ cpuMs: number; results: number }>([fileURLToPath(new URL('./ingest-floor-server.mjs', import.meta.url))], {})
+}
+
+/**
+ * Runs `scriptArgs` under npm start's Node flags and environment (and BENCH_SERVER_NODE_ARGS).
+ * The script prints `{ url, cpuMs }` once it listens and, on SIGTERM, one more JSON line, its
+ * `cpuMs` counted from the start; `stop()` resolves with that line, CPU counted from listening.
+ */
+async function startBenchServer<End extends { cpuMs: number }>(scriptArgs: string[], extraEnv: Record<string, string>): Promise<{ url: string; stop: () => Promise<End> }> {
   const { env, args } = startCommand()
-  const child = spawn(process.execPath, [...args.slice(0, -1), ...serverNodeArgs(), '--import', 'tsx', script, dir, String(Math.round(offsetMs))], {
+  const child = spawn(process.execPath, [...args.slice(0, -1), ...serverNodeArgs(), ...scriptArgs], {
     env: { ...process.env, ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -137,8 +157,8 @@ async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record
     while (lines.length < n) {
       const more = new Promise<void>((resolve) => (waiting = resolve))
       const code = await Promise.race([more.then(() => undefined), exited, new Promise<'late'>((resolve) => deadline.addEventListener('abort', () => resolve('late'), { once: true }))])
-      if (code === 'late') throw new Error(`the ingest server wrote no line ${n} within ${deadlineMs / 1000} s`)
-      if (code !== undefined && lines.length < n) throw new Error(`the ingest server exited ${String(code)}`)
+      if (code === 'late') throw new Error(`the benchmark server wrote no line ${n} within ${deadlineMs / 1000} s`)
+      if (code !== undefined && lines.length < n) throw new Error(`the benchmark server exited ${String(code)}`)
     }
     return lines[n - 1] as string
   }
@@ -148,7 +168,7 @@ async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record
       url: started.url,
       stop: async () => {
         child.kill('SIGTERM')
-        const end = JSON.parse(await line(2, 600_000)) as { cpuMs: number; maxRssMiB: number; stored: number }
+        const end = JSON.parse(await line(2, 600_000)) as End
         await exited
         return { ...end, cpuMs: end.cpuMs - started.cpuMs }
       },
@@ -317,6 +337,14 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
     const { stored } = await again.stop()
     if (replay.accepted !== 0 || stored !== opts.stored + live || done.stored !== stored) throw new Error(`replay stored something twice or lost results: ${JSON.stringify(replay)}, ${done.stored} then ${stored} stored`)
 
+    // The transport floor: the same bodies, client and flags, to a server that only parses them.
+    const floor = await startFloorServer()
+    const floorWall0 = performance.now()
+    const floorRun = await runClient([floor.url, token, bodiesFile, String(opts.concurrency)])
+    const floorEnd = await floor.stop()
+    const floorSeconds = (performance.now() - floorWall0) / 1000
+    if (floorRun.errors > 0 || floorEnd.results !== live) throw new Error(`the floor server answered errors or counted ${floorEnd.results} of ${live} results: ${JSON.stringify(floorRun.statuses)}`)
+
     const rate = live / wallSeconds
     const figures: IngestFigures = {
       anchorRowsPerSecond: anchorRate,
@@ -328,6 +356,8 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       rssMb: done.maxRssMiB,
       replay,
       errors: run.errors,
+      floorResultsPerSecond: live / floorSeconds,
+      floorCpuMsPer1000: (floorEnd.cpuMs / live) * 1000,
     }
     const lines = [
       `ingest over HTTP @ ${opts.stored.toLocaleString('en')} stored results, ${opts.targets.toLocaleString('en')} targets, ${opts.batches} batches × ${BATCH} (gzip, keep-alive, ${opts.concurrency} in flight)`,
@@ -336,6 +366,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       `  ratio Xanh / anchor                    : ${figures.ratio.toFixed(2)} (target ≥ 2; p99 target < 100 ms)`,
       `  server process (npm start's flags)     : CPU ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results; peak RSS ${figures.rssMb.toFixed(0)} MiB`,
       `  replay of 5 stored batches             : ${replay.accepted} accepted, ${replay.duplicates} duplicates (${stored.toLocaleString('en')} results stored)`,
+      `  transport floor (node:http, gunzip, JSON.parse; nothing stored or graded): ${Math.round(figures.floorResultsPerSecond).toLocaleString('en')} results/s, CPU ${figures.floorCpuMsPer1000.toFixed(1)} ms per 1,000 results`,
     ]
     return { lines, figures }
   } finally {

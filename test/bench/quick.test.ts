@@ -34,6 +34,7 @@ it('npm run bench -- --quick runs every benchmark within 3 minutes', async () =>
     /^storage @ 20,000 results/m,
     /^ingest over HTTP @ 20,000 stored results/m,
     /replay of 5 stored batches\s+: 0 accepted, 2500 duplicates/m,
+    /transport floor \(node:http, gunzip, JSON\.parse; nothing stored or graded\): [\d,]+ results\/s/m,
     /^national load: 999 live targets/m,
     /^ {2}\/metrics every 5 s \(gzip\) : [1-9]\d* scrapes, 0 failed/m,
     /^load: 999 targets, 2,000 results\/s/m,
