@@ -134,9 +134,9 @@ export class Rollups {
    *
    * The records are one chunk window's (a few 5-minute buckets and one or two hours), so the
    * sums go into flat arrays indexed by (metric slot, bucket) rather than maps of bucket objects:
-   * the seal of a national window folds 600,000 results, and the maps were a quarter of the
-   * fold's time (issue 14's profile). The arrays span the records' buckets: one window's are
-   * what the sealing passes (`retention.chunkMinutes`).
+   * the seal of a national window folds 600,000 results, and building and walking the maps was
+   * most of the fold's own time besides the upserts (issue 14's profile). The arrays span the
+   * records' buckets: one window's are what the sealing passes (`retention.chunkMinutes`).
    */
   foldSealed(tid: number, records: readonly FoldRecord[]): void {
     if (records.length === 0) return
