@@ -98,8 +98,9 @@ export class Rollups {
 
   /** The rollup series id of (target, metric), created when new (inside the caller's transaction). */
   seriesId(targetId: string, metric: string): number {
-    // Inserted first: a series asked for here is usually new (existing ones are read at the
-    // first fold), and an insert that conflicts returns no row.
+    // Inserted first: asked by the seal, a series is new (existing ones are read at its first
+    // fold); an insert that conflicts returns no row, so the legacy migration's fold, which asks
+    // for series that may exist, pays a second statement for those.
     const created = this.insertSeries.get(targetId, metric) as number | undefined
     return created ?? (this.selectSeries.get(targetId, metric) as number)
   }
@@ -204,8 +205,8 @@ export class Rollups {
 
   /**
    * A target's (metric key, series id) list. The first call reads every rolled-up series in one
-   * statement: one lookup per (target, metric) at the first seal after a start was 50,000
-   * index reads at national size, a tenth of that seal's time.
+   * statement, instead of one indexed lookup per (target, metric) at the first seal after a start
+   * (50,000 at national size).
    */
   private seriesOfTarget(tid: number): number[] {
     if (!this.preloaded) {
@@ -261,6 +262,7 @@ class FlatSums {
     ;(this.sum[cell] as number) += v
   }
 }
+
 /** Count and sum per (series, bucket) of both resolutions, before they are written. */
 class BucketSums {
   private readonly m5 = new Map<number, Map<number, Bucket>>()
