@@ -21,7 +21,16 @@ export async function readLimitedBody(c: Context, maxBodyBytes: number): Promise
     throw new AppError('E_BODY_TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${maxBodyBytes}`)
   }
   const incoming = nodeIncoming(c)
-  if (incoming) return readIncoming(incoming, maxBodyBytes)
+  if (incoming) {
+    try {
+      return await readIncoming(incoming, maxBodyBytes)
+    } catch (e) {
+      // Refused mid-body: the rest is discarded as it arrives, and the connection closes once
+      // the refusal is sent, so a client that streams on does not hold it.
+      if (e instanceof AppError) c.header('Connection', 'close')
+      throw e
+    }
+  }
   const body = c.req.raw.body
   if (!body) return Buffer.alloc(0)
   const reader = body.getReader()
@@ -70,8 +79,8 @@ function readIncoming(req: Readable, maxBodyBytes: number): Promise<Buffer> {
       req.off('close', onClose)
       if (err === null) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total))
       else {
-        // Unread bytes stay where they are: node discards them once the answer is sent.
-        req.pause()
+        // Flowing with no listener: what else arrives is dropped, not buffered.
+        req.resume()
         reject(err)
       }
     }

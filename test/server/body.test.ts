@@ -70,10 +70,13 @@ describe('decodeUtf8', () => {
   })
 })
 
-/** A Context as node-server gives one: headers, the web request, and `env.incoming`. */
-function nodeContext(incoming: Readable, headers: Record<string, string> = {}): Context {
+/** A Context as node-server gives one: headers, the web request, and `env.incoming`; response headers set land in `answer`. */
+function nodeContext(incoming: Readable, headers: Record<string, string> = {}, answer: Record<string, string> = {}): Context {
   return {
     env: { incoming },
+    header: (name: string, value: string) => {
+      answer[name] = value
+    },
     req: {
       header: (name: string) => headers[name.toLowerCase()],
       raw: {
@@ -92,9 +95,11 @@ describe('readLimitedBody from node-server’s request', () => {
   })
 
   it('refuses a body past the limit while reading (no Content-Length) with E_BODY_TOO_LARGE', async () => {
-    const err = await readLimitedBody(nodeContext(Readable.from([Buffer.alloc(600), Buffer.alloc(600)])), 1000).catch((e: unknown) => e)
+    const answer: Record<string, string> = {}
+    const err = await readLimitedBody(nodeContext(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), {}, answer), 1000).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(AppError)
     expect((err as AppError).code).toBe('E_BODY_TOO_LARGE')
+    expect(answer).toEqual({ Connection: 'close' })
   })
 
   it('fails, rather than waits forever, when the client goes away before the end', async () => {
@@ -130,18 +135,18 @@ describe('POST /api/v1/ingest over a socket (node-server’s request)', () => {
   })
 
   /** Posts `chunks` as a chunked body (no Content-Length); `abort` destroys the request after them. */
-  function post(chunks: Buffer[], headers: Record<string, string>, abort = false): Promise<{ status: number; body: string } | 'aborted'> {
+  function post(chunks: Buffer[], headers: Record<string, string>, abort = false, end = true): Promise<{ status: number; body: string; connection?: string } | 'aborted'> {
     return new Promise((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/ingest', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}`, ...headers } }, (res) => {
         let body = ''
         res.setEncoding('utf8')
         res.on('data', (d: string) => (body += d))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, ...(res.headers.connection !== undefined ? { connection: res.headers.connection } : {}) }))
       })
       req.on('error', (e) => (abort ? resolve('aborted') : reject(e)))
       for (const c of chunks) req.write(c)
       if (abort) setImmediate(() => req.destroy())
-      else req.end()
+      else if (end) req.end()
     })
   }
 
@@ -150,7 +155,7 @@ describe('POST /api/v1/ingest over a socket (node-server’s request)', () => {
     const b = batch(s.probeId, [result('muong-te-line', s.clock.now - 1000), result('muong-te-line', s.clock.now, { ok: false, error })])
     const gz = gzipSync(JSON.stringify(b))
     const res = await post([gz.subarray(0, 10), gz.subarray(10)], { 'content-encoding': 'gzip' })
-    expect(res).toEqual({ status: 202, body: JSON.stringify({ accepted: 2, duplicates: 0 }) })
+    expect(res).toMatchObject({ status: 202, body: JSON.stringify({ accepted: 2, duplicates: 0 }) })
     const stored = s.runtime.store.results.range('muong-te-line', 0, Number.MAX_SAFE_INTEGER)
     expect(stored.map((r) => r.error)).toEqual([null, error])
   })
@@ -166,12 +171,15 @@ describe('POST /api/v1/ingest over a socket (node-server’s request)', () => {
     expect(s.runtime.store.countResults()).toBe(0)
   })
 
-  it('a chunked body past maxBodyBytes → 413 E_BODY_TOO_LARGE, nothing stored', async () => {
+  it('a chunked body past maxBodyBytes → 413 E_BODY_TOO_LARGE and the connection closed, nothing stored', async () => {
     const half = Buffer.alloc(Math.ceil(s.config.ingest.maxBodyBytes / 2) + 1, 0x20)
-    const res = await post([half, half], {})
+    // The client never ends its body: the refusal must come anyway, and close the connection.
+    const res = await post([half, half], {}, false, false)
     expect(res).not.toBe('aborted')
-    expect((res as { status: number }).status).toBe(413)
-    expect(JSON.parse((res as { body: string }).body).error.code).toBe('E_BODY_TOO_LARGE')
+    const { status, body, connection } = res as { status: number; body: string; connection?: string }
+    expect(status).toBe(413)
+    expect(connection).toBe('close')
+    expect(JSON.parse(body).error.code).toBe('E_BODY_TOO_LARGE')
     expect(s.runtime.store.countResults()).toBe(0)
   })
 
