@@ -27,7 +27,8 @@ export async function readLimitedBody(c: Context, maxBodyBytes: number): Promise
     } catch (e) {
       // Refused mid-body: the rest is discarded as it arrives, and the connection closes once
       // the refusal is sent, so a client that streams on does not hold it.
-      if (e instanceof AppError) c.header('Connection', 'close')
+      // (HTTP/1 only: HTTP/2 forbids the header and ends the stream by itself.)
+      if (e instanceof AppError && (incoming as { httpVersionMajor?: number }).httpVersionMajor !== 2) c.header('Connection', 'close')
       throw e
     }
   }
