@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server'
 import fc from 'fast-check'
 import type { Context } from 'hono'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { decodeUtf8, readLimitedBody } from '../../server/body'
+import { decodeUtf8, MAX_ESCAPED_RUNS, readLimitedBody } from '../../server/body'
 import { AppError } from '../../server/errors'
 import { batch, commune, makeTestServer, result, udpTarget, type TestServer } from '../helpers/server'
 
@@ -62,6 +62,16 @@ describe('decodeUtf8', () => {
     expect(JSON.parse(decodeUtf8(Buffer.from('"\\\\Trạm Mường Tè"'), true))).toBe('\\Trạm Mường Tè')
   })
 
+  it('decodes plainly a body with more runs than MAX_ESCAPED_RUNS (nothing to gain, memory per run)', () => {
+    const names = Array.from({ length: MAX_ESCAPED_RUNS + 1 }, (_, i) => `Xã số ${i}`)
+    const buf = Buffer.from(JSON.stringify(names))
+    // The escaped path would return `\u` escapes instead of the very characters.
+    expect(decodeUtf8(buf, true)).toBe(buf.toString('utf8'))
+    const fewer = Buffer.from(JSON.stringify(names.slice(0, 10)))
+    expect(decodeUtf8(fewer, true)).not.toBe(fewer.toString('utf8'))
+    expect(JSON.parse(decodeUtf8(fewer, true))).toEqual(names.slice(0, 10))
+  })
+
   it('keeps a long body with runs far apart as it was', () => {
     const names = ['Xã Mường Tè', 'Hòa Bình', 'Đắk Lắk', 'Phường Bến Nghé 😀']
     const v = Array.from({ length: 2000 }, (_, i) => ({ i, name: i % 97 === 0 ? names[i % names.length] : `ascii-${i}` }))
@@ -108,6 +118,13 @@ describe('readLimitedBody from node-server’s request', () => {
     incoming.write(Buffer.from('{"results":['))
     incoming.destroy()
     await expect(reading).rejects.toThrow(/closed the connection/)
+  })
+
+  it('takes the web stream when the client went away before the route ran', async () => {
+    const incoming = new PassThrough()
+    incoming.destroy()
+    await new Promise((r) => setImmediate(r))
+    await expect(readLimitedBody(nodeContext(incoming), 1000)).rejects.toThrow(/web stream/)
   })
 
   it('takes the web stream when the node request was read already', async () => {
