@@ -77,6 +77,20 @@ describe('jsonText', () => {
     const buf = Buffer.from(JSON.stringify(v))
     expect(JSON.parse(jsonText(buf))).toEqual(v)
   })
+
+  it('gives each body its own text: a shorter body after a longer one, and a body larger than the kept buffer', () => {
+    // The escapes are written into a buffer kept between calls (up to 1 MiB): nothing of an
+    // earlier body may show through a later, shorter one, and a larger body takes a buffer of its own.
+    const long = { xã: 'Mường Tè', pad: 'x'.repeat(50_000) }
+    const short = ['Hòa Bình']
+    const huge = Array.from({ length: 100_000 }, (_, i) => (i % 10_000 === 0 ? 'Đắk Lắk' : `ascii-${i}`))
+    expect(JSON.parse(jsonText(Buffer.from(JSON.stringify(long))))).toEqual(long)
+    expect(JSON.parse(jsonText(Buffer.from(JSON.stringify(short))))).toEqual(short)
+    const hugeBuf = Buffer.from(JSON.stringify(huge))
+    expect(hugeBuf.length).toBeGreaterThan(2 ** 20)
+    expect(JSON.parse(jsonText(hugeBuf))).toEqual(huge)
+    expect(JSON.parse(jsonText(Buffer.from(JSON.stringify(short))))).toEqual(short)
+  })
 })
 
 /** A Context as node-server gives one: headers, the web request, and `env.incoming`; response headers set land in `answer`. */
