@@ -81,4 +81,6 @@ await Promise.all(Array.from({ length: concurrency }, lane))
 // Paced: from the first batch's appointed time (the wait before it is not load) to the last answer.
 const seconds = pace > 0 ? (Date.now() - startAt) / 1000 : (performance.now() - t0) / 1000
 agent.destroy()
-process.stdout.write(JSON.stringify({ ok: bodies.length - errors, errors, statuses, latenciesMs: latencies, seconds, firstAnswer: answers[0], retryAfter }) + '\n')
+// The client's own CPU, so that a run can say how much of the machine's two cores it took.
+const cpu = process.cpuUsage()
+process.stdout.write(JSON.stringify({ ok: bodies.length - errors, errors, statuses, latenciesMs: latencies, seconds, firstAnswer: answers[0], retryAfter, cpuMs: (cpu.user + cpu.system) / 1000 }) + '\n')

@@ -54,6 +54,13 @@ export interface IngestFigures {
   p50Ms: number
   p99Ms: number
   cpuMsPer1000: number
+  /** Of `cpuMsPer1000`, the server's main thread (the rest: V8's helper threads, libuv's pool). */
+  mainCpuMsPer1000: number
+  /** The load client's own CPU (a separate process on the same two cores). */
+  clientCpuMsPer1000: number
+  /** Wall time of the seal at the stop (counted in the end-to-end figure) and its main-thread CPU. */
+  sealSeconds: number
+  sealMainCpuSeconds: number
   rssMb: number
   replay: { accepted: number; duplicates: number }
   errors: number
@@ -116,9 +123,9 @@ function serverNodeArgs(): string[] {
  * tsx) on `dir`, its clock `offsetMs` ahead; `stop()` sends SIGTERM and resolves with what it
  * reported at exit (its CPU counted from when it listened).
  */
-async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; maxRssMiB: number; stored: number }> }> {
+async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<IngestServerEnd> }> {
   const script = fileURLToPath(new URL('./ingest-server.ts', import.meta.url))
-  return startBenchServer<{ cpuMs: number; maxRssMiB: number; stored: number }>(['--import', 'tsx', script, dir, String(Math.round(offsetMs))], extraEnv)
+  return startBenchServer<IngestServerEnd>(['--import', 'tsx', script, dir, String(Math.round(offsetMs))], extraEnv)
 }
 
 /**
@@ -127,6 +134,16 @@ async function startIngestServer(dir: string, offsetMs: number, extraEnv: Record
  */
 function startFloorServer(): Promise<{ url: string; stop: () => Promise<{ cpuMs: number; results: number }> }> {
   return startBenchServer<{ cpuMs: number; results: number }>([fileURLToPath(new URL('./ingest-floor-server.mjs', import.meta.url))], {})
+}
+
+/** What bench/ingest-server.ts says when it stops (see there). */
+interface IngestServerEnd {
+  cpuMs: number
+  mainCpuMs: number
+  sealMs: number
+  sealMainCpuMs: number
+  maxRssMiB: number
+  stored: number
 }
 
 /**
@@ -184,7 +201,7 @@ export function runLoadClient(args: string[]): ReturnType<typeof runClient> {
   return runClient(args)
 }
 
-function runClient(args: string[]): Promise<{ ok: number; errors: number; statuses: Record<string, number>; latenciesMs: number[]; seconds: number; retryAfter?: string | null }> {
+function runClient(args: string[]): Promise<{ ok: number; errors: number; statuses: Record<string, number>; latenciesMs: number[]; seconds: number; retryAfter?: string | null; cpuMs: number }> {
   const client = fileURLToPath(new URL('./ingest-client.mjs', import.meta.url))
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [client, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
@@ -360,6 +377,10 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       p50Ms: pct(run.latenciesMs, 0.5),
       p99Ms: pct(run.latenciesMs, 0.99),
       cpuMsPer1000: (done.cpuMs / live) * 1000,
+      mainCpuMsPer1000: (done.mainCpuMs / live) * 1000,
+      clientCpuMsPer1000: (run.cpuMs / live) * 1000,
+      sealSeconds: done.sealMs / 1000,
+      sealMainCpuSeconds: done.sealMainCpuMs / 1000,
       rssMb: done.maxRssMiB,
       replay,
       errors: run.errors,
@@ -371,7 +392,9 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       `  compact raw anchor insert (500-row tx) : ${Math.round(anchorRate).toLocaleString('en')} rows/s`,
       `  Xanh ingest over HTTP (end to end)     : ${Math.round(rate).toLocaleString('en')} results/s stored, folded and sealed (${Math.round(live / run.seconds).toLocaleString('en')}/s answered), batch p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`,
       `  ratio Xanh / anchor                    : ${figures.ratio.toFixed(2)} (target ≥ 2; p99 target < 100 ms)`,
-      `  server process (npm start's flags)     : CPU ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results; peak RSS ${figures.rssMb.toFixed(0)} MiB`,
+      `  server process (npm start's flags)     : CPU ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results (main thread ${figures.mainCpuMsPer1000.toFixed(1)}, other threads ${(figures.cpuMsPer1000 - figures.mainCpuMsPer1000).toFixed(1)}); peak RSS ${figures.rssMb.toFixed(0)} MiB`,
+      `  seal at the stop (counted above)       : ${figures.sealSeconds.toFixed(2)} s (main thread CPU ${figures.sealMainCpuSeconds.toFixed(2)} s) of ${wallSeconds.toFixed(2)} s end to end`,
+      `  load client (own process, same cores)  : CPU ${figures.clientCpuMsPer1000.toFixed(1)} ms per 1,000 results`,
       `  replay of 5 stored batches             : ${replay.accepted} accepted, ${replay.duplicates} duplicates (${stored.toLocaleString('en')} results stored)`,
       `  transport floor (node:http, gunzip, JSON.parse; nothing stored or graded): ${Math.round(figures.floorResultsPerSecond).toLocaleString('en')} results/s, CPU ${figures.floorCpuMsPer1000.toFixed(1)} ms per 1,000 results`,
     ]
