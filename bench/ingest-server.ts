@@ -10,8 +10,9 @@
  *
  * argv: dataDir offsetMs. stdout: one JSON line `{ "url", "cpuMs" }` once it listens (its CPU so
  * far); on SIGTERM it seals every open result (what the benchmark counts as owed for the results
- * it answered), closes and prints `{ "cpuMs", "mainCpuMs", "sealMs", "sealMainCpuMs", "maxRssMiB",
- * "stored" }` (the main thread's CPU since listening, the seal's wall and main-thread time), then exits 0.
+ * it answered), closes and prints `{ "cpuMs", "mainCpuMs", "mainWaitMs", "sealMs", "sealMainCpuMs",
+ * "maxRssMiB", "stored" }` (the main thread's CPU and its wait for a core since listening, the
+ * seal's wall and main-thread time), then exits 0.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -53,7 +54,7 @@ if (inspector) {
   await inspector.post('HeapProfiler.startSampling', { samplingInterval: 32768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
 }
 const atListen = process.cpuUsage()
-const mainAtListen = mainThreadCpuMs()
+const mainAtListen = mainThread()
 process.stdout.write(JSON.stringify({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, cpuMs: (atListen.user + atListen.system) / 1000 }) + '\n')
 
 process.once('SIGTERM', () => {
@@ -64,32 +65,30 @@ process.once('SIGTERM', () => {
   void runtime.close().then(async () => {
     if (inspector && allocProfile) writeFileSync(allocProfile, JSON.stringify((await inspector.post('HeapProfiler.stopSampling')).profile))
     const sealStart = performance.now()
-    const mainBeforeSeal = mainThreadCpuMs()
+    const mainBeforeSeal = mainThread()
     runtime.store.sealAll()
     const sealMs = performance.now() - sealStart
-    const mainEnd = mainThreadCpuMs()
+    const mainEnd = mainThread()
     const stored = runtime.store.countResults()
     opened.sqlite.close()
     const cpu = process.cpuUsage()
     process.stdout.write(
-      JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainEnd - mainAtListen, sealMs, sealMainCpuMs: mainEnd - mainBeforeSeal, maxRssMiB: process.resourceUsage().maxRSS / 1024, stored }) + '\n',
+      JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs: mainEnd.cpuMs - mainAtListen.cpuMs, mainWaitMs: mainEnd.waitMs - mainAtListen.waitMs, sealMs, sealMainCpuMs: mainEnd.cpuMs - mainBeforeSeal.cpuMs, maxRssMiB: process.resourceUsage().maxRSS / 1024, stored }) + '\n',
     )
     process.exit(0)
   })
 })
 
 /**
- * CPU time of the main thread (ms), from /proc (Linux: the thread whose id is the process id;
- * the rest of the process's CPU is V8's helper threads — garbage collection, compilation — and
- * libuv's pool). NaN where /proc is not there. 10 ms resolution.
+ * The main thread's CPU time and the time it waited for a core while it could run (ms), from
+ * /proc (Linux schedstat: the thread whose id is the process id; the rest of the process's CPU is
+ * V8's helper threads — garbage collection, compilation — and libuv's pool). NaN without /proc.
  */
-function mainThreadCpuMs(): number {
+function mainThread(): { cpuMs: number; waitMs: number } {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
-    // Fields 14 and 15 (after the command in parentheses): utime, stime in clock ticks (100 a second).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
+    const [onCpuNs, waitNs] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+    return { cpuMs: (onCpuNs as number) / 1e6, waitMs: (waitNs as number) / 1e6 }
   } catch {
-    return NaN
+    return { cpuMs: NaN, waitMs: NaN }
   }
 }

@@ -56,6 +56,8 @@ export interface IngestFigures {
   cpuMsPer1000: number
   /** Of `cpuMsPer1000`, the server's main thread (the rest: V8's helper threads, libuv's pool). */
   mainCpuMsPer1000: number
+  /** How long the main thread, ready to run, waited for a core (other threads and processes had both). */
+  mainWaitSeconds: number
   /** The load client's own CPU (a separate process on the same two cores). */
   clientCpuMsPer1000: number
   /** Wall time of the seal at the stop (counted in the end-to-end figure) and its main-thread CPU. */
@@ -140,6 +142,7 @@ function startFloorServer(): Promise<{ url: string; stop: () => Promise<{ cpuMs:
 interface IngestServerEnd {
   cpuMs: number
   mainCpuMs: number
+  mainWaitMs: number
   sealMs: number
   sealMainCpuMs: number
   maxRssMiB: number
@@ -378,6 +381,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       p99Ms: pct(run.latenciesMs, 0.99),
       cpuMsPer1000: (done.cpuMs / live) * 1000,
       mainCpuMsPer1000: (done.mainCpuMs / live) * 1000,
+      mainWaitSeconds: done.mainWaitMs / 1000,
       clientCpuMsPer1000: (run.cpuMs / live) * 1000,
       sealSeconds: done.sealMs / 1000,
       sealMainCpuSeconds: done.sealMainCpuMs / 1000,
@@ -393,6 +397,7 @@ export async function benchIngest(opts: IngestOptions): Promise<{ lines: string[
       `  Xanh ingest over HTTP (end to end)     : ${Math.round(rate).toLocaleString('en')} results/s stored, folded and sealed (${Math.round(live / run.seconds).toLocaleString('en')}/s answered), batch p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms`,
       `  ratio Xanh / anchor                    : ${figures.ratio.toFixed(2)} (target ≥ 2; p99 target < 100 ms)`,
       `  server process (npm start's flags)     : CPU ${figures.cpuMsPer1000.toFixed(1)} ms per 1,000 results (main thread ${figures.mainCpuMsPer1000.toFixed(1)}, other threads ${(figures.cpuMsPer1000 - figures.mainCpuMsPer1000).toFixed(1)}); peak RSS ${figures.rssMb.toFixed(0)} MiB`,
+      `  main thread waiting for a core         : ${figures.mainWaitSeconds.toFixed(2)} s (ready to run while other threads and processes held both)`,
       `  seal at the stop (counted above)       : ${figures.sealSeconds.toFixed(2)} s (main thread CPU ${figures.sealMainCpuSeconds.toFixed(2)} s) of ${wallSeconds.toFixed(2)} s end to end`,
       `  load client (own process, same cores)  : CPU ${figures.clientCpuMsPer1000.toFixed(1)} ms per 1,000 results`,
       `  replay of 5 stored batches             : ${replay.accepted} accepted, ${replay.duplicates} duplicates (${stored.toLocaleString('en')} results stored)`,
